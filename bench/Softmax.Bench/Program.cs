@@ -1,0 +1,31 @@
+// Softmax.Bench: our engine on the bench workloads.
+//
+//   dotnet Softmax.Bench.dll harness [--quick] [--parts lbfgs,predict,sgd,vg,cifar,many]   JSON lines (bench/run)
+//   dotnet Softmax.Bench.dll micro [BenchmarkDotNet arguments, e.g. --filter '*ValueAndGradient*']
+using BenchmarkDotNet.Running;
+using Softmax.Bench;
+
+string mode = args.Length > 0 ? args[0] : "harness";
+switch (mode)
+{
+    case "harness":
+        int i = Array.IndexOf(args, "--parts");
+        var parts = i >= 0 && i + 1 < args.Length
+            ? new HashSet<string>(args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries))
+            : new HashSet<string>();
+        new Harness(args.Contains("--quick"), parts).Run();
+        return 0;
+    case "micro":
+        // Reports go to bench/results/micro unless --artifacts says otherwise (the binary sits in bin/Release/net10.0).
+        string[] micro = args[1..];
+        if (!micro.Contains("--artifacts"))
+        {
+            string results = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../results/micro"));
+            micro = [.. micro, "--artifacts", results];
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Harness).Assembly).Run(micro);
+        return 0;
+    default:
+        Console.Error.WriteLine($"unknown mode '{mode}': expected harness or micro");
+        return 2;
+}

@@ -1,0 +1,233 @@
+"""Collects the JSON result lines of bench/run, prints the comparison table and rewrites bench/RESULTS.md.
+
+  report.py tag STEP                 stdin -> stdout: JSON lines get "step": STEP; other lines go to stderr
+  report.py merge OLD NEW STEPS...   prints OLD's lines whose step is not in STEPS, then NEW's lines
+  report.py table LATEST [--write RESULTS.md --kind KIND --seconds S]
+"""
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+
+OURS_PREFIX = "Softmax"
+
+
+def tag(step):
+    for line in sys.stdin:
+        s = line.strip()
+        if s.startswith("{"):
+            try:
+                d = json.loads(s)
+            except json.JSONDecodeError:
+                print(line, end="", file=sys.stderr)
+                continue
+            d["step"] = step
+            print(json.dumps(d), flush=True)
+            print(f"  {d.get('system')} | {d.get('workload')} | {d.get('metric')} | {fmt_time(d.get('seconds'))}",
+                  file=sys.stderr, flush=True)
+        elif s:
+            print(line, end="", file=sys.stderr, flush=True)
+
+
+def read(path):
+    rows = []
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    rows.append(json.loads(line))
+    return rows
+
+
+def merge(old, new, steps):
+    for d in read(old):
+        if d.get("step") not in steps:
+            print(json.dumps(d))
+    for d in read(new):
+        print(json.dumps(d))
+
+
+def key(d):
+    """What a row is compared against: the same kind of measurement on the same data."""
+    metric, workload = d.get("metric", ""), d.get("workload", "")
+    if metric.startswith("SGD epoch"):
+        return "sgd-epoch|" + workload
+    if metric.startswith("value+grad") or metric.startswith("floor value+grad"):
+        return "value+grad|" + workload
+    if metric.startswith("time to 1e-6") or metric.startswith("fit"):
+        return "fit|" + workload
+    if metric.startswith("predict"):
+        return metric + "|" + workload
+    return None
+
+
+def fmt_time(s):
+    if s is None or (isinstance(s, float) and not math.isfinite(s)):
+        return "—"
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.2f} ms"
+    return f"{s * 1e6:.2f} µs"
+
+
+def fmt(v, spec):
+    return "—" if v is None else format(v, spec)
+
+
+def build_table(rows):
+    ours, floors = {}, {}
+    for d in rows:
+        k = key(d)
+        if k is None:
+            continue
+        if d.get("system", "").startswith(OURS_PREFIX) and k not in ours and d.get("seconds"):
+            ours[k] = d
+        if d.get("system") == "roofline" and d.get("metric", "").endswith("2t"):
+            floors[k] = d
+    header = ["system", "workload", "metric", "time", "vs ours", "× floor", "F − F*", "test acc", "peak RSS", "notes"]
+    lines = []
+    for d in rows:
+        if d.get("system") == "roofline" and d.get("workload") == "machine":
+            continue
+        k = key(d)
+        t = d.get("seconds")
+        ratio = "—"
+        if k in ours and t and d is not ours[k] and not d.get("system", "").startswith(OURS_PREFIX) \
+                and d.get("system") != "roofline":
+            ratio = f"{t / ours[k]['seconds']:.1f}×"
+        xfloor = "—"
+        if k in floors and t and d.get("system") != "roofline":
+            xfloor = f"{t / floors[k]['seconds']:.2f}"
+        notes = []
+        for name in ("threads", "label", "config", "method", "bound", "note", "passes", "iterations_note"):
+            if d.get(name) is not None and name != "threads":
+                notes.append(f"{d[name]}")
+        if d.get("threads") is not None:
+            notes.insert(0, f"{d['threads']} thr")
+        if d.get("iterations") is not None and d.get("metric", "").startswith(("time to", "fit")):
+            notes.append(f"{d['iterations']} iter")
+        if d.get("reached_1e-6") is False:
+            notes.append("did NOT reach 1e-6")
+        rss = d.get("peak_rss_mb")
+        lines.append([d.get("system", ""), d.get("workload", ""), d.get("metric", ""), fmt_time(t), ratio, xfloor,
+                      fmt(d.get("F_minus_Fstar"), ".2e"), fmt(d.get("test_accuracy"), ".4f"),
+                      "—" if rss is None or d.get("system") == "roofline" else f"{rss:.0f} MiB",
+                      "; ".join(notes).replace("|", "/")])
+    return header, lines
+
+
+def machine_lines(rows):
+    out = []
+    for d in rows:
+        if d.get("system") == "roofline" and d.get("workload") == "machine":
+            if "best_gb_per_s" in d:
+                out.append(f"- {d['metric']}: {d['gb_per_s']:.1f} GB/s median, {d['best_gb_per_s']:.1f} best")
+            elif "gflops" in d:
+                out.append(f"- {d['metric']}: {d['gflops']:.0f} GFLOP/s median, "
+                           f"{d.get('best_gflops', d['gflops']):.0f} best ({d.get('kernel', '')})")
+    return out
+
+
+def markdown(header, lines):
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in line) + " |" for line in lines]
+    return "\n".join(out)
+
+
+def plain(header, lines):
+    cols = [0, 1, 2, 3, 4, 5, 6, 7]
+    widths = [max(len(str(x[i])) for x in [header] + lines) for i in cols]
+    out = ["  ".join(str(header[i]).ljust(widths[n]) for n, i in enumerate(cols))]
+    out += ["  ".join(str(line[i]).ljust(widths[n]) for n, i in enumerate(cols)) for line in lines]
+    return "\n".join(out)
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=60).stdout.strip()
+    except Exception:  # a missing tool leaves the version blank, it does not stop the report
+        return ""
+
+
+def versions():
+    py = sh("/usr/bin/python3 -c 'import sklearn, numpy, torch, scipy; "
+            "print(sklearn.__version__, numpy.__version__, torch.__version__, scipy.__version__)'").split()
+    py += [""] * (4 - len(py))
+    mlnet = re.search(r'Microsoft\.ML" Version="([^"]+)"', open(os.path.join(os.path.dirname(__file__),
+                                                                          "MlNetPeer/MlNetPeer.csproj")).read())
+    return {
+        "dotnet": sh("dotnet --version"),
+        "python": sh("/usr/bin/python3 -c 'import platform; print(platform.python_version())'"),
+        "scikit-learn": py[0], "numpy": py[1], "torch": py[2], "scipy": py[3],
+        "ML.NET": mlnet.group(1) if mlnet else "",
+        "OpenBLAS": sh("dpkg-query -W -f='${Version}' libopenblas0-pthread"),
+    }
+
+
+def machine():
+    model = sh("lscpu | sed -n 's/^Model name:[ \\t]*//p'")
+    cores = sh("nproc")
+    mem = sh("free -g | awk '/^Mem:/{print $2}'")
+    return f"{model}, {cores} cores, {mem} GiB ({platform.machine()}, {sh('uname -r')})"
+
+
+def write_results(path, rows, kind, seconds):
+    header, lines = build_table(rows)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    v = versions()
+    block = [f"### Run of {now} ({kind}{'' if seconds is None else f', {float(seconds):.0f} s'})", "",
+             f"- machine: {machine()}",
+             "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val), ""]
+    mlines = machine_lines(rows)
+    if mlines:
+        block += ["Machine (roofline):", ""] + mlines + [""]
+    block += [markdown(header, lines), ""]
+    old_latest, history = "", ""
+    if os.path.exists(path):
+        text = open(path).read()
+        m = re.search(r"<!-- latest:start -->\n(.*?)<!-- latest:end -->", text, re.S)
+        old_latest = m.group(1).strip() if m else ""
+        h = text.split("\n## History\n", 1)
+        history = h[1].strip() if len(h) == 2 else ""
+    intro = ("# Benchmark results\n\n"
+             "Written by `bench/run` (see `bench/README.md`). Every system is scored on the same F: mean "
+             "cross-entropy + (λ/2)‖W‖², λ = 1e-4, bias not penalised, on the Fashion-MNIST training set with "
+             "x = pixel/255, evaluated in float64 by one shared routine; F* = 0.3794770768995895. "
+             "\"vs ours\" is the peer's time divided by ours on the same measurement; \"× floor\" is the time as a "
+             "multiple of the roofline floor max(bytes of X / read bandwidth, 4·N·D·C / sgemm rate) on 2 threads.\n")
+    out = [intro, "## Latest run", "", "<!-- latest:start -->", "\n".join(block).strip(), "<!-- latest:end -->", "",
+           "## History", ""]
+    if old_latest:
+        out += [old_latest, ""]
+    if history:
+        out += [history, ""]
+    with open(path, "w") as f:
+        f.write("\n".join(out).rstrip() + "\n")
+
+
+def main(argv):
+    if argv[0] == "tag":
+        tag(argv[1])
+    elif argv[0] == "merge":
+        merge(argv[1], argv[2], set(argv[3:]))
+    elif argv[0] == "table":
+        rows = read(argv[1])
+        header, lines = build_table(rows)
+        for m in machine_lines(rows):
+            print(m)
+        print(plain(header, lines))
+        if "--write" in argv:
+            kind = argv[argv.index("--kind") + 1] if "--kind" in argv else "full"
+            seconds = argv[argv.index("--seconds") + 1] if "--seconds" in argv else None
+            write_results(argv[argv.index("--write") + 1], rows, kind, seconds)
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

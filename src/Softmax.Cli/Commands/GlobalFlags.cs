@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
+using Softmax.Data;
+using Softmax.IO;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary>Flags every command takes, and the one place errors become exit codes.</summary>
+public sealed class GlobalFlags
+{
+    /// <summary>--quiet.</summary>
+    public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Plain, minimal output: no progress, just results", Recursive = true };
+    /// <summary>--verbose.</summary>
+    public Option<bool> Verbose { get; } = new("--verbose") { Description = "Show stack traces on errors", Recursive = true };
+
+    /// <summary>Exit code for usage and input errors.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>
+    /// Runs a command body with Ctrl+C turned into cancellation. Errors print one line to stderr (with the stack
+    /// trace under --verbose); usage and input errors exit 2, other failures 1.
+    /// </summary>
+    public int Run(ParseResult parse, Func<Ui, CancellationToken, int> body)
+    {
+        var ui = new Ui(parse.GetValue(Quiet), parse.GetValue(Verbose));
+        using var cancellation = new Cancellation();
+        try
+        {
+            return body(ui, cancellation.Token);
+        }
+        catch (Exception e)
+        {
+            int code = IsUsage(e) ? UsageError : 1;
+            Console.Error.WriteLine($"softmax: error: {OneLine(e)}");
+            if (ui.Verbose) Console.Error.WriteLine(e);
+            return code;
+        }
+    }
+
+    /// <summary>True for errors the user can fix by changing the input or the flags.</summary>
+    public static bool IsUsage(Exception e) => e is UsageException or DataFormatException or ModelFormatException
+        or ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException;
+
+    private static string OneLine(Exception e)
+    {
+        string message = e switch
+        {
+            ArgumentException a when a.ParamName is not null => a.Message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal),
+            _ => e.Message,
+        };
+        return string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+}

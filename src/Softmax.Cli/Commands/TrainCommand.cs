@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Text.Json;
+using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Metrics;
+using Softmax.Cli.Output;
+using Softmax.Cli.Plots;
+using Softmax.Data;
+using Softmax.IO;
+using Softmax.Model;
+using Softmax.Optimization;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary><c>softmax train</c>: fit, evaluate on the test set, write the model, metrics, pictures and checkpoints.</summary>
+public static class TrainCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(GlobalFlags global)
+    {
+        var flags = new TrainingFlags();
+        var model = new Option<string>("--model") { Description = "Where to write the trained model", DefaultValueFactory = _ => "model.softmax" };
+        var metrics = new Option<string?>("--metrics-json") { Description = "Write the run's metrics as one JSON object" };
+        var plots = new Option<string?>("--plots") { Description = "Directory for learning curves, weight pictures and the confusion matrix (PNG and SVG)" };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a checkpoint every N epochs (L-BFGS: iterations)", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: MODEL.ckpt)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint written by --checkpoint-every" };
+        var delay = new Option<int>("--debug-epoch-delay-ms") { Hidden = true, Description = "Testing aid: pause after each epoch" };
+        var command = new Command("train", "Train a softmax classifier, evaluate it and write the model");
+        flags.AddTo(command);
+        foreach (Option o in new Option[] { model, metrics, plots, checkpointEvery, checkpoint, resume, delay }) command.Add(o);
+        command.SetAction(parse => global.Run(parse, (ui, token) =>
+        {
+            var options = flags.Options(parse);
+            var (trainSource, testSource) = flags.Sources(parse);
+            string modelPath = parse.GetValue(model)!;
+            int every = parse.GetValue(checkpointEvery);
+            if (every < 0) throw new UsageException("--checkpoint-every must be ≥ 0.");
+            string? resumePath = parse.GetValue(resume);
+            if (resumePath is not null && !File.Exists(resumePath)) throw new FileNotFoundException($"No such checkpoint file: {resumePath}", resumePath);
+            string? plotDir = parse.GetValue(plots);
+            string? metricsPath = parse.GetValue(metrics);
+
+            var (train, test) = LoadData(ui, trainSource, testSource);
+            var run = new TrainingRun
+            {
+                Options = options,
+                Train = train,
+                Test = test,
+                Settings = TrainingFlags.Describe(options, trainSource),
+                TrackAccuracy = plotDir is not null,
+                CheckpointEvery = every,
+                CheckpointPath = parse.GetValue(checkpoint) ?? modelPath + ".ckpt",
+                ResumePath = resumePath,
+                EpochDelayMs = parse.GetValue(delay),
+            };
+            var outcome = run.Execute(ui, token);
+            var result = outcome.Result;
+            if (result.Solver.Reason == StopReason.Cancelled)
+                ui.Note("stopped by Ctrl+C: keeping the best weights so far");
+            ModelFile.Save(result.Model, modelPath);
+
+            double trainAccuracy = result.Model.Score(train.Rows == result.Model.Training.Rows || result.Validation is null ? train : TrainingPart(train, options));
+            double? validationAccuracy = result.Validation is { } v ? result.Model.Score(v) : null;
+            var testEval = test is null ? null : Evaluation.Run(result.Model, test);
+            if (metricsPath is not null) WriteMetrics(metricsPath, result, options, train, trainAccuracy, validationAccuracy, testEval);
+            var written = new List<string> { modelPath };
+            if (metricsPath is not null) written.Add(metricsPath);
+            if (plotDir is not null)
+            {
+                string title = train.Name ?? trainSource.Spec;
+                written.AddRange(LearningCurves.Save(result.Solver.History, outcome.Curve, options.Solver == SolverKind.Lbfgs, plotDir, title));
+                written.AddRange(WeightPictures.Save(result.Model, plotDir, $"{title}: learned weights per class"));
+                var confusionOn = testEval ?? Evaluation.Run(result.Model, train);
+                written.AddRange(ConfusionHeatmap.Save(confusionOn, plotDir, $"{title}: confusion matrix ({(testEval is null ? "train" : "test")} set)"));
+            }
+            Summarize(ui, result, train, trainAccuracy, validationAccuracy, testEval, written);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Loads training and test rows and checks they agree.</summary>
+    public static (Dataset Train, Dataset? Test) LoadData(Ui ui, DataSource trainSource, DataSource? testSource)
+    {
+        var (train, test) = trainSource.LoadTrainTest();
+        if (testSource is not null) test = testSource.LoadForEvaluation();
+        if (test is not null && test.FeatureCount != train.FeatureCount)
+            throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
+                $"the test set has {test.FeatureCount} features per row but the training set has {train.FeatureCount}");
+        ui.Note($"data: {train.Name ?? trainSource.Spec}: {train.Rows} training rows, {train.FeatureCount} features, {train.ClassCount} classes"
+            + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
+        return (train, test);
+    }
+
+    private static Dataset TrainingPart(Dataset data, TrainingOptions options) =>
+        options.ValidationFraction > 0 ? data.Split(options.ValidationFraction, options.Seed).Train : data;
+
+    private static void WriteMetrics(string path, TrainingResult r, TrainingOptions o, Dataset train, double trainAccuracy,
+        double? validationAccuracy, Evaluation? test) => JsonOut.WriteFile(path, w =>
+    {
+        w.WriteStartObject();
+        w.Number("objective", r.Objective);
+        w.Number("train_accuracy", trainAccuracy);
+        w.Number("test_accuracy", test?.Accuracy);
+        w.Number("validation_accuracy", validationAccuracy);
+        w.WriteNumber("iterations", r.Solver.Iterations);
+        w.WriteNumber("epochs", r.Solver.Epochs);
+        w.Number("train_seconds", r.Elapsed.TotalSeconds);
+        w.WriteString("solver", r.Model.Training.Solver);
+        w.Number("l2", o.L2);
+        w.Number("l1", o.L1);
+        w.WriteNumber("n_train", r.Model.Training.Rows);
+        w.WriteNumber("n_features", train.FeatureCount);
+        w.WriteNumber("n_classes", train.ClassCount);
+        w.WriteString("stop_reason", r.Solver.Reason.ToString());
+        w.WriteNumber("seed", o.Seed);
+        w.WriteString("dataset", train.Name);
+        w.Number("test_log_loss", test?.LogLoss);
+        w.Number("test_top_k_accuracy", test?.TopKAccuracy);
+        w.WriteStartArray("history");
+        foreach (var h in r.Solver.History)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("iteration", h.Iteration);
+            w.WriteNumber("epoch", h.Epoch);
+            w.Number("loss", h.Loss);
+            w.Number("gradient_norm", h.GradientNorm);
+            w.Number("validation_accuracy", h.ValidationAccuracy);
+            w.Number("validation_loss", h.ValidationLoss);
+            w.Number("seconds", h.Seconds);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        if (test is not null)
+        {
+            w.WritePropertyName("test");
+            w.Evaluation(test);
+        }
+        w.WriteEndObject();
+    });
+
+    private static void Summarize(Ui ui, TrainingResult r, Dataset train, double trainAccuracy, double? validationAccuracy,
+        Evaluation? test, List<string> written)
+    {
+        var rows = new List<(string, string)>
+        {
+            ("dataset", train.Name ?? ""),
+            ("solver", r.Model.Training.Solver),
+            ("objective F", Ui.F(r.Objective, "R")),
+            ("stop reason", r.Solver.Reason.ToString()),
+            ("iterations", r.Solver.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("epochs", r.Solver.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
+            ("train accuracy", Ui.F(trainAccuracy, "F4")),
+        };
+        if (validationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
+        if (test is not null)
+        {
+            rows.Add(("test accuracy", Ui.F(test.Accuracy, "F4")));
+            rows.Add(("test log-loss", Ui.F(test.LogLoss, "F4")));
+        }
+        rows.Add(("written", string.Join(", ", written.Where(f => !f.EndsWith(".svg", StringComparison.Ordinal)))));
+        ui.Summary("training summary", rows);
+    }
+}

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using Softmax.Cli.Infrastructure;
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Model;
+using Softmax.Optimization;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary>The data and training flags shared by <c>train</c> and <c>tune</c> (names fixed by the CLI contract).</summary>
+public sealed class TrainingFlags
+{
+    /// <summary>--data.</summary>
+    public Option<string> Data { get; } = new("--data") { Description = "Dataset name (digits, fashion-mnist, mnist, cifar10) or a file/directory", DefaultValueFactory = _ => "digits" };
+    /// <summary>--test.</summary>
+    public Option<string?> Test { get; } = new("--test") { Description = "Test set (name or path); default: the named dataset's own test split" };
+    /// <summary>--format.</summary>
+    public Option<string> Format { get; } = new("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
+    /// <summary>--label-column.</summary>
+    public Option<string?> LabelColumn { get; } = new("--label-column") { Description = "CSV label column, by header name or 0-based index (negative: from the end)" };
+    /// <summary>--solver.</summary>
+    public Option<string> Solver { get; } = new("--solver") { Description = "lbfgs, sgd or adam", DefaultValueFactory = _ => "lbfgs" };
+    /// <summary>--l2.</summary>
+    public Option<double> L2 { get; } = new("--l2") { Description = "λ2, the L2 penalty on W (bias not penalised)", DefaultValueFactory = _ => 1e-4 };
+    /// <summary>--l1.</summary>
+    public Option<double> L1 { get; } = new("--l1") { Description = "λ1, the L1 penalty on W (L-BFGS becomes OWL-QN)", DefaultValueFactory = _ => 0 };
+    /// <summary>--epochs.</summary>
+    public Option<int?> Epochs { get; } = new("--epochs") { Description = "Epochs for sgd/adam (default 20)" };
+    /// <summary>--max-iter.</summary>
+    public Option<int?> MaxIter { get; } = new("--max-iter") { Description = "Iteration limit for lbfgs (default 1000)" };
+    /// <summary>--tol.</summary>
+    public Option<double?> Tol { get; } = new("--tol") { Description = "lbfgs stopping tolerance on relative decrease and gradient norm" };
+    /// <summary>--lr.</summary>
+    public Option<double?> Lr { get; } = new("--lr") { Description = "Learning rate for sgd/adam (default 0.1)" };
+    /// <summary>--batch-size.</summary>
+    public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "Mini-batch size (default 256)" };
+    /// <summary>--momentum.</summary>
+    public Option<double> Momentum { get; } = new("--momentum") { Description = "SGD momentum μ", DefaultValueFactory = _ => 0 };
+    /// <summary>--nesterov.</summary>
+    public Option<bool> Nesterov { get; } = new("--nesterov") { Description = "Nesterov momentum for sgd" };
+    /// <summary>--schedule.</summary>
+    public Option<string> Schedule { get; } = new("--schedule") { Description = "constant, step:EVERY:GAMMA, inverse:DECAY or cosine[:MIN_FRACTION]", DefaultValueFactory = _ => "constant" };
+    /// <summary>--sampling.</summary>
+    public Option<string> Sampling { get; } = new("--sampling") { Description = "shuffle (each row once per epoch) or replacement (as the course code)", DefaultValueFactory = _ => "shuffle" };
+    /// <summary>--seed.</summary>
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed for splits and batch order", DefaultValueFactory = _ => 0 };
+    /// <summary>--threads.</summary>
+    public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads (0: all cores); same seed and threads give bit-identical weights", DefaultValueFactory = _ => 0 };
+    /// <summary>--preprocess.</summary>
+    public Option<string?> Preprocess { get; } = new("--preprocess") { Description = "none, scale, center or standardize (default: scale for images, none otherwise)" };
+    /// <summary>--validation-fraction.</summary>
+    public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Fraction of training rows held out (stratified) for validation", DefaultValueFactory = _ => 0 };
+    /// <summary>--patience.</summary>
+    public Option<int> Patience { get; } = new("--patience") { Description = "Early stopping patience (needs --validation-fraction)", DefaultValueFactory = _ => 0 };
+    /// <summary>--class-weight.</summary>
+    public Option<string?> ClassWeight { get; } = new("--class-weight") { Description = "'balanced' for scikit-learn's balanced class weights" };
+
+    /// <summary>Adds every flag to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        Format.AcceptOnlyFromAmong(DataSource.FormatNames);
+        Solver.AcceptOnlyFromAmong("lbfgs", "sgd", "adam");
+        Preprocess.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
+        Sampling.AcceptOnlyFromAmong("shuffle", "replacement");
+        ClassWeight.AcceptOnlyFromAmong("balanced", "none");
+        foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
+                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, ClassWeight })
+            command.Add(o);
+    }
+
+    /// <summary>The data sources named by --data and --test.</summary>
+    public (DataSource Train, DataSource? Test) Sources(ParseResult p)
+    {
+        var format = DataSource.ParseFormat(p.GetValue(Format));
+        string? label = p.GetValue(LabelColumn);
+        var train = new DataSource(p.GetValue(Data)!, format, label);
+        var test = p.GetValue(Test) is { Length: > 0 } t ? new DataSource(t, format, label) : null;
+        return (train, test);
+    }
+
+    /// <summary>Builds validated training options from the flags.</summary>
+    public TrainingOptions Options(ParseResult p)
+    {
+        string solver = p.GetValue(Solver)!;
+        var kind = solver switch { "sgd" => SolverKind.Sgd, "adam" => SolverKind.Adam, _ => SolverKind.Lbfgs };
+        double? tol = p.GetValue(Tol);
+        if (tol is { } t && !(t >= 0)) throw new UsageException($"--tol must be ≥ 0, not {t}.");
+        var lbfgs = new LbfgsOptions();
+        if (p.GetValue(MaxIter) is { } maxIter) lbfgs = lbfgs with { MaxIterations = maxIter };
+        if (tol is { } tl) lbfgs = lbfgs with { RelativeTolerance = tl, GradientTolerance = tl };
+        int seed = p.GetValue(Seed);
+        var mini = new MiniBatchOptions { Seed = seed, Schedule = LearningRateSchedule.Parse(p.GetValue(Schedule)!) };
+        if (p.GetValue(Lr) is { } lr) mini = mini with { LearningRate = lr };
+        if (p.GetValue(BatchSize) is { } bs) mini = mini with { BatchSize = bs };
+        if (p.GetValue(Epochs) is { } ep) mini = mini with { Epochs = ep };
+        if (p.GetValue(Sampling) == "replacement") mini = mini with { Sampling = BatchSampling.WithReplacement };
+        PreprocessKind? pre = p.GetValue(Preprocess) switch
+        {
+            null => null,
+            "none" => PreprocessKind.None,
+            "scale" => PreprocessKind.Scale,
+            "center" => PreprocessKind.Center,
+            _ => PreprocessKind.Standardize,
+        };
+        var options = new TrainingOptions
+        {
+            Solver = kind,
+            L2 = p.GetValue(L2),
+            L1 = p.GetValue(L1),
+            Seed = seed,
+            Engine = new CpuEngineOptions(Threads: p.GetValue(Threads)),
+            Lbfgs = lbfgs,
+            MiniBatch = mini,
+            Momentum = p.GetValue(Momentum),
+            Nesterov = p.GetValue(Nesterov),
+            Preprocess = pre,
+            ValidationFraction = p.GetValue(ValidationFraction),
+            Patience = p.GetValue(Patience),
+            BalancedClassWeights = p.GetValue(ClassWeight) == "balanced",
+        };
+        if (options.Patience > 0 && options.ValidationFraction <= 0)
+            throw new UsageException("--patience needs a validation set: give --validation-fraction too.");
+        return options.Validate();
+    }
+
+    /// <summary>The settings that decide a run's trajectory, as text: stored in checkpoints and compared on resume.</summary>
+    public static Dictionary<string, string> Describe(TrainingOptions o, DataSource train)
+    {
+        string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["data"] = train.Spec,
+            ["format"] = train.Format.ToString(),
+            ["label_column"] = train.LabelColumn ?? "",
+            ["solver"] = o.Solver.ToString().ToLowerInvariant(),
+            ["l2"] = D(o.L2),
+            ["l1"] = D(o.L1),
+            ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
+            ["threads"] = o.Engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture),
+            ["preprocess"] = o.Preprocess?.ToString() ?? "default",
+            ["validation_fraction"] = D(o.ValidationFraction),
+            ["lr"] = D(o.MiniBatch.LearningRate),
+            ["batch_size"] = o.MiniBatch.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["schedule"] = o.MiniBatch.Schedule.ToString() ?? "",
+            ["sampling"] = o.MiniBatch.Sampling.ToString(),
+            ["momentum"] = D(o.Momentum),
+            ["nesterov"] = o.Nesterov ? "true" : "false",
+            ["lbfgs_history"] = o.Lbfgs.History.ToString(CultureInfo.InvariantCulture),
+            ["class_weight"] = o.BalancedClassWeights ? "balanced" : "none",
+            ["epochs"] = o.MiniBatch.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["max_iter"] = o.Lbfgs.MaxIterations.ToString(CultureInfo.InvariantCulture),
+            ["tol"] = D(o.Lbfgs.RelativeTolerance) + "/" + D(o.Lbfgs.GradientTolerance),
+            ["patience"] = o.Patience.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+}

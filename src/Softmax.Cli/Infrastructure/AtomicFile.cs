@@ -1,0 +1,52 @@
+namespace Softmax.Cli.Infrastructure;
+
+/// <summary>
+/// Writes a file under a temporary name beside the target and renames it into place, so the target name never
+/// holds a half-written file (a crash leaves at most a stray temporary, never a truncated result).
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>Runs <paramref name="write"/> on a temporary path with the same extension, then renames it to <paramref name="path"/>.</summary>
+    public static void Write(string path, Action<string> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        // Keep the extension: some writers (image encoders) choose the format from it.
+        string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp{Path.GetExtension(full)}");
+        try
+        {
+            write(temp);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes through a stream, flushed to disk before the rename.</summary>
+    public static void WriteStream(string path, Action<Stream> write) => Write(path, temp =>
+    {
+        using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        write(stream);
+        stream.Flush(flushToDisk: true);
+    });
+
+    /// <summary>Writes text (UTF-8, no BOM).</summary>
+    public static void WriteText(string path, string text) => WriteStream(path, s =>
+    {
+        var bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
+        s.Write(bytes);
+    });
+
+    /// <summary>Deletes a file, ignoring failure (cleanup only).</summary>
+    public static void TryDelete(string path)
+    {
+        try { if (File.Exists(path)) File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+using Softmax.Data;
+
+namespace Softmax.Cli.Infrastructure;
+
+/// <summary>
+/// Resolves what --data / --test name: a known dataset (digits, fashion-mnist, mnist, cifar10; each with its own
+/// train/test split) or a file or directory in any supported format.
+/// </summary>
+public sealed record DataSource(string Spec, DataFormat Format, string? LabelColumn)
+{
+    /// <summary>The --format values.</summary>
+    public static readonly string[] FormatNames = ["auto", "idx", "cifar10", "cifar100", "csv", "libsvm", "npy"];
+
+    /// <summary>True when <see cref="Spec"/> names a known dataset rather than an existing path.</summary>
+    public bool IsNamed => IsName(Spec);
+
+    /// <summary>True when <paramref name="spec"/> is a dataset name and no file or directory of that name exists.</summary>
+    public static bool IsName(string spec)
+    {
+        if (File.Exists(spec) || Directory.Exists(spec)) return false;
+        string key = spec.Trim().ToLowerInvariant().Replace('_', '-');
+        return NamedDatasets.Names.Contains(key) || key is "fashion" or "fashionmnist" or "cifar-10";
+    }
+
+    /// <summary>Parses --format.</summary>
+    public static DataFormat ParseFormat(string? text) => (text ?? "auto").ToLowerInvariant() switch
+    {
+        "auto" => DataFormat.Auto,
+        "idx" => DataFormat.Idx,
+        "cifar10" or "cifar" => DataFormat.Cifar10,
+        "cifar100" => DataFormat.Cifar100,
+        "csv" => DataFormat.Csv,
+        "libsvm" or "svmlight" => DataFormat.LibSvm,
+        "npy" => DataFormat.Npy,
+        _ => throw new UsageException($"--format: unknown format '{text}'; expected one of {string.Join(", ", FormatNames)}."),
+    };
+
+    /// <summary>The reader settings implied by --label-column.</summary>
+    public DataLoadOptions LoadOptions(DataSplit split = DataSplit.Train)
+    {
+        var csv = new CsvOptions();
+        if (LabelColumn is { Length: > 0 } column)
+            csv = int.TryParse(column, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index)
+                ? csv with { LabelIndex = index }
+                : csv with { LabelColumn = column };
+        return new DataLoadOptions { Csv = csv, Split = split };
+    }
+
+    /// <summary>
+    /// Training rows and, when the source has one, its test rows: a named dataset gives its standard split; a
+    /// directory of IDX or CIFAR files gives its train and test files; a single file gives no test rows.
+    /// </summary>
+    public (Dataset Train, Dataset? Test) LoadTrainTest()
+    {
+        if (IsNamed) return NamedDatasets.Load(Spec);
+        if (Directory.Exists(Spec))
+        {
+            var train = DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train));
+            Dataset? test = null;
+            try { test = DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Test)); }
+            catch (DataFormatException) { }
+            return (train, test);
+        }
+        return (DataLoader.Load(Spec, Format, LoadOptions()), null);
+    }
+
+    /// <summary>
+    /// The rows to evaluate: a named dataset's test split, a directory's test files, or the whole file.
+    /// </summary>
+    public Dataset LoadForEvaluation()
+    {
+        if (IsNamed) return NamedDatasets.Load(Spec).Test;
+        return DataLoader.Load(Spec, Format, LoadOptions(Directory.Exists(Spec) ? DataSplit.Test : DataSplit.Train));
+    }
+}

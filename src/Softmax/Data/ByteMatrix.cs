@@ -1,0 +1,49 @@
+namespace Softmax.Data;
+
+/// <summary>
+/// Compact uint8 rows (raw pixels). The engines read x = byte * <see cref="Scale"/> on the fly,
+/// which moves a quarter of the bytes a float32 copy would.
+/// </summary>
+public sealed class ByteMatrix : FeatureMatrix
+{
+    /// <summary>Wraps row-major bytes (rows × columns, no padding).</summary>
+    public ByteMatrix(byte[] data, int rows, int columns, float scale = 1f) : base(rows, columns)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.LongLength != (long)rows * columns)
+            throw new ArgumentException($"Expected {(long)rows * columns} bytes for {rows}x{columns}, got {data.LongLength}.", nameof(data));
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), "Scale must be finite.");
+        Data = data;
+        Scale = scale;
+    }
+
+    /// <summary>Row-major bytes.</summary>
+    public byte[] Data { get; }
+
+    /// <summary>Factor applied to every byte when it is read.</summary>
+    public float Scale { get; }
+
+    /// <summary>The same bytes read with another scale.</summary>
+    public ByteMatrix WithScale(float scale) => new(Data, Rows, Columns, scale);
+
+    /// <summary>The raw bytes of one row.</summary>
+    public ReadOnlySpan<byte> Row(int row) => Data.AsSpan(row * Columns, Columns);
+
+    /// <inheritdoc />
+    public override long StorageBytes => Data.LongLength;
+
+    /// <inheritdoc />
+    public override void CopyRow(int row, Span<float> destination)
+    {
+        var src = Row(row);
+        for (int i = 0; i < src.Length; i++) destination[i] = src[i] * Scale;
+    }
+
+    /// <inheritdoc />
+    public override FeatureMatrix Take(ReadOnlySpan<int> rows)
+    {
+        var data = new byte[(long)rows.Length * Columns];
+        for (int i = 0; i < rows.Length; i++) Row(rows[i]).CopyTo(data.AsSpan(i * Columns, Columns));
+        return new ByteMatrix(data, rows.Length, Columns, Scale);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Text;
+
+namespace Softmax.Data;
+
+/// <summary>
+/// Reads delimited numeric text into a <see cref="DenseMatrix"/> plus one label column. Invariant culture,
+/// RFC 4180 quoting, header and delimiter detection. Two streaming passes (count rows, then parse straight into
+/// the final matrix), so memory is the decoded matrix plus one read buffer. Blank lines are skipped.
+/// </summary>
+public static class CsvReader
+{
+    private static readonly char[] Candidates = [',', ';', '\t', '|'];
+
+    /// <summary>Reads a CSV file, plain or gzip-compressed.</summary>
+    public static Dataset Read(string path, CsvOptions? options = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
+        return Read(() => DataFiles.Open(path, out _, out _), path, options);
+    }
+
+    /// <summary>
+    /// Reads CSV from a stream that <paramref name="open"/> creates; it is called up to three times (sniff, count,
+    /// parse). <paramref name="name"/> names the source in errors.
+    /// </summary>
+    public static Dataset Read(Func<Stream> open, string name, CsvOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        options ??= new CsvOptions();
+        var sniff = new Sniffer { Sample = [] };
+        using (var s = open()) TextRecords.ForEach(s, quotes: true, ref sniff);
+        if (sniff.Sample.Count == 0) throw new DataFormatException(name, null, "expected CSV rows, found an empty file");
+
+        var (firstLine, firstRecord) = sniff.Sample[0];
+        byte delimiter = (byte)(options.Delimiter ?? DetectDelimiter(sniff.Sample));
+        var firstFields = SplitFields(firstRecord, delimiter, name, firstLine);
+        int columns = firstFields.Count;
+        if (columns < 2)
+            throw new DataFormatException(name, firstLine,
+                $"expected at least 2 columns (features and a label) separated by '{Printable((char)delimiter)}', found 1");
+        bool? header = options.HasHeader ?? (options.LabelColumn is not null ? true : null);
+        int labelColumn = ResolveLabelColumn(options, firstFields, columns, name, header != false);
+        header ??= DetectHeader(firstFields, labelColumn);
+        string[]? columnNames = header.Value ? firstFields.ToArray() : null;
+
+        var counter = new Counter();
+        using (var s = open()) TextRecords.ForEach(s, quotes: true, ref counter);
+        int rows = checked((int)(counter.Count - (header.Value ? 1 : 0)));
+        if (rows <= 0) throw new DataFormatException(name, null, "expected data rows after the header, found none");
+
+        var parser = new RowParser(new DenseMatrix(rows, columns - 1), new int[rows], new LabelMap(), name, delimiter,
+            columns, labelColumn, columnNames, skip: header.Value);
+        using (var s = open()) TextRecords.ForEach(s, quotes: true, ref parser);
+        if (parser.Row != rows)
+            throw new DataFormatException(name, null, $"expected {rows} rows (first pass), found {parser.Row}: the file changed while being read");
+        var classNames = parser.Labels.Finish(parser.LabelIds);
+        return new Dataset(parser.Matrix, parser.LabelIds, classNames, name: Path.GetFileName(name));
+    }
+
+    private static string Printable(char c) => c == '\t' ? "\\t" : c.ToString();
+
+    private static char DetectDelimiter(List<(long Line, byte[] Record)> sample)
+    {
+        char best = ',';
+        int bestCount = 0;
+        foreach (char c in Candidates)
+        {
+            int first = CountOutsideQuotes(sample[0].Record, (byte)c);
+            if (first == 0) continue;
+            bool consistent = sample.All(r => CountOutsideQuotes(r.Record, (byte)c) == first);
+            int score = consistent ? first + 1_000_000 : first;
+            if (score > bestCount) { best = c; bestCount = score; }
+        }
+        return best;
+    }
+
+    private static int CountOutsideQuotes(ReadOnlySpan<byte> record, byte c)
+    {
+        int n = 0;
+        bool quoted = false;
+        foreach (byte b in record)
+        {
+            if (b == '"') quoted = !quoted;
+            else if (b == c && !quoted) n++;
+        }
+        return n;
+    }
+
+    private static int ResolveLabelColumn(CsvOptions options, List<string> first, int columns, string name, bool headerPossible)
+    {
+        if (options.LabelColumn is { } label)
+        {
+            if (!headerPossible) throw new ArgumentException("A label column name needs a header row.", nameof(options));
+            int k = first.FindIndex(f => f == label);
+            if (k < 0) k = first.FindIndex(f => string.Equals(f, label, StringComparison.OrdinalIgnoreCase));
+            if (k < 0)
+                throw new DataFormatException(name, 1, $"expected a header column named '{label}', found columns {string.Join(", ", first.Select(f => $"'{f}'"))}");
+            return k;
+        }
+        int index = options.LabelIndex ?? -1;
+        int resolved = index < 0 ? columns + index : index;
+        if ((uint)resolved >= (uint)columns)
+            throw new DataFormatException(name, 1, $"expected the label column index {index} to lie within the {columns} columns");
+        return resolved;
+    }
+
+    private static bool DetectHeader(List<string> fields, int labelColumn)
+    {
+        for (int j = 0; j < fields.Count; j++)
+        {
+            if (j == labelColumn || fields[j].Length == 0) continue;
+            if (FloatParser.Parse(Encoding.UTF8.GetBytes(fields[j]), out _) == NumberStatus.NotANumber) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Splits one record into unquoted field strings (used for the header and sniffing only).</summary>
+    internal static List<string> SplitFields(ReadOnlySpan<byte> record, byte delimiter, string name, long line)
+    {
+        var fields = new List<string>();
+        var scratch = new List<byte>();
+        int pos = 0;
+        while (true)
+        {
+            int end = FieldEnd(record, pos, delimiter, scratch, name, line, fields.Count + 1, out bool quoted);
+            fields.Add(quoted ? Encoding.UTF8.GetString(scratch.ToArray()).Trim() : Encoding.UTF8.GetString(record[pos..end]).Trim());
+            if (end >= record.Length) return fields;
+            pos = end + 1;
+        }
+    }
+
+    /// <summary>
+    /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).
+    /// A quoted field's unescaped content goes to <paramref name="scratch"/>.
+    /// </summary>
+    internal static int FieldEnd(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
+        long line, int column, out bool quoted)
+    {
+        int i = pos;
+        while (i < record.Length && record[i] == ' ') i++;
+        quoted = i < record.Length && record[i] == '"';
+        if (!quoted)
+        {
+            int k = record[pos..].IndexOf(delimiter);
+            return k < 0 ? record.Length : pos + k;
+        }
+        scratch.Clear();
+        i++;
+        while (true)
+        {
+            if (i >= record.Length) throw new DataFormatException(name, line, $"column {column}: expected a closing quote, found the end of the row");
+            byte b = record[i++];
+            if (b != '"') { scratch.Add(b); continue; }
+            if (i < record.Length && record[i] == '"') { scratch.Add(b); i++; continue; }
+            break;
+        }
+        while (i < record.Length && record[i] == ' ') i++;
+        if (i < record.Length && record[i] != delimiter)
+            throw new DataFormatException(name, line, $"column {column}: expected a delimiter after the closing quote, found '{(char)record[i]}'");
+        return i;
+    }
+
+    private struct Sniffer : IRecordVisitor
+    {
+        public List<(long Line, byte[] Record)> Sample;
+
+        public readonly bool Visit(ReadOnlySpan<byte> record, long line)
+        {
+            if (record.Length > 0) Sample.Add((line, record.ToArray()));
+            return Sample.Count < 20;
+        }
+    }
+
+    private struct Counter : IRecordVisitor
+    {
+        public long Count;
+
+        public bool Visit(ReadOnlySpan<byte> record, long line)
+        {
+            if (record.Length > 0) Count++;
+            return true;
+        }
+    }
+}

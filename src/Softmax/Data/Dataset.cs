@@ -1,0 +1,131 @@
+namespace Softmax.Data;
+
+/// <summary>
+/// Features, integer class labels 0..C−1, optional sample weights and the original class names.
+/// The one data type that engines, metrics and tools share. Immutable: the operations return new datasets.
+/// </summary>
+public sealed class Dataset
+{
+    /// <summary>Creates a dataset after checking labels and weights against the features.</summary>
+    public Dataset(FeatureMatrix features, int[] labels, IReadOnlyList<string> classNames,
+        float[]? sampleWeights = null, ImageShape? image = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (labels.Length != features.Rows)
+            throw new ArgumentException($"{labels.Length} labels for {features.Rows} rows.", nameof(labels));
+        if (classNames.Count < 1) throw new ArgumentException("At least one class is needed.", nameof(classNames));
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classNames.Count)
+                throw new ArgumentException($"Label {labels[i]} at row {i} is outside 0..{classNames.Count - 1}.", nameof(labels));
+        if (sampleWeights is not null)
+        {
+            if (sampleWeights.Length != features.Rows) throw new ArgumentException("One sample weight per row is needed.", nameof(sampleWeights));
+            foreach (var w in sampleWeights)
+                if (!(w >= 0) || !float.IsFinite(w)) throw new ArgumentException("Sample weights must be finite and non-negative.", nameof(sampleWeights));
+        }
+        if (image is not null && image.Length != features.Columns)
+            throw new ArgumentException($"Image shape {image} has {image.Length} values but rows have {features.Columns}.", nameof(image));
+        Features = features;
+        Labels = labels;
+        ClassNames = classNames;
+        SampleWeights = sampleWeights;
+        Image = image;
+        Name = name;
+    }
+
+    /// <summary>The feature rows.</summary>
+    public FeatureMatrix Features { get; }
+
+    /// <summary>Class index of each row, in 0..<see cref="ClassCount"/>−1.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>The original label of each class index (for example "0".."9", or "cat").</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Per-row weights, or null for all ones.</summary>
+    public float[]? SampleWeights { get; }
+
+    /// <summary>Image layout of a row, when the data are pictures.</summary>
+    public ImageShape? Image { get; }
+
+    /// <summary>A name for reports, such as "digits" or a file name.</summary>
+    public string? Name { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int Rows => Features.Rows;
+
+    /// <summary>Number of features per row.</summary>
+    public int FeatureCount => Features.Columns;
+
+    /// <summary>Number of classes.</summary>
+    public int ClassCount => ClassNames.Count;
+
+    /// <summary>Same rows with other features (same row count), for example after preprocessing.</summary>
+    public Dataset WithFeatures(FeatureMatrix features) => new(features, Labels, ClassNames, SampleWeights, Image, Name);
+
+    /// <summary>Same rows with other sample weights.</summary>
+    public Dataset WithSampleWeights(float[]? weights) => new(Features, Labels, ClassNames, weights, Image, Name);
+
+    /// <summary>Rows <paramref name="start"/> .. <paramref name="start"/>+<paramref name="count"/>−1.</summary>
+    public Dataset Slice(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (start + count > Rows) throw new ArgumentOutOfRangeException(nameof(count), $"Slice {start}+{count} exceeds {Rows} rows.");
+        return Take(Enumerable.Range(start, count).ToArray());
+    }
+
+    /// <summary>The given rows, in order (copies).</summary>
+    public Dataset Take(ReadOnlySpan<int> rows)
+    {
+        var labels = new int[rows.Length];
+        float[]? weights = SampleWeights is null ? null : new float[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            labels[i] = Labels[rows[i]];
+            if (weights is not null) weights[i] = SampleWeights![rows[i]];
+        }
+        return new Dataset(Features.Take(rows), labels, ClassNames, weights, Image, Name);
+    }
+
+    /// <summary>All rows in an order drawn from <paramref name="seed"/>.</summary>
+    public Dataset Shuffle(int seed)
+    {
+        var order = Enumerable.Range(0, Rows).ToArray();
+        new Random(seed).Shuffle(order);
+        return Take(order);
+    }
+
+    /// <summary>
+    /// Stratified split: about <paramref name="fraction"/> of each class goes to the second part, chosen with
+    /// <paramref name="seed"/>. Both parts keep the original row order.
+    /// </summary>
+    public (Dataset Train, Dataset Holdout) Split(double fraction, int seed)
+    {
+        if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), "The fraction must lie strictly between 0 and 1.");
+        var rng = new Random(seed);
+        var holdout = new bool[Rows];
+        for (int c = 0; c < ClassCount; c++)
+        {
+            var members = Enumerable.Range(0, Rows).Where(i => Labels[i] == c).ToArray();
+            rng.Shuffle(members);
+            int take = (int)Math.Round(members.Length * fraction);
+            if (take == members.Length && members.Length > 1) take--;
+            for (int k = 0; k < take; k++) holdout[members[k]] = true;
+        }
+        var train = Enumerable.Range(0, Rows).Where(i => !holdout[i]).ToArray();
+        var test = Enumerable.Range(0, Rows).Where(i => holdout[i]).ToArray();
+        if (train.Length == 0 || test.Length == 0) throw new InvalidOperationException($"A split of {Rows} rows with fraction {fraction} leaves one part empty.");
+        return (Take(train), Take(test));
+    }
+
+    /// <summary>Number of rows of each class.</summary>
+    public int[] ClassCounts()
+    {
+        var counts = new int[ClassCount];
+        foreach (var y in Labels) counts[y]++;
+        return counts;
+    }
+}

@@ -1,0 +1,123 @@
+using System.IO.Compression;
+
+namespace Softmax.Data;
+
+/// <summary>
+/// The datasets known by name: <c>digits</c> (embedded, always available), and <c>fashion-mnist</c>, <c>mnist</c>,
+/// <c>cifar10</c>, found in a given directory or the standard places (see <see cref="SearchPaths"/>).
+/// </summary>
+public static class NamedDatasets
+{
+    /// <summary>The names <see cref="Load"/> accepts.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["digits", "fashion-mnist", "mnist", "cifar10"];
+
+    /// <summary>
+    /// The UCI handwritten digits (1797 rows of 8 × 8 pixels valued 0..16, classes "0".."9"), from the embedded
+    /// resource (CC BY 4.0).
+    /// </summary>
+    public static Dataset LoadDigits()
+    {
+        var assembly = typeof(NamedDatasets).Assembly;
+        const string resource = "Softmax.digits.csv.gz";
+        Stream Open() => new GZipStream(assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded resource {resource} is missing from the build."), CompressionMode.Decompress);
+        var raw = CsvReader.Read(Open, resource, new CsvOptions { Delimiter = ',', HasHeader = false });
+        return new Dataset(raw.Features, raw.Labels, raw.ClassNames, image: new ImageShape(8, 8, 1), name: "digits");
+    }
+
+    /// <summary>
+    /// The standard train/test split of a named dataset. <c>digits</c> has none, so it is split stratified with 20 %
+    /// held out and seed 0. <paramref name="directory"/>, when given, is searched first.
+    /// </summary>
+    public static (Dataset Train, Dataset Test) Load(string name, string? directory = null)
+    {
+        string key = Normalize(name);
+        if (key == "digits") return LoadDigits().Split(0.2, seed: 0);
+        string dir = Locate(key, directory);
+        if (key == "cifar10")
+            return (Named(CifarReader.Read(dir, CifarVariant.Cifar10, DataSplit.Train), key),
+                Named(CifarReader.Read(dir, CifarVariant.Cifar10, DataSplit.Test), key));
+        return (Named(IdxReader.ReadPair(IdxFile(dir, "train-images-idx3-ubyte"), IdxFile(dir, "train-labels-idx1-ubyte")), key),
+            Named(IdxReader.ReadPair(IdxFile(dir, "t10k-images-idx3-ubyte"), IdxFile(dir, "t10k-labels-idx1-ubyte")), key));
+    }
+
+    /// <summary>
+    /// The CIFAR-10 split of the Stanford CS231n course code: training rows 0..48999 for training, 49000..49999 for
+    /// validation, and the first 1000 test rows for testing.
+    /// </summary>
+    public static (Dataset Train, Dataset Validation, Dataset Test) LoadCifar10CourseSplit(string? directory = null)
+    {
+        var (train, test) = Load("cifar10", directory);
+        return (train.Slice(0, 49000), train.Slice(49000, 1000), test.Slice(0, 1000));
+    }
+
+    /// <summary>The directories searched for <paramref name="name"/>, in order.</summary>
+    public static IReadOnlyList<string> SearchPaths(string name, string? directory = null)
+    {
+        string key = Normalize(name);
+        var paths = new List<string>();
+        if (directory is not null) { paths.Add(directory); paths.Add(Path.Combine(directory, key)); }
+        paths.Add(Path.Combine("/usr/share/datasets", key));
+        paths.Add(UserDataDirectory(key));
+        return paths;
+    }
+
+    /// <summary>
+    /// Where <c>softmax data get</c> puts a dataset: <c>$SOFTMAX_DATA/&lt;name&gt;</c>, else
+    /// <c>$XDG_DATA_HOME/softmax/&lt;name&gt;</c>, else <c>~/.local/share/softmax/&lt;name&gt;</c>.
+    /// </summary>
+    public static string UserDataDirectory(string name)
+    {
+        string key = Normalize(name);
+        if (Environment.GetEnvironmentVariable("SOFTMAX_DATA") is { Length: > 0 } root) return Path.Combine(root, key);
+        if (Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg) return Path.Combine(xdg, "softmax", key);
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "softmax", key);
+    }
+
+    /// <summary>The first searched directory holding the dataset's files; a <see cref="FileNotFoundException"/> listing the places otherwise.</summary>
+    public static string Locate(string name, string? directory = null)
+    {
+        string key = Normalize(name);
+        if (key == "digits") throw new ArgumentException("digits is embedded and needs no directory.", nameof(name));
+        var searched = SearchPaths(key, directory);
+        foreach (var dir in searched)
+        {
+            if (!Directory.Exists(dir)) continue;
+            if (key == "cifar10")
+            {
+                foreach (var d in new[] { dir, Path.Combine(dir, "cifar-10-batches-bin") })
+                    if (File.Exists(Path.Combine(d, "data_batch_1.bin")) && File.Exists(Path.Combine(d, "test_batch.bin"))) return d;
+            }
+            else if (TryIdxFile(dir, "train-images-idx3-ubyte") is not null && TryIdxFile(dir, "t10k-labels-idx1-ubyte") is not null)
+                return dir;
+        }
+        string hint = key == "fashion-mnist"
+            ? "Install it with 'apt-get install dataset-fashion-mnist' or 'softmax data get fashion-mnist'"
+            : $"Fetch it with 'softmax data get {key}'";
+        throw new FileNotFoundException(
+            $"Dataset '{key}' not found. Searched: {string.Join(", ", searched)}. {hint}, or pass its directory.");
+    }
+
+    private static string Normalize(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        string key = name.Trim().ToLowerInvariant().Replace('_', '-');
+        key = key switch { "fashion" or "fashionmnist" => "fashion-mnist", "cifar-10" => "cifar10", _ => key };
+        if (!Names.Contains(key)) throw new ArgumentException($"Unknown dataset '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
+        return key;
+    }
+
+    private static string? TryIdxFile(string dir, string stem) =>
+        new[] { stem + ".gz", stem, stem.Replace("-idx", ".idx", StringComparison.Ordinal) }
+            .Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists);
+
+    private static string IdxFile(string dir, string stem) =>
+        TryIdxFile(dir, stem) ?? throw new FileNotFoundException($"{dir} lacks {stem}[.gz].", Path.Combine(dir, stem));
+
+    private static Dataset Named(Dataset d, string name) =>
+        new(d.Features, d.Labels, name == "fashion-mnist" && d.ClassCount == 10 ? FashionMnistClassNames : d.ClassNames, d.SampleWeights, d.Image, name);
+
+    /// <summary>Fashion-MNIST's class names in label order.</summary>
+    public static IReadOnlyList<string> FashionMnistClassNames { get; } =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+}

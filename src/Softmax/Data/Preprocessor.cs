@@ -1,0 +1,150 @@
+namespace Softmax.Data;
+
+/// <summary>Preprocessing steps; each includes the ones before it (scale, then center, then divide by the deviation).</summary>
+public enum PreprocessKind
+{
+    /// <summary>Values are used as they are.</summary>
+    None,
+    /// <summary>x · scale.</summary>
+    Scale,
+    /// <summary>x · scale − mean (mean-image subtraction).</summary>
+    Center,
+    /// <summary>(x · scale − mean) / std per feature; features with zero variance become 0.</summary>
+    Standardize,
+}
+
+/// <summary>
+/// A fitted preprocessing step. Fit it on the training split only (that is the caller's job: fitting on data that
+/// includes the test rows leaks them), save <see cref="Kind"/>, <see cref="Scale"/>, <see cref="Mean"/> and
+/// <see cref="InverseStd"/> with the model, and rebuild it with the constructor at eval and predict time.
+/// "Raw" values are what <see cref="FeatureMatrix.CopyRow"/> yields, so a <see cref="ByteMatrix"/> scale already set is
+/// applied first.
+/// </summary>
+public sealed class Preprocessor
+{
+    /// <summary>The default factor for <see cref="PreprocessKind.Scale"/>: 8-bit pixels to [0, 1].</summary>
+    public const float PixelScale = 1f / 255f;
+
+    /// <summary>Rebuilds a fitted preprocessor from saved values.</summary>
+    public Preprocessor(PreprocessKind kind, float scale = 1f, float[]? mean = null, float[]? inverseStd = null)
+    {
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), "The scale must be finite.");
+        if (kind >= PreprocessKind.Center && mean is null) throw new ArgumentException($"{kind} needs the fitted mean.", nameof(mean));
+        if (kind == PreprocessKind.Standardize && (inverseStd is null || inverseStd.Length != mean!.Length))
+            throw new ArgumentException("Standardize needs an inverse deviation per feature.", nameof(inverseStd));
+        Kind = kind;
+        Scale = kind == PreprocessKind.None ? 1f : scale;
+        Mean = kind >= PreprocessKind.Center ? mean : null;
+        InverseStd = kind == PreprocessKind.Standardize ? inverseStd : null;
+    }
+
+    /// <summary>Which steps are applied.</summary>
+    public PreprocessKind Kind { get; }
+
+    /// <summary>The factor applied first (1 for <see cref="PreprocessKind.None"/>).</summary>
+    public float Scale { get; }
+
+    /// <summary>Per-feature mean of the scaled training values (Center, Standardize).</summary>
+    public float[]? Mean { get; }
+
+    /// <summary>Per-feature 1/std of the scaled training values, 0 where the variance is 0 (Standardize).</summary>
+    public float[]? InverseStd { get; }
+
+    /// <summary>Number of features the fitted vectors cover, or null when any count works.</summary>
+    public int? FeatureCount => Mean?.Length;
+
+    /// <summary>The default kind for a file format: images are scaled by 1/255, the rest are left as they are.</summary>
+    public static PreprocessKind DefaultKind(DataFormat format) =>
+        format is DataFormat.Idx or DataFormat.Cifar10 or DataFormat.Cifar100 ? PreprocessKind.Scale : PreprocessKind.None;
+
+    /// <summary>
+    /// Fits on <paramref name="train"/> (the training split only). <paramref name="scale"/> defaults to 1/255 for
+    /// <see cref="PreprocessKind.Scale"/> and to 1 for Center and Standardize.
+    /// </summary>
+    public static Preprocessor Fit(PreprocessKind kind, Dataset train, float? scale = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        float s = scale ?? (kind == PreprocessKind.Scale ? PixelScale : 1f);
+        if (kind <= PreprocessKind.Scale) return new Preprocessor(kind, s);
+        int d = train.FeatureCount, n = train.Rows;
+        if (n == 0) throw new ArgumentException("Cannot fit on an empty dataset.", nameof(train));
+        var sum = new double[d];
+        var sumSq = new double[d];
+        var row = new float[d];
+        for (int i = 0; i < n; i++)
+        {
+            train.Features.CopyRow(i, row);
+            for (int j = 0; j < d; j++)
+            {
+                double x = row[j] * s;
+                sum[j] += x;
+                sumSq[j] += x * x;
+            }
+        }
+        var mean = new float[d];
+        float[]? inverseStd = kind == PreprocessKind.Standardize ? new float[d] : null;
+        for (int j = 0; j < d; j++)
+        {
+            double m = sum[j] / n;
+            mean[j] = (float)m;
+            if (inverseStd is null) continue;
+            double variance = Math.Max(0, sumSq[j] / n - m * m);
+            // Relative threshold: a constant column leaves rounding noise of order m² · 1e-16 in the variance.
+            inverseStd[j] = variance > 1e-12 * Math.Max(1, m * m) ? (float)(1 / Math.Sqrt(variance)) : 0f;
+        }
+        return new Preprocessor(kind, s, mean, inverseStd);
+    }
+
+    /// <summary>
+    /// Applies the step to a whole dataset. Scale keeps a <see cref="ByteMatrix"/> (with the scale set, the engine
+    /// scales on the fly) or a <see cref="CsrMatrix"/>; Center and Standardize produce a <see cref="DenseMatrix"/>
+    /// and refuse sparse input unless <paramref name="allowDensify"/> is set.
+    /// </summary>
+    public Dataset Apply(Dataset data, bool allowDensify = false)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckFeatureCount(data.FeatureCount);
+        switch (Kind, data.Features)
+        {
+            case (PreprocessKind.None, _):
+                return data;
+            case (PreprocessKind.Scale, ByteMatrix bytes):
+                return data.WithFeatures(bytes.WithScale(bytes.Scale * Scale));
+            case (PreprocessKind.Scale, CsrMatrix csr):
+                var values = csr.Values.Select(v => v * Scale).ToArray();
+                return data.WithFeatures(new CsrMatrix(csr.RowPointers, csr.ColumnIndices, values, csr.Rows, csr.Columns));
+            case (_, CsrMatrix csr) when !allowDensify:
+                throw new InvalidOperationException(
+                    $"{Kind} would turn the sparse {csr.Rows}x{csr.Columns} matrix ({csr.NonZeros} non-zeros) into a dense one of " +
+                    $"{(long)csr.Rows * DenseMatrix.PaddedLength(csr.Columns) * 4 / (1 << 20)} MiB; use Scale or None, or force densifying.");
+        }
+        var dense = new DenseMatrix(data.Rows, data.FeatureCount);
+        var raw = new float[data.FeatureCount];
+        for (int i = 0; i < data.Rows; i++)
+        {
+            data.Features.CopyRow(i, raw);
+            ApplyRow(raw, dense.Row(i));
+        }
+        return data.WithFeatures(dense);
+    }
+
+    /// <summary>Applies the step to one raw row (for example at predict time). Source and destination may be the same span.</summary>
+    public void ApplyRow(ReadOnlySpan<float> raw, Span<float> destination)
+    {
+        CheckFeatureCount(raw.Length);
+        if (destination.Length < raw.Length) throw new ArgumentException("The destination is shorter than the row.", nameof(destination));
+        for (int j = 0; j < raw.Length; j++)
+        {
+            float x = raw[j] * Scale;
+            if (Mean is not null) x -= Mean[j];
+            if (InverseStd is not null) x *= InverseStd[j];
+            destination[j] = x;
+        }
+    }
+
+    private void CheckFeatureCount(int count)
+    {
+        if (FeatureCount is { } expected && expected != count)
+            throw new ArgumentException($"The data have {count} features but the preprocessing was fitted on {expected}.");
+    }
+}

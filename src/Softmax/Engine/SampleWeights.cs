@@ -1,0 +1,36 @@
+using Softmax.Data;
+
+namespace Softmax.Engine;
+
+/// <summary>Per-row weights s_j: the dataset's sample weight (default 1) times an optional class weight.</summary>
+public static class SampleWeights
+{
+    /// <summary>
+    /// scikit-learn's "balanced" class weights: n_samples / (n_classes · count_c). A class with no rows gets 0.
+    /// </summary>
+    public static double[] Balanced(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var counts = data.ClassCounts();
+        var w = new double[data.ClassCount];
+        for (int c = 0; c < w.Length; c++) w[c] = counts[c] == 0 ? 0 : (double)data.Rows / (data.ClassCount * (double)counts[c]);
+        return w;
+    }
+
+    /// <summary>s_j for every row, in float64.</summary>
+    public static double[] Combine(Dataset data, IReadOnlyList<double>? classWeights)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (classWeights is not null && classWeights.Count != data.ClassCount)
+            throw new ArgumentException($"{classWeights.Count} class weights for {data.ClassCount} classes.", nameof(classWeights));
+        var s = new double[data.Rows];
+        for (int j = 0; j < s.Length; j++)
+        {
+            double w = data.SampleWeights?[j] ?? 1.0;
+            if (classWeights is not null) w *= classWeights[data.Labels[j]];
+            if (!(w >= 0) || !double.IsFinite(w)) throw new ArgumentException($"Weight of row {j} is {w}; weights must be finite and non-negative.");
+            s[j] = w;
+        }
+        return s;
+    }
+}

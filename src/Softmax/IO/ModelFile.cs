@@ -1,0 +1,315 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+using Softmax.Data;
+using Softmax.Model;
+
+namespace Softmax.IO;
+
+/// <summary>
+/// Saves and loads a <see cref="SoftmaxModel"/> in the versioned binary format below. All values are
+/// little-endian; strings are a uint32 byte count followed by that many UTF-8 bytes; "f64" values are IEEE-754
+/// doubles stored bit for bit, so θ round-trips exactly.
+/// <code>
+/// offset  type                 field
+/// 0       4 bytes              magic "SMAX" (53 4D 41 58; uint32 0x58414D53)
+/// 4       uint32               format version (1)
+/// 8       int32                C, number of classes (≥ 1)
+/// 12      int32                D, number of features (≥ 1)
+///         C × string           class names, by class index
+///         (C·D + C) × f64      θ: W (C×D, row-major), then b (C)
+///         -- preprocessing --
+///         uint8                kind (0 None, 1 Scale, 2 Center, 3 Standardize)
+///         f32                  scale
+///         int32                mean length: −1 absent, else D; then that many f32
+///         int32                inverse-std length: −1 absent, else D; then that many f32
+///         -- image shape --
+///         uint8                0 absent, 1 present; when present: int32 height, int32 width, int32 channels,
+///                              uint8 channel-planar (0/1)
+///         -- training info --
+///         string solver; f64 L2; f64 L1; f64 objective; int32 rows; int32 iterations; int32 epochs;
+///         string stop reason; int32 seed; f64 seconds;
+///         int32 settings count K, then K × (string key, string value)
+///         -- checksum --
+///         uint64               XxHash64 (seed 0) of every byte before it
+/// </code>
+/// The file ends right after the checksum. <see cref="Save"/> writes a temporary file in the target directory and
+/// renames it over the target, so a reader never sees half a file. <see cref="Load(string)"/> rejects a wrong magic,
+/// a newer version, a truncated or over-long file and a checksum mismatch with a <see cref="ModelFormatException"/>.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>"SMAX" read as a little-endian uint32.</summary>
+    public const uint Magic = 0x58414D53;
+
+    /// <summary>The format version this build writes and reads.</summary>
+    public const int Version = 1;
+
+    private const int ChecksumBytes = 8;
+
+    /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
+    public static void Save(SoftmaxModel model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] bytes = Serialize(model);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>The file's bytes, checksum included.</summary>
+    public static byte[] Serialize(SoftmaxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var buffer = new MemoryStream();
+        using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Magic);
+            w.Write((uint)Version);
+            w.Write(model.Classes);
+            w.Write(model.Features);
+            foreach (var name in model.ClassNames) WriteString(w, name);
+            foreach (var v in model.Parameters) w.Write(v);
+
+            var pre = model.Preprocessor;
+            w.Write((byte)pre.Kind);
+            w.Write(pre.Scale);
+            WriteFloats(w, pre.Mean);
+            WriteFloats(w, pre.InverseStd);
+
+            if (model.Image is { } image)
+            {
+                w.Write((byte)1);
+                w.Write(image.Height);
+                w.Write(image.Width);
+                w.Write(image.Channels);
+                w.Write((byte)(image.ChannelPlanar ? 1 : 0));
+            }
+            else w.Write((byte)0);
+
+            var t = model.Training;
+            WriteString(w, t.Solver);
+            w.Write(t.L2);
+            w.Write(t.L1);
+            w.Write(t.Objective);
+            w.Write(t.Rows);
+            w.Write(t.Iterations);
+            w.Write(t.Epochs);
+            WriteString(w, t.StopReason);
+            w.Write(t.Seed);
+            w.Write(t.Seconds);
+            var settings = t.Settings.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+            w.Write(settings.Length);
+            foreach (var (key, value) in settings)
+            {
+                WriteString(w, key);
+                WriteString(w, value);
+            }
+        }
+        ulong checksum = XxHash64.HashToUInt64(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        Span<byte> tail = stackalloc byte[ChecksumBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(tail, checksum);
+        buffer.Write(tail);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Reads a model file.</summary>
+    public static SoftmaxModel Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such model file: {path}", path);
+        using var stream = File.OpenRead(path);
+        return Load(stream, path);
+    }
+
+    /// <summary>Reads a model from <paramref name="stream"/>; <paramref name="nameForErrors"/> names it in errors.</summary>
+    public static SoftmaxModel Load(Stream stream, string nameForErrors)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        nameForErrors ??= "<stream>";
+        byte[] bytes;
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            bytes = copy.ToArray();
+        }
+        return Deserialize(bytes, nameForErrors);
+    }
+
+    /// <summary>Parses the bytes of a model file.</summary>
+    public static SoftmaxModel Deserialize(ReadOnlySpan<byte> bytes, string nameForErrors)
+    {
+        var r = new Reader(bytes, nameForErrors);
+        if (bytes.Length < 4 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != Magic)
+            throw new ModelFormatException(nameForErrors, "not a Softmax model file (the magic number \"SMAX\" is missing)");
+        r.Skip(4);
+        uint version = r.UInt32("the format version");
+        if (version > Version)
+            throw new ModelFormatException(nameForErrors, $"written by a newer version (v{version}); this build reads v{Version}");
+        if (version < 1) throw new ModelFormatException(nameForErrors, $"unknown format version v{version}");
+
+        int C = r.Int32("the class count"), D = r.Int32("the feature count");
+        if (C < 1) throw r.Invalid($"the class count is {C}; it must be at least 1");
+        if (D < 1) throw r.Invalid($"the feature count is {D}; it must be at least 1");
+        long dimension = (long)C * D + C;
+        r.Need(dimension * 8 + (long)C * 4, $"{C} class names and {dimension} parameters");
+        var names = new string[C];
+        for (int c = 0; c < C; c++) names[c] = r.String($"the name of class {c}");
+        var theta = r.Doubles(dimension, "the parameters θ");
+
+        byte kind = r.Byte("the preprocessing kind");
+        if (kind > (byte)PreprocessKind.Standardize) throw r.Invalid($"unknown preprocessing kind {kind}");
+        float scale = r.Single("the preprocessing scale");
+        var mean = r.OptionalFloats(D, "the preprocessing mean");
+        var inverseStd = r.OptionalFloats(D, "the preprocessing inverse deviation");
+
+        ImageShape? image = null;
+        byte hasImage = r.Byte("the image-shape flag");
+        if (hasImage > 1) throw r.Invalid($"the image-shape flag is {hasImage}, expected 0 or 1");
+        if (hasImage == 1)
+        {
+            int h = r.Int32("the image height"), w = r.Int32("the image width"), ch = r.Int32("the image channels");
+            byte planar = r.Byte("the channel layout");
+            if (h < 1 || w < 1 || ch < 1 || planar > 1) throw r.Invalid($"invalid image shape {h}x{w}x{ch} (layout {planar})");
+            image = new ImageShape(h, w, ch, planar == 1);
+        }
+
+        string solver = r.String("the solver name");
+        double l2 = r.Double("λ2"), l1 = r.Double("λ1"), objective = r.Double("the objective");
+        int rows = r.Int32("the training rows"), iterations = r.Int32("the iterations"), epochs = r.Int32("the epochs");
+        string stop = r.String("the stop reason");
+        int seed = r.Int32("the seed");
+        double seconds = r.Double("the training time");
+        int count = r.Int32("the settings count");
+        if (count < 0) throw r.Invalid($"the settings count is {count}");
+        r.Need((long)count * 8, $"{count} settings");
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string key = r.String($"setting {i}'s key");
+            settings[key] = r.String($"setting '{key}'");
+        }
+
+        int body = r.Position;
+        if (bytes.Length - body < ChecksumBytes)
+            throw new ModelFormatException(nameForErrors, $"truncated: the file ends {ChecksumBytes - (bytes.Length - body)} bytes short of its checksum ({bytes.Length} bytes, expected {body + ChecksumBytes})");
+        if (bytes.Length - body > ChecksumBytes)
+            throw new ModelFormatException(nameForErrors, $"corrupted: {bytes.Length - body - ChecksumBytes} unexpected bytes after the checksum");
+        ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(bytes[body..]);
+        ulong actual = XxHash64.HashToUInt64(bytes[..body]);
+        if (stored != actual)
+            throw new ModelFormatException(nameForErrors, $"corrupted: checksum mismatch (stored {stored:X16}, computed {actual:X16})");
+
+        try
+        {
+            var pre = new Preprocessor((PreprocessKind)kind, scale, mean, inverseStd);
+            var info = new TrainingInfo
+            {
+                Solver = solver, L2 = l2, L1 = l1, Objective = objective, Rows = rows, Iterations = iterations,
+                Epochs = epochs, StopReason = stop, Seed = seed, Seconds = seconds, Settings = settings,
+            };
+            return new SoftmaxModel(theta, names, D, pre, image, info);
+        }
+        catch (Exception e) when (e is ArgumentException)
+        {
+            throw new ModelFormatException(nameForErrors, $"invalid model: {e.Message}", e);
+        }
+    }
+
+    private static void WriteString(BinaryWriter w, string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var bytes = Encoding.UTF8.GetBytes(value);
+        w.Write((uint)bytes.Length);
+        w.Write(bytes);
+    }
+
+    private static void WriteFloats(BinaryWriter w, float[]? values)
+    {
+        if (values is null) { w.Write(-1); return; }
+        w.Write(values.Length);
+        foreach (var v in values) w.Write(v);
+    }
+
+    /// <summary>A bounds-checked little-endian cursor: every length is checked against the bytes left before use.</summary>
+    private ref struct Reader(ReadOnlySpan<byte> bytes, string name)
+    {
+        private readonly ReadOnlySpan<byte> _bytes = bytes;
+        private readonly string _name = name;
+
+        public int Position { get; private set; }
+
+        private readonly long Remaining => _bytes.Length - Position;
+
+        public readonly ModelFormatException Invalid(string problem) => new(_name, $"invalid at byte {Position}: {problem}");
+
+        public readonly void Need(long count, string what)
+        {
+            if (count > Remaining)
+                throw new ModelFormatException(_name,
+                    $"truncated: {what} need {count} bytes at offset {Position}, but only {Remaining} remain (file length {_bytes.Length})");
+        }
+
+        private ReadOnlySpan<byte> Take(long count, string what)
+        {
+            Need(count, what);
+            var span = _bytes.Slice(Position, (int)count);
+            Position += (int)count;
+            return span;
+        }
+
+        public void Skip(int count) => Take(count, "the header");
+
+        public byte Byte(string what) => Take(1, what)[0];
+
+        public int Int32(string what) => BinaryPrimitives.ReadInt32LittleEndian(Take(4, what));
+
+        public uint UInt32(string what) => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, what));
+
+        public float Single(string what) => BinaryPrimitives.ReadSingleLittleEndian(Take(4, what));
+
+        public double Double(string what) => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, what));
+
+        public string String(string what)
+        {
+            uint length = UInt32(what + " (length)");
+            var raw = Take(length, what);
+            try { return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(raw); }
+            catch (DecoderFallbackException) { throw Invalid($"{what} is not valid UTF-8"); }
+        }
+
+        public double[] Doubles(long count, string what)
+        {
+            var raw = Take(count * 8, what);
+            var values = new double[count];
+            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(i * 8)..]);
+            return values;
+        }
+
+        public float[]? OptionalFloats(int features, string what)
+        {
+            int length = Int32(what + " (length)");
+            if (length == -1) return null;
+            if (length != features) throw Invalid($"{what} has {length} values; the model has {features} features");
+            var raw = Take((long)length * 4, what);
+            var values = new float[length];
+            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
+            return values;
+        }
+    }
+}

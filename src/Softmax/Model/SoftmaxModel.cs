@@ -1,0 +1,227 @@
+using System.Numerics.Tensors;
+using Softmax.Data;
+using Softmax.Engine;
+
+namespace Softmax.Model;
+
+/// <summary>
+/// A trained linear softmax classifier: scores o = W x' + b on preprocessed features x', probabilities softmax(o).
+/// It keeps the class names and the fitted preprocessing, so it takes raw rows. Thread-safe for prediction.
+/// </summary>
+public sealed unsafe class SoftmaxModel
+{
+    private readonly double[] _theta;
+    private readonly PinnedBuffer<float> _w;   // (C × S), zero padding
+    private readonly float[] _b;
+    [ThreadStatic] private static float[]? t_row;
+
+    /// <summary>Creates a model from θ = [W (C×D row-major), b (C)].</summary>
+    public SoftmaxModel(double[] theta, IReadOnlyList<string> classNames, int features, Preprocessor? preprocessor = null,
+        ImageShape? image = null, TrainingInfo? training = null)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        ArgumentNullException.ThrowIfNull(classNames);
+        int C = classNames.Count;
+        if (C < 1) throw new ArgumentException("A model needs at least one class.", nameof(classNames));
+        if (features < 1) throw new ArgumentOutOfRangeException(nameof(features));
+        if (theta.Length != C * features + C) throw new ArgumentException($"θ must have C·D + C = {C * features + C} entries, not {theta.Length}.", nameof(theta));
+        for (int i = 0; i < theta.Length; i++)
+            if (!double.IsFinite(theta[i])) throw new ArgumentException($"θ[{i}] is {theta[i]}: a model must be finite.", nameof(theta));
+        _theta = (double[])theta.Clone();
+        ClassNames = classNames.ToArray();
+        Features = features;
+        Preprocessor = preprocessor ?? new Preprocessor(PreprocessKind.None);
+        Image = image;
+        Training = training ?? new TrainingInfo();
+        Stride = DenseMatrix.PaddedLength(features);
+        _w = new PinnedBuffer<float>(C * Stride);
+        var w = _w.Span;
+        for (int c = 0; c < C; c++)
+            for (int d = 0; d < features; d++) w[c * Stride + d] = (float)theta[c * features + d];
+        _b = new float[C];
+        for (int c = 0; c < C; c++) _b[c] = (float)theta[C * features + c];
+    }
+
+    /// <summary>Original class labels, by class index.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Number of classes C.</summary>
+    public int Classes => ClassNames.Count;
+
+    /// <summary>Number of input features D.</summary>
+    public int Features { get; }
+
+    /// <summary>Preprocessing applied to raw rows before scoring.</summary>
+    public Preprocessor Preprocessor { get; }
+
+    /// <summary>Image layout of a row, for image data.</summary>
+    public ImageShape? Image { get; }
+
+    /// <summary>How the model was trained.</summary>
+    public TrainingInfo Training { get; }
+
+    private int Stride { get; }
+
+    /// <summary>A copy of θ = [W, b] in float64.</summary>
+    public double[] Parameters => (double[])_theta.Clone();
+
+    /// <summary>W[c, d], the weight of feature d for class c (in preprocessed units).</summary>
+    public double Weight(int c, int d) => _theta[c * Features + d];
+
+    /// <summary>b[c].</summary>
+    public double Bias(int c) => _theta[Classes * Features + c];
+
+    /// <summary>The weights of class c as a row of D values (for pictures).</summary>
+    public ReadOnlySpan<double> WeightRow(int c) => _theta.AsSpan(c * Features, Features);
+
+    /// <summary>Scores o = W x' + b of one raw row.</summary>
+    public void DecisionFunction(ReadOnlySpan<float> row, Span<float> scores)
+    {
+        CheckRow(row.Length);
+        if (scores.Length < Classes) throw new ArgumentException($"Need room for {Classes} scores.", nameof(scores));
+        var x = t_row is { } buf && buf.Length >= Stride ? buf : t_row = new float[Stride];
+        Preprocessor.ApplyRow(row, x);
+        var xs = x.AsSpan(0, Stride);
+        var w = _w.Span;
+        for (int c = 0; c < Classes; c++) scores[c] = TensorPrimitives.Dot(xs, w.Slice(c * Stride, Stride)) + _b[c];
+    }
+
+    /// <summary>Class probabilities of one raw row.</summary>
+    public void PredictProba(ReadOnlySpan<float> row, Span<float> probabilities)
+    {
+        DecisionFunction(row, probabilities);
+        StableMath.SoftmaxInPlace(probabilities[..Classes]);
+    }
+
+    /// <summary>Class probabilities of one raw row.</summary>
+    public float[] PredictProba(ReadOnlySpan<float> row)
+    {
+        var p = new float[Classes];
+        PredictProba(row, p);
+        return p;
+    }
+
+    /// <summary>log p of one raw row, through log-sum-exp.</summary>
+    public double[] PredictLogProba(ReadOnlySpan<float> row)
+    {
+        Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
+        DecisionFunction(row, s);
+        var o = new double[Classes];
+        for (int c = 0; c < Classes; c++) o[c] = s[c];
+        StableMath.LogSoftmax(o, o);
+        return o;
+    }
+
+    /// <summary>Index of the most probable class of one raw row (ties: the lowest index).</summary>
+    public int Predict(ReadOnlySpan<float> row)
+    {
+        Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
+        DecisionFunction(row, s);
+        return TensorPrimitives.IndexOfMax(s);
+    }
+
+    /// <summary>Label of the most probable class of one raw row.</summary>
+    public string PredictLabel(ReadOnlySpan<float> row) => ClassNames[Predict(row)];
+
+    /// <summary>The k most probable classes, most probable first.</summary>
+    public (int Class, float Probability)[] TopK(ReadOnlySpan<float> row, int k)
+    {
+        var p = PredictProba(row);
+        return TopKOf(p, k);
+    }
+
+    /// <summary>The k largest of given probabilities, largest first (ties: lower class first).</summary>
+    public static (int Class, float Probability)[] TopKOf(ReadOnlySpan<float> probabilities, int k)
+    {
+        k = Math.Clamp(k, 1, probabilities.Length);
+        var order = Enumerable.Range(0, probabilities.Length).ToArray();
+        var p = probabilities.ToArray();
+        Array.Sort(order, (a, b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b));
+        return order.Take(k).Select(c => (c, p[c])).ToArray();
+    }
+
+    /// <summary>Probabilities of every row of a raw dataset, row-major (rows × C).</summary>
+    public float[] PredictProba(Dataset data)
+    {
+        var p = DecisionFunction(data);
+        int C = Classes;
+        for (int i = 0; i < data.Rows; i++) StableMath.SoftmaxInPlace(p.AsSpan(i * C, C));
+        return p;
+    }
+
+    /// <summary>Scores of every row of a raw dataset, row-major (rows × C), computed with the engine's block kernels.</summary>
+    public float[] DecisionFunction(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        CheckRow(data.FeatureCount);
+        var x = Preprocessor.Apply(data, allowDensify: true).Features;
+        int C = Classes, N = data.Rows;
+        var scores = new float[(long)N * C];
+        const int Block = 256;
+        if (x is CsrMatrix csr)
+        {
+            for (int i = 0; i < N; i++)
+            {
+                var o = scores.AsSpan(i * C, C);
+                _b.CopyTo(o);
+                for (long k = csr.RowPointers[i]; k < csr.RowPointers[i + 1]; k++)
+                    for (int c = 0; c < C; c++) o[c] += _w.Span[c * Stride + csr.ColumnIndices[k]] * csr.Values[k];
+            }
+            return scores;
+        }
+        Parallel.For(0, (N + Block - 1) / Block, blk =>
+        {
+            int start = blk * Block, n = Math.Min(Block, N - start);
+            var buffer = x is DenseMatrix ? null : new PinnedBuffer<float>(Block * Stride);
+            fixed (float* s = scores)
+            fixed (float* b = _b)
+            {
+                float* rows;
+                if (x is DenseMatrix dense) rows = dense.Pointer + (long)start * Stride;
+                else
+                {
+                    for (int r = 0; r < n; r++) x.CopyRow(start + r, buffer!.Span.Slice(r * Stride, Features));
+                    rows = buffer!.Pointer;
+                }
+                if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
+                else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
+            }
+        });
+        return scores;
+    }
+
+    /// <summary>Most probable class index of every row.</summary>
+    public int[] Predict(Dataset data)
+    {
+        var s = DecisionFunction(data);
+        var y = new int[data.Rows];
+        for (int i = 0; i < y.Length; i++) y[i] = TensorPrimitives.IndexOfMax(new ReadOnlySpan<float>(s, i * Classes, Classes));
+        return y;
+    }
+
+    /// <summary>Accuracy on a labelled raw dataset whose class names match the model's.</summary>
+    public double Score(Dataset data)
+    {
+        var y = Predict(data);
+        var labels = MapLabels(data);
+        int right = 0;
+        for (int i = 0; i < y.Length; i++) if (y[i] == labels[i]) right++;
+        return data.Rows == 0 ? 0 : right / (double)data.Rows;
+    }
+
+    /// <summary>The dataset's labels as this model's class indices (by class name); −1 for a name the model does not know.</summary>
+    public int[] MapLabels(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int c = 0; c < Classes; c++) index[ClassNames[c]] = c;
+        var map = data.ClassNames.Select(n => index.TryGetValue(n, out var c) ? c : -1).ToArray();
+        return data.Labels.Select(y => map[y]).ToArray();
+    }
+
+    private void CheckRow(int length)
+    {
+        if (length != Features)
+            throw new ArgumentException($"The model expects {Features} features per row, but the data have {length}.");
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Optimization;
+
+namespace Softmax.Model;
+
+/// <summary>The outcome of <see cref="SoftmaxTrainer.Fit"/>.</summary>
+/// <param name="Model">The trained model (finite; with the fitted preprocessing).</param>
+/// <param name="Solver">The solver's report: iterations, stop reason, history.</param>
+/// <param name="Objective">F on the (preprocessed) training rows at the returned weights, in float64 accumulation.</param>
+/// <param name="Validation">The held-out rows, raw, when a validation fraction was given.</param>
+/// <param name="Elapsed">Wall time of the solver.</param>
+public sealed record TrainingResult(SoftmaxModel Model, SolverResult Solver, double Objective, Dataset? Validation, TimeSpan Elapsed);
+
+/// <summary>
+/// Fits a <see cref="SoftmaxModel"/>: splits off validation rows, fits the preprocessing on the training split only,
+/// builds the objective and the solver, and runs it. Never prints; reports through <see cref="IProgress{T}"/>.
+/// </summary>
+public static class SoftmaxTrainer
+{
+    /// <summary>Trains on <paramref name="data"/> (raw features).</summary>
+    public static TrainingResult Fit(Dataset data, TrainingOptions options, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default, SolverState? resumeFrom = null, Action<SolverState>? checkpoint = null, int checkpointEvery = 1)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (data.Rows == 0) throw new ArgumentException("The training data have no rows.", nameof(data));
+        Dataset train = data, validation = null!;
+        bool hasValidation = options.ValidationFraction > 0;
+        if (hasValidation) (train, validation) = data.Split(options.ValidationFraction, options.Seed);
+
+        var preprocessor = FitPreprocessor(train, options);
+        var trainX = preprocessor.Apply(train);
+        var classWeights = options.BalancedClassWeights ? SampleWeights.Balanced(train) : options.ClassWeights;
+        var loss = options.LossFactory?.Invoke(trainX, classWeights)
+                   ?? new CpuSoftmaxLoss(trainX, options.Engine with { ClassWeights = classWeights });
+        var objective = new SoftmaxObjective(loss, options.L2, options.L1);
+
+        Func<double[], ValidationScore>? validate = null;
+        if (hasValidation)
+        {
+            var valX = preprocessor.Apply(validation);
+            var valLoss = new CpuSoftmaxLoss(valX, options.Engine with { ClassWeights = null });
+            validate = theta => Evaluate(valLoss, valX, theta);
+        }
+        var context = new SolverContext
+        {
+            Progress = progress,
+            CancellationToken = cancellationToken,
+            Validate = validate,
+            Patience = options.Patience,
+            ValidateEvery = options.Solver == SolverKind.Lbfgs ? 5 : 1,
+            ResumeFrom = resumeFrom,
+            Checkpoint = checkpoint,
+            CheckpointEvery = checkpointEvery,
+        };
+        var theta0 = new double[objective.Dimension];
+        if (options.WarmStart is { } warm)
+        {
+            if (warm.Classes != data.ClassCount || warm.Features != data.FeatureCount)
+                throw new ArgumentException($"The warm-start model has {warm.Classes} classes and {warm.Features} features; the data have {data.ClassCount} and {data.FeatureCount}.");
+            theta0 = warm.Parameters;
+        }
+        ISolver solver = options.Solver switch
+        {
+            SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, options.Lbfgs.Precondition ? FeatureMoments.Compute(trainX.Features) : null),
+            SolverKind.Sgd => new SgdSolver(options.MiniBatch, options.Momentum, options.Nesterov),
+            SolverKind.Adam => new AdamSolver(options.MiniBatch),
+            _ => throw new ArgumentOutOfRangeException(nameof(options)),
+        };
+        var clock = Stopwatch.StartNew();
+        var result = solver.Minimize(objective, theta0, context);
+        clock.Stop();
+        double objectiveValue = objective.Value(result.Theta);
+        var info = new TrainingInfo
+        {
+            Solver = solver.Name,
+            L2 = options.L2,
+            L1 = options.L1,
+            Objective = objectiveValue,
+            Rows = train.Rows,
+            Iterations = result.Iterations,
+            Epochs = result.Epochs,
+            StopReason = result.Reason.ToString(),
+            Seed = options.Seed,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Settings = new Dictionary<string, string>
+            {
+                ["preprocess"] = preprocessor.Kind.ToString(),
+                ["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["validation_fraction"] = options.ValidationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        };
+        var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info);
+        return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
+    }
+
+    /// <summary>The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>.</summary>
+    public static Preprocessor FitPreprocessor(Dataset train, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(options);
+        bool bytes = train.Features is ByteMatrix;
+        var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
+        float? scale = options.PreprocessScale ?? (bytes ? Preprocessor.PixelScale : null);
+        return Preprocessor.Fit(kind, train, scale);
+    }
+
+    private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)
+    {
+        var sums = loss.Value(theta, RowSet.Range(0, data.Rows));
+        var model = new SoftmaxModel(theta, data.ClassNames, data.FeatureCount);
+        var predicted = model.Predict(data);
+        int right = 0;
+        for (int i = 0; i < predicted.Length; i++) if (predicted[i] == data.Labels[i]) right++;
+        return new ValidationScore(right / (double)data.Rows, sums.Loss / sums.Weight);
+    }
+}

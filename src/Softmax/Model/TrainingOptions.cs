@@ -1,0 +1,73 @@
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Optimization;
+
+namespace Softmax.Model;
+
+/// <summary>Which solver <see cref="SoftmaxTrainer"/> uses.</summary>
+public enum SolverKind
+{
+    /// <summary>Full-batch L-BFGS (OWL-QN when λ1 &gt; 0).</summary>
+    Lbfgs,
+    /// <summary>Mini-batch SGD, with optional momentum.</summary>
+    Sgd,
+    /// <summary>Adam.</summary>
+    Adam,
+}
+
+/// <summary>Everything that decides a training run. Immutable; checked once by <see cref="Validate"/>.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>The solver.</summary>
+    public SolverKind Solver { get; init; } = SolverKind.Lbfgs;
+    /// <summary>λ2 on ‖W‖² (the bias is never penalised).</summary>
+    public double L2 { get; init; } = 1e-4;
+    /// <summary>λ1 on ‖W‖₁.</summary>
+    public double L1 { get; init; }
+    /// <summary>Per-class weights, or null. See <see cref="BalancedClassWeights"/>.</summary>
+    public IReadOnlyList<double>? ClassWeights { get; init; }
+    /// <summary>Use scikit-learn's "balanced" class weights (computed on the training split).</summary>
+    public bool BalancedClassWeights { get; init; }
+    /// <summary>Preprocessing; null picks Scale(1/255) for uint8 image data and None otherwise.</summary>
+    public PreprocessKind? Preprocess { get; init; }
+    /// <summary>Scale factor for <see cref="PreprocessKind.Scale"/> and beyond; null means 1/255 for uint8 data, else 1.</summary>
+    public float? PreprocessScale { get; init; }
+    /// <summary>Fraction of the training rows held out (stratified) for validation; 0 for none.</summary>
+    public double ValidationFraction { get; init; }
+    /// <summary>Early-stopping patience in epochs (iterations for L-BFGS); 0 disables it.</summary>
+    public int Patience { get; init; }
+    /// <summary>Seed for splits and batch order.</summary>
+    public int Seed { get; init; }
+    /// <summary>CPU engine settings (threads, kernel variant).</summary>
+    public CpuEngineOptions Engine { get; init; } = new();
+    /// <summary>L-BFGS settings.</summary>
+    public LbfgsOptions Lbfgs { get; init; } = new();
+    /// <summary>Mini-batch settings (SGD and Adam).</summary>
+    public MiniBatchOptions MiniBatch { get; init; } = new();
+    /// <summary>SGD momentum μ.</summary>
+    public double Momentum { get; init; }
+    /// <summary>Nesterov momentum for SGD.</summary>
+    public bool Nesterov { get; init; }
+    /// <summary>Start from this model's weights (same classes and features).</summary>
+    public SoftmaxModel? WarmStart { get; init; }
+    /// <summary>
+    /// Builds the data term for a preprocessed dataset; null uses <see cref="CpuSoftmaxLoss"/>. The GPU engine
+    /// plugs in here.
+    /// </summary>
+    public Func<Dataset, IReadOnlyList<double>?, ISoftmaxLoss>? LossFactory { get; init; }
+
+    /// <summary>Checks the settings once, before any work.</summary>
+    public TrainingOptions Validate()
+    {
+        if (!(L2 >= 0) || !double.IsFinite(L2)) throw new ArgumentOutOfRangeException(nameof(L2), "--l2 must be finite and ≥ 0.");
+        if (!(L1 >= 0) || !double.IsFinite(L1)) throw new ArgumentOutOfRangeException(nameof(L1), "--l1 must be finite and ≥ 0.");
+        if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), "The validation fraction must lie in [0, 1).");
+        if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience));
+        if (!(Momentum is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), "Momentum must lie in [0, 1).");
+        if (ClassWeights is not null && BalancedClassWeights) throw new ArgumentException("Give class weights or balanced, not both.");
+        Engine.Validate();
+        Lbfgs.Validate();
+        MiniBatch.Validate();
+        return this;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+
+namespace Softmax.Optimization;
+
+/// <summary>Validation metrics of a parameter vector.</summary>
+public readonly record struct ValidationScore(double Accuracy, double Loss);
+
+/// <summary>
+/// What a solver needs besides the objective: progress reporting, cancellation, and an optional validation
+/// evaluator for early stopping (patience counted in epochs, or iterations for L-BFGS; the best weights are kept).
+/// </summary>
+public sealed class SolverContext
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private double[]? _best;
+    private double _bestAccuracy = double.NegativeInfinity;
+    private int _sinceBest;
+
+    /// <summary>Progress sink, or null.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Stops training cleanly; the solver returns the best weights so far.</summary>
+    public CancellationToken CancellationToken { get; init; }
+
+    /// <summary>Scores θ on validation rows, or null.</summary>
+    public Func<double[], ValidationScore>? Validate { get; init; }
+
+    /// <summary>Epochs (iterations for L-BFGS) without improvement before stopping; 0 disables early stopping.</summary>
+    public int Patience { get; init; }
+
+    /// <summary>Evaluate validation every this many iterations (L-BFGS) to bound its cost.</summary>
+    public int ValidateEvery { get; init; } = 1;
+
+    /// <summary>Called with the solver's full state after each epoch (L-BFGS: iteration), for checkpoints.</summary>
+    public Action<SolverState>? Checkpoint { get; init; }
+
+    /// <summary>Every how many epochs (L-BFGS: iterations) <see cref="Checkpoint"/> is called.</summary>
+    public int CheckpointEvery { get; init; } = 1;
+
+    /// <summary>A state to continue from, written earlier through <see cref="Checkpoint"/>.</summary>
+    public SolverState? ResumeFrom { get; init; }
+
+    private TimeSpan _offset;
+
+    internal TimeSpan Elapsed => _clock.Elapsed + _offset;
+
+    internal void Restore(SolverState state)
+    {
+        History.Clear();
+        History.AddRange(state.History);
+        if (state.History.Count > 0) _offset = TimeSpan.FromSeconds(state.History[^1].Seconds);
+    }
+
+    internal void MaybeCheckpoint(int count, Func<SolverState> state)
+    {
+        if (Checkpoint is not null && count % Math.Max(1, CheckpointEvery) == 0) Checkpoint(state());
+    }
+
+    internal List<HistoryEntry> History { get; } = [];
+
+    /// <summary>The θ with the best validation accuracy so far, when validation is on.</summary>
+    internal double[]? Best => _best;
+
+    /// <summary>Records one epoch/iteration: validation, history, progress. Returns true when early stopping fires.</summary>
+    internal bool Report(string solver, int iteration, int epoch, double loss, double gradNorm, double[] theta, int total, bool validateNow = true)
+    {
+        if (!double.IsFinite(loss))
+            throw new TrainingDivergedException($"{solver}: the loss became {loss} at iteration {iteration} (epoch {epoch}). The step is too large: try a smaller learning rate (--lr), or L-BFGS.");
+        ValidationScore? score = null;
+        if (Validate is not null && validateNow)
+        {
+            score = Validate(theta);
+            if (score.Value.Accuracy > _bestAccuracy)
+            {
+                _bestAccuracy = score.Value.Accuracy;
+                _best = (double[])theta.Clone();
+                _sinceBest = 0;
+            }
+            else _sinceBest++;
+        }
+        var entry = new HistoryEntry(iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed.TotalSeconds);
+        History.Add(entry);
+        Progress?.Report(new TrainingProgress(solver, iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed, total));
+        return Patience > 0 && _sinceBest >= Patience;
+    }
+
+    /// <summary>The weights to return: the best validated ones when early stopping or cancelling with validation on.</summary>
+    internal double[] Choose(double[] current, StopReason reason) =>
+        (reason is StopReason.EarlyStopping or StopReason.Cancelled) && _best is not null ? _best : current;
+}

@@ -1,0 +1,113 @@
+using System.Numerics.Tensors;
+
+namespace Softmax.Optimization;
+
+/// <summary>
+/// The full-matrix change of variables: W = W̃ M and b = b̃ − W μ with M = L⁻¹, L the Cholesky factor of Σ + εI.
+/// Scores are unchanged (W x + b = W̃ M (x − μ) + b̃), the bias is not penalised, so F and its optimum are the
+/// same; in φ the features are centred and decorrelated, which removes most of the ill-conditioning of raw pixels.
+/// The gradient maps as ∂F/∂W̃ = (∂F/∂W − ∂F/∂b μᵀ) Mᵀ, ∂F/∂b̃ = ∂F/∂b. Not used with L1 (it mixes coordinates).
+/// </summary>
+internal sealed class Whitening : IReparameterization
+{
+    private readonly int _c, _d;
+    private readonly double[] _mu;
+    private readonly double[][] _l;   // lower-triangular rows: _l[i] has i + 1 entries
+    private readonly double[][] _m;   // M = L⁻¹, lower-triangular rows
+    private readonly double[] _work;
+
+    public Whitening(FeatureMoments moments, int classes, double l2)
+    {
+        var cov = moments.Covariance ?? throw new ArgumentException("Whitening needs the covariance.", nameof(moments));
+        _c = classes;
+        _d = moments.Mean.Length;
+        _mu = moments.Mean;
+        int D = _d;
+        double meanVariance = moments.Variance.Average();
+        // ε makes directions the data barely use as curved as the others, through λ2 (see docs/derivation.md).
+        double eps = Math.Max(30 * l2, 1e-6 * Math.Max(meanVariance, 1e-12));
+        _l = new double[D][];
+        for (int i = 0; i < D; i++)
+        {
+            var row = _l[i] = new double[i + 1];
+            for (int j = 0; j <= i; j++)
+            {
+                double s = cov[(long)i * D + j] + (i == j ? eps : 0);
+                s -= TensorPrimitives.Dot(row.AsSpan(0, j), _l[j].AsSpan(0, j));
+                if (i == j)
+                {
+                    if (!(s > 0)) throw new InvalidOperationException("The feature covariance is not positive definite.");
+                    row[i] = Math.Sqrt(s);
+                }
+                else row[j] = s / _l[j][j];
+            }
+        }
+        _m = new double[D][];
+        for (int i = 0; i < D; i++)
+        {
+            // Row i of M: (e_i − Σ_{k<i} L[i,k] M[k,:]) / L[i,i].
+            var row = _m[i] = new double[i + 1];
+            row[i] = 1;
+            for (int k = 0; k < i; k++)
+                TensorPrimitives.MultiplyAdd(_m[k], -_l[i][k], row.AsSpan(0, k + 1), row.AsSpan(0, k + 1));
+            TensorPrimitives.Multiply(row, 1 / _l[i][i], row);
+        }
+        _work = new double[D * classes];
+    }
+
+    public double L1Scale(int feature) => double.NaN;
+
+    public void ToOuter(ReadOnlySpan<double> phi, Span<double> theta)
+    {
+        int C = _c, D = _d;
+        var th = theta;
+        var w = theta[..(C * D)];
+        w.Clear();
+        for (int c = 0; c < C; c++)
+        {
+            var wc = w.Slice(c * D, D);
+            for (int k = 0; k < D; k++)
+            {
+                double a = phi[c * D + k];
+                if (a != 0) TensorPrimitives.MultiplyAdd(_m[k], a, wc[..(k + 1)], wc[..(k + 1)]);
+            }
+            theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(wc, _mu);
+        }
+    }
+
+    public void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
+    {
+        int C = _c, D = _d;
+        // W̃ = W L: W̃[c,k] = Σ_{j ≥ k} W[c,j] L[j,k]
+        for (int c = 0; c < C; c++)
+        {
+            var wc = theta.Slice(c * D, D);
+            var pc = phi.Slice(c * D, D);
+            pc.Clear();
+            for (int j = 0; j < D; j++)
+            {
+                double a = wc[j];
+                if (a != 0) TensorPrimitives.MultiplyAdd(_l[j], a, pc[..(j + 1)], pc[..(j + 1)]);
+            }
+            phi[C * D + c] = theta[C * D + c] + TensorPrimitives.Dot(wc, _mu);
+        }
+    }
+
+    public void GradientToInner(Span<double> g)
+    {
+        int C = _c, D = _d;
+        var shifted = _work.AsSpan();
+        for (int c = 0; c < C; c++)
+        {
+            double gb = g[C * D + c];
+            var src = g.Slice(c * D, D);
+            var dst = shifted.Slice(c * D, D);
+            TensorPrimitives.MultiplyAdd(_mu, -gb, src, dst);
+        }
+        for (int c = 0; c < C; c++)
+        {
+            var gc = shifted.Slice(c * D, D);
+            for (int k = 0; k < D; k++) g[c * D + k] = TensorPrimitives.Dot(gc[..(k + 1)], _m[k]);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using Softmax.Data;
+using Softmax.Engine;
+using Xunit.Abstractions;
+using static Softmax.Tests.Engine.TestProblems;
+
+namespace Softmax.Tests.Engine;
+
+/// <summary>
+/// Layer 2: the fast float32 engine (every kernel variant, 1 and 2 threads) agrees with the float64 reference.
+/// F is compared by |F − F_ref| / |F_ref|; gradients by the norm-based ‖g − g_ref‖∞ / ‖g_ref‖∞, both ≤ 1e-5.
+/// θ is rounded to float32 values so both engines see the same parameters.
+/// </summary>
+public class EngineAgreementTests(ITestOutputHelper output)
+{
+    private const double Tolerance = 1e-5;
+    public static readonly int[] ClassCounts = [2, 3, 10, 100, 1000];
+
+    private static (double FErr, double GErr) Compare(Dataset data, double[] theta, CpuEngineOptions options, RowSet? rows = null,
+        IReadOnlyList<double>? classWeights = null)
+    {
+        var set = rows ?? RowSet.Range(0, data.Rows);
+        var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(data, classWeights), theta, set);
+        var (f, g) = Evaluate(new CpuSoftmaxLoss(data, options with { ClassWeights = classWeights }), theta, set);
+        Assert.True(double.IsFinite(f) && g.All(double.IsFinite), "the fast engine returned a non-finite value");
+        return (Relative(f, fRef), RelativeInf(g, gRef));
+    }
+
+    public static TheoryData<int> Classes() => new(ClassCounts);
+
+    [Theory]
+    [MemberData(nameof(Classes))]
+    public void Every_feature_count_1_to_70_agrees(int classes)
+    {
+        double worstF = 0, worstG = 0;
+        for (int d = 1; d <= 70; d++)
+        {
+            int rows = classes >= 100 ? 3 + d % 5 : 7 + d % 13;
+            var data = Dense(rows, d, classes, seed: 100 * d + classes);
+            var theta = Theta(classes, d, seed: d);
+            foreach (var variant in Variants())
+            {
+                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(1, variant));
+                Assert.True(fe <= Tolerance && ge <= Tolerance, $"C={classes} D={d} {variant}: F error {fe:E2}, gradient error {ge:E2}");
+                worstF = Math.Max(worstF, fe);
+                worstG = Math.Max(worstG, ge);
+            }
+        }
+        output.WriteLine($"C={classes}: worst F rel error {worstF:E2}, worst gradient rel-inf error {worstG:E2}");
+    }
+
+    [Theory]
+    [InlineData(1), InlineData(2), InlineData(63), InlineData(64), InlineData(65), InlineData(129), InlineData(255)]
+    [InlineData(256), InlineData(257), InlineData(300), InlineData(513), InlineData(1001)]
+    public void Row_counts_around_block_and_thread_boundaries_agree(int rows)
+    {
+        // D = 700 makes blocks of 136 rows; D = 37 blocks of 256.
+        foreach (int d in new[] { 37, 700 })
+        {
+            var data = Dense(rows, d, 10, seed: rows + d);
+            var theta = Theta(10, d, seed: rows, scale: 0.1);
+            foreach (var variant in Variants())
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
+                    Assert.True(fe <= Tolerance && ge <= Tolerance, $"N={rows} D={d} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+                }
+        }
+    }
+
+    [Theory]
+    [InlineData(1), InlineData(17)]
+    public void Extreme_scores_agree(int features)
+    {
+        // x = e_0 and W[:,0] = [10000, 0, 7e-7]: scores [10000, 0, 7e-7] on every row; one row per label.
+        var x = new float[3 * features];
+        for (int j = 0; j < 3; j++) x[j * features] = 1;
+        var data = new Dataset(DenseMatrix.FromRowMajor(x, 3, features), [0, 1, 2], Names(3));
+        var theta = new double[3 * features + 3];
+        theta[0] = 10000; theta[features] = 0; theta[2 * features] = (float)7e-7;
+        var (fRef, _) = Evaluate(new ReferenceSoftmaxLoss(data), theta);
+        Assert.Equal((0 + 10000 + (10000 - (double)(float)7e-7)) / 3, fRef, 1e-9);
+        foreach (var variant in Variants())
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
+                Assert.True(fe <= Tolerance && ge <= Tolerance, $"{variant}: F {fe:E2}, gradient {ge:E2}");
+            }
+    }
+
+    [Theory]
+    [InlineData(2), InlineData(3), InlineData(10), InlineData(100)]
+    public void Sample_and_class_weights_agree(int classes)
+    {
+        var rng = new Random(classes);
+        int rows = 333;
+        var weights = Enumerable.Range(0, rows).Select(_ => (float)(rng.NextDouble() * 3)).ToArray();
+        var data = Dense(rows, 29, classes, seed: classes, weights: weights);
+        var theta = Theta(classes, 29, seed: 7, scale: 0.2);
+        var classWeights = SampleWeights.Balanced(data);
+        foreach (var variant in Variants())
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant), classWeights: classWeights);
+                Assert.True(fe <= Tolerance && ge <= Tolerance, $"C={classes} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+            }
+    }
+
+    [Fact]
+    public void Weighted_objective_is_the_weighted_mean_of_cross_entropies()
+    {
+        // The reference itself, checked against a direct evaluation of F = Σ s_j ℓ_j / Σ s_j with class weights.
+        float[] weights = [1, 2, 0.5f, 3, 1];
+        var data = Dense(5, 4, 3, seed: 3, weights: weights);
+        var theta = Theta(3, 4, seed: 4);
+        double[] cw = [0.5, 2, 1];
+        var (f, _) = Evaluate(new ReferenceSoftmaxLoss(data, cw), theta);
+        double num = 0, den = 0;
+        var x = new float[4];
+        for (int j = 0; j < 5; j++)
+        {
+            data.Features.CopyRow(j, x);
+            var o = new double[3];
+            for (int c = 0; c < 3; c++) { o[c] = theta[12 + c]; for (int d = 0; d < 4; d++) o[c] += theta[c * 4 + d] * x[d]; }
+            double s = weights[j] * cw[data.Labels[j]];
+            num += s * -Math.Log(Math.Exp(o[data.Labels[j]]) / o.Sum(Math.Exp));
+            den += s;
+        }
+        Assert.Equal(num / den, f, 1e-12);
+    }
+
+    [Fact]
+    public void Balanced_class_weights_follow_scikit_learn()
+    {
+        // sklearn.utils.class_weight.compute_class_weight("balanced", classes=[0,1,2], y=[0,0,0,0,0,0,1,1,2])
+        // = n_samples / (n_classes * bincount(y)) = 9 / (3 * [6, 2, 1]) = [0.5, 1.5, 3.0].
+        var data = new Dataset(new DenseMatrix(9, 1), [0, 0, 0, 0, 0, 0, 1, 1, 2], Names(3));
+        Assert.Equal([0.5, 1.5, 3.0], SampleWeights.Balanced(data));
+        var empty = new Dataset(new DenseMatrix(2, 1), [0, 1], Names(3));
+        // A class without rows gets weight 0 (scikit-learn refuses such a class); the others n / (C · count) = 2 / 3.
+        Assert.Equal([2.0 / 3, 2.0 / 3, 0.0], SampleWeights.Balanced(empty));
+        // With balanced weights every class carries the same total weight n / C.
+        var big = Dense(1000, 2, 7, seed: 1);
+        var w = SampleWeights.Balanced(big);
+        var counts = big.ClassCounts();
+        for (int c = 0; c < 7; c++) Assert.Equal(1000.0 / 7, w[c] * counts[c], 1e-9);
+    }
+
+    [Theory]
+    [InlineData(1, 64, 3), InlineData(300, 64, 10), InlineData(257, 5, 2), InlineData(130, 300, 100)]
+    public void Bytes_dense_and_csr_layouts_agree(int rows, int features, int classes)
+    {
+        var (bytes, dense, csr) = ThreeLayouts(rows, features, classes, seed: rows * features);
+        var theta = Theta(classes, features, seed: 11, scale: 0.3);
+        var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(dense), theta);
+        foreach (var data in new[] { bytes, dense, csr })
+        {
+            // The reference on each layout must give the same float64 result (same float32 inputs).
+            var (fr, gr) = Evaluate(new ReferenceSoftmaxLoss(data), theta);
+            Assert.Equal(fRef, fr, 1e-12);
+            Assert.True(RelativeInf(gr, gRef) <= 1e-12);
+            foreach (var variant in Variants())
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta);
+                    double fe = Relative(f, fRef), ge = RelativeInf(g, gRef);
+                    Assert.True(fe <= Tolerance && ge <= Tolerance, $"{data.Features.GetType().Name} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+                }
+        }
+    }
+
+    [Fact]
+    public void Row_ranges_and_index_lists_agree_with_the_reference_on_the_selected_rows()
+    {
+        var data = Dense(700, 45, 10, seed: 5);
+        var theta = Theta(10, 45, seed: 6, scale: 0.2);
+        var rng = new Random(8);
+        var indices = Enumerable.Range(0, 700).ToArray();
+        rng.Shuffle(indices);
+        var sets = new (RowSet Set, int[] Rows)[]
+        {
+            (RowSet.Range(0, 700), Enumerable.Range(0, 700).ToArray()),
+            (RowSet.Range(123, 1), [123]),
+            (RowSet.Range(37, 300), Enumerable.Range(37, 300).ToArray()),
+            (RowSet.Of(indices, 0, 256), indices[..256]),
+            (RowSet.Of(indices, 256, 199), indices[256..455]),
+            (RowSet.Of(indices, 699, 1), indices[699..]),
+        };
+        foreach (var (set, rows) in sets)
+        {
+            // Independent reference: the selected rows copied into their own dataset.
+            var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(data.Take(rows)), theta);
+            foreach (var variant in Variants())
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta, set);
+                    Assert.True(Relative(f, fRef) <= Tolerance && RelativeInf(g, gRef) <= Tolerance,
+                        $"{set.Count} rows from {set.Start} ({(set.IsRange ? "range" : "indices")}), {variant}, threads={threads}");
+                }
+        }
+    }
+
+    [Fact]
+    public void Value_alone_equals_value_with_gradient()
+    {
+        var data = Dense(300, 33, 10, seed: 9);
+        var theta = Theta(10, 33, seed: 10);
+        foreach (ISoftmaxLoss loss in new ISoftmaxLoss[] { new ReferenceSoftmaxLoss(data), new CpuSoftmaxLoss(data, new(2)), new CpuSoftmaxLoss(data, new(1, KernelVariant.Portable)) })
+        {
+            var objective = new SoftmaxObjective(loss, 1e-3, 1e-4);
+            var g = new double[objective.Dimension];
+            Assert.Equal(objective.ValueAndGradient(theta, g), objective.Value(theta), 1e-12);
+        }
+    }
+
+    [Fact]
+    public void Objective_adds_the_penalties_on_W_only()
+    {
+        var data = Dense(50, 6, 4, seed: 12);
+        var theta = Theta(4, 6, seed: 13);
+        var loss = new ReferenceSoftmaxLoss(data);
+        var (f0, g0) = Evaluate(loss, theta);
+        var objective = new SoftmaxObjective(loss, l2: 0.3, l1: 0.2);
+        var g = new double[objective.Dimension];
+        double f = objective.ValueAndGradient(theta, g);
+        double sq = 0, abs = 0;
+        for (int k = 0; k < 24; k++) { sq += theta[k] * theta[k]; abs += Math.Abs(theta[k]); }
+        Assert.Equal(f0 + 0.15 * sq + 0.2 * abs, f, 1e-12);
+        for (int k = 0; k < 24; k++) Assert.Equal(g0[k] + 0.3 * theta[k], g[k], 1e-14);
+        for (int k = 24; k < 28; k++) Assert.Equal(g0[k], g[k]);   // the bias is not penalised
+    }
+
+    [Fact]
+    public void Thread_count_gives_bit_identical_results_run_after_run()
+    {
+        var data = Dense(1000, 50, 10, seed: 14);
+        var theta = Theta(10, 50, seed: 15);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var (f1, g1) = Evaluate(new CpuSoftmaxLoss(data, new(threads)), theta);
+            var engine = new CpuSoftmaxLoss(data, new(threads));
+            for (int run = 0; run < 3; run++)
+            {
+                var (f2, g2) = Evaluate(engine, theta);
+                Assert.Equal(f1, f2);
+                Assert.Equal(g1, g2);
+            }
+        }
+    }
+}
