@@ -17,6 +17,11 @@ OURS_PREFIX = "Softmax"
 
 
 def tag(step):
+    """Adds the step name and the load average seen when the step began (the machine is shared)."""
+    try:
+        load = float(open("/proc/loadavg").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        load = None
     for line in sys.stdin:
         s = line.strip()
         if s.startswith("{"):
@@ -26,6 +31,7 @@ def tag(step):
                 print(line, end="", file=sys.stderr)
                 continue
             d["step"] = step
+            d["loadavg_at_start"] = load
             print(json.dumps(d), flush=True)
             print(f"  {d.get('system')} | {d.get('workload')} | {d.get('metric')} | {fmt_time(d.get('seconds'))}",
                   file=sys.stderr, flush=True)
@@ -54,14 +60,17 @@ def merge(old, new, steps):
 def key(d):
     """What a row is compared against: the same kind of measurement on the same data."""
     metric, workload = d.get("metric", ""), d.get("workload", "")
+    dataset = re.sub(r" (u8|f32|f64)$", "", workload)
     if metric.startswith("SGD epoch"):
-        return "sgd-epoch|" + workload
+        return "sgd-epoch|" + dataset
     if metric.startswith("value+grad") or metric.startswith("floor value+grad"):
         return "value+grad|" + workload
-    if metric.startswith("time to 1e-6") or metric.startswith("fit"):
-        return "fit|" + workload
+    if metric.startswith("fit max_iter"):
+        return None  # a partial fit (quick mode) is not comparable with a time to the optimum
+    if metric.startswith("time to 1e-6") or metric == "fit":
+        return "fit|" + dataset
     if metric.startswith("predict"):
-        return metric + "|" + workload
+        return metric + "|" + dataset
     return None
 
 
@@ -91,7 +100,8 @@ def build_table(rows):
             floors[k] = d
     header = ["system", "workload", "metric", "time", "vs ours", "× floor", "F − F*", "test acc", "peak RSS", "notes"]
     lines = []
-    for d in rows:
+    rank = lambda d: 0 if d.get("system", "").startswith(OURS_PREFIX) else 2 if d.get("system") == "roofline" else 1
+    for d in sorted(rows, key=rank):  # ours, then the peers, then the floors; stable within each
         if d.get("system") == "roofline" and d.get("workload") == "machine":
             continue
         k = key(d)
@@ -121,12 +131,71 @@ def build_table(rows):
     return header, lines
 
 
+def headlines(rows):
+    """The issue's targets, each with the measured ratio (or 'not measured')."""
+    def find(pred):
+        return [d for d in rows if pred(d) and d.get("seconds")]
+
+    def first(pred):
+        r = find(pred)
+        return r[0] if r else None
+
+    ours_fit = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("metric") == "time to 1e-6")
+    out = []
+
+    def ratio_line(label, peer, target, higher_is_better=True):
+        if ours_fit is None or peer is None:
+            out.append(f"- {label}: not measured in this run")
+            return
+        r = peer["seconds"] / ours_fit["seconds"]
+        ok = r >= target
+        extra = "" if peer.get("reached_1e-6", True) else " (the peer stopped short of 1e-6, so its time is a lower bound)"
+        out.append(f"- {label}: {r:.1f}× (target ≥ {target}×: {'met' if ok else 'MISSED'}){extra}")
+
+    ratio_line("L-BFGS time to 1e-6 vs scikit-learn lbfgs",
+               first(lambda d: d.get("system", "").startswith("scikit-learn") and d.get("metric") == "time to 1e-6"), 15)
+    mlnet = find(lambda d: "LbfgsMaximumEntropy" in d.get("system", ""))
+    ratio_line("L-BFGS time to 1e-6 vs ML.NET LbfgsMaximumEntropy (its longest run)",
+               max(mlnet, key=lambda d: d["seconds"]) if mlnet else None, 5)
+    ours_sgd = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("metric", "").startswith("SGD"))
+    torch = find(lambda d: d.get("system", "").startswith("PyTorch") and d.get("metric", "").startswith("SGD"))
+    if ours_sgd and torch:
+        best = min(torch, key=lambda d: d["seconds"])
+        r = best["seconds"] / ours_sgd["seconds"]
+        out.append(f"- SGD epoch (b=256) vs PyTorch CPU (its faster thread count, {best.get('threads')}): {r:.1f}× "
+                   f"(target ≥ 4×: {'met' if r >= 4 else 'MISSED'})")
+    floors = {d["workload"]: d["seconds"] for d in rows
+              if d.get("system") == "roofline" and d.get("metric") == "floor value+grad 2t"}
+    for w in ("fashion-mnist f32", "fashion-mnist u8", "cifar-shape u8", "cifar-shape f32", "many-classes f32"):
+        o = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("workload") == w
+                  and d.get("metric", "").startswith("value+grad"))
+        if o and w in floors:
+            r = o["seconds"] / floors[w]
+            target = " (target ≤ 1.35: " + ("met)" if r <= 1.35 else "MISSED)") if w.startswith(("fashion-mnist f32", "cifar")) else ""
+            out.append(f"- value+grad {w}: {fmt_time(o['seconds'])} = {r:.2f}× the floor {fmt_time(floors[w])}{target}")
+    rss = first(lambda d: d.get("metric") == "peak RSS training") or next(
+        (d for d in rows if d.get("metric") == "peak RSS training"), None)
+    if rss:
+        out.append(f"- peak RSS training Fashion-MNIST: {rss['peak_rss_mb']:.0f} MiB; target 1.3 × {rss['train_data_mb']:.0f} MiB "
+                   f"data + {rss['base_rss_mb']:.0f} MiB base = {rss['target_mb']:.0f} MiB: {'met' if rss['met'] else 'MISSED'}")
+    pb = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("metric") == "predict batch")
+    ps = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("metric") == "predict single row")
+    if pb:
+        out.append(f"- predict batch: {pb['rows_per_s'] / 1e6:.2f} M rows/s (target ≥ 2: {'met' if pb['rows_per_s'] >= 2e6 else 'MISSED'})")
+    if ps:
+        out.append(f"- predict single row: {ps['seconds'] * 1e6:.2f} µs (target < 2: {'met' if ps['seconds'] < 2e-6 else 'MISSED'})")
+    return out
+
+
 def machine_lines(rows):
     out = []
     for d in rows:
         if d.get("system") == "roofline" and d.get("workload") == "machine":
             if "best_gb_per_s" in d:
                 out.append(f"- {d['metric']}: {d['gb_per_s']:.1f} GB/s median, {d['best_gb_per_s']:.1f} best")
+            elif "gflops_used" in d:
+                out.append(f"- floor uses {d['gb_per_s_used']:.1f} GB/s and {d['gflops_used']:.0f} GFLOP/s on 2 threads "
+                           f"(GEMM measured on 2 threads: {d['gflops_measured_2t']:.0f}; taken as ≥ 2 × the 1-thread rate)")
             elif "gflops" in d:
                 out.append(f"- {d['metric']}: {d['gflops']:.0f} GFLOP/s median, "
                            f"{d.get('best_gflops', d['gflops']):.0f} best ({d.get('kernel', '')})")
@@ -171,6 +240,8 @@ def versions():
 
 def machine():
     model = sh("lscpu | sed -n 's/^Model name:[ \\t]*//p'")
+    if "avx512f" in sh("grep -m1 '^flags' /proc/cpuinfo"):
+        model += " (AVX-512)"
     cores = sh("nproc")
     mem = sh("free -g | awk '/^Mem:/{print $2}'")
     return f"{model}, {cores} cores, {mem} GiB ({platform.machine()}, {sh('uname -r')})"
@@ -186,6 +257,13 @@ def write_results(path, rows, kind, seconds):
     mlines = machine_lines(rows)
     if mlines:
         block += ["Machine (roofline):", ""] + mlines + [""]
+    hl = headlines(rows)
+    if hl:
+        block += ["Targets of issue 5:", ""] + hl + [""]
+    loads = sorted({(d.get("step"), d.get("loadavg_at_start")) for d in rows if d.get("step")}, key=str)
+    if loads:
+        block += ["Load average when each step began (other work shares this machine): "
+                  + ", ".join(f"{s} {l}" for s, l in loads), ""]
     block += [markdown(header, lines), ""]
     old_latest, history = "", ""
     if os.path.exists(path):
@@ -221,6 +299,8 @@ def main(argv):
         for m in machine_lines(rows):
             print(m)
         print(plain(header, lines))
+        for h in headlines(rows):
+            print(h)
         if "--write" in argv:
             kind = argv[argv.index("--kind") + 1] if "--kind" in argv else "full"
             seconds = argv[argv.index("--seconds") + 1] if "--seconds" in argv else None

@@ -59,7 +59,7 @@ public static class TrainCommand
                 ui.Note("stopped by Ctrl+C: keeping the best weights so far");
             ModelFile.Save(result.Model, modelPath);
 
-            double trainAccuracy = result.Model.Score(train.Rows == result.Model.Training.Rows || result.Validation is null ? train : TrainingPart(train, options));
+            double trainAccuracy = result.Model.Score(TrainingPart(train, options));
             double? validationAccuracy = result.Validation is { } v ? result.Model.Score(v) : null;
             var testEval = test is null ? null : Evaluation.Run(result.Model, test);
             if (metricsPath is not null) WriteMetrics(metricsPath, result, options, train, trainAccuracy, validationAccuracy, testEval);

@@ -98,6 +98,4 @@ public sealed class Evaluation
             known == 0 ? double.NaN : logLoss / known, confusion, perClass, unknown, p, truth, predicted);
     }
 
-    /// <summary>Accuracy alone, without keeping the probabilities.</summary>
-    public static double Accuracy(SoftmaxModel model, Dataset data) => data.Rows == 0 ? double.NaN : model.Score(data);
 }

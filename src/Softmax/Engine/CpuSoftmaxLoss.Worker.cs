@@ -11,7 +11,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private sealed class Worker
     {
         private readonly CpuSoftmaxLoss _e;
-        private readonly PinnedBuffer<float> _x;       // (BlockRows × S): gathered or converted rows
+        private readonly PinnedBuffer<float> _x;       // (BlockRows × S): converted rows
+        private readonly PinnedBuffer<nint> _rows;     // (BlockRows): pointer to each row of the block
         private readonly PinnedBuffer<float> _scores;  // (BlockRows × C): scores, then probabilities, then E = s·(P − Y)
         private readonly float[] _shiftedTrue, _sums, _logs, _rowWeight, _scratch;
         private readonly int[] _labels;
@@ -23,6 +24,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             int R = engine.BlockRows, C = engine.Classes;
             _x = new PinnedBuffer<float>(engine.IsSparse ? 16 : R * engine.Stride);
             _scores = new PinnedBuffer<float>(R * C);
+            _rows = new PinnedBuffer<nint>(R);
             _shiftedTrue = new float[R];
             _sums = new float[R];
             _logs = new float[R];
@@ -60,7 +62,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private void DenseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             int C = _e.Classes, S = _e.Stride;
-            float* x = BlockRows(block, n);
+            float** x = BlockRows(block, n);
             float* scores = _scores.Pointer;
             if (_e._useAvx512) DenseKernels.Forward(x, n, S, _e._w.Pointer, _e._b.Pointer, C, scores);
             else PortableKernels.Forward(x, n, S, _e._w.Pointer, _e._b.Pointer, C, scores);
@@ -73,27 +75,33 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
         }
 
-        /// <summary>A pointer to the block's rows as padded float32: in place for contiguous dense rows, else gathered or converted.</summary>
-        private float* BlockRows(RowSet block, int n)
+        /// <summary>Pointers to the block's rows as padded float32: in place for dense rows, else converted or copied into a scratch block.</summary>
+        private float** BlockRows(RowSet block, int n)
         {
             int S = _e.Stride, D = _e.Features;
+            float** rows = (float**)_rows.Pointer;
             switch (_e._data.Features)
             {
-                case DenseMatrix dense when block.IsRange:
-                    return dense.Pointer + (long)block.Start * S;
                 case DenseMatrix dense:
-                    for (int r = 0; r < n; r++)
-                        Buffer.MemoryCopy(dense.Pointer + (long)block[r] * S, _x.Pointer + r * S, S * sizeof(float), S * sizeof(float));
-                    return _x.Pointer;
+                    for (int r = 0; r < n; r++) rows[r] = dense.Pointer + (long)block[r] * S;
+                    break;
                 case ByteMatrix bytes:
                     fixed (byte* src = bytes.Data)
                         for (int r = 0; r < n; r++)
-                            DenseKernels.ConvertBytes(src + (long)block[r] * D, D, bytes.Scale, _x.Pointer + r * S);
-                    return _x.Pointer;
+                        {
+                            rows[r] = _x.Pointer + r * S;
+                            DenseKernels.ConvertBytes(src + (long)block[r] * D, D, bytes.Scale, rows[r]);
+                        }
+                    break;
                 default:
-                    for (int r = 0; r < n; r++) _e._data.Features.CopyRow(block[r], _x.Span.Slice(r * S, D));
-                    return _x.Pointer;
+                    for (int r = 0; r < n; r++)
+                    {
+                        rows[r] = _x.Pointer + r * S;
+                        _e._data.Features.CopyRow(block[r], _x.Span.Slice(r * S, D));
+                    }
+                    break;
             }
+            return rows;
         }
 
         /// <summary>

@@ -8,7 +8,8 @@ namespace Softmax.Engine;
 /// and, block by block, computes the scores (X Wᵀ + b) with SIMD, the softmax and loss, then accumulates
 /// (P − Y)ᵀ X for the block in float32 and adds it into its own float64 gradient buffer. Worker buffers are
 /// summed in a fixed order, so a fixed thread count gives bit-identical results. No allocation per call.
-/// Dense float32, uint8 (scaled on the fly) and CSR rows are supported.
+/// Dense float32, uint8 (scaled on the fly) and CSR rows are supported. One evaluation at a time: an instance is not
+/// thread-safe (it owns the worker buffers).
 /// </summary>
 public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 {
@@ -21,6 +22,11 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly PinnedBuffer<float> _b;   // (C)
     private readonly Worker[] _workers;
     private readonly ParallelOptions _parallel;
+
+    private readonly Action<int> _runPart;
+    private RowSet _pendingRows;
+    private int _pendingParts;
+    private bool _pendingGradient;
 
     /// <summary>Prepares the engine for <paramref name="data"/>; buffers are allocated once here.</summary>
     public CpuSoftmaxLoss(Dataset data, CpuEngineOptions? options = null)
@@ -46,6 +52,15 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+        _runPart = RunPart;
+    }
+
+    /// <summary>Worker t takes the t-th contiguous share of the pending rows (a fixed partition: deterministic sums).</summary>
+    private void RunPart(int t)
+    {
+        var set = _pendingRows;
+        int start = (int)((long)set.Count * t / _pendingParts), end = (int)((long)set.Count * (t + 1) / _pendingParts);
+        _workers[t].Run(set.Sub(start, end - start), _pendingGradient);
     }
 
     /// <inheritdoc />
@@ -96,12 +111,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         if (parts == 1) _workers[0].Run(rows, withGradient);
         else
         {
-            var set = rows;
-            Parallel.For(0, parts, _parallel, t =>
-            {
-                int start = (int)((long)set.Count * t / parts), end = (int)((long)set.Count * (t + 1) / parts);
-                _workers[t].Run(set.Sub(start, end - start), withGradient);
-            });
+            (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
+            Parallel.For(0, parts, _parallel, _runPart);
         }
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers[t].Sums;

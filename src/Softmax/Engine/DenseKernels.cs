@@ -14,29 +14,29 @@ internal static unsafe class DenseKernels
 {
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
-    /// <summary>scores (rows × C) = x (rows × S) · wᵀ (S × C) + b.</summary>
-    public static void Forward(float* x, int rows, int S, float* w, float* b, int C, float* scores)
+    /// <summary>scores (rows × C) = X · wᵀ (S × C) + b, where row r of X starts at x[r].</summary>
+    public static void Forward(float** x, int rows, int S, float* w, float* b, int C, float* scores)
     {
         int c0 = 0;
         for (; c0 + 5 <= C; c0 += 5)
         {
             int r = 0;
-            for (; r + 4 <= rows; r += 4) Tile4x5(x + r * S, S, w + c0 * S, b + c0, scores + r * C + c0, C);
+            for (; r + 4 <= rows; r += 4) Tile4x5(x + r, S, w + c0 * S, b + c0, scores + r * C + c0, C);
             for (; r < rows; r++)
-                for (int c = c0; c < c0 + 5; c++) scores[r * C + c] = Dot(x + r * S, w + c * S, S) + b[c];
+                for (int c = c0; c < c0 + 5; c++) scores[r * C + c] = Dot(x[r], w + c * S, S) + b[c];
         }
         for (; c0 < C; c0++)
         {
             int r = 0;
-            for (; r + 4 <= rows; r += 4) Tile4x1(x + r * S, S, w + c0 * S, b[c0], scores + r * C + c0, C);
-            for (; r < rows; r++) scores[r * C + c0] = Dot(x + r * S, w + c0 * S, S) + b[c0];
+            for (; r + 4 <= rows; r += 4) Tile4x1(x + r, S, w + c0 * S, b[c0], scores + r * C + c0, C);
+            for (; r < rows; r++) scores[r * C + c0] = Dot(x[r], w + c0 * S, S) + b[c0];
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4x5(float* x, int S, float* w, float* b, float* o, int C)
+    private static void Tile4x5(float** rows, int S, float* w, float* b, float* o, int C)
     {
-        float* x1 = x + S, x2 = x1 + S, x3 = x2 + S;
+        float* x = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         float* w1 = w + S, w2 = w1 + S, w3 = w2 + S, w4 = w3 + S;
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default;
@@ -69,9 +69,9 @@ internal static unsafe class DenseKernels
         o3[0] = Vector512.Sum(a30) + b[0]; o3[1] = Vector512.Sum(a31) + b[1]; o3[2] = Vector512.Sum(a32) + b[2]; o3[3] = Vector512.Sum(a33) + b[3]; o3[4] = Vector512.Sum(a34) + b[4];
     }
 
-    private static void Tile4x1(float* x, int S, float* w, float b, float* o, int C)
+    private static void Tile4x1(float** rows, int S, float* w, float b, float* o, int C)
     {
-        float* x1 = x + S, x2 = x1 + S, x3 = x2 + S;
+        float* x = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int k = 0; k < S; k += 16)
         {
@@ -91,31 +91,32 @@ internal static unsafe class DenseKernels
         return Vector512.Sum(a);
     }
 
-    /// <summary>g (C × S, float64) += eᵀ (C × rows) · x (rows × S), summed over the block in float32 first.</summary>
-    public static void Backward(float* x, int rows, int S, float* e, int C, double* g)
+    /// <summary>g (C × S, float64) += eᵀ (C × rows) · X (rows × S), summed over the block in float32 first; row r of X starts at x[r].</summary>
+    public static void Backward(float** x, int rows, int S, float* e, int C, double* g)
     {
         int c0 = 0;
         for (; c0 + 5 <= C; c0 += 5)
         {
             int k = 0;
-            for (; k + 64 <= S; k += 64) Tile5x64(x + k, rows, S, e + c0, C, g + c0 * S + k);
+            for (; k + 64 <= S; k += 64) Tile5x64(x, k, rows, e + c0, C, g + c0 * S + k, S);
             for (; k < S; k += 16)
-                for (int c = c0; c < c0 + 5; c++) Column16(x + k, rows, S, e + c, C, g + c * S + k);
+                for (int c = c0; c < c0 + 5; c++) Column16(x, k, rows, e + c, C, g + c * S + k);
         }
         for (; c0 < C; c0++)
-            for (int k = 0; k < S; k += 16) Column16(x + k, rows, S, e + c0, C, g + c0 * S + k);
+            for (int k = 0; k < S; k += 16) Column16(x, k, rows, e + c0, C, g + c0 * S + k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile5x64(float* x, int rows, int S, float* e, int C, double* g)
+    private static void Tile5x64(float** rowPointers, int k, int rows, float* e, int C, double* g, int S)
     {
         Vector512<float> g00 = default, g01 = default, g02 = default, g03 = default;
         Vector512<float> g10 = default, g11 = default, g12 = default, g13 = default;
         Vector512<float> g20 = default, g21 = default, g22 = default, g23 = default;
         Vector512<float> g30 = default, g31 = default, g32 = default, g33 = default;
         Vector512<float> g40 = default, g41 = default, g42 = default, g43 = default;
-        for (int r = 0; r < rows; r++, x += S, e += C)
+        for (int r = 0; r < rows; r++, e += C)
         {
+            float* x = rowPointers[r] + k;
             var v0 = Vector512.Load(x); var v1 = Vector512.Load(x + 16);
             var v2 = Vector512.Load(x + 32); var v3 = Vector512.Load(x + 48);
             var u = Vector512.Create(e[0]);
@@ -142,10 +143,10 @@ internal static unsafe class DenseKernels
         AddWide(g + 4 * s, g40); AddWide(g + 4 * s + 16, g41); AddWide(g + 4 * s + 32, g42); AddWide(g + 4 * s + 48, g43);
     }
 
-    private static void Column16(float* x, int rows, int S, float* e, int C, double* g)
+    private static void Column16(float** x, int k, int rows, float* e, int C, double* g)
     {
         Vector512<float> a = default;
-        for (int r = 0; r < rows; r++, x += S, e += C) a = Vector512.FusedMultiplyAdd(Vector512.Load(x), Vector512.Create(*e), a);
+        for (int r = 0; r < rows; r++, e += C) a = Vector512.FusedMultiplyAdd(Vector512.Load(x[r] + k), Vector512.Create(*e), a);
         AddWide(g, a);
     }
 

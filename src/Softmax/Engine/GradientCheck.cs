@@ -8,8 +8,11 @@ namespace Softmax.Engine;
 public sealed record GradientCheckResult(double MaxRelativeError, double MedianRelativeError, int Checked, int WorstCoordinate);
 
 /// <summary>
-/// Checks a gradient against central differences (F(θ + h e_k) − F(θ − h e_k)) / 2h in float64, with
-/// h = step·max(1, |θ_k|). A full check for small problems, or a sparse random one (the course's grad_check_sparse).
+/// Checks a gradient against central differences in float64, with h = step·max(1, |θ_k|). It uses the
+/// fourth-order central stencil [8(F(θ+h) − F(θ−h)) − (F(θ+2h) − F(θ−2h))] / 12h: its truncation error is O(h⁴), so
+/// a step of 1e-3 keeps both truncation and rounding near 1e-13, and even coordinates with tiny gradients can be
+/// checked to 1e-7 relative (the plain 2-point stencil bottoms out near 1e-11 absolute).
+/// A full check for small problems, or a sparse random one (the course's grad_check_sparse).
 /// </summary>
 public static class GradientCheck
 {
@@ -21,7 +24,7 @@ public static class GradientCheck
     /// <paramref name="valueAndGradient"/> at <paramref name="theta"/>. <paramref name="value"/> evaluates F alone.
     /// </summary>
     public static GradientCheckResult Run(Func<double[], double[], double> valueAndGradient, Func<double[], double> value,
-        double[] theta, int? checks = null, int seed = 0, double step = 1e-5)
+        double[] theta, int? checks = null, int seed = 0, double step = 1e-3)
     {
         ArgumentNullException.ThrowIfNull(valueAndGradient);
         ArgumentNullException.ThrowIfNull(value);
@@ -44,12 +47,9 @@ public static class GradientCheck
         {
             int k = coords[i];
             double h = step * Math.Max(1, Math.Abs(theta[k]));
-            point[k] = theta[k] + h;
-            double up = value(point);
-            point[k] = theta[k] - h;
-            double down = value(point);
+            double At(double offset) { point[k] = theta[k] + offset; return value(point); }
+            double numeric = (8 * (At(h) - At(-h)) - (At(2 * h) - At(-2 * h))) / (12 * h);
             point[k] = theta[k];
-            double numeric = (up - down) / (2 * h);
             errors[i] = RelativeError(analytic[k], numeric);
             if (errors[i] > worst) { worst = errors[i]; worstAt = k; }
         }

@@ -173,16 +173,19 @@ public sealed unsafe class SoftmaxModel
         {
             int start = blk * Block, n = Math.Min(Block, N - start);
             var buffer = x is DenseMatrix ? null : new PinnedBuffer<float>(Block * Stride);
+            var pointers = new PinnedBuffer<nint>(Block);
+            float** rows = (float**)pointers.Pointer;
+            for (int r = 0; r < n; r++)
+            {
+                if (x is DenseMatrix dense) { rows[r] = dense.Pointer + (long)(start + r) * Stride; continue; }
+                rows[r] = buffer!.Pointer + r * Stride;
+                if (x is ByteMatrix bytes)
+                    fixed (byte* src = bytes.Data) DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
+                else x.CopyRow(start + r, buffer.Span.Slice(r * Stride, Features));
+            }
             fixed (float* s = scores)
             fixed (float* b = _b)
             {
-                float* rows;
-                if (x is DenseMatrix dense) rows = dense.Pointer + (long)start * Stride;
-                else
-                {
-                    for (int r = 0; r < n; r++) x.CopyRow(start + r, buffer!.Span.Slice(r * Stride, Features));
-                    rows = buffer!.Pointer;
-                }
                 if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
                 else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
             }

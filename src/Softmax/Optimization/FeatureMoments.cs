@@ -90,6 +90,8 @@ public sealed class FeatureMoments
             var g = new double[(long)S * S];
             var s = new double[D];
             var rows = new PinnedBuffer<float>(Block * S);
+            var pointers = new PinnedBuffer<nint>(Block);
+            for (int r = 0; r < Block; r++) pointers.Span[r] = (nint)(rows.Pointer + r * S);
             for (int blk = t; blk < blocks; blk += threads)
             {
                 int start = blk * Block, count = Math.Min(Block, m - start);
@@ -101,7 +103,7 @@ public sealed class FeatureMoments
                     x.CopyRow(row, dst);
                     for (int d = 0; d < D; d++) s[d] += dst[d];
                 }
-                fixed (double* gp = g) DenseKernels.Backward(rows.Pointer, count, S, rows.Pointer, S, gp);
+                fixed (double* gp = g) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer, S, gp);
             }
             partial[t] = g;
             partialSum[t] = s;

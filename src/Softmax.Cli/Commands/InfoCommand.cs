@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.Globalization;
+using Softmax.Cli.Output;
+using Softmax.IO;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary><c>softmax info</c>: what a model file holds.</summary>
+public static class InfoCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(GlobalFlags global)
+    {
+        var model = new Option<string>("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
+        var command = new Command("info", "Show a model's classes, shapes, preprocessing, training settings and file version") { model };
+        command.SetAction(parse => global.Run(parse, (ui, _) =>
+        {
+            string path = parse.GetValue(model)!;
+            var m = ModelFile.Load(path);
+            string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+            var t = m.Training;
+            var rows = new List<(string, string)>
+            {
+                ("file", path),
+                ("file version", I(ModelFile.Version)),
+                ("file bytes", I(new FileInfo(path).Length)),
+                ("classes", I(m.Classes)),
+                ("class names", string.Join(", ", m.ClassNames.Take(20)) + (m.Classes > 20 ? ", …" : "")),
+                ("features", I(m.Features)),
+                ("parameters", I((long)m.Classes * m.Features + m.Classes)),
+                ("image", m.Image is { } im ? $"{im.Height}x{im.Width}x{im.Channels}{(im.Channels > 1 ? (im.ChannelPlanar ? " planar" : " interleaved") : "")}" : "none"),
+                ("preprocessing", $"{m.Preprocessor.Kind} (scale {Ui.F(m.Preprocessor.Scale)})"),
+                ("solver", t.Solver),
+                ("l2", Ui.F(t.L2)),
+                ("l1", Ui.F(t.L1)),
+                ("objective", Ui.F(t.Objective, "R")),
+                ("training rows", I(t.Rows)),
+                ("iterations", I(t.Iterations)),
+                ("epochs", I(t.Epochs)),
+                ("stop reason", t.StopReason),
+                ("seed", I(t.Seed)),
+                ("train seconds", Ui.F(t.Seconds, "F3")),
+            };
+            rows.AddRange(t.Settings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => ($"setting {p.Key}", p.Value)));
+            ui.Summary("model", rows);
+            return 0;
+        }));
+        return command;
+    }
+}

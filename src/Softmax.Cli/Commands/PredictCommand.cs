@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Softmax.Cli.Infrastructure;
+using Softmax.Data;
+using Softmax.IO;
+using Softmax.Model;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary>
+/// <c>softmax predict</c>: label, probability and top-k for each input row, as CSV or JSON lines. CSV input and
+/// stdin stream row by row; other formats are read whole and predicted in blocks. Output to a file is written
+/// to a temporary name and renamed at the end, so an error leaves no partial file.
+/// </summary>
+public static class PredictCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(GlobalFlags global)
+    {
+        var model = new Option<string>("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
+        var data = new Option<string>("--data") { Description = "Input: a file in any supported format, a dataset name (its test split), or - for CSV on stdin", DefaultValueFactory = _ => "-" };
+        var inputFormat = new Option<string>("--input-format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
+        inputFormat.AcceptOnlyFromAmong(DataSource.FormatNames);
+        var label = new Option<string?>("--label-column") { Description = "Label column of CSV input, when it has one (default: the last, if there is one more column than features)" };
+        var output = new Option<string?>("--output", "-o") { Description = "Output file (default: stdout)" };
+        var topK = new Option<int>("--top-k") { Description = "How many most probable classes to list", DefaultValueFactory = _ => 1 };
+        var format = new Option<string>("--format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "json");
+        var command = new Command("predict", "Predict labels and probabilities for new rows");
+        foreach (Option o in new Option[] { model, data, inputFormat, label, output, topK, format }) command.Add(o);
+        command.SetAction(parse => global.Run(parse, (ui, token) =>
+        {
+            var m = ModelFile.Load(parse.GetValue(model)!);
+            int k = parse.GetValue(topK);
+            if (k < 1) throw new UsageException("--top-k must be at least 1.");
+            k = Math.Min(k, m.Classes);
+            bool json = parse.GetValue(format) == "json";
+            string input = parse.GetValue(data)!;
+            var inFormat = DataSource.ParseFormat(parse.GetValue(inputFormat));
+            bool stream = input == "-" || (!DataSource.IsName(input) && File.Exists(input) &&
+                (inFormat == DataFormat.Csv || (inFormat == DataFormat.Auto && DataLoader.Detect(input) == DataFormat.Csv)));
+            string? outPath = parse.GetValue(output);
+            long count = 0;
+            void Write(TextWriter writer)
+            {
+                var sink = new PredictionWriter(writer, m, k, json);
+                if (stream)
+                {
+                    using var rows = new CsvRowStream(input, m.Features, parse.GetValue(label));
+                    var row = new float[m.Features];
+                    var p = new float[m.Classes];
+                    sink.Begin(rows.HasLabels);
+                    while (rows.Next(row))
+                    {
+                        token.ThrowIfCancellationRequested();
+                        m.PredictProba(row, p);
+                        sink.Row(count++, p, rows.Label);
+                    }
+                }
+                else
+                {
+                    var source = new DataSource(input, inFormat, parse.GetValue(label));
+                    var set = source.LoadForEvaluation();
+                    EvalCommand.CheckFeatures(m, set, input);
+                    sink.Begin(hasTruth: true);
+                    const int Block = 4096;
+                    for (int start = 0; start < set.Rows; start += Block)
+                    {
+                        token.ThrowIfCancellationRequested();
+                        var block = set.Slice(start, Math.Min(Block, set.Rows - start));
+                        var p = m.PredictProba(block);
+                        for (int i = 0; i < block.Rows; i++)
+                            sink.Row(count++, p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]]);
+                    }
+                }
+                writer.Flush();
+            }
+            if (outPath is null)
+            {
+                var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+                Write(stdout);
+            }
+            else
+            {
+                AtomicFile.WriteStream(outPath, s =>
+                {
+                    using var writer = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                    Write(writer);
+                });
+                ui.Note($"wrote {count} predictions to {outPath}");
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Formats predictions as CSV rows or JSON lines.</summary>
+    private sealed class PredictionWriter(TextWriter writer, SoftmaxModel model, int k, bool json)
+    {
+        private bool _truth;
+
+        public void Begin(bool hasTruth)
+        {
+            _truth = hasTruth;
+            if (json) return;
+            var header = new StringBuilder("row,label,probability");
+            if (hasTruth) header.Append(",true_label");
+            for (int i = 1; i <= k; i++) header.Append(CultureInfo.InvariantCulture, $",top{i}_label,top{i}_probability");
+            writer.WriteLine(header.ToString());
+        }
+
+        public void Row(long index, ReadOnlySpan<float> probabilities, string? truth)
+        {
+            var top = SoftmaxModel.TopKOf(probabilities, k);
+            string P(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+            if (json)
+            {
+                using var buffer = new MemoryStream();
+                using (var w = new Utf8JsonWriter(buffer))
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("row", index);
+                    w.WriteString("label", model.ClassNames[top[0].Class]);
+                    w.WriteNumber("probability", top[0].Probability);
+                    if (_truth && truth is not null) w.WriteString("true_label", truth);
+                    w.WriteStartArray("top");
+                    foreach (var (c, p) in top)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("label", model.ClassNames[c]);
+                        w.WriteNumber("probability", p);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                writer.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+                return;
+            }
+            var line = new StringBuilder();
+            line.Append(index.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Csv(model.ClassNames[top[0].Class])).Append(',').Append(P(top[0].Probability));
+            if (_truth) line.Append(',').Append(Csv(truth ?? ""));
+            foreach (var (c, p) in top) line.Append(',').Append(Csv(model.ClassNames[c])).Append(',').Append(P(p));
+            writer.WriteLine(line.ToString());
+        }
+
+        private static string Csv(string s) =>
+            s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    }
+}

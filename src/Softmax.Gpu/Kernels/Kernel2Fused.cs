@@ -1,0 +1,144 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Softmax.Gpu.Kernels;
+
+/// <summary>
+/// Kernel 2: the fused full-batch pass. Each group (block) walks the tiles blk, blk+B, blk+2B, … of
+/// <see cref="TileRows"/> rows, a fixed assignment, and for each tile
+/// <list type="number">
+/// <item>scores o = W x + b, one warp per row (lanes stride over d, coalesced; shuffle reduction in a fixed tree);</item>
+/// <item>softmax and loss per row, G = s(P − Y) kept in shared memory;</item>
+/// <item>(P − Y)ᵀX: each thread owns features d ≡ t (mod T); it reads the tile's column x[·, d] once into a
+/// local array and adds Σ_r G[r,c]·x[r,d] to its entries of the block's partial (float32, owned by this block only).</item>
+/// </list>
+/// The loss and weight sums are kept in float64 by thread 0 in row order. Block partials are then summed by
+/// <see cref="Reduce"/> in block order, in float64, so a fixed block count gives bit-identical results run to run.
+/// X is read from DRAM once per evaluation (the second touch of a tile hits L1/L2).
+/// </summary>
+public static class Kernel2Fused
+{
+    /// <summary>Rows per tile (the constant size of the per-thread column cache).</summary>
+    public const int TileRows = 32;
+
+    /// <summary>Dynamic shared floats a launch needs for <paramref name="classes"/> classes.</summary>
+    public static int SharedFloats(int classes) => TileRows * classes + 2 * TileRows;
+
+    /// <summary>The launch configuration: <paramref name="blocks"/> groups of <paramref name="groupSize"/> threads.</summary>
+    public static KernelConfig Config(int blocks, int groupSize, int classes) =>
+        new(blocks, groupSize, SharedMemoryConfig.RequestDynamic<float>(SharedFloats(classes)));
+
+    /// <summary>
+    /// The fused pass. <paramref name="part"/> holds one partial of C·D + C floats per block (written only with a
+    /// gradient); <paramref name="scalars"/> holds the block's (loss, weight) sums in float64.
+    /// </summary>
+    public static void Run<TX>(TX x, ArrayView<int> labels, ArrayView<float> weights, ArrayView<int> index,
+        ArrayView<float> theta, ArrayView<float> part, ArrayView<double> scalars, RowArgs a) where TX : struct, IFeatureRows
+    {
+        var sh = SharedMemory.GetDynamic<float>();
+        var rowIds = SharedMemory.Allocate<int>(TileRows);
+        var col = LocalMemory.Allocate<float>(TileRows);
+        int C = a.Classes, D = a.Features, CD = C * D, P = CD + C;
+        int T = Group.DimX, t = Group.IdxX, blk = Grid.IdxX, B = Grid.DimX;
+        int ws = Warp.WarpSize, lane = Warp.LaneIdx, wid = t / ws, nw = T / ws;
+        int lossAt = TileRows * C, weightAt = lossAt + TileRows;
+        long pb = (long)blk * P;
+        bool grad = a.WithGradient != 0;
+        if (grad)
+            for (int i = t; i < P; i += T) part[pb + i] = 0f;
+        double lossSum = 0, weightSum = 0;
+
+        for (int tile = blk; tile < a.Tiles; tile += B)
+        {
+            int r0 = tile * TileRows;
+            int rows = Math.Min(TileRows, a.Count - r0);
+            for (int r = t; r < rows; r += T) rowIds[r] = a.Row(index, r0 + r);
+            Group.Barrier();
+
+            // 1. Scores: one warp per row.
+            for (int r = wid; r < rows; r += nw)
+            {
+                long xo = (long)rowIds[r] * a.Stride;
+                for (int c = 0; c < C; c++)
+                {
+                    float s = 0;
+                    int wo = c * D;
+                    for (int d = lane; d < D; d += ws) s += theta[wo + d] * x.Get(xo + d);
+                    for (int off = ws / 2; off > 0; off >>= 1) s += Warp.ShuffleDown(s, off);
+                    if (lane == 0) sh[r * C + c] = s + theta[CD + c];
+                }
+            }
+            Group.Barrier();
+
+            // 2. Softmax and loss: one thread per row; G = s (p − e_y) overwrites the scores.
+            for (int r = t; r < rows; r += T)
+            {
+                int row = rowIds[r], y = labels[row], o = r * C;
+                float mx = sh[o];
+                for (int c = 1; c < C; c++) mx = MathF.Max(mx, sh[o + c]);
+                float oy = sh[o + y], z = 0;
+                for (int c = 0; c < C; c++)
+                {
+                    float e = MathF.Exp(sh[o + c] - mx);
+                    sh[o + c] = e;
+                    z += e;
+                }
+                float sw = weights[row], inv = 1f / z;
+                for (int c = 0; c < C; c++) sh[o + c] = sw * (sh[o + c] * inv - (c == y ? 1f : 0f));
+                sh[lossAt + r] = sw * (MathF.Log(z) - (oy - mx));
+                sh[weightAt + r] = sw;
+            }
+            Group.Barrier();
+            if (t == 0)
+                for (int r = 0; r < rows; r++)
+                {
+                    lossSum += sh[lossAt + r];
+                    weightSum += sh[weightAt + r];
+                }
+
+            // 3. (P − Y)ᵀ X for the tile into this block's partial.
+            if (grad)
+            {
+                for (int d = t; d < D; d += T)
+                {
+                    for (int r = 0; r < rows; r++) col[r] = x.Get((long)rowIds[r] * a.Stride + d);
+                    for (int c = 0; c < C; c++)
+                    {
+                        float acc = 0;
+                        for (int r = 0; r < rows; r++) acc += sh[r * C + c] * col[r];
+                        part[pb + c * D + d] += acc;
+                    }
+                }
+                for (int c = t; c < C; c += T)
+                {
+                    float acc = 0;
+                    for (int r = 0; r < rows; r++) acc += sh[r * C + c];
+                    part[pb + CD + c] += acc;
+                }
+            }
+            Group.Barrier();
+        }
+        if (t == 0)
+        {
+            scalars[2 * blk] = lossSum;
+            scalars[2 * blk + 1] = weightSum;
+        }
+    }
+
+    /// <summary>
+    /// Deterministic reduction: entry <c>first + e</c> of [W sums, b sums, loss, weight] is the float64 sum over
+    /// blocks 0..blocks−1 in that order.
+    /// </summary>
+    public static void Reduce(Index1D e, ArrayView<float> part, ArrayView<double> scalars, ArrayView<double> result,
+        int parameters, int blocks, int first, int count)
+    {
+        if (e >= count) return;
+        int i = first + e;
+        double acc = 0;
+        if (i < parameters)
+            for (int b = 0; b < blocks; b++) acc += part[(long)b * parameters + i];
+        else
+            for (int b = 0; b < blocks; b++) acc += scalars[2 * b + (i - parameters)];
+        result[i] = acc;
+    }
+}
