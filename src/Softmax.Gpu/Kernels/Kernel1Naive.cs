@@ -10,9 +10,10 @@ namespace Softmax.Gpu.Kernels;
 public static class Kernel1Naive
 {
     /// <summary>Per row j: g[j·C + c] = s_j (p_c − δ_{c,y}), rowLoss[j] = s_j·(−log p_y), rowWeight[j] = s_j.</summary>
-    public static void Rows<TX>(Index1D j, TX x, ArrayView<int> labels, ArrayView<float> weights, ArrayView<int> index,
+    public static void Rows<TX>(Index1D index1, TX x, ArrayView<int> labels, ArrayView<float> weights, ArrayView<int> index,
         ArrayView<float> theta, ArrayView<float> g, ArrayView<double> rowStats, RowArgs a) where TX : struct, IFeatureRows
     {
+        int j = index1.X;
         if (j >= a.Count) return;
         int C = a.Classes, D = a.Features;
         int row = a.Row(index, j);
@@ -42,10 +43,10 @@ public static class Kernel1Naive
     }
 
     /// <summary>Entry e of [W sums (C·D), b sums (C), loss, weight]: a float64 sum over all rows in order.</summary>
-    public static void Sums<TX>(Index1D e, TX x, ArrayView<int> index, ArrayView<float> g, ArrayView<double> rowStats,
+    public static void Sums<TX>(Index1D entry, TX x, ArrayView<int> index, ArrayView<float> g, ArrayView<double> rowStats,
         ArrayView<double> result, RowArgs a) where TX : struct, IFeatureRows
     {
-        int C = a.Classes, D = a.Features, P = a.Parameters;
+        int e = entry.X, C = a.Classes, D = a.Features, P = a.Parameters;
         if (e >= P + 2) return;
         double acc = 0;
         if (e >= P)

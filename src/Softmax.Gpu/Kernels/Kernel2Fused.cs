@@ -129,9 +129,10 @@ public static class Kernel2Fused
     /// Deterministic reduction: entry <c>first + e</c> of [W sums, b sums, loss, weight] is the float64 sum over
     /// blocks 0..blocks−1 in that order.
     /// </summary>
-    public static void Reduce(Index1D e, ArrayView<float> part, ArrayView<double> scalars, ArrayView<double> result,
+    public static void Reduce(Index1D entry, ArrayView<float> part, ArrayView<double> scalars, ArrayView<double> result,
         int parameters, int blocks, int first, int count)
     {
+        int e = entry.X;
         if (e >= count) return;
         int i = first + e;
         double acc = 0;

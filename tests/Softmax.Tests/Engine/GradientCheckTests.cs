@@ -24,8 +24,9 @@ public class GradientCheckTests(ITestOutputHelper output)
         for (int point = 0; point < 3; point++)
         {
             // Scores of standard deviation 0.3, 0.6, 0.9: F stays O(log C). The check's absolute error is about
-            // ε·F/h ≈ 2e-11·F (rounding) and the formula divides it by |g_k|, so points with huge F or
-            // coordinates with |g_k| ≪ 1e-3 cannot show 1e-7 with any step; see the report in the PR.
+            // ε·F/h (rounding) and the formula divides it by |g_k|; with the library's fourth-order stencil (h = 1e-3)
+            // that is ~1e-13 / |g_k|, so 1e-7 holds down to |g_k| ~ 1e-6. (The earlier two-point stencil with h = 1e-5
+            // failed here at shape (40, 33, 4), a coordinate with |g_k| = 2.9e-5.)
             var theta = Theta(classes, features, seed: 1000 + point, scale: 0.3 * (point + 1) / Math.Sqrt(features));
             var result = GradientCheck.Run(objective, theta);
             Assert.Equal(objective.Dimension, result.Checked);
@@ -38,7 +39,7 @@ public class GradientCheckTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// An independent check with the five-point stencil (−F(θ+2h) + 8F(θ+h) − 8F(θ−h) + F(θ−2h)) / 12h, h = 1e-3:
+    /// An independent re-implementation, at points with larger scores (F up to ~15), of the five-point stencil (−F(θ+2h) + 8F(θ+h) − 8F(θ−h) + F(θ−2h)) / 12h, h = 1e-3:
     /// truncation O(h⁴) ≈ 1e-12 and rounding ≈ ε·F/h ≈ 1e-13, so even coordinates with |g_k| ~ 1e-5 and points with
     /// large F are checked to 1e-7.
     /// </summary>
@@ -80,9 +81,9 @@ public class GradientCheckTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The float32 engine's F carries rounding noise of about 1e-7 relative, so central differences with the default
-    /// step 1e-5 would amplify it to ~1e-2. With a step of 1e-2 (truncation error ~h² ~ 1e-4, noise ~1e-7/h ~ 1e-5)
-    /// the documented bound is: median relative error &lt; 1e-3, max &lt; 2e-2.
+    /// The float32 engine's F carries rounding noise of about 1e-7 relative, which differences amplify by 1/h.
+    /// With a step of 1e-2 (fourth-order truncation error ~h⁴ ~ 1e-8, noise ~1e-7/h ~ 1e-5)
+    /// the documented bound is: median relative error &lt; 1e-4, max &lt; 5e-3 (measured: median ~6e-6, max ~5e-4).
     /// </summary>
     [Theory]
     [InlineData(200, 17, 10, 0.0), InlineData(300, 64, 3, 1e-3)]
@@ -93,8 +94,8 @@ public class GradientCheckTests(ITestOutputHelper output)
         var theta = Theta(classes, features, seed: 6);
         var result = GradientCheck.Run((t, g) => objective.ValueAndGradient(t, g), t => objective.Value(t), theta, step: 1e-2);
         output.WriteLine($"float32 engine: max {result.MaxRelativeError:E2}, median {result.MedianRelativeError:E2}");
-        Assert.True(result.MedianRelativeError < 1e-3, $"median {result.MedianRelativeError:E2}");
-        Assert.True(result.MaxRelativeError < 2e-2, $"max {result.MaxRelativeError:E2}");
+        Assert.True(result.MedianRelativeError < 1e-4, $"median {result.MedianRelativeError:E2}");
+        Assert.True(result.MaxRelativeError < 5e-3, $"max {result.MaxRelativeError:E2}");
     }
 
     [Theory]

@@ -1,0 +1,360 @@
+using ILGPU;
+using ILGPU.Runtime;
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Gpu.Kernels;
+
+namespace Softmax.Gpu;
+
+/// <summary>What an evaluation on the device returns.</summary>
+/// <param name="Loss">Weighted mean cross-entropy Σ s_j(−log p_y) / Σ s_j.</param>
+/// <param name="Accuracy">Fraction of rows whose arg-max class is the label (unweighted, like <c>SoftmaxModel.Score</c>).</param>
+/// <param name="Confusion">Counts [true class, predicted class], row-major C×C.</param>
+public sealed record GpuEvaluation(double Loss, double Accuracy, long[] Confusion);
+
+/// <summary>
+/// The softmax data term on a GPU through ILGPU, over device-resident data: X is uploaded once (float32 rows of a
+/// <see cref="DenseMatrix"/>, or the bytes of a <see cref="ByteMatrix"/>, scaled in the kernel), with the labels and
+/// the row weights s_j. Each call uploads θ as float32 (C·D + C values), runs the fused kernel and the deterministic
+/// reduction, and downloads the C·D + C gradient sums and the two loss sums in float64, since
+/// <see cref="ISoftmaxLoss"/> hands its sums to a host-side solver. (The host round trip is measured by
+/// bench/gpu; <see cref="GpuSgdEpoch"/> keeps θ on the device for a whole SGD epoch.)
+/// <para>CSR (sparse) features are not supported: the constructor throws <see cref="NotSupportedException"/>;
+/// use the CPU engine (<see cref="CpuSoftmaxLoss"/>) for sparse data.</para>
+/// <para>Not thread-safe: one call at a time.</para>
+/// </summary>
+public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
+{
+    private readonly GpuDevice _device;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>? _xf;
+    private readonly MemoryBuffer1D<byte, Stride1D.Dense>? _xb;
+    private readonly float _scale;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _labels;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _weights;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _theta;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _part;
+    private readonly MemoryBuffer1D<double, Stride1D.Dense> _scalars;
+    private readonly MemoryBuffer1D<double, Stride1D.Dense> _result;
+    private MemoryBuffer1D<int, Stride1D.Dense> _index;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _naiveG;
+    private MemoryBuffer1D<double, Stride1D.Dense>? _naiveStats;
+    private readonly float[] _thetaHost;
+    private readonly double[] _resultHost;
+    private int[] _indexHost = [];
+    private bool _disposed;
+
+    /// <summary>Uploads <paramref name="data"/> (already preprocessed) to <paramref name="device"/>.</summary>
+    /// <exception cref="NotSupportedException">The features are CSR.</exception>
+    /// <exception cref="GpuMemoryException">The data do not fit in device memory.</exception>
+    public GpuSoftmaxLoss(GpuDevice device, Dataset data, GpuEngineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(data);
+        Options = (options ?? new GpuEngineOptions()).Validate();
+        _device = device;
+        Classes = data.ClassCount;
+        Features = data.FeatureCount;
+        Rows = data.Rows;
+        if (data.Features is CsrMatrix)
+            throw new NotSupportedException("The GPU engine does not support CSR (sparse) features. Train sparse data on the CPU engine (CpuSoftmaxLoss, --device cpu).");
+        if (Classes > 1024) throw new NotSupportedException($"The GPU engine supports up to 1024 classes ({Classes} given); use the CPU engine.");
+        int C = Classes, D = Features;
+        long p = (long)C * D + C;
+        if (p + 2 > int.MaxValue / 2) throw new NotSupportedException("C·D is too large for the GPU engine.");
+        Parameters = (int)p;
+        var s = SampleWeights.Combine(data, Options.ClassWeights);
+
+        var acc = device.Accelerator;
+        int tiles = Math.Max(1, (Rows + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows);
+        int blocks = Options.MaxBlocks > 0 ? Options.MaxBlocks : 4 * Math.Max(1, device.Multiprocessors);
+        long partCap = Math.Max(1, (256L << 20) / (p * sizeof(float)));
+        Blocks = (int)Math.Min(Math.Min(blocks, tiles), partCap);
+
+        FeatureMatrix x = data.Features;
+        if (x is not DenseMatrix and not ByteMatrix) x = x.ToDense();
+        Stride = x is DenseMatrix dm ? dm.Stride : D;
+        long xBytes = x is DenseMatrix ? (long)Rows * Stride * sizeof(float) : (long)Rows * D;
+        long rowBytes = (long)Rows * 12;
+        long work = p * 4 + (long)Blocks * p * 4 + Blocks * 16L + (p + 2) * 8;
+        DeviceBytes = xBytes + rowBytes + work;
+        device.EnsureFits(DeviceBytes, $"X {GpuDevice.Gib(xBytes)} as {(x is ByteMatrix ? "uint8" : "float32")}, labels/weights/index {GpuDevice.Gib(rowBytes)}, work {GpuDevice.Gib(work)}", Options.MemoryLimitBytes);
+
+        var stream = acc.DefaultStream;
+        if (x is DenseMatrix dense)
+        {
+            _xf = acc.Allocate1D<float>(Math.Max(1, (long)Rows * Stride));
+            if (Rows > 0) _xf.View.CopyFromCPU(stream, (ReadOnlySpan<float>)dense.Storage);
+        }
+        else
+        {
+            var bytes = (ByteMatrix)x;
+            _scale = bytes.Scale;
+            _xb = acc.Allocate1D<byte>(Math.Max(1, (long)Rows * D));
+            if (Rows > 0) _xb.View.CopyFromCPU(stream, (ReadOnlySpan<byte>)bytes.Data.AsSpan(0, Rows * D));
+        }
+        _labels = acc.Allocate1D<int>(Math.Max(1, Rows));
+        if (Rows > 0) _labels.View.CopyFromCPU(stream, (ReadOnlySpan<int>)data.Labels);
+        _weights = acc.Allocate1D<float>(Math.Max(1, Rows));
+        if (Rows > 0) _weights.View.CopyFromCPU(stream, (ReadOnlySpan<float>)Array.ConvertAll(s, v => (float)v));
+        _index = acc.Allocate1D<int>(Math.Max(1, Rows));
+        _theta = acc.Allocate1D<float>(p);
+        _part = acc.Allocate1D<float>(Blocks * p);
+        _scalars = acc.Allocate1D<double>(2L * Blocks);
+        _result = acc.Allocate1D<double>(p + 2);
+        _thetaHost = new float[p];
+        _resultHost = new double[p + 2];
+        IsUint8 = _xb is not null;
+        acc.Synchronize();
+        device.Own(this);
+    }
+
+    /// <summary>Settings.</summary>
+    public GpuEngineOptions Options { get; }
+
+    /// <summary>The device.</summary>
+    public GpuDevice Device => _device;
+
+    /// <inheritdoc />
+    public int Classes { get; }
+
+    /// <inheritdoc />
+    public int Features { get; }
+
+    /// <inheritdoc />
+    public int Rows { get; }
+
+    /// <summary>C·D + C.</summary>
+    public int Parameters { get; }
+
+    /// <summary>Elements between rows of X on the device.</summary>
+    public int Stride { get; }
+
+    /// <summary>Groups of a full-batch fused launch (fixes the reduction order).</summary>
+    public int Blocks { get; }
+
+    /// <summary>True when X lives on the device as uint8.</summary>
+    public bool IsUint8 { get; }
+
+    /// <summary>Device memory held, in bytes.</summary>
+    public long DeviceBytes { get; }
+
+    /// <inheritdoc />
+    public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
+    {
+        if (gradientSums.Length != Parameters) throw new ArgumentException($"The gradient needs {Parameters} entries.", nameof(gradientSums));
+        if (rows.Count == 0) { CheckTheta(theta); return default; }
+        UploadTheta(theta);
+        var args = PrepareRows(rows, withGradient: true);
+        Enqueue(args, withGradient: true);
+        _result.View.CopyToCPU(_device.Accelerator.DefaultStream, _resultHost.AsSpan());
+        for (int i = 0; i < Parameters; i++) gradientSums[i] += _resultHost[i];
+        return new LossSums(_resultHost[Parameters], _resultHost[Parameters + 1]);
+    }
+
+    /// <inheritdoc />
+    public LossSums Value(ReadOnlySpan<double> theta, RowSet rows)
+    {
+        if (rows.Count == 0) { CheckTheta(theta); return default; }
+        UploadTheta(theta);
+        var args = PrepareRows(rows, withGradient: false);
+        Enqueue(args, withGradient: false);
+        _result.View.SubView(Parameters, 2).CopyToCPU(_device.Accelerator.DefaultStream, _resultHost.AsSpan(Parameters, 2));
+        return new LossSums(_resultHost[Parameters], _resultHost[Parameters + 1]);
+    }
+
+    /// <summary>Probabilities of every row, row-major (Rows × C), computed on the device.</summary>
+    public float[] PredictProba(ReadOnlySpan<double> theta)
+    {
+        UploadTheta(theta);
+        var probs = new float[(long)Rows * Classes];
+        if (Rows == 0) return probs;
+        using var p = _device.Accelerator.Allocate1D<float>(probs.LongLength);
+        using var pred = _device.Accelerator.Allocate1D<int>(Rows);
+        LaunchPredict(p.View, pred.View, _labels.View, flags: 1);
+        p.View.CopyToCPU(_device.Accelerator.DefaultStream, probs.AsSpan());
+        return probs;
+    }
+
+    /// <summary>Arg-max class of every row, computed on the device.</summary>
+    public int[] Predict(ReadOnlySpan<double> theta)
+    {
+        UploadTheta(theta);
+        var y = new int[Rows];
+        if (Rows == 0) return y;
+        using var pred = _device.Accelerator.Allocate1D<int>(Rows);
+        LaunchPredict(_theta.View, pred.View, _labels.View, flags: 0);
+        pred.View.CopyToCPU(_device.Accelerator.DefaultStream, y.AsSpan());
+        return y;
+    }
+
+    /// <summary>Loss, accuracy and confusion counts over all rows, computed on the device; only C² + 2 numbers come back.</summary>
+    public GpuEvaluation Evaluate(ReadOnlySpan<double> theta)
+    {
+        var sums = Value(theta, RowSet.Range(0, Rows));
+        int C = Classes;
+        using var confusion = _device.Accelerator.Allocate1D<int>((long)C * C);
+        using var pred = _device.Accelerator.Allocate1D<int>(Math.Max(1, Rows));
+        confusion.MemSetToZero();
+        var counts = new int[C * C];
+        if (Rows > 0)
+        {
+            LaunchPredict(_theta.View, pred.View, confusion.View, flags: 2);
+            confusion.View.CopyToCPU(_device.Accelerator.DefaultStream, counts.AsSpan());
+        }
+        long right = 0;
+        for (int c = 0; c < C; c++) right += counts[c * C + c];
+        return new GpuEvaluation(sums.Weight > 0 ? sums.Loss / sums.Weight : double.NaN,
+            Rows == 0 ? 0 : right / (double)Rows, Array.ConvertAll(counts, v => (long)v));
+    }
+
+    /// <summary>Uploads θ (float64 on the host) as float32; the next launches use it.</summary>
+    public void UploadTheta(ReadOnlySpan<double> theta)
+    {
+        CheckTheta(theta);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        for (int i = 0; i < theta.Length; i++) _thetaHost[i] = (float)theta[i];
+        _theta.View.CopyFromCPU(_device.Accelerator.DefaultStream, (ReadOnlySpan<float>)_thetaHost);
+    }
+
+    /// <summary>
+    /// Queues one full-batch evaluation (kernels and reduction) on the default stream with the θ already uploaded,
+    /// without waiting or downloading. For benchmarks: pair with <see cref="Synchronize"/>.
+    /// </summary>
+    public void EnqueueFullBatch(bool withGradient = true) => Enqueue(PrepareRows(RowSet.Range(0, Rows), withGradient), withGradient);
+
+    /// <summary>Waits for queued work.</summary>
+    public void Synchronize() => _device.Accelerator.Synchronize();
+
+    internal ArrayView<float> ThetaView => _theta.View;
+    internal ArrayView<float> PartView => _part.View;
+    internal ArrayView<double> ScalarView => _scalars.View;
+    internal ArrayView<int> IndexView => _index.View;
+
+    private void CheckTheta(ReadOnlySpan<double> theta)
+    {
+        if (theta.Length != Parameters) throw new ArgumentException($"θ must have C·D + C = {Parameters} entries.", nameof(theta));
+    }
+
+    private RowArgs PrepareRows(RowSet rows, bool withGradient)
+    {
+        int count = rows.Count;
+        if (rows.IsRange)
+        {
+            if (rows.Start < 0 || (long)rows.Start + count > Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows {rows.Start}..{rows.Start + count - 1} exceed {Rows}.");
+        }
+        else
+        {
+            if (_indexHost.Length < count) _indexHost = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                int r = rows[i];
+                if ((uint)r >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Row {r} exceeds {Rows}.");
+                _indexHost[i] = r;
+            }
+            if (_index.Length < count)
+            {
+                _index.Dispose();
+                _index = _device.Accelerator.Allocate1D<int>(count);
+            }
+            _index.View.SubView(0, count).CopyFromCPU(_device.Accelerator.DefaultStream, (ReadOnlySpan<int>)_indexHost.AsSpan(0, count));
+        }
+        return Args(rows.IsRange ? rows.Start : 0, count, rows.IsRange ? 0 : 1, withGradient);
+    }
+
+    internal RowArgs Args(int start, int count, int useIndex, bool withGradient) => new()
+    {
+        Features = Features,
+        Stride = Stride,
+        Classes = Classes,
+        Start = start,
+        Count = count,
+        UseIndex = useIndex,
+        WithGradient = withGradient ? 1 : 0,
+        Tiles = (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows,
+    };
+
+    /// <summary>Blocks a fused launch over <paramref name="count"/> rows uses.</summary>
+    internal int BlocksFor(int count) => Math.Max(1, Math.Min(Blocks, (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows));
+
+    /// <summary>Queues the fused kernel only (no reduction); returns the block count used.</summary>
+    internal int EnqueueFused(RowArgs a, ArrayView<int> index) => EnqueueFused(a, index, _theta.View);
+
+    /// <summary>Queues the fused kernel with another θ buffer (the SGD epoch's); returns the block count used.</summary>
+    internal int EnqueueFused(RowArgs a, ArrayView<int> index, ArrayView<float> theta)
+    {
+        int blocks = BlocksFor(a.Count);
+        var cfg = Kernel2Fused.Config(blocks, _device.GroupSize, Classes);
+        if (_xf is not null)
+            _device.Kernels<DenseRows>().Fused(cfg, new DenseRows { X = _xf.View }, _labels.View, _weights.View, index, theta, _part.View, _scalars.View, a);
+        else
+            _device.Kernels<ByteRows>().Fused(cfg, new ByteRows { X = _xb!.View, Scale = _scale }, _labels.View, _weights.View, index, theta, _part.View, _scalars.View, a);
+        return blocks;
+    }
+
+    private void Enqueue(RowArgs a, bool withGradient)
+    {
+        if (Options.Kernel == GpuKernel.Naive)
+        {
+            EnqueueNaive(a);
+            return;
+        }
+        int blocks = EnqueueFused(a, _index.View);
+        int first = withGradient ? 0 : Parameters, count = withGradient ? Parameters + 2 : 2;
+        _device.Shared.Reduce(count, _part.View, _scalars.View, _result.View, Parameters, blocks, first, count);
+    }
+
+    private void EnqueueNaive(RowArgs a)
+    {
+        var acc = _device.Accelerator;
+        if (_naiveG is null || _naiveG.Length < (long)a.Count * Classes)
+        {
+            _naiveG?.Dispose();
+            _naiveStats?.Dispose();
+            _naiveG = acc.Allocate1D<float>(Math.Max(1, (long)Rows * Classes));
+            _naiveStats = acc.Allocate1D<double>(Math.Max(2, 2L * Rows));
+        }
+        if (_xf is not null)
+        {
+            var k = _device.Kernels<DenseRows>();
+            var x = new DenseRows { X = _xf.View };
+            k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
+            k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
+        }
+        else
+        {
+            var k = _device.Kernels<ByteRows>();
+            var x = new ByteRows { X = _xb!.View, Scale = _scale };
+            k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
+            k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
+        }
+    }
+
+    private void LaunchPredict(ArrayView<float> probs, ArrayView<int> pred, ArrayView<int> confusion, int flags)
+    {
+        var a = Args(0, Rows, 0, withGradient: false);
+        var cfg = Kernels.Predict.Config(BlocksFor(Rows), _device.GroupSize, Classes);
+        if (_xf is not null)
+            _device.Kernels<DenseRows>().Predict(cfg, new DenseRows { X = _xf.View }, _labels.View, _index.View, _theta.View, probs, pred, confusion, a, flags);
+        else
+            _device.Kernels<ByteRows>().Predict(cfg, new ByteRows { X = _xb!.View, Scale = _scale }, _labels.View, _index.View, _theta.View, probs, pred, confusion, a, flags);
+    }
+
+    /// <summary>Frees the device buffers.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _device.Release(this);
+        _xf?.Dispose();
+        _xb?.Dispose();
+        _labels.Dispose();
+        _weights.Dispose();
+        _index.Dispose();
+        _theta.Dispose();
+        _part.Dispose();
+        _scalars.Dispose();
+        _result.Dispose();
+        _naiveG?.Dispose();
+        _naiveStats?.Dispose();
+    }
+}
