@@ -145,9 +145,9 @@ public static class GradcheckCommand
                 foreach (var i in changed)
                     delta[i < m ? i / D : i - m] += i < m ? (t[i] - theta0[i]) * rows[j * D + i % D] : t[i] - theta0[i];
                 double s = 0;
-                for (int c = 0; c < C; c++) if (delta[c] != 0) s += p0[j * C + c] * Math.Expm1(delta[c]);
+                for (int c = 0; c < C; c++) if (delta[c] != 0) s += p0[j * C + c] * double.ExpM1(delta[c]);
                 double w = x.SampleWeights?[j] ?? 1;
-                data += w * (Math.Log1P(s) - delta[x.Labels[j]]);
+                data += w * (double.LogP1(s) - delta[x.Labels[j]]);
             }
             return data / weightSum + penalty;
         };

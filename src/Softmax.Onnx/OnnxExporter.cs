@@ -1,0 +1,181 @@
+using System.Globalization;
+using Google.Protobuf;
+using Onnx;
+using Softmax.Data;
+using Softmax.Model;
+
+namespace Softmax.Onnx;
+
+/// <summary>
+/// Writes a <see cref="SoftmaxModel"/> as a standard ONNX graph (default domain only, no custom ops):
+/// <code>
+/// input "input": float32 [N, D]            (N is the symbolic batch dimension "N")
+///   Mul(·, scale)                          when the preprocessing scale is not 1
+///   Sub(·, mean[D])                        Center, Standardize
+///   Mul(·, inverse_std[D])                 Standardize
+///   Gemm(·, W[C, D], b[C], transB = 1)  →  "scores" [N, C]
+///   Softmax(axis = 1)                   →  output "probabilities": float32 [N, C]
+///   ArgMax(scores, axis = 1, keepdims = 0) → int64 [N]
+///   Gather(class_names[C], ·)           →  output "label": string [N]   (class names other than 0..C−1)
+///                                         or the ArgMax itself: int64 [N] (class names "0".."C−1")
+/// </code>
+/// The float32 steps are those of <see cref="SoftmaxModel.PredictProba(ReadOnlySpan{float})"/> in the same order, and
+/// W and b are the model's float32 weights, so ONNX Runtime agrees with the model up to summation order in the
+/// dot products. The arg-max is taken on the scores, as <see cref="SoftmaxModel.Predict(ReadOnlySpan{float})"/> does
+/// (ties: the lowest index). Class names, preprocessing and training settings travel in <c>metadata_props</c>.
+/// </summary>
+public static class OnnxExporter
+{
+    /// <summary>The lowest opset written: Softmax's per-axis meaning and Gather on strings need 13.</summary>
+    public const int MinOpset = 13;
+
+    /// <summary>The highest opset written.</summary>
+    public const int MaxOpset = 21;
+
+    /// <summary>The input name.</summary>
+    public const string InputName = "input";
+
+    /// <summary>The probabilities output name.</summary>
+    public const string ProbabilitiesName = "probabilities";
+
+    /// <summary>The label output name.</summary>
+    public const string LabelName = "label";
+
+    /// <summary>Writes the ONNX file atomically (a temporary file in the target directory, then a rename).</summary>
+    public static void Export(SoftmaxModel model, string path, int opset = 17)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] bytes = Serialize(model, opset);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>The ONNX file's bytes.</summary>
+    public static byte[] Serialize(SoftmaxModel model, int opset = 17) => Build(model, opset).ToByteArray();
+
+    /// <summary>True when the <c>label</c> output is the int64 class index (class names are "0".."C−1"); else it is a string.</summary>
+    public static bool HasIndexLabels(SoftmaxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        for (int c = 0; c < model.Classes; c++)
+            if (model.ClassNames[c] != c.ToString(CultureInfo.InvariantCulture)) return false;
+        return true;
+    }
+
+    /// <summary>The ONNX model message.</summary>
+    public static ModelProto Build(SoftmaxModel model, int opset = 17)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (opset is < MinOpset or > MaxOpset)
+            throw new ArgumentOutOfRangeException(nameof(opset), $"The opset must lie in {MinOpset}..{MaxOpset}; {opset} was asked for.");
+        int C = model.Classes, D = model.Features;
+        var graph = new GraphProto { Name = "softmax_regression" };
+        graph.Input.Add(OnnxGraph.Value(InputName, OnnxGraph.FloatType, "Raw feature rows, as the model was trained on", "N", D));
+
+        string x = AddPreprocessing(graph, model.Preprocessor, D);
+
+        // W: (C, D) row-major float32, the model's own rounding of θ; b: (C).
+        var theta = model.Parameters;
+        var w = new float[(long)C * D];
+        for (long i = 0; i < w.Length; i++) w[i] = (float)theta[i];
+        var b = new float[C];
+        for (int c = 0; c < C; c++) b[c] = (float)theta[(long)C * D + c];
+        graph.Initializer.Add(OnnxGraph.FloatTensor("W", w, C, D));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("b", b, C));
+        graph.Node.Add(OnnxGraph.Node("Gemm", "linear", [x, "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C)
+        graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], [ProbabilitiesName], OnnxGraph.Int("axis", 1)));
+        graph.Output.Add(OnnxGraph.Value(ProbabilitiesName, OnnxGraph.FloatType, "Class probabilities", "N", C));
+
+        if (HasIndexLabels(model))
+        {
+            graph.Node.Add(OnnxGraph.Node("ArgMax", "argmax", ["scores"], [LabelName], OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0)));
+            graph.Output.Add(OnnxGraph.Value(LabelName, OnnxGraph.Int64Type, "Most probable class (index = label)", "N"));
+        }
+        else
+        {
+            graph.Node.Add(OnnxGraph.Node("ArgMax", "argmax", ["scores"], ["class_index"], OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0)));
+            graph.Initializer.Add(OnnxGraph.StringTensor("class_names", model.ClassNames));
+            graph.Node.Add(OnnxGraph.Node("Gather", "label_map", ["class_names", "class_index"], [LabelName], OnnxGraph.Int("axis", 0)));
+            graph.Output.Add(OnnxGraph.Value(LabelName, OnnxGraph.StringType, "Most probable class name", "N"));
+        }
+
+        var proto = new ModelProto
+        {
+            IrVersion = IrVersionFor(opset),
+            ProducerName = "softmax",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString(3) ?? "0",
+            Domain = "softmax",
+            ModelVersion = 1,
+            DocString = $"Softmax regression: {C} classes, {D} features, preprocessing {model.Preprocessor.Kind}.",
+            Graph = graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        foreach (var (key, value) in Metadata(model)) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        return proto;
+    }
+
+    /// <summary>The IR version that ONNX released together with <paramref name="opset"/> (docs/Versioning.md).</summary>
+    public static long IrVersionFor(int opset) => opset switch
+    {
+        <= 14 => 7,
+        <= 17 => 8,
+        <= 20 => 9,
+        _ => 10,
+    };
+
+    // Returns the name of the preprocessed input; steps are added in the order Preprocessor.ApplyRow uses.
+    private static string AddPreprocessing(GraphProto graph, Preprocessor pre, int D)
+    {
+        string x = InputName;
+        if (pre.Kind != PreprocessKind.None && pre.Scale != 1f)
+        {
+            graph.Initializer.Add(OnnxGraph.FloatTensor("scale", [pre.Scale]));
+            graph.Node.Add(OnnxGraph.Node("Mul", "scale", [x, "scale"], ["scaled"]));
+            x = "scaled";
+        }
+        if (pre.Mean is { } mean)
+        {
+            graph.Initializer.Add(OnnxGraph.FloatTensor("mean", mean, D));
+            graph.Node.Add(OnnxGraph.Node("Sub", "center", [x, "mean"], ["centered"]));
+            x = "centered";
+        }
+        if (pre.InverseStd is { } inverseStd)
+        {
+            graph.Initializer.Add(OnnxGraph.FloatTensor("inverse_std", inverseStd, D));
+            graph.Node.Add(OnnxGraph.Node("Mul", "standardize", [x, "inverse_std"], ["standardized"]));
+            x = "standardized";
+        }
+        return x;
+    }
+
+    private static IEnumerable<(string Key, string Value)> Metadata(SoftmaxModel model)
+    {
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        yield return ("softmax.class_names", System.Text.Json.JsonSerializer.Serialize(model.ClassNames));
+        yield return ("softmax.features", model.Features.ToString(CultureInfo.InvariantCulture));
+        yield return ("softmax.preprocessing", model.Preprocessor.Kind.ToString());
+        yield return ("softmax.preprocessing_scale", F(model.Preprocessor.Scale));
+        if (model.Image is { } im)
+            yield return ("softmax.image", $"{im.Height}x{im.Width}x{im.Channels}{(im.ChannelPlanar ? "" : " interleaved")}");
+        var t = model.Training;
+        yield return ("softmax.solver", t.Solver);
+        yield return ("softmax.l2", F(t.L2));
+        yield return ("softmax.l1", F(t.L1));
+        yield return ("softmax.training_rows", t.Rows.ToString(CultureInfo.InvariantCulture));
+    }
+}

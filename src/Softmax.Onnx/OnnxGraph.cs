@@ -1,0 +1,62 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace Softmax.Onnx;
+
+/// <summary>Small constructors for the ONNX messages the exporter needs (tensors, nodes, typed values).</summary>
+internal static class OnnxGraph
+{
+    public const int FloatType = (int)TensorProto.Types.DataType.Float;
+    public const int Int64Type = (int)TensorProto.Types.DataType.Int64;
+    public const int StringType = (int)TensorProto.Types.DataType.String;
+
+    /// <summary>A float tensor initializer of the given shape (an empty shape is a scalar).</summary>
+    public static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params long[] dims)
+    {
+        var t = new TensorProto { Name = name, DataType = FloatType };
+        t.Dims.AddRange(dims);
+        // raw_data is little-endian IEEE-754, exactly the bytes of the float array on every platform .NET runs on.
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        return t;
+    }
+
+    /// <summary>A 1-D string tensor initializer (UTF-8).</summary>
+    public static TensorProto StringTensor(string name, IReadOnlyList<string> values)
+    {
+        var t = new TensorProto { Name = name, DataType = StringType };
+        t.Dims.Add(values.Count);
+        foreach (var v in values) t.StringData.Add(ByteString.CopyFromUtf8(v));
+        return t;
+    }
+
+    public static NodeProto Node(string opType, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = name };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    /// <summary>A tensor value description; a string dimension is symbolic (dim_param), a number is fixed.</summary>
+    public static ValueInfoProto Value(string name, int elemType, string doc, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+        {
+            var dim = new TensorShapeProto.Types.Dimension();
+            if (d is string symbol) dim.DimParam = symbol;
+            else dim.DimValue = Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture);
+            shape.Dim.Add(dim);
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            DocString = doc,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elemType, Shape = shape } },
+        };
+    }
+}
