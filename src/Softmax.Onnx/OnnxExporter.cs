@@ -13,15 +13,19 @@ namespace Softmax.Onnx;
 ///   Mul(·, scale)                          when the preprocessing scale is not 1
 ///   Sub(·, mean[D])                        Center, Standardize
 ///   Mul(·, inverse_std[D])                 Standardize
+///   [Cast to float64]                     Float64 precision (the default)
 ///   Gemm(·, W[C, D], b[C], transB = 1)  →  "scores" [N, C]
-///   Softmax(axis = 1)                   →  output "probabilities": float32 [N, C]
+///   Softmax(axis = 1) [, Cast to float32] →  output "probabilities": float32 [N, C]
 ///   ArgMax(scores, axis = 1, keepdims = 0) → int64 [N]
 ///   Gather(class_names[C], ·)           →  output "label": string [N]   (class names other than 0..C−1)
 ///                                         or the ArgMax itself: int64 [N] (class names "0".."C−1")
 /// </code>
-/// The float32 steps are those of <see cref="SoftmaxModel.PredictProba(ReadOnlySpan{float})"/> in the same order, and
-/// W and b are the model's float32 weights, so ONNX Runtime agrees with the model up to summation order in the
-/// dot products. The arg-max is taken on the scores, as <see cref="SoftmaxModel.Predict(ReadOnlySpan{float})"/> does
+/// The preprocessing steps are those of <see cref="SoftmaxModel.PredictProba(ReadOnlySpan{float})"/>, in float32 and
+/// in the same order, so they agree bit for bit; W and b are the model's float32 weights. The scores differ only by
+/// the rounding of the D-term dot products: in float32 two different summation orders (the model's vectorised dot,
+/// ONNX Runtime's GEMM) each carry an error that reaches ~1e-6 in the probabilities at D = 784, so the default
+/// <see cref="OnnxScorePrecision.Float64"/> widens the preprocessed rows and weights (exactly) and accumulates in
+/// float64, which leaves only the model's own float32 rounding between the two. The arg-max is taken on the scores, as <see cref="SoftmaxModel.Predict(ReadOnlySpan{float})"/> does
 /// (ties: the lowest index). Class names, preprocessing and training settings travel in <c>metadata_props</c>.
 /// </summary>
 public static class OnnxExporter
@@ -42,10 +46,10 @@ public static class OnnxExporter
     public const string LabelName = "label";
 
     /// <summary>Writes the ONNX file atomically (a temporary file in the target directory, then a rename).</summary>
-    public static void Export(SoftmaxModel model, string path, int opset = 17)
+    public static void Export(SoftmaxModel model, string path, int opset = 17, OnnxScorePrecision precision = OnnxScorePrecision.Float64)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = Serialize(model, opset);
+        byte[] bytes = Serialize(model, opset, precision);
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
@@ -66,7 +70,8 @@ public static class OnnxExporter
     }
 
     /// <summary>The ONNX file's bytes.</summary>
-    public static byte[] Serialize(SoftmaxModel model, int opset = 17) => Build(model, opset).ToByteArray();
+    public static byte[] Serialize(SoftmaxModel model, int opset = 17, OnnxScorePrecision precision = OnnxScorePrecision.Float64) =>
+        Build(model, opset, precision).ToByteArray();
 
     /// <summary>True when the <c>label</c> output is the int64 class index (class names are "0".."C−1"); else it is a string.</summary>
     public static bool HasIndexLabels(SoftmaxModel model)
@@ -78,7 +83,7 @@ public static class OnnxExporter
     }
 
     /// <summary>The ONNX model message.</summary>
-    public static ModelProto Build(SoftmaxModel model, int opset = 17)
+    public static ModelProto Build(SoftmaxModel model, int opset = 17, OnnxScorePrecision precision = OnnxScorePrecision.Float64)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (opset is < MinOpset or > MaxOpset)
@@ -89,16 +94,29 @@ public static class OnnxExporter
 
         string x = AddPreprocessing(graph, model.Preprocessor, D);
 
-        // W: (C, D) row-major float32, the model's own rounding of θ; b: (C).
+        // W: (C, D) row-major, the model's own float32 rounding of θ; b: (C). In Float64 mode the same float32
+        // values are widened (exactly), so only the accumulation is wider.
         var theta = model.Parameters;
         var w = new float[(long)C * D];
         for (long i = 0; i < w.Length; i++) w[i] = (float)theta[i];
         var b = new float[C];
         for (int c = 0; c < C; c++) b[c] = (float)theta[(long)C * D + c];
-        graph.Initializer.Add(OnnxGraph.FloatTensor("W", w, C, D));
-        graph.Initializer.Add(OnnxGraph.FloatTensor("b", b, C));
-        graph.Node.Add(OnnxGraph.Node("Gemm", "linear", [x, "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C)
-        graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], [ProbabilitiesName], OnnxGraph.Int("axis", 1)));
+        if (precision == OnnxScorePrecision.Float64)
+        {
+            graph.Initializer.Add(OnnxGraph.DoubleTensor("W", w, C, D));
+            graph.Initializer.Add(OnnxGraph.DoubleTensor("b", b, C));
+            graph.Node.Add(OnnxGraph.Node("Cast", "widen", [x], ["input_f64"], OnnxGraph.Int("to", OnnxGraph.DoubleType)));
+            graph.Node.Add(OnnxGraph.Node("Gemm", "linear", ["input_f64", "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C) f64
+            graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], ["probabilities_f64"], OnnxGraph.Int("axis", 1)));
+            graph.Node.Add(OnnxGraph.Node("Cast", "narrow", ["probabilities_f64"], [ProbabilitiesName], OnnxGraph.Int("to", OnnxGraph.FloatType)));
+        }
+        else
+        {
+            graph.Initializer.Add(OnnxGraph.FloatTensor("W", w, C, D));
+            graph.Initializer.Add(OnnxGraph.FloatTensor("b", b, C));
+            graph.Node.Add(OnnxGraph.Node("Gemm", "linear", [x, "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C)
+            graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], [ProbabilitiesName], OnnxGraph.Int("axis", 1)));
+        }
         graph.Output.Add(OnnxGraph.Value(ProbabilitiesName, OnnxGraph.FloatType, "Class probabilities", "N", C));
 
         if (HasIndexLabels(model))
@@ -178,4 +196,13 @@ public static class OnnxExporter
         yield return ("softmax.l1", F(t.L1));
         yield return ("softmax.training_rows", t.Rows.ToString(CultureInfo.InvariantCulture));
     }
+}
+
+/// <summary>How the exported graph computes the scores and the softmax.</summary>
+public enum OnnxScorePrecision
+{
+    /// <summary>float64 Gemm and Softmax on the exactly widened float32 inputs and weights (the default: the closest to exact).</summary>
+    Float64,
+    /// <summary>float32 throughout, like the model's own prediction path.</summary>
+    Float32,
 }

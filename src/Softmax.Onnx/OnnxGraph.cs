@@ -9,6 +9,18 @@ internal static class OnnxGraph
     public const int FloatType = (int)TensorProto.Types.DataType.Float;
     public const int Int64Type = (int)TensorProto.Types.DataType.Int64;
     public const int StringType = (int)TensorProto.Types.DataType.String;
+    public const int DoubleType = (int)TensorProto.Types.DataType.Double;
+
+    /// <summary>A float64 tensor initializer holding float32 values widened exactly.</summary>
+    public static TensorProto DoubleTensor(string name, ReadOnlySpan<float> values, params long[] dims)
+    {
+        var wide = new double[values.Length];
+        for (int i = 0; i < wide.Length; i++) wide[i] = values[i];
+        var t = new TensorProto { Name = name, DataType = DoubleType };
+        t.Dims.AddRange(dims);
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(wide.AsSpan()));
+        return t;
+    }
 
     /// <summary>A float tensor initializer of the given shape (an empty shape is a scalar).</summary>
     public static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params long[] dims)

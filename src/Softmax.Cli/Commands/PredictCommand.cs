@@ -70,7 +70,7 @@ public static class PredictCommand
                     {
                         token.ThrowIfCancellationRequested();
                         var block = set.Slice(start, Math.Min(Block, set.Rows - start));
-                        var p = m.PredictProba(block);
+                        var p = Scoring.Proba(m, block);
                         for (int i = 0; i < block.Rows; i++)
                             sink.Row(count++, p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]]);
                     }

@@ -59,8 +59,8 @@ public static class TrainCommand
                 ui.Note("stopped by Ctrl+C: keeping the best weights so far");
             ModelFile.Save(result.Model, modelPath);
 
-            double trainAccuracy = result.Model.Score(TrainingPart(train, options));
-            double? validationAccuracy = result.Validation is { } v ? result.Model.Score(v) : null;
+            double trainAccuracy = Scoring.Accuracy(result.Model, TrainingPart(train, options));
+            double? validationAccuracy = result.Validation is { } v ? Scoring.Accuracy(result.Model, v) : null;
             var testEval = test is null ? null : Evaluation.Run(result.Model, test);
             if (metricsPath is not null) WriteMetrics(metricsPath, result, options, train, trainAccuracy, validationAccuracy, testEval);
             var written = new List<string> { modelPath };

@@ -71,7 +71,7 @@ public sealed class TrainingRun
         {
             if (!TrackAccuracy || curve.Any(c => c.Epoch == epoch)) return;
             var model = new SoftmaxModel(theta, Train.ClassNames, Train.FeatureCount, preprocessor, Train.Image);
-            curve.Add(new CurvePoint(epoch, model.Score(trainRows!), Test is null ? double.NaN : model.Score(Test)));
+            curve.Add(new CurvePoint(epoch, Scoring.Accuracy(model, trainRows!), Test is null ? double.NaN : Scoring.Accuracy(model, Test)));
         }
 
         bool lbfgs = options.Solver == SolverKind.Lbfgs;

@@ -70,7 +70,7 @@ public static class TuneCommand
                     try
                     {
                         var r = SoftmaxTrainer.Fit(train, options.Validate(), null, token);
-                        double val = r.Model.Score(r.Validation!);
+                        double val = Scoring.Accuracy(r.Model, r.Validation!);
                         results.Add(new Trial(i + 1, lr, l2, batch, ep, val, double.NaN, r.Objective, r.Elapsed.TotalSeconds, r.Solver.Reason.ToString()));
                         if (best is null || val > bestAccuracy) { best = r; bestAccuracy = val; }
                     }
@@ -87,7 +87,7 @@ public static class TuneCommand
             ModelFile.Save(best.Model, modelPath);
             var ranked = results.OrderByDescending(t => double.IsNaN(t.ValidationAccuracy) ? double.NegativeInfinity : t.ValidationAccuracy).ThenBy(t => t.Index).ToList();
             var winner = ranked[0];
-            double? testAccuracy = test is null ? null : best.Model.Score(test);
+            double? testAccuracy = test is null ? null : Scoring.Accuracy(best.Model, test);
             string I(int v) => v.ToString(CultureInfo.InvariantCulture);
             ui.Table("trials, best first (validation accuracy)", ["rank", "lr", "l2", "batch", "epochs", "val acc", "objective", "seconds", "status"],
                 ranked.Select((t, r) => (IReadOnlyList<string>)[I(r + 1), Ui.F(t.LearningRate), Ui.F(t.L2), I(t.BatchSize), I(t.Epochs),

@@ -62,7 +62,7 @@ public sealed class Evaluation
         if (data.Rows == 0) throw new ArgumentException("There are no rows to evaluate.");
         int C = model.Classes, N = data.Rows;
         k = Math.Clamp(k, 1, C);
-        var p = model.PredictProba(data);
+        var p = Infrastructure.Scoring.Proba(model, data);
         var truth = model.MapLabels(data);
         var predicted = new int[N];
         var confusion = new int[C, C];

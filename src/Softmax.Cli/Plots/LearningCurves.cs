@@ -55,7 +55,6 @@ public static class LearningCurves
             var v = plot.Add.Scatter(val.Select(h => (double)(byIteration ? h.Iteration : h.Epoch)).ToArray(), val.Select(h => h.ValidationLoss!.Value).ToArray());
             v.LegendText = "validation loss (cross-entropy)";
         }
-        if (history.Count > 1 && history.All(h => h.Loss > 0) && history.Max(h => h.Loss) / history.Min(h => h.Loss) > 20) plot.Axes.Left.Label.Text = "loss";
         plot.Title($"{title}: loss");
         plot.XLabel(byIteration ? "iteration" : "epoch");
         plot.YLabel("loss");

@@ -57,6 +57,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 else DenseBlock(block, n, withGradient, ref loss, ref weight);
             }
             Sums = new LossSums(loss, weight);
+            // The kernels used raw pointers into this worker's and the engine's pinned buffers.
+            GC.KeepAlive(this);
+            GC.KeepAlive(_e);
         }
 
         private void DenseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)

@@ -117,6 +117,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers[t].Sums;
         if (withGradient) ReduceGradients(parts, gradientSums);
+        GC.KeepAlive(this);
         return sums;
     }
 

@@ -189,6 +189,10 @@ public sealed unsafe class SoftmaxModel
                 if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
                 else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
             }
+            // The kernels hold raw pointers into these pinned arrays: keep them reachable until the kernels are done.
+            GC.KeepAlive(buffer);
+            GC.KeepAlive(pointers);
+            GC.KeepAlive(x);
         });
         return scores;
     }

@@ -105,6 +105,8 @@ public sealed class FeatureMoments
                 }
                 fixed (double* gp = g) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer, S, gp);
             }
+            GC.KeepAlive(rows);
+            GC.KeepAlive(pointers);
             partial[t] = g;
             partialSum[t] = s;
         });

@@ -147,7 +147,8 @@ public sealed class LbfgsSolver : ISolver
             f = fNew;
             iter++;
             bool validate = context.Validate is not null && iter % Math.Max(1, context.ValidateEvery) == 0;
-            if (context.Report(Name, iter, evaluations, f, gnorm, validate ? Outer(x) : x, Options.MaxIterations, validate))
+            var current = x;
+            if (context.Report(Name, iter, evaluations, f, gnorm, validate ? Outer(x) : x, Options.MaxIterations, validate, () => Outer(current)))
             {
                 reason = StopReason.EarlyStopping;
                 break;

@@ -48,12 +48,19 @@ public sealed class SolverContext
     {
         History.Clear();
         History.AddRange(state.History);
+        if (state.EarlyStopping is { } es)
+        {
+            _best = es.Best is null ? null : (double[])es.Best.Clone();
+            _bestAccuracy = es.BestAccuracy;
+            _sinceBest = es.SinceBest;
+        }
         if (state.History.Count > 0) _offset = TimeSpan.FromSeconds(state.History[^1].Seconds);
     }
 
     internal void MaybeCheckpoint(int count, Func<SolverState> state)
     {
-        if (Checkpoint is not null && count % Math.Max(1, CheckpointEvery) == 0) Checkpoint(state());
+        if (Checkpoint is not null && count % Math.Max(1, CheckpointEvery) == 0)
+            Checkpoint(state() with { EarlyStopping = new EarlyStoppingState((double[]?)_best?.Clone(), _bestAccuracy, _sinceBest) });
     }
 
     internal List<HistoryEntry> History { get; } = [];
@@ -62,7 +69,8 @@ public sealed class SolverContext
     internal double[]? Best => _best;
 
     /// <summary>Records one epoch/iteration: validation, history, progress. Returns true when early stopping fires.</summary>
-    internal bool Report(string solver, int iteration, int epoch, double loss, double gradNorm, double[] theta, int total, bool validateNow = true)
+    internal bool Report(string solver, int iteration, int epoch, double loss, double gradNorm, double[] theta, int total, bool validateNow = true,
+        Func<double[]>? parameters = null)
     {
         if (!double.IsFinite(loss))
             throw new TrainingDivergedException($"{solver}: the loss became {loss} at iteration {iteration} (epoch {epoch}). The step is too large: try a smaller learning rate (--lr), or L-BFGS.");
@@ -80,7 +88,10 @@ public sealed class SolverContext
         }
         var entry = new HistoryEntry(iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed.TotalSeconds);
         History.Add(entry);
-        Progress?.Report(new TrainingProgress(solver, iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed, total));
+        Progress?.Report(new TrainingProgress(solver, iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed, total)
+        {
+            CurrentParameters = parameters ?? (() => (double[])theta.Clone()),
+        });
         return Patience > 0 && _sinceBest >= Patience;
     }
 

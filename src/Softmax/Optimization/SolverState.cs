@@ -10,4 +10,12 @@ namespace Softmax.Optimization;
 /// <param name="Buffers">The parameter vector first, then the solver's own vectors (velocity, moments, history).</param>
 /// <param name="Scalars">Solver scalars (for L-BFGS: F, history head and count).</param>
 /// <param name="History">The learning curve so far.</param>
-public sealed record SolverState(string Solver, int Iteration, int Epoch, double[][] Buffers, double[] Scalars, IReadOnlyList<HistoryEntry> History);
+/// <param name="EarlyStopping">The best validated θ, its accuracy and the epochs since, when validation is on.</param>
+public sealed record SolverState(string Solver, int Iteration, int Epoch, double[][] Buffers, double[] Scalars, IReadOnlyList<HistoryEntry> History,
+    EarlyStoppingState? EarlyStopping = null);
+
+/// <summary>Early-stopping bookkeeping carried by a checkpoint, so a resumed run stops exactly where an uninterrupted one would.</summary>
+/// <param name="Best">θ with the best validation accuracy so far.</param>
+/// <param name="BestAccuracy">That accuracy.</param>
+/// <param name="SinceBest">Validations since it.</param>
+public sealed record EarlyStoppingState(double[]? Best, double BestAccuracy, int SinceBest);

@@ -11,7 +11,14 @@ namespace Softmax.Optimization;
 /// <param name="Elapsed">Time since training started.</param>
 /// <param name="TotalEpochs">Planned epochs or iterations, for progress bars; 0 when unknown.</param>
 public sealed record TrainingProgress(string Solver, int Iteration, int Epoch, double Loss, double GradientNorm,
-    double? ValidationAccuracy, double? ValidationLoss, TimeSpan Elapsed, int TotalEpochs);
+    double? ValidationAccuracy, double? ValidationLoss, TimeSpan Elapsed, int TotalEpochs)
+{
+    /// <summary>
+    /// Returns a copy of the current θ = [W, b] in model coordinates, valid during the report (call it inside the
+    /// handler; for preconditioned L-BFGS it costs O(C·D²)). For learning curves and live previews.
+    /// </summary>
+    public Func<double[]>? CurrentParameters { get; init; }
+}
 
 /// <summary>Why a solver stopped.</summary>
 public enum StopReason

@@ -1,0 +1,58 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using MPI;
+
+namespace Softmax.Distributed;
+
+/// <summary>
+/// Starts and stops MPI for this process. MPI.NET 1.4.0 was built against MS-MPI and imports <c>msmpi.dll</c>; MS-MPI
+/// descends from MPICH and shares its integer-handle ABI, so on Linux those imports are redirected to MPICH's
+/// <c>libmpich.so.12</c> (Debian: <c>apt-get install mpich libmpich-dev</c>; launcher <c>mpiexec.mpich</c>).
+/// Open MPI does not work: its handles are pointers. See ../shared/probes/mpi.
+/// </summary>
+public sealed class MpiRuntime : IDisposable
+{
+    private static int s_resolverSet;
+    private readonly MPI.Environment _environment;
+
+    private MpiRuntime(MPI.Environment environment)
+    {
+        _environment = environment;
+        World = Communicator.world;
+    }
+
+    /// <summary>The world communicator.</summary>
+    public Intracommunicator World { get; }
+
+    /// <summary>This process's rank.</summary>
+    public int Rank => World.Rank;
+
+    /// <summary>Number of ranks.</summary>
+    public int Size => World.Size;
+
+    /// <summary>True when this process was started by an MPI launcher (mpiexec sets these variables).</summary>
+    public static bool LaunchedByMpi =>
+        System.Environment.GetEnvironmentVariable("PMI_RANK") is not null || System.Environment.GetEnvironmentVariable("PMI_FD") is not null
+        || System.Environment.GetEnvironmentVariable("PMIX_RANK") is not null || System.Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") is not null;
+
+    /// <summary>Maps MPI.NET's MS-MPI imports to MPICH. Safe to call more than once.</summary>
+    public static void UseMpich(string library = "libmpich.so.12")
+    {
+        if (Interlocked.Exchange(ref s_resolverSet, 1) == 1) return;
+        NativeLibrary.SetDllImportResolver(typeof(Communicator).Assembly, (name, _, _) =>
+            name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) && !OperatingSystem.IsWindows() ? NativeLibrary.Load(library) : IntPtr.Zero);
+    }
+
+    /// <summary>Initialises MPI (MPI_Init). Call once, from the main thread, before any other MPI use.</summary>
+    public static MpiRuntime Start(ref string[] args)
+    {
+        UseMpich();
+        return new MpiRuntime(new MPI.Environment(ref args));
+    }
+
+    /// <summary>Ends the whole job at once with <paramref name="code"/> (MPI_Abort): the other ranks are killed by the launcher.</summary>
+    public void Abort(int code) => World.Abort(code);
+
+    /// <summary>MPI_Finalize.</summary>
+    public void Dispose() => _environment.Dispose();
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Softmax.Serving;
+
+/// <summary>
+/// Counters and latency histograms kept with interlocked adds (no locks on the request path), written in the
+/// Prometheus text format by <see cref="Write"/>. Routes are endpoint patterns (a bounded set), never raw paths.
+/// </summary>
+public sealed class ServingMetrics
+{
+    /// <summary>Upper bounds of the latency buckets, in seconds.</summary>
+    public static readonly double[] Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly ConcurrentDictionary<(string Route, string Method, int Status), Counter> _requests = new();
+    private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counter> _errors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Counter> _reloads = new(StringComparer.Ordinal);
+    private long _rows, _inFlight;
+
+    private sealed class Counter { public long Value; }
+
+    private sealed class Histogram
+    {
+        public readonly long[] Counts = new long[Buckets.Length + 1];   // the last one is +Inf
+        public long SumTicks;
+    }
+
+    /// <summary>Requests being handled now.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    internal void Started() => Interlocked.Increment(ref _inFlight);
+
+    /// <summary>Counts one finished request.</summary>
+    public void Request(string route, string method, int status, long elapsedTicks)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _requests.GetOrAdd((route, method, status), _ => new Counter()).Value);
+        var h = _latency.GetOrAdd(route, _ => new Histogram());
+        double seconds = elapsedTicks / (double)Stopwatch.Frequency;
+        int b = 0;
+        while (b < Buckets.Length && seconds > Buckets[b]) b++;
+        Interlocked.Increment(ref h.Counts[b]);
+        Interlocked.Add(ref h.SumTicks, elapsedTicks);
+    }
+
+    /// <summary>Counts a failed request by cause (bad_input, malformed_json, too_large, timeout, internal, …).</summary>
+    public void Error(string reason) => Interlocked.Increment(ref _errors.GetOrAdd(reason, _ => new Counter()).Value);
+
+    /// <summary>Counts predicted rows.</summary>
+    public void Rows(int n) => Interlocked.Add(ref _rows, n);
+
+    /// <summary>Counts a reload attempt: "ok" or "rejected".</summary>
+    public void Reload(string result) => Interlocked.Increment(ref _reloads.GetOrAdd(result, _ => new Counter()).Value);
+
+    /// <summary>The Prometheus text exposition (format 0.0.4).</summary>
+    public string Write(ServedModel model)
+    {
+        var s = new StringBuilder(4096);
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        s.Append("# HELP softmax_http_requests_total HTTP requests by route, method and status code.\n# TYPE softmax_http_requests_total counter\n");
+        foreach (var ((route, method, status), c) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
+            s.Append($"softmax_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {Interlocked.Read(ref c.Value)}\n");
+
+        s.Append("# HELP softmax_http_request_duration_seconds Time from the request reaching the app to the response, by route.\n# TYPE softmax_http_request_duration_seconds histogram\n");
+        foreach (var (route, h) in _latency.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            long cumulative = 0;
+            for (int b = 0; b <= Buckets.Length; b++)
+            {
+                cumulative += Interlocked.Read(ref h.Counts[b]);
+                string le = b < Buckets.Length ? F(Buckets[b]) : "+Inf";
+                s.Append($"softmax_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {cumulative}\n");
+            }
+            s.Append($"softmax_http_request_duration_seconds_sum{{route=\"{route}\"}} {F(Interlocked.Read(ref h.SumTicks) / (double)Stopwatch.Frequency)}\n");
+            s.Append($"softmax_http_request_duration_seconds_count{{route=\"{route}\"}} {cumulative}\n");
+        }
+
+        s.Append("# HELP softmax_request_errors_total Failed requests by cause.\n# TYPE softmax_request_errors_total counter\n");
+        foreach (var (reason, c) in _errors.OrderBy(p => p.Key, StringComparer.Ordinal))
+            s.Append($"softmax_request_errors_total{{reason=\"{reason}\"}} {Interlocked.Read(ref c.Value)}\n");
+
+        s.Append("# HELP softmax_predicted_rows_total Rows predicted.\n# TYPE softmax_predicted_rows_total counter\n");
+        s.Append($"softmax_predicted_rows_total {Interlocked.Read(ref _rows)}\n");
+        s.Append("# HELP softmax_http_requests_in_flight Requests being handled.\n# TYPE softmax_http_requests_in_flight gauge\n");
+        s.Append($"softmax_http_requests_in_flight {InFlight}\n");
+        s.Append("# HELP softmax_model_reloads_total Model reload attempts by result.\n# TYPE softmax_model_reloads_total counter\n");
+        foreach (var (result, c) in _reloads.OrderBy(p => p.Key, StringComparer.Ordinal))
+            s.Append($"softmax_model_reloads_total{{result=\"{result}\"}} {Interlocked.Read(ref c.Value)}\n");
+        s.Append("# HELP softmax_model_version Version of the served model (1, then +1 per reload).\n# TYPE softmax_model_version gauge\n");
+        s.Append($"softmax_model_version {model.Version}\n");
+        s.Append("# HELP softmax_model_info The served model's shape.\n# TYPE softmax_model_info gauge\n");
+        s.Append($"softmax_model_info{{classes=\"{model.Model.Classes}\",features=\"{model.Model.Features}\"}} 1\n");
+
+        using var process = Process.GetCurrentProcess();
+        s.Append("# HELP process_working_set_bytes Resident memory.\n# TYPE process_working_set_bytes gauge\n");
+        s.Append($"process_working_set_bytes {process.WorkingSet64}\n");
+        s.Append("# HELP process_cpu_seconds_total CPU time.\n# TYPE process_cpu_seconds_total counter\n");
+        s.Append($"process_cpu_seconds_total {F(process.TotalProcessorTime.TotalSeconds)}\n");
+        s.Append("# HELP dotnet_gc_heap_bytes Managed heap size.\n# TYPE dotnet_gc_heap_bytes gauge\n");
+        s.Append($"dotnet_gc_heap_bytes {GC.GetTotalMemory(false)}\n");
+        s.Append("# HELP dotnet_gc_collections_total Garbage collections by generation.\n# TYPE dotnet_gc_collections_total counter\n");
+        for (int g = 0; g <= GC.MaxGeneration; g++)
+            s.Append($"dotnet_gc_collections_total{{generation=\"{g}\"}} {GC.CollectionCount(g)}\n");
+        return s.ToString();
+    }
+}

@@ -1,0 +1,78 @@
+using Softmax.Engine;
+
+namespace Softmax.Streaming;
+
+/// <summary>
+/// The softmax data term over a packed file that need not fit in memory: each evaluation is one streamed pass.
+/// Blocks are read through the memory map while the previous block is computed (<see cref="BlockStream"/>), and
+/// each block's unnormalised sums come from <see cref="CpuSoftmaxLoss"/> and are added in block order, so a given
+/// block size and thread count give bit-identical results run to run.
+/// <para>Compared with the in-memory engine over the same rows, only the association of the float64 sums differs
+/// (in memory each thread sums a contiguous half of all rows; here each block is split between the threads and
+/// the block totals are added): F and the gradient agree to rounding, about 1e-15 relative per evaluation.</para>
+/// <para>Rows are numbered 0..<see cref="Rows"/>−1 within the streamed range. Only contiguous <see cref="RowSet"/>
+/// ranges are accepted: random row lists would turn a pass into random reads; mini-batch training over a stream
+/// uses <see cref="StreamedMiniBatchSolver"/>, which shuffles blocks and rows within blocks.</para>
+/// </summary>
+public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
+{
+    /// <summary>Streams <paramref name="file"/> (or the range in <paramref name="options"/>).</summary>
+    public StreamingSoftmaxLoss(PackedDataset file, StreamingOptions? options = null)
+    {
+        Blocks = new BlockStream(file, options);
+        Classes = file.Classes;
+        Features = file.Features;
+    }
+
+    /// <summary>The block reader, shared with the moments pass and the mini-batch solver.</summary>
+    public BlockStream Blocks { get; }
+
+    /// <inheritdoc />
+    public int Classes { get; }
+
+    /// <inheritdoc />
+    public int Features { get; }
+
+    /// <inheritdoc />
+    public int Rows => Blocks.Rows;
+
+    /// <summary>Streamed passes made so far.</summary>
+    public int Passes { get; private set; }
+
+    /// <inheritdoc />
+    public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
+    {
+        int dim = Classes * Features + Classes;
+        if (gradientSums.Length != dim) throw new ArgumentException($"The gradient needs {dim} entries.", nameof(gradientSums));
+        return Pass(theta, gradientSums, rows, withGradient: true);
+    }
+
+    /// <inheritdoc />
+    public LossSums Value(ReadOnlySpan<double> theta, RowSet rows) => Pass(theta, Span<double>.Empty, rows, withGradient: false);
+
+    private unsafe LossSums Pass(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows, bool withGradient)
+    {
+        if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
+        if (!rows.IsRange) throw new NotSupportedException("A streamed loss sums over contiguous row ranges only; use StreamedMiniBatchSolver for mini-batches.");
+        if (rows.Start < 0 || rows.Count < 0 || (long)rows.Start + rows.Count > Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows {rows.Start}..{rows.Start + rows.Count - 1} exceed {Rows}.");
+        if (rows.Count == 0) return default;
+        int B = Blocks.BlockRows, first = rows.Start / B, last = (rows.Start + rows.Count - 1) / B;
+        var order = Enumerable.Range(first, last - first + 1).ToArray();
+        var sums = default(LossSums);
+        // The spans cannot enter the lambda: pin them and pass pointers.
+        fixed (double* t = theta, g = gradientSums)
+        {
+            double* tp = t, gp = g;
+            int dim = theta.Length;
+            Blocks.ForEach(order, block =>
+            {
+                int lo = Math.Max(rows.Start, block.Index * B), hi = Math.Min(rows.Start + rows.Count, block.Index * B + block.Count);
+                var local = RowSet.Range(lo - block.Index * B, hi - lo);
+                var th = new ReadOnlySpan<double>(tp, dim);
+                sums += withGradient ? block.Loss.Accumulate(th, new Span<double>(gp, dim), local) : block.Loss.Value(th, local);
+            });
+        }
+        Passes++;
+        return sums;
+    }
+}

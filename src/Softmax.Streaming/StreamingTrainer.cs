@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Model;
+using Softmax.Optimization;
+
+namespace Softmax.Streaming;
+
+/// <summary>
+/// <see cref="SoftmaxTrainer.Fit"/> for a packed file that is streamed instead of loaded: L-BFGS/OWL-QN make one
+/// streamed pass per evaluation; SGD and Adam run <see cref="StreamedMiniBatchSolver"/>. With an
+/// <see cref="IAllReduce"/> and a shard range in <see cref="StreamingOptions"/>, every worker trains on its rows and
+/// the sums (and the preconditioner's moments) are combined, so all workers take identical steps.
+/// <para>Supported preprocessing: None and Scale (the default for uint8 files: 1/255). A validation split, warm
+/// starts and checkpoints are not offered on this path.</para>
+/// </summary>
+public static class StreamingTrainer
+{
+    /// <summary>Trains on <paramref name="file"/>; <paramref name="totalRows"/> and <paramref name="globalOffset"/> place a worker's shard in the whole.</summary>
+    public static TrainingResult Fit(PackedDataset file, TrainingOptions options, StreamingOptions? stream = null,
+        IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.ValidationFraction > 0) throw new NotSupportedException("A validation split is not offered for streamed training; pack the validation rows separately.");
+        if (options.WarmStart is not null) throw new NotSupportedException("Warm starts are not offered for streamed training.");
+        var preprocessor = FitPreprocessor(file, options);
+        var classWeights = options.BalancedClassWeights ? BalancedWeights(file, stream, allReduce) : options.ClassWeights;
+        stream = (stream ?? new StreamingOptions()) with
+        {
+            Preprocessor = preprocessor,
+            Engine = (stream?.Engine ?? options.Engine) with { ClassWeights = classWeights },
+        };
+        var loss = new StreamingSoftmaxLoss(file, stream);
+        if (loss.Rows == 0 && allReduce is null) throw new ArgumentException($"{file.Path} has no rows to train on.", nameof(file));
+        var objective = new SoftmaxObjective(loss, options.L2, options.L1, allReduce);
+        ISolver solver = options.Solver switch
+        {
+            SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, options.Lbfgs.Precondition
+                ? StreamedMoments.Compute(loss.Blocks, allReduce: allReduce, globalOffset: globalOffset, totalRows: totalRows)
+                : null),
+            SolverKind.Sgd => new StreamedMiniBatchSolver(new SgdRule(options.Momentum, options.Nesterov), options.MiniBatch),
+            SolverKind.Adam => new StreamedMiniBatchSolver(new AdamRule(), options.MiniBatch),
+            _ => throw new ArgumentOutOfRangeException(nameof(options)),
+        };
+        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken };
+        var clock = Stopwatch.StartNew();
+        var result = solver.Minimize(objective, new double[objective.Dimension], context);
+        clock.Stop();
+        double value = objective.Value(result.Theta);
+        var info = new TrainingInfo
+        {
+            Solver = solver.Name,
+            L2 = options.L2,
+            L1 = options.L1,
+            Objective = value,
+            Rows = totalRows ?? loss.Rows,
+            Iterations = result.Iterations,
+            Epochs = result.Epochs,
+            StopReason = result.Reason.ToString(),
+            Seed = options.Seed,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Settings = new Dictionary<string, string>
+            {
+                ["preprocess"] = preprocessor.Kind.ToString(),
+                ["threads"] = (stream.Engine ?? new CpuEngineOptions()).EffectiveThreads.ToString(CultureInfo.InvariantCulture),
+                ["stream_block_rows"] = loss.Blocks.BlockRows.ToString(CultureInfo.InvariantCulture),
+                ["stream_passes"] = loss.Passes.ToString(CultureInfo.InvariantCulture),
+            },
+        };
+        var h = file.Header;
+        var model = new SoftmaxModel(result.Theta, h.ClassNames, h.Features, preprocessor, h.Image, info);
+        return new TrainingResult(model, result, value, null, clock.Elapsed);
+    }
+
+    /// <summary>None or Scale, as <see cref="SoftmaxTrainer.FitPreprocessor"/> would choose for the file's element type.</summary>
+    public static Preprocessor FitPreprocessor(PackedDataset file, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(options);
+        bool bytes = file.Header.ElementType == PackedElementType.UInt8;
+        var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
+        if (kind > PreprocessKind.Scale) throw new NotSupportedException($"Streamed training offers preprocessing None and Scale, not {kind}.");
+        float scale = options.PreprocessScale ?? (kind == PreprocessKind.Scale && bytes ? Preprocessor.PixelScale : 1f);
+        return new Preprocessor(kind, scale);
+    }
+
+    private static double[] BalancedWeights(PackedDataset file, StreamingOptions? stream, IAllReduce? allReduce)
+    {
+        var counts = new double[file.Classes + 1];
+        var blocks = new BlockStream(file, stream ?? new StreamingOptions());
+        blocks.ForEach(block => { for (int r = 0; r < block.Count; r++) counts[block.Data.Labels[r]]++; counts[^1] += block.Count; });
+        allReduce?.SumInPlace(counts);
+        var w = new double[file.Classes];
+        for (int c = 0; c < w.Length; c++) w[c] = counts[c] == 0 ? 0 : counts[^1] / (file.Classes * counts[c]);
+        return w;
+    }
+}
