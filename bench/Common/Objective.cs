@@ -50,6 +50,22 @@ public static class Objective
         return total / n + 0.5 * lambda * sq;
     }
 
+    /// <summary>A fixed, non-trivial point: W[c,d] = 0.01·sin(c·D + d), b[c] = 0.1·cos(c) (as common.py's check_point).</summary>
+    public static (double[] W, double[] B) CheckPoint(int classes, int features)
+    {
+        var w = new double[classes * features];
+        for (int i = 0; i < w.Length; i++)
+        {
+            w[i] = 0.01 * Math.Sin(i);
+        }
+        var b = new double[classes];
+        for (int c = 0; c < classes; c++)
+        {
+            b[c] = 0.1 * Math.Cos(c);
+        }
+        return (w, b);
+    }
+
     /// <summary>Accuracy of argmax(W x + b) on a split.</summary>
     public static double Accuracy(FashionMnistSplit data, double[] w, double[] b, int classes)
     {

@@ -2,6 +2,7 @@
 //
 //   dotnet Softmax.Bench.dll harness [--quick] [--parts lbfgs,predict,sgd,vg,cifar,many]   JSON lines (bench/run)
 //   dotnet Softmax.Bench.dll micro [BenchmarkDotNet arguments, e.g. --filter '*ValueAndGradient*']
+//   dotnet Softmax.Bench.dll check-objective      the shared F at a fixed point (compare: python3 peers/common.py)
 using BenchmarkDotNet.Running;
 using Softmax.Bench;
 
@@ -25,7 +26,13 @@ switch (mode)
         }
         BenchmarkSwitcher.FromAssembly(typeof(Harness).Assembly).Run(micro);
         return 0;
+    case "check-objective":
+        // The shared F at a fixed point; `python3 bench/peers/common.py` prints the same number from its routine.
+        var split = Softmax.Bench.Common.FashionMnist.Load("train");
+        var (w, b) = Softmax.Bench.Common.Objective.CheckPoint(10, split.Features);
+        Console.WriteLine(Softmax.Bench.Common.Objective.Value(split, w, b, 10).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown mode '{mode}': expected harness or micro");
+        Console.Error.WriteLine($"unknown mode '{mode}': expected harness, micro or check-objective");
         return 2;
 }

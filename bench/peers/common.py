@@ -121,3 +121,16 @@ def blas_info():
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+def check_point(classes=CLASSES, features=784):
+    """W[c,d] = 0.01*sin(c*D + d), b[c] = 0.1*cos(c): the fixed point of Objective.CheckPoint in C#."""
+    W = 0.01 * np.sin(np.arange(classes * features, dtype=np.float64)).reshape(classes, features)
+    b = 0.1 * np.cos(np.arange(classes, dtype=np.float64))
+    return W, b
+
+
+if __name__ == "__main__":
+    # Prints the shared F at the check point; `dotnet Softmax.Bench.dll check-objective` must print the same.
+    X, y = load_fashion_mnist("train", raw=True)
+    print(repr(objective(*check_point(), X, y)))

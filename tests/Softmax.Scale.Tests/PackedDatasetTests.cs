@@ -1,0 +1,78 @@
+using Softmax.Data;
+using Softmax.Streaming;
+
+namespace Softmax.Scale.Tests;
+
+public sealed class PackedDatasetTests : IDisposable
+{
+    private readonly string _dir = TestData.TempDirectory("pack");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Pack_then_load_round_trips_rows_labels_weights_and_header(bool dense, bool weights)
+    {
+        var bytes = TestData.Bytes(1000, 37, 4, seed: 1, weights);
+        var data = dense ? TestData.Dense(bytes, 0.5f) : bytes.WithFeatures(((ByteMatrix)bytes.Features).WithScale(0.25f));
+        data = new Dataset(data.Features, data.Labels, data.ClassNames, data.SampleWeights, new ImageShape(1, 37), "synthetic");
+        string path = Path.Combine(_dir, "a.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 1000));
+        using var file = PackedDataset.Open(path);
+        Assert.Equal(1000, file.Rows);
+        Assert.Equal(dense ? PackedElementType.Float32 : PackedElementType.UInt8, file.Header.ElementType);
+        Assert.Equal(data.ClassNames, file.Header.ClassNames);
+        Assert.Equal(new ImageShape(1, 37), file.Header.Image);
+        Assert.Equal("synthetic", file.Header.Name);
+        var back = file.Load();
+        Assert.Equal(data.Labels, back.Labels);
+        Assert.Equal(data.SampleWeights, back.SampleWeights);
+        var r1 = new float[37];
+        var r2 = new float[37];
+        for (int i = 0; i < data.Rows; i++)
+        {
+            data.Features.CopyRow(i, r1);
+            back.Features.CopyRow(i, r2);
+            Assert.Equal(r1, r2);
+        }
+        Assert.Single(Directory.GetFiles(_dir));   // no temporary files left behind
+    }
+
+    [Fact]
+    public void A_damaged_row_byte_is_reported_with_its_chunk_when_read()
+    {
+        string path = Path.Combine(_dir, "b.smxp");
+        var header = PackedDataset.Pack(TestData.Bytes(500, 20, 3, seed: 2), path, new PackOptions(ChunkBytes: 2000));   // 100 rows a chunk
+        var raw = File.ReadAllBytes(path);
+        raw[header.HeaderBytes + 250 * 20 + 3] ^= 0x10;   // row 250: chunk 2
+        File.WriteAllBytes(path, raw);
+        using var file = PackedDataset.Open(path);   // header and table are intact
+        file.Read(0, 200, (_, _, _) => { });
+        var e = Assert.Throws<PackedFormatException>(() => file.Read(200, 100, (_, _, _) => { }));
+        Assert.Contains("chunk 2 (rows)", e.Message);
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void Truncated_files_and_wrong_magic_are_rejected_on_open()
+    {
+        string path = Path.Combine(_dir, "c.smxp");
+        PackedDataset.Pack(TestData.Bytes(50, 8, 2, seed: 3), path);
+        var raw = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, raw[..^5]);
+        Assert.Contains("truncated", Assert.Throws<PackedFormatException>(() => PackedDataset.Open(path)).Message);
+        raw[0] = (byte)'X';
+        File.WriteAllBytes(path, raw);
+        Assert.Contains("magic", Assert.Throws<PackedFormatException>(() => PackedDataset.Open(path)).Message);
+    }
+
+    [Fact]
+    public void A_writer_disposed_before_Complete_leaves_no_file()
+    {
+        string path = Path.Combine(_dir, "d.smxp");
+        using (var w = new PackedDatasetWriter(path, 4, ["a", "b"], PackedElementType.UInt8))
+            w.Append(new byte[8], [0, 1]);
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+}

@@ -1,0 +1,131 @@
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Model;
+using Softmax.Optimization;
+using Softmax.Streaming;
+
+namespace Softmax.Scale.Tests;
+
+public sealed class StreamingLossTests : IDisposable
+{
+    private readonly string _dir = TestData.TempDirectory("stream");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static double[] RandomTheta(int classes, int features, int seed)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, classes * features + classes).Select(_ => rng.NextDouble() * 0.02 - 0.01).ToArray();
+    }
+
+    public static TheoryData<bool, bool, bool, int, int> Cases => new()
+    {
+        // dense, weights, class weights, threads, block bytes
+        { false, false, false, 1, 3000 },
+        { false, false, false, 2, 7000 },
+        { true, false, false, 2, 20000 },
+        { false, true, true, 2, 5000 },
+        { true, true, false, 1, 100000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Streamed_sums_equal_the_in_memory_engine_in_the_same_block_order_bit_for_bit(bool dense, bool weights, bool classWeights, int threads, int blockBytes)
+    {
+        var bytes = TestData.Bytes(1037, 50, 5, seed: 7, weights);
+        var data = dense ? TestData.Dense(bytes, 1 / 255f) : bytes;
+        string path = Path.Combine(_dir, "s.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 1000));
+        using var file = PackedDataset.Open(path);
+        var engine = new CpuEngineOptions(threads, ClassWeights: classWeights ? [1, 2, 0.5, 1, 3] : null);
+        var pre = new Preprocessor(dense ? PreprocessKind.None : PreprocessKind.Scale, dense ? 1f : 1 / 255f);
+        var options = new StreamingOptions(blockBytes, engine, pre);
+        var streamed = new StreamingSoftmaxLoss(file, options);
+        Assert.True(streamed.Blocks.BlockCount > 1);
+        var memory = new CpuSoftmaxLoss(pre.Apply(data), engine);
+        var ordered = new BlockOrderedLoss(memory, streamed.Blocks.BlockRows);
+        var theta = RandomTheta(5, 50, 1);
+        foreach (var rows in new[] { RowSet.Range(0, 1037), RowSet.Range(13, 700), RowSet.Range(1000, 37) })
+        {
+            var g1 = new double[theta.Length];
+            var g2 = new double[theta.Length];
+            var g3 = new double[theta.Length];
+            var s1 = streamed.Accumulate(theta, g1, rows);
+            var s2 = ordered.Accumulate(theta, g2, rows);
+            var s3 = memory.Accumulate(theta, g3, rows);
+            Assert.Equal(s2, s1);
+            Assert.Equal(g2, g1);
+            Assert.Equal(ordered.Value(theta, rows), streamed.Value(theta, rows));
+            // Against the plain in-memory engine the rows fall into other kernel sub-blocks, whose (P − Y)ᵀX partial
+            // sums are float32: agreement is to float32 rounding.
+            Assert.True(TestData.RelativeDifference(s3.Loss, s1.Loss) < 1e-9, $"loss {s1.Loss:R} vs {s3.Loss:R}");
+            double scale = g3.Max(Math.Abs);
+            for (int i = 0; i < g1.Length; i++) Assert.True(Math.Abs(g1[i] - g3[i]) <= 1e-5 * scale, $"g[{i}] {g1[i]:R} vs {g3[i]:R}");
+        }
+    }
+
+    [Fact]
+    public void Streamed_moments_are_bit_identical_to_FeatureMoments_Compute_in_memory()
+    {
+        var data = TestData.Bytes(20000, 40, 3, seed: 11);
+        string path = Path.Combine(_dir, "m.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 4000));
+        using var file = PackedDataset.Open(path);
+        var pre = new Preprocessor(PreprocessKind.Scale, 1 / 255f);
+        var blocks = new BlockStream(file, new StreamingOptions(50000, Preprocessor: pre));
+        var streamed = StreamedMoments.Compute(blocks);
+        var memory = FeatureMoments.Compute(pre.Apply(data).Features);
+        Assert.Equal(memory.Mean, streamed.Mean);
+        Assert.Equal(memory.Variance, streamed.Variance);
+        Assert.Equal(memory.Covariance, streamed.Covariance);
+    }
+
+    /// <summary>
+    /// Without the same block order, exact agreement is not available from any engine: the CPU kernels sum (P − Y)ᵀX per
+    /// sub-block in float32, so a different row partition (another block size, or simply another thread count in
+    /// memory) moves the gradient by ~1e-7 relative and L-BFGS stalls at a slightly different point. The streamed run
+    /// must agree with the in-memory run as closely as the in-memory engine agrees with itself at another thread count.
+    /// </summary>
+    [Fact]
+    public void Streamed_lbfgs_reaches_the_in_memory_optimum_of_digits_as_closely_as_another_thread_count()
+    {
+        var digits = NamedDatasets.LoadDigits();
+        string path = Path.Combine(_dir, "digits.smxp");
+        PackedDataset.Pack(digits, path, new PackOptions(ChunkBytes: 4096));
+        var options = new TrainingOptions { L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { RelativeTolerance = 1e-14 } };
+        var memory = SoftmaxTrainer.Fit(digits, options);
+        var memory1 = SoftmaxTrainer.Fit(digits, options with { Engine = new CpuEngineOptions(1) });
+        using var file = PackedDataset.Open(path);
+        var streamed = StreamingTrainer.Fit(file, options, new StreamingOptions(BlockBytes: 16 * 1024));
+        Assert.True(int.Parse(streamed.Model.Training.Settings["stream_block_rows"]) < digits.Rows / 4);
+        double streamedGap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
+        double threadGap = TestData.RelativeDifference(memory.Objective, memory1.Objective);
+        Assert.True(streamedGap < 1e-6 && streamedGap <= 10 * Math.Max(threadGap, 1e-9),
+            $"in memory {memory.Objective:R}, 1 thread {memory1.Objective:R} (gap {threadGap:E2}), streamed {streamed.Objective:R} (gap {streamedGap:E2})");
+    }
+
+    [Fact]
+    public void Streamed_sgd_order_is_reproducible_from_the_seed_and_visits_every_block()
+    {
+        var data = TestData.Bytes(3000, 30, 4, seed: 5);
+        string path = Path.Combine(_dir, "sgd.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 3000));
+        using var file = PackedDataset.Open(path);
+        SolverResult Train(int seed)
+        {
+            var loss = new StreamingSoftmaxLoss(file, new StreamingOptions(9000, new CpuEngineOptions(2), new Preprocessor(PreprocessKind.Scale, 1 / 255f)));
+            var solver = new StreamedMiniBatchSolver(new AdamRule(), new MiniBatchOptions { Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = seed });
+            return solver.Minimize(new SoftmaxObjective(loss, 1e-4), new double[4 * 30 + 4], new SolverContext());
+        }
+        var a = Train(1);
+        var b = Train(1);
+        var c = Train(2);
+        Assert.Equal(a.Theta, b.Theta);
+        Assert.NotEqual(a.Theta, c.Theta);
+        Assert.True(a.History[^1].Loss < a.History[0].Loss);
+        var solver = new StreamedMiniBatchSolver(new SgdRule(), new MiniBatchOptions { Seed = 1 });
+        var order = solver.BlockOrder(10, 0);
+        Assert.Equal(Enumerable.Range(0, 10), order.Order());
+        Assert.NotEqual(order, solver.BlockOrder(10, 1));
+    }
+}
