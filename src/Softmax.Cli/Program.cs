@@ -21,6 +21,8 @@ public static class Program
         root.Add(InfoCommand.Create(global));
         root.Add(ReportCommand.Create(global));
         root.Add(DataCommand.Create(global));
+        root.Add(ExportCommand.Create(global));
+        root.Add(ServeCommand.Create(global));
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -19,7 +19,7 @@ public sealed class LoadTests(ITestOutputHelper output)
 
     private sealed class Tally
     {
-        public readonly List<long> Ticks = new(1 << 16);
+        public readonly List<long> Ticks = new(1024);
         public long Valid, Invalid, ValidFailures, InvalidWrong, Rows;
         public string? FirstFailure;
     }
@@ -47,15 +47,10 @@ public sealed class LoadTests(ITestOutputHelper output)
         var batch = Enumerable.Range(0, 100).Select(Models.Row).ToArray();
         var batchProbe = new Probe(Encoding.UTF8.GetBytes(Models.Json(batch)), Models.Digits.PredictLabel(batch[0]));
 
-        await Run(client, probes, TimeSpan.FromSeconds(1), rowsPerRequest: 1);   // warm-up: JIT, connections
+        // Warm-up (JIT, connections, the server's and the sockets' buffer pools), then a baseline: the heap steps up once
+        // to its working size on the first seconds of load and must stay there.
+        await Run(client, probes, TimeSpan.FromSeconds(3), rowsPerRequest: 1);
         var (heapBefore, setBefore) = Memory();
-        if (Environment.GetEnvironmentVariable("SOFTMAX_LOAD_EXPERIMENT") == "1")
-            for (int r = 0; r < 4; r++)
-            {
-                var t = await Run(client, probes, TimeSpan.FromSeconds(2), rowsPerRequest: 1);
-                var (h, w) = Memory();
-                File.AppendAllText("/tmp/load-exp.txt", $"round {r}: {t.Valid + t.Invalid} req, heap {h / 1048576.0:0.0} MiB, ws {w / 1048576.0:0.0}\n");
-            }
         var single = await Run(client, probes, TimeSpan.FromSeconds(5), rowsPerRequest: 1);
         var (heapMid, setMid) = Memory();
         var batched = await Run(client, [batchProbe], TimeSpan.FromSeconds(2), rowsPerRequest: 100);
@@ -86,7 +81,7 @@ public sealed class LoadTests(ITestOutputHelper output)
         Assert.True(batched.ValidFailures == 0, $"a valid batch failed: {batched.FirstFailure}");
         Assert.True(single.InvalidWrong == 0, $"an invalid request was not answered 400: {single.FirstFailure}");
         Assert.True(single.Valid > 1000 && single.Invalid > 200, "the load test should have sent real load");
-        Assert.True(heapAfter - heapBefore < 32 << 20, $"the managed heap grew by {MiB(heapAfter - heapBefore)} MiB under load");
+        Assert.True(heapAfter - heapBefore < 16 << 20, $"the managed heap grew by {MiB(heapAfter - heapBefore)} MiB under load");
         Assert.DoesNotContain("status=\"500\"", await client.GetStringAsync("/metrics"));
     }
 
