@@ -9,7 +9,8 @@ namespace Softmax.Scale.Tests;
 /// Acceptance of `mpiexec -n 2 softmax train --distributed` on one machine, through the stand-in host. Skipped, with
 /// the reason, where MPICH or Fashion-MNIST is missing.
 /// </summary>
-public sealed class DistributedTests(MpiFixture fixture, ITestOutputHelper output) : IClassFixture<MpiFixture>
+[Collection(MpiCollection.Name)]
+public sealed class DistributedTests(MpiFixture fixture, ITestOutputHelper output)
 {
     private static readonly string[] Common = ["--l2", "1e-3", "--max-iter", "40"];
 

@@ -11,7 +11,7 @@ namespace Softmax.Scale.Tests;
 /// its peak resident set (VmHWM, which counts mapped file pages too) stays under the limit, and F equals the in-memory
 /// engine's F over the same rows in the same block order.
 /// </summary>
-public sealed class MemoryLimitTests : IDisposable
+public sealed class MemoryLimitTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const long Limit = 128L << 20;
     private const int Features = 784, Classes = 10, Iterations = 6, BlockBytes = 4 << 20;
@@ -46,6 +46,8 @@ public sealed class MemoryLimitTests : IDisposable
         var solver = new LbfgsSolver(new LbfgsOptions { MaxIterations = Iterations }, FeatureMoments.Compute(data.Features));
         var result = solver.Minimize(objective, new double[objective.Dimension], new SolverContext());
         double memoryF = objective.Value(result.Theta);
+        output.WriteLine($"{rows} rows, {new FileInfo(path).Length >> 20} MiB file, limit {Limit >> 20} MiB, child peak RSS {peak >> 20} MiB, " +
+                         $"child {child.Elapsed.TotalSeconds:F1} s; F in memory {memoryF:R}, streamed {streamedF:R}");
         Assert.True(TestData.RelativeDifference(memoryF, streamedF) <= 1e-9, $"in memory {memoryF:R}, streamed {streamedF:R}");
     }
 

@@ -35,3 +35,10 @@ public sealed class MpiFixture : IDisposable
         if (Directory.Length > 0) System.IO.Directory.Delete(Directory, recursive: true);
     }
 }
+
+/// <summary>The MPI test classes share one packed copy of Fashion-MNIST.</summary>
+[CollectionDefinition(Name)]
+public sealed class MpiCollection : ICollectionFixture<MpiFixture>
+{
+    public const string Name = "fashion-mnist over MPI";
+}

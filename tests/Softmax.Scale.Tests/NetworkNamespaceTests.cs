@@ -9,7 +9,8 @@ namespace Softmax.Scale.Tests;
 /// through its ssh launcher; the launcher here is a script that enters the host's namespace instead of ssh-ing.
 /// Needs root, iproute2 and util-linux's unshare; skipped with the reason otherwise.
 /// </summary>
-public sealed class NetworkNamespaceTests(MpiFixture fixture, ITestOutputHelper output) : IClassFixture<MpiFixture>
+[Collection(MpiCollection.Name)]
+public sealed class NetworkNamespaceTests(MpiFixture fixture, ITestOutputHelper output)
 {
     [SkippableFact]
     public void Two_ranks_in_two_network_namespaces_train_over_a_veth_pair()

@@ -56,6 +56,9 @@ public sealed class TrainingFlags
     /// <summary>--class-weight.</summary>
     public Option<string?> ClassWeight { get; } = new("--class-weight") { Description = "'balanced' for scikit-learn's balanced class weights" };
 
+    /// <summary>--device.</summary>
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, or auto (CUDA when present, else the CPU with a notice)", DefaultValueFactory = _ => "cpu" };
+
     /// <summary>Adds every flag to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
@@ -64,8 +67,9 @@ public sealed class TrainingFlags
         Preprocess.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
         Sampling.AcceptOnlyFromAmong("shuffle", "replacement");
         ClassWeight.AcceptOnlyFromAmong("balanced", "none");
+        Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
-                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, ClassWeight })
+                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, ClassWeight, Device })
             command.Add(o);
     }
 
@@ -121,6 +125,14 @@ public sealed class TrainingFlags
         };
         if (options.Patience > 0 && options.ValidationFraction <= 0)
             throw new UsageException("--patience needs a validation set: give --validation-fraction too.");
+        var device = Softmax.Gpu.GpuEngine.ParseDevice(p.GetValue(Device)!);
+        if (device != Softmax.Gpu.ComputeDevice.Cpu)
+        {
+            // The device lives until the process ends; the losses made on it are disposed with the trainer's.
+            var factory = Softmax.Gpu.GpuEngine.LossFactory(device, out _, out string? notice);
+            if (notice is not null) Console.Error.WriteLine($"softmax: note: {notice}");
+            if (factory is not null) options = options with { LossFactory = factory };
+        }
         return options.Validate();
     }
 
@@ -152,6 +164,7 @@ public sealed class TrainingFlags
             ["max_iter"] = o.Lbfgs.MaxIterations.ToString(CultureInfo.InvariantCulture),
             ["tol"] = D(o.Lbfgs.RelativeTolerance) + "/" + D(o.Lbfgs.GradientTolerance),
             ["patience"] = o.Patience.ToString(CultureInfo.InvariantCulture),
+            ["engine"] = o.LossFactory is null ? "cpu" : "gpu",
         };
     }
 }

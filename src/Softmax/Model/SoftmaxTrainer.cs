@@ -71,9 +71,19 @@ public static class SoftmaxTrainer
             _ => throw new ArgumentOutOfRangeException(nameof(options)),
         };
         var clock = Stopwatch.StartNew();
-        var result = solver.Minimize(objective, theta0, context);
-        clock.Stop();
-        double objectiveValue = objective.Value(result.Theta);
+        SolverResult result;
+        double objectiveValue;
+        try
+        {
+            result = solver.Minimize(objective, theta0, context);
+            clock.Stop();
+            objectiveValue = objective.Value(result.Theta);
+        }
+        finally
+        {
+            // The trainer owns the data term it built (a GPU loss holds device memory).
+            (loss as IDisposable)?.Dispose();
+        }
         var info = new TrainingInfo
         {
             Solver = solver.Name,
