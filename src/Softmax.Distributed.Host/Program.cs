@@ -115,7 +115,9 @@ static int TrainDistributed(HostArguments a, ref string[] args)
         var options = Options(a);
         var timeout = TimeSpan.FromSeconds(a.Number("--collective-timeout", 600));
         var run = DistributedTrainer.Fit(mpi, a.Positional, options, a.Text("--model"), Stream(a, null), timeout, PidWriter(a, mpi.Rank));
-        Report(mpi.Rank, mpi.Size, true, run.Result, clock.Elapsed, run);
+        // Rank 0 alone prints, with every rank's weight hash: the ranks' stdout would interleave through the launcher.
+        var (hashes, allReduceSeconds) = GatherByAllReduce(mpi, run);
+        if (mpi.Rank == 0) Report(0, mpi.Size, true, run.Result, clock.Elapsed, run, hashes, allReduceSeconds);
         return 0;
     }
     catch (Exception e)
@@ -128,9 +130,32 @@ static int TrainDistributed(HostArguments a, ref string[] args)
     }
 }
 
-static void Report(int rank, int ranks, bool streamed, TrainingResult r, TimeSpan wall, DistributedResult? d)
+// Each rank fills its own slots (the hash as four exact 16-bit pieces, its allreduce time) and the sum gathers them;
+// MPI.NET's Gather of non-primitive values would go through BinaryFormatter, which .NET no longer has.
+static (string[] Hashes, double[] Seconds) GatherByAllReduce(MpiRuntime mpi, DistributedResult run)
 {
-    var theta = r.Model.Parameters;
+    int K = mpi.Size, r = mpi.Rank;
+    var slots = new double[5 * K];
+    ulong hash = XxHash64.HashToUInt64(MemoryMarshal.AsBytes(run.Result.Model.Parameters.AsSpan()));
+    for (int k = 0; k < 4; k++) slots[4 * r + k] = (hash >> (16 * k)) & 0xFFFF;
+    slots[4 * K + r] = run.AllReduce.Elapsed.TotalSeconds;
+    new MpiAllReduce(mpi.World).SumInPlace(slots);
+    var hashes = new string[K];
+    for (int q = 0; q < K; q++)
+    {
+        ulong h = 0;
+        for (int k = 0; k < 4; k++) h |= (ulong)slots[4 * q + k] << (16 * k);
+        hashes[q] = h.ToString("x16", CultureInfo.InvariantCulture);
+    }
+    return (hashes, slots[(4 * K)..]);
+}
+
+static string ThetaHash(double[] theta) =>
+    XxHash64.HashToUInt64(MemoryMarshal.AsBytes(theta.AsSpan())).ToString("x16", CultureInfo.InvariantCulture);
+
+static void Report(int rank, int ranks, bool streamed, TrainingResult r, TimeSpan wall, DistributedResult? d,
+    string[]? rankHashes = null, double[]? rankAllReduceSeconds = null)
+{
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         rank,
@@ -142,11 +167,12 @@ static void Report(int rank, int ranks, bool streamed, TrainingResult r, TimeSpa
         reason = r.Solver.Reason.ToString(),
         solver_seconds = r.Elapsed.TotalSeconds,
         wall_seconds = wall.TotalSeconds,
-        theta_hash = XxHash64.HashToUInt64(MemoryMarshal.AsBytes(theta.AsSpan())).ToString("x16", CultureInfo.InvariantCulture),
+        theta_hash = ThetaHash(r.Model.Parameters),
+        rank_theta_hashes = rankHashes,
         peak_rss_bytes = PeakRss(),
         shard_rows = d?.Shard.RowCount,
         allreduce_calls = d?.AllReduce.Calls,
-        allreduce_seconds = d?.AllReduce.Elapsed.TotalSeconds,
+        allreduce_seconds = rankAllReduceSeconds,
     }));
 }
 

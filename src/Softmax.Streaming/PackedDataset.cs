@@ -58,6 +58,7 @@ public sealed unsafe class PackedDataset : IDisposable
     public static PackedDataset Open(string path, bool verifyChunks = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        PackedHeader.RequireLittleEndian();
         string full = System.IO.Path.GetFullPath(path);
         PackedHeader header;
         byte[] headerBytes;

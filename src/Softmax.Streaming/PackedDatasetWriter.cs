@@ -44,6 +44,7 @@ public sealed class PackedDatasetWriter : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
         if (classNames.Count < 1) throw new ArgumentException("At least one class is needed.", nameof(classNames));
         options = (options ?? new PackOptions()).Validate();
+        PackedHeader.RequireLittleEndian();
         int elementSize = type == PackedElementType.UInt8 ? 1 : 4;
         int chunkRows = (int)Math.Max(1, options.ChunkBytes / ((long)features * elementSize));
         _header = new PackedHeader(0, features, classNames.ToArray(), type, scale, sampleWeights, chunkRows, image, name);

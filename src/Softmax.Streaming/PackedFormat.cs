@@ -53,6 +53,12 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
     public const int Version = 1;
 
     internal const int FixedBytes = 40;
+
+    /// <summary>The chunk table and row data are read and written in the host's byte order: refuse big-endian hosts.</summary>
+    internal static void RequireLittleEndian()
+    {
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("Packed files are read and written on little-endian hosts only.");
+    }
     internal const int Alignment = 4096;
 
     /// <summary>Number of classes C.</summary>

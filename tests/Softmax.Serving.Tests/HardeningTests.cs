@@ -101,8 +101,26 @@ public sealed class HardeningTests : IAsyncLifetime
         chunked.Headers.ContentType = new("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/predict") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
-        using var streamed = await _s.Client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        long before = await Count413();
+        try
+        {
+            using var streamed = await _s.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        }
+        catch (HttpRequestException e) when (e.InnerException is IOException)
+        {
+            // Kestrel answers 413 and closes while the client may still be writing the body (a broken pipe on
+            // the client side): then the server's own count must show the 413.
+        }
+        Assert.Equal(before + 1, await Count413());
+    }
+
+    private async Task<long> Count413()
+    {
+        string metrics = await _s.Client.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith("softmax_http_requests_total", StringComparison.Ordinal) && l.Contains("status=\"413\"", StringComparison.Ordinal))
+            .Sum(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
