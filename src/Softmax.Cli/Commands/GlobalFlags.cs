@@ -40,7 +40,8 @@ public sealed class GlobalFlags
 
     /// <summary>True for errors the user can fix by changing the input or the flags.</summary>
     public static bool IsUsage(Exception e) => e is UsageException or DataFormatException or ModelFormatException
-        or ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException;
+        or ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException
+        or Softmax.Streaming.PackedFormatException;
 
     private static string OneLine(Exception e)
     {

@@ -8,10 +8,15 @@ using Softmax.Data;
 using Softmax.IO;
 using Softmax.Model;
 using Softmax.Optimization;
+using Softmax.Streaming;
 
 namespace Softmax.Cli.Commands;
 
-/// <summary><c>softmax train</c>: fit, evaluate on the test set, write the model, metrics, pictures and checkpoints.</summary>
+/// <summary>
+/// <c>softmax train</c>: fit, evaluate on the test set, write the model, metrics, pictures and checkpoints. The rows
+/// are loaded into memory, or streamed from a packed file (<c>--stream</c>, or by itself when the decoded data exceed
+/// <c>--memory-limit</c>), or split over the ranks of an MPI job (<c>--distributed</c>).
+/// </summary>
 public static class TrainCommand
 {
     /// <summary>Builds the command.</summary>
@@ -25,9 +30,13 @@ public static class TrainCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Checkpoint file (default: MODEL.ckpt)" };
         var resume = new Option<string?>("--resume") { Description = "Continue from a checkpoint written by --checkpoint-every" };
         var delay = new Option<int>("--debug-epoch-delay-ms") { Hidden = true, Description = "Testing aid: pause after each epoch" };
+        var stream = new Option<bool>("--stream") { Description = "Stream row blocks from a packed cache instead of loading the data (on by itself when the decoded data exceed --memory-limit)" };
+        var memoryLimit = new Option<long?>("--memory-limit") { Description = "Bytes the decoded training data may take in memory before training streams (default: half the memory available)" };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel L-BFGS over MPI: run as 'mpiexec.mpich -n K softmax train --distributed ...'; --data is one file split by rows, or a comma-separated list of one file per rank" };
+        var collectiveTimeout = new Option<double>("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
         var command = new Command("train", "Train a softmax classifier, evaluate it and write the model");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { model, metrics, plots, checkpointEvery, checkpoint, resume, delay }) command.Add(o);
+        foreach (Option o in new Option[] { model, metrics, plots, checkpointEvery, checkpoint, resume, delay, stream, memoryLimit, distributed, collectiveTimeout }) command.Add(o);
         command.SetAction(parse => global.Run(parse, (ui, token) =>
         {
             var options = flags.Options(parse);
@@ -39,8 +48,35 @@ public static class TrainCommand
             if (resumePath is not null && !File.Exists(resumePath)) throw new FileNotFoundException($"No such checkpoint file: {resumePath}", resumePath);
             string? plotDir = parse.GetValue(plots);
             string? metricsPath = parse.GetValue(metrics);
+            long? limit = parse.GetValue(memoryLimit);
+            if (limit is <= 0) throw new UsageException($"--memory-limit must be a positive number of bytes, not {limit}.");
+            double timeoutSeconds = parse.GetValue(collectiveTimeout);
+            if (!(timeoutSeconds > 0)) throw new UsageException($"--collective-timeout must be a positive number of seconds, not {timeoutSeconds}.");
+            string device = parse.GetValue(flags.Device)!;
+            bool checkpoints = every > 0;
+
+            void Report(Ui view, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, int ranks) =>
+                ReportScaled(view, result, options, modelPath, metricsPath, plotDir, trainAccuracy, test, dataName, ranks);
+
+            if (parse.GetValue(distributed))
+            {
+                ScaleTraining.CheckSupported(options, "--distributed", checkpoints, resumePath is not null, device);
+                return ScaleTraining.RunDistributed(ui, trainSource, testSource, options, modelPath, limit, TimeSpan.FromSeconds(timeoutSeconds), Report, token);
+            }
+            if (parse.GetValue(stream))
+                return TrainStreamed(ui, "--stream", trainSource, testSource, null, null, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
+            if (trainSource.IsPacked && File.Exists(trainSource.Spec))
+            {
+                long bytes;
+                using (var f = PackedDataset.Open(trainSource.Spec, verifyChunks: false)) bytes = f.DecodedBytes;
+                if (MemoryBudget.ShouldStream(bytes, limit))
+                    return TrainStreamed(ui, StreamingReason(bytes, limit), trainSource, testSource, null, null, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
+            }
 
             var (train, test) = LoadData(ui, trainSource, testSource);
+            long decoded = PackedSource.DecodedBytes(train);
+            if (MemoryBudget.ShouldStream(decoded, limit))
+                return TrainStreamed(ui, StreamingReason(decoded, limit), trainSource, testSource, train, test, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
             var run = new TrainingRun
             {
                 Options = options,
@@ -62,7 +98,7 @@ public static class TrainCommand
             double trainAccuracy = Scoring.Accuracy(result.Model, TrainingPart(train, options));
             double? validationAccuracy = result.Validation is { } v ? Scoring.Accuracy(result.Model, v) : null;
             var testEval = test is null ? null : Evaluation.Run(result.Model, test);
-            if (metricsPath is not null) WriteMetrics(metricsPath, result, options, train, trainAccuracy, validationAccuracy, testEval);
+            if (metricsPath is not null) WriteMetrics(metricsPath, result, options, train.FeatureCount, train.ClassCount, train.Name, trainAccuracy, validationAccuracy, testEval);
             var written = new List<string> { modelPath };
             if (metricsPath is not null) written.Add(metricsPath);
             if (plotDir is not null)
@@ -73,10 +109,55 @@ public static class TrainCommand
                 var confusionOn = testEval ?? Evaluation.Run(result.Model, train);
                 written.AddRange(ConfusionHeatmap.Save(confusionOn, plotDir, $"{title}: confusion matrix ({(testEval is null ? "train" : "test")} set)"));
             }
-            Summarize(ui, result, train, trainAccuracy, validationAccuracy, testEval, written);
+            Summarize(ui, result, train.Name ?? "", trainAccuracy, validationAccuracy, testEval, written);
             return 0;
         }));
         return command;
+    }
+
+    private static string StreamingReason(long bytes, long? limit) =>
+        $"streamed training (the decoded training data, {bytes} bytes, exceed the memory limit of {limit ?? MemoryBudget.DefaultLimit} bytes)";
+
+    /// <summary>
+    /// Trains over the packed rows of <paramref name="trainSource"/> (packing them first when needed: from
+    /// <paramref name="loaded"/> when the automatic switch has already read them), then saves and reports.
+    /// </summary>
+    private static int TrainStreamed(Ui ui, string mode, DataSource trainSource, DataSource? testSource, Dataset? loaded, Dataset? loadedTest,
+        TrainingOptions options, string modelPath, long? limit, bool checkpoints, string? resumePath, string device, ScaledReport report, CancellationToken token)
+    {
+        ScaleTraining.CheckSupported(options, mode, checkpoints, resumePath is not null, device);
+        if (mode != "--stream") ui.Note($"note: {mode}");
+        var test = loaded is not null ? loadedTest : testSource?.LoadForEvaluation() ?? trainSource.LoadOwnTestSplit();
+        string path = PackedSource.Resolve(trainSource, create: true, loaded);
+        loaded = null;   // the streamed passes hold two blocks, not the rows the size check read
+        using var file = PackedDataset.Open(path);
+        if (test is not null && test.FeatureCount != file.Features)
+            throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
+                $"the test set has {test.FeatureCount} features per row but the training set has {file.Features}");
+        var result = ScaleTraining.FitStreamed(ui, file, options, new StreamingOptions(MemoryBudget.BlockBytesFor(limit)), token);
+        if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
+        ModelFile.Save(result.Model, modelPath);
+        var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
+        report(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, 1);
+        return 0;
+    }
+
+    /// <summary>Metrics, plots and summary of a streamed or distributed run; the model is already saved.</summary>
+    private static void ReportScaled(Ui ui, TrainingResult result, TrainingOptions options, string modelPath, string? metricsPath, string? plotDir,
+        double trainAccuracy, Dataset? test, string dataName, int ranks)
+    {
+        var testEval = test is null ? null : Evaluation.Run(result.Model, test);
+        if (metricsPath is not null)
+            WriteMetrics(metricsPath, result, options, result.Model.Features, result.Model.Classes, dataName, trainAccuracy, null, testEval, ranks);
+        var written = new List<string> { modelPath };
+        if (metricsPath is not null) written.Add(metricsPath);
+        if (plotDir is not null)
+        {
+            written.AddRange(LearningCurves.Save(result.Solver.History, [], options.Solver == SolverKind.Lbfgs, plotDir, dataName));
+            written.AddRange(WeightPictures.Save(result.Model, plotDir, $"{dataName}: learned weights per class"));
+            if (testEval is not null) written.AddRange(ConfusionHeatmap.Save(testEval, plotDir, $"{dataName}: confusion matrix (test set)"));
+        }
+        Summarize(ui, result, dataName, trainAccuracy, null, testEval, written, ranks);
     }
 
     /// <summary>Loads training and test rows and checks they agree.</summary>
@@ -95,8 +176,8 @@ public static class TrainCommand
     private static Dataset TrainingPart(Dataset data, TrainingOptions options) =>
         options.ValidationFraction > 0 ? data.Split(options.ValidationFraction, options.Seed).Train : data;
 
-    private static void WriteMetrics(string path, TrainingResult r, TrainingOptions o, Dataset train, double trainAccuracy,
-        double? validationAccuracy, Evaluation? test) => JsonOut.WriteFile(path, w =>
+    private static void WriteMetrics(string path, TrainingResult r, TrainingOptions o, int features, int classes, string? dataName,
+        double trainAccuracy, double? validationAccuracy, Evaluation? test, int? ranks = null) => JsonOut.WriteFile(path, w =>
     {
         w.WriteStartObject();
         w.Number("objective", r.Objective);
@@ -110,11 +191,17 @@ public static class TrainCommand
         w.Number("l2", o.L2);
         w.Number("l1", o.L1);
         w.WriteNumber("n_train", r.Model.Training.Rows);
-        w.WriteNumber("n_features", train.FeatureCount);
-        w.WriteNumber("n_classes", train.ClassCount);
+        w.WriteNumber("n_features", features);
+        w.WriteNumber("n_classes", classes);
         w.WriteString("stop_reason", r.Solver.Reason.ToString());
         w.WriteNumber("seed", o.Seed);
-        w.WriteString("dataset", train.Name);
+        w.WriteString("dataset", dataName);
+        if (ranks is { } k)
+        {
+            // Streamed (one process) or distributed (k ranks): the rows were read in blocks, never all resident.
+            w.WriteBoolean("streamed", true);
+            w.WriteNumber("ranks", k);
+        }
         w.Number("test_log_loss", test?.LogLoss);
         w.Number("test_top_k_accuracy", test?.TopKAccuracy);
         w.WriteStartArray("history");
@@ -139,12 +226,12 @@ public static class TrainCommand
         w.WriteEndObject();
     });
 
-    private static void Summarize(Ui ui, TrainingResult r, Dataset train, double trainAccuracy, double? validationAccuracy,
-        Evaluation? test, List<string> written)
+    private static void Summarize(Ui ui, TrainingResult r, string dataName, double trainAccuracy, double? validationAccuracy,
+        Evaluation? test, List<string> written, int? ranks = null)
     {
         var rows = new List<(string, string)>
         {
-            ("dataset", train.Name ?? ""),
+            ("dataset", dataName),
             ("solver", r.Model.Training.Solver),
             ("objective F", Ui.F(r.Objective, "R")),
             ("stop reason", r.Solver.Reason.ToString()),
@@ -153,6 +240,7 @@ public static class TrainCommand
             ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
             ("train accuracy", Ui.F(trainAccuracy, "F4")),
         };
+        if (ranks is { } k) rows.Insert(2, ("mode", k > 1 ? $"distributed over {k} ranks (MPI)" : "streamed"));
         if (validationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
         if (test is not null)
         {

@@ -1,11 +1,13 @@
 using System.Globalization;
 using Softmax.Data;
+using Softmax.Streaming;
 
 namespace Softmax.Cli.Infrastructure;
 
 /// <summary>
 /// Resolves what --data / --test name: a known dataset (digits, fashion-mnist, mnist, cifar10; each with its own
-/// train/test split) or a file or directory in any supported format.
+/// train/test split) or a file or directory in any supported format, including a packed file (<c>.smxp</c>, written by
+/// <c>softmax data pack</c>), which is read into memory here and streamed by <c>train --stream</c>.
 /// </summary>
 public sealed record DataSource(string Spec, DataFormat Format, string? LabelColumn)
 {
@@ -14,6 +16,12 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
 
     /// <summary>True when <see cref="Spec"/> names a known dataset rather than an existing path.</summary>
     public bool IsNamed => IsName(Spec);
+
+    /// <summary>True when <see cref="Spec"/> is a packed file (<c>.smxp</c>).</summary>
+    public bool IsPacked => IsPackedPath(Spec);
+
+    /// <summary>True when <paramref name="spec"/> names a packed file by its extension.</summary>
+    public static bool IsPackedPath(string spec) => spec.EndsWith(".smxp", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when <paramref name="spec"/> is a dataset name and no file or directory of that name exists.</summary>
     public static bool IsName(string spec)
@@ -54,6 +62,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     public (Dataset Train, Dataset? Test) LoadTrainTest()
     {
         if (IsNamed) return NamedDatasets.Load(Spec);
+        if (IsPacked) return (LoadPacked(Spec), null);
         if (Directory.Exists(Spec))
         {
             var train = DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train));
@@ -71,6 +80,26 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     public Dataset LoadForEvaluation()
     {
         if (IsNamed) return NamedDatasets.Load(Spec).Test;
+        if (IsPacked) return LoadPacked(Spec);
         return DataLoader.Load(Spec, Format, LoadOptions(Directory.Exists(Spec) ? DataSplit.Test : DataSplit.Train));
+    }
+
+    /// <summary>
+    /// The test rows that come with the source, without its training rows where they can be skipped: a named
+    /// dataset's test split, a directory's test files, or null (a single file has none).
+    /// </summary>
+    public Dataset? LoadOwnTestSplit()
+    {
+        if (IsNamed) return NamedDatasets.Load(Spec).Test;
+        if (!Directory.Exists(Spec)) return null;
+        try { return DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Test)); }
+        catch (DataFormatException) { return null; }
+    }
+
+    private static Dataset LoadPacked(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
+        using var file = PackedDataset.Open(path);
+        return file.Load();
     }
 }

@@ -133,13 +133,10 @@ public sealed class Preprocessor
     {
         CheckFeatureCount(raw.Length);
         if (destination.Length < raw.Length) throw new ArgumentException("The destination is shorter than the row.", nameof(destination));
-        for (int j = 0; j < raw.Length; j++)
-        {
-            float x = raw[j] * Scale;
-            if (Mean is not null) x -= Mean[j];
-            if (InverseStd is not null) x *= InverseStd[j];
-            destination[j] = x;
-        }
+        var dst = destination[..raw.Length];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(raw, Scale, dst);
+        if (Mean is not null) System.Numerics.Tensors.TensorPrimitives.Subtract(dst, Mean, dst);
+        if (InverseStd is not null) System.Numerics.Tensors.TensorPrimitives.Multiply(dst, InverseStd, dst);
     }
 
     private void CheckFeatureCount(int count)

@@ -35,6 +35,24 @@ public static class StableMath
     /// <summary>Cross-entropy −log p_y = logsumexp(o) − o_y.</summary>
     public static double CrossEntropy(ReadOnlySpan<double> scores, int label) => LogSumExp(scores) - scores[label];
 
+    /// <summary>Row-wise float32 softmax in place over rows of <paramref name="classes"/> scores, with one vectorised exp for all rows.</summary>
+    public static void SoftmaxRows(Span<float> scores, int classes)
+    {
+        int rows = scores.Length / classes;
+        for (int r = 0; r < rows; r++)
+        {
+            var row = scores.Slice(r * classes, classes);
+            float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(row, max, row);
+        }
+        System.Numerics.Tensors.TensorPrimitives.Exp(scores, scores);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = scores.Slice(r * classes, classes);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, 1f / System.Numerics.Tensors.TensorPrimitives.Sum(row), row);
+        }
+    }
+
     /// <summary>Float32 softmax in place, max-shifted.</summary>
     public static void SoftmaxInPlace(Span<float> scores)
     {

@@ -144,8 +144,13 @@ public sealed unsafe class SoftmaxModel
     public float[] PredictProba(Dataset data)
     {
         var p = DecisionFunction(data);
-        int C = Classes;
-        for (int i = 0; i < data.Rows; i++) StableMath.SoftmaxInPlace(p.AsSpan(i * C, C));
+        int C = Classes, N = data.Rows;
+        const int Chunk = 1024;
+        Parallel.For(0, (N + Chunk - 1) / Chunk, k =>
+        {
+            int start = k * Chunk;
+            StableMath.SoftmaxRows(p.AsSpan(start * C, Math.Min(Chunk, N - start) * C), C);
+        });
         return p;
     }
 
@@ -169,25 +174,31 @@ public sealed unsafe class SoftmaxModel
             }
             return scores;
         }
-        Parallel.For(0, (N + Block - 1) / Block, blk =>
+        int blocks = (N + Block - 1) / Block;
+        int workers = Math.Min(Environment.ProcessorCount, blocks);
+        // Each worker takes every workers-th block and allocates its scratch once.
+        Parallel.For(0, workers, w =>
         {
-            int start = blk * Block, n = Math.Min(Block, N - start);
             var buffer = x is DenseMatrix ? null : new PinnedBuffer<float>(Block * Stride);
             var pointers = new PinnedBuffer<nint>(Block);
             float** rows = (float**)pointers.Pointer;
-            for (int r = 0; r < n; r++)
+            for (int blk = w; blk < blocks; blk += workers)
             {
-                if (x is DenseMatrix dense) { rows[r] = dense.Pointer + (long)(start + r) * Stride; continue; }
-                rows[r] = buffer!.Pointer + r * Stride;
-                if (x is ByteMatrix bytes)
-                    fixed (byte* src = bytes.Data) DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
-                else x.CopyRow(start + r, buffer.Span.Slice(r * Stride, Features));
-            }
-            fixed (float* s = scores)
-            fixed (float* b = _b)
-            {
-                if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
-                else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
+                int start = blk * Block, n = Math.Min(Block, N - start);
+                for (int r = 0; r < n; r++)
+                {
+                    if (x is DenseMatrix dense) { rows[r] = dense.Pointer + (long)(start + r) * Stride; continue; }
+                    rows[r] = buffer!.Pointer + r * Stride;
+                    if (x is ByteMatrix bytes)
+                        fixed (byte* src = bytes.Data) DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
+                    else x.CopyRow(start + r, buffer.Span.Slice(r * Stride, Features));
+                }
+                fixed (float* s = scores)
+                fixed (float* b = _b)
+                {
+                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
+                    else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
+                }
             }
             // The kernels hold raw pointers into these pinned arrays: keep them reachable until the kernels are done.
             GC.KeepAlive(buffer);

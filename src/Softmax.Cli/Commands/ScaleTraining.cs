@@ -1,0 +1,165 @@
+using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
+using Softmax.Data;
+using Softmax.Distributed;
+using Softmax.Model;
+using Softmax.Optimization;
+using Softmax.Streaming;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary>
+/// <c>softmax train --stream</c> and <c>softmax train --distributed</c>: training over a packed file that is read in
+/// row blocks (<see cref="StreamingTrainer"/>), on one process or on every rank of an MPI job
+/// (<see cref="DistributedTrainer"/>). Train accuracy is computed block by block, so the rows are never all resident.
+/// </summary>
+public static class ScaleTraining
+{
+    /// <summary>Rows scored at a time when measuring train accuracy over a packed file.</summary>
+    private const int ScoringRows = 16384;
+
+    /// <summary>Rejects the flags the streamed path does not offer, with the reason.</summary>
+    public static void CheckSupported(TrainingOptions options, string mode, bool checkpoints, bool resume, string device)
+    {
+        if (options.ValidationFraction > 0)
+            throw new UsageException($"{mode} does not offer --validation-fraction; pack the validation rows separately and evaluate them with 'softmax eval'.");
+        if (checkpoints || resume) throw new UsageException($"{mode} does not offer --checkpoint-every or --resume.");
+        if (device != "cpu") throw new UsageException($"{mode} runs on the CPU; --device {device} is not offered with it.");
+    }
+
+    /// <summary>Trains on <paramref name="file"/> in streamed passes, with a progress bar.</summary>
+    public static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, CancellationToken token)
+    {
+        ui.Note($"data: {file.Header.Name ?? file.Path}: {file.Rows} training rows, {file.Features} features, {file.Classes} classes, " +
+                $"streamed from {file.Path} in blocks of {stream.BlockRows(file.Header)} rows");
+        return WithBar(ui, options, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token));
+    }
+
+    /// <summary>Runs <paramref name="fit"/> under a progress bar fed by its progress reports.</summary>
+    public static TrainingResult WithBar(Ui ui, TrainingOptions options, Func<IProgress<TrainingProgress>, TrainingResult> fit)
+    {
+        bool lbfgs = options.Solver == SolverKind.Lbfgs;
+        int total = lbfgs ? options.Lbfgs.MaxIterations : options.MiniBatch.Epochs;
+        return ui.WithProgress("training", bar =>
+        {
+            var progress = new SyncProgress<TrainingProgress>(p =>
+            {
+                int step = lbfgs ? p.Iteration : p.Epoch;
+                bar.Update(step, total, $"{(lbfgs ? "iter" : "epoch")} {step} loss {Ui.F(p.Loss, "G8")}");
+            });
+            var result = fit(progress);
+            int last = lbfgs ? result.Solver.Iterations : result.Solver.Epochs;
+            bar.Update(last, last, $"done: {result.Solver.Reason}, F {Ui.F(result.Objective, "G10")}", force: true);
+            return result;
+        });
+    }
+
+    /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
+    public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start = 0, int count = -1)
+    {
+        if (count < 0) count = file.Rows - start;
+        double correct = 0;
+        for (int offset = 0; offset < count; offset += ScoringRows)
+        {
+            int n = Math.Min(ScoringRows, count - offset);
+            var block = file.Load(start + offset, n);
+            var predicted = model.Predict(block);
+            for (int i = 0; i < n; i++) if (predicted[i] == block.Labels[i]) correct++;
+        }
+        return (correct, count);
+    }
+
+    /// <summary>
+    /// The body of <c>softmax train --distributed</c> on this rank. Rank 0 prints, writes the model (inside
+    /// <see cref="DistributedTrainer.Fit"/>, after every rank has finished) and the metrics; the other ranks write
+    /// nothing. Any error aborts the whole job (MPI_Abort) with a message naming the rank.
+    /// </summary>
+    public static int RunDistributed(Ui ui, DataSource trainSource, DataSource? testSource, TrainingOptions options, string modelPath,
+        long? memoryLimit, TimeSpan collectiveTimeout, ScaledReport report, CancellationToken token)
+    {
+        if (options.Solver != SolverKind.Lbfgs)
+            throw new UsageException("--distributed runs L-BFGS (OWL-QN with --l1): exact data parallelism. Synchronous SGD and local SGD are not offered yet.");
+        string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (specs.Length == 0) throw new UsageException("--data is empty.");
+        MpiRuntime mpi;
+        try
+        {
+            string[] mpiArgs = Environment.GetCommandLineArgs();
+            mpi = MpiRuntime.Start(ref mpiArgs);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new UsageException($"--distributed needs MPICH ({e.Message}). Install it with 'apt-get install mpich libmpich-dev' " +
+                                     "and run 'mpiexec.mpich -n K softmax train --distributed ...'.");
+        }
+        using (mpi)
+        {
+            bool root = mpi.Rank == 0;
+            var rankUi = root ? ui : new Ui(quiet: true, verbose: ui.Verbose);
+            bool trained = false;
+            try
+            {
+                // One source: rank 0 packs it if needed, the others wait, then each takes its row range. A list: one
+                // file per rank, each rank packs (or opens) only its own.
+                var files = new string[specs.Length];
+                if (specs.Length == 1)
+                {
+                    var source = trainSource with { Spec = specs[0] };
+                    if (root) files[0] = PackedSource.Resolve(source, create: true);
+                    mpi.World.Barrier();
+                    if (!root) files[0] = PackedSource.Resolve(source, create: false);
+                }
+                else
+                {
+                    if (specs.Length != mpi.Size)
+                        throw new UsageException($"--data lists {specs.Length} files for {mpi.Size} ranks: give one file per rank, or one file to split by rows.");
+                    for (int r = 0; r < specs.Length; r++)
+                        files[r] = r == mpi.Rank ? PackedSource.Resolve(trainSource with { Spec = specs[r] }, create: true) : specs[r];
+                }
+                var test = root ? testSource?.LoadForEvaluation() ?? (specs.Length == 1 ? (trainSource with { Spec = specs[0] }).LoadOwnTestSplit() : null) : null;
+                var stream = new StreamingOptions(MemoryBudget.BlockBytesFor(memoryLimit));
+                if (root) rankUi.Note($"data: {string.Join(", ", files)}: split over {mpi.Size} ranks" + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
+                DistributedResult run = null!;
+                var result = WithBar(rankUi, options, progress =>
+                {
+                    run = DistributedTrainer.Fit(mpi, files, options, modelPath, stream, collectiveTimeout, root ? progress : null, token);
+                    return run.Result;
+                });
+                trained = true;
+                if (test is not null && test.FeatureCount != result.Model.Features)
+                    throw new DataFormatException(testSource?.Spec ?? specs[0], null,
+                        $"the test set has {test.FeatureCount} features per row but the training set has {result.Model.Features}");
+                // Train accuracy: each rank scores its shard; one allreduce adds the counts.
+                double[] counts = new double[2];
+                using (var shard = PackedDataset.Open(run.Shard.Path, verifyChunks: false))
+                    (counts[0], counts[1]) = CountCorrect(result.Model, shard, run.Shard.RowStart, run.Shard.RowCount);
+                run.AllReduce.SumInPlace(counts);
+                if (root)
+                {
+                    report(rankUi, result, counts[1] > 0 ? counts[0] / counts[1] : double.NaN, test, HeaderName(files[0]) ?? specs[0], mpi.Size);
+                    rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard");
+                }
+                return 0;
+            }
+            catch (Exception e)
+            {
+                string message = string.Join(' ', e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                Console.Error.WriteLine($"softmax: rank {mpi.Rank}: {message} Aborting the job" + (trained ? "." : "; no model was written."));
+                if (ui.Verbose) Console.Error.WriteLine(e);
+                Console.Error.Flush();
+                mpi.Abort(1);
+                return 1;
+            }
+        }
+    }
+
+    /// <summary>The dataset name recorded in a packed file's header.</summary>
+    public static string? HeaderName(string path)
+    {
+        using var f = PackedDataset.Open(path, verifyChunks: false);
+        return f.Header.Name;
+    }
+}
+
+/// <summary>Writes the metrics, plots and summary of a streamed or distributed run (the model is already saved).</summary>
+public delegate void ScaledReport(Ui ui, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, int ranks);
