@@ -2,7 +2,7 @@
 
   report.py tag STEP                 stdin -> stdout: JSON lines get "step": STEP; other lines go to stderr
   report.py merge OLD NEW STEPS...   prints OLD's lines whose step is not in STEPS, then NEW's lines
-  report.py table LATEST [--write RESULTS.md --kind KIND --seconds S]
+  report.py table LATEST [--write RESULTS.md --kind KIND --seconds S [--replace]]
 """
 import datetime
 import json
@@ -96,8 +96,8 @@ def build_table(rows):
             continue
         if d.get("system", "").startswith(OURS_PREFIX) and k not in ours and d.get("seconds"):
             ours[k] = d
-        if d.get("system") == "roofline" and d.get("metric", "").endswith("2t"):
-            floors[k] = d
+        if d.get("system") == "roofline" and d.get("metric", "").startswith("floor"):
+            floors[(k, d.get("threads"))] = d
     header = ["system", "workload", "metric", "time", "vs ours", "× floor", "F − F*", "test acc", "peak RSS", "notes"]
     lines = []
     rank = lambda d: 0 if d.get("system", "").startswith(OURS_PREFIX) else 2 if d.get("system") == "roofline" else 1
@@ -111,8 +111,9 @@ def build_table(rows):
                 and d.get("system") != "roofline":
             ratio = f"{t / ours[k]['seconds']:.1f}×"
         xfloor = "—"
-        if k in floors and t and d.get("system") != "roofline":
-            xfloor = f"{t / floors[k]['seconds']:.2f}"
+        floor = floors.get((k, 1 if d.get("threads") == 1 else 2))  # a one-thread run against the one-thread floor
+        if floor and t and d.get("system") != "roofline":
+            xfloor = f"{t / floor['seconds']:.2f}"
         notes = []
         for name in ("threads", "label", "config", "method", "bound", "note", "passes", "iterations_note"):
             if d.get(name) is not None and name != "threads":
@@ -247,7 +248,8 @@ def machine():
     return f"{model}, {cores} cores, {mem} GiB ({platform.machine()}, {sh('uname -r')})"
 
 
-def write_results(path, rows, kind, seconds):
+def write_results(path, rows, kind, seconds, replace=False):
+    """Rewrites RESULTS.md; the previous latest run moves to History unless `replace` (a re-render of the same run)."""
     header, lines = build_table(rows)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     v = versions()
@@ -277,10 +279,11 @@ def write_results(path, rows, kind, seconds):
              "cross-entropy + (λ/2)‖W‖², λ = 1e-4, bias not penalised, on the Fashion-MNIST training set with "
              "x = pixel/255, evaluated in float64 by one shared routine; F* = 0.3794770768995895. "
              "\"vs ours\" is the peer's time divided by ours on the same measurement; \"× floor\" is the time as a "
-             "multiple of the roofline floor max(bytes of X / read bandwidth, 4·N·D·C / sgemm rate) on 2 threads.\n")
+             "multiple of the roofline floor max(bytes of X / read bandwidth, 4·N·D·C / sgemm rate) for the same thread "
+             "count (2 unless the notes say 1 thr).\n")
     out = [intro, "## Latest run", "", "<!-- latest:start -->", "\n".join(block).strip(), "<!-- latest:end -->", "",
            "## History", ""]
-    if old_latest:
+    if old_latest and not replace:
         out += [old_latest, ""]
     if history:
         out += [history, ""]
@@ -304,7 +307,7 @@ def main(argv):
         if "--write" in argv:
             kind = argv[argv.index("--kind") + 1] if "--kind" in argv else "full"
             seconds = argv[argv.index("--seconds") + 1] if "--seconds" in argv else None
-            write_results(argv[argv.index("--write") + 1], rows, kind, seconds)
+            write_results(argv[argv.index("--write") + 1], rows, kind, seconds, replace="--replace" in argv)
     else:
         raise SystemExit(__doc__)
 

@@ -16,19 +16,24 @@ public static class Cli
     public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "Softmax.Cli.dll");
 
     /// <summary>A process ready to start; stdout and stderr redirected.</summary>
-    public static Process Prepare(string workDir, params string[] args)
+    public static Process Prepare(string workDir, params string[] args) => Prepare(workDir, null, args);
+
+    /// <summary>A process ready to start, with extra environment variables.</summary>
+    public static Process Prepare(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         info.ArgumentList.Add(Dll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        if (env is not null) foreach (var (k, v) in env) info.Environment[k] = v;
         return new Process { StartInfo = info };
     }
 
     /// <summary>Runs to completion (or fails the test after <paramref name="timeoutSeconds"/>).</summary>
-    public static CliResult Run(string workDir, string[] args, string? stdin = null, int timeoutSeconds = 180)
+    public static CliResult Run(string workDir, string[] args, string? stdin = null, int timeoutSeconds = 180,
+        IReadOnlyDictionary<string, string>? env = null)
     {
-        using var p = Prepare(workDir, args);
+        using var p = Prepare(workDir, env, args);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
@@ -48,9 +53,12 @@ public static class Cli
     }
 
     /// <summary>Runs and asserts exit code 0.</summary>
-    public static CliResult Ok(string workDir, params string[] args)
+    public static CliResult Ok(string workDir, params string[] args) => Ok(workDir, null, args);
+
+    /// <summary>Runs with extra environment variables and asserts exit code 0.</summary>
+    public static CliResult Ok(string workDir, IReadOnlyDictionary<string, string>? env, params string[] args)
     {
-        var r = Run(workDir, args);
+        var r = Run(workDir, args, env: env);
         Assert.True(r.ExitCode == 0, $"softmax {string.Join(' ', args)}\n{r}");
         return r;
     }

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Softmax.Cli.Tests;
+
+/// <summary>
+/// Fashion-MNIST packed by <c>softmax data pack</c>: the whole training set and its two halves (row shards). Needs
+/// MPICH's <c>mpiexec.mpich</c> and Debian's dataset-fashion-mnist: under CI (<c>CI=true</c>, where .ci/run installs
+/// both) their absence fails the tests; elsewhere the tests are skipped with the reason.
+/// </summary>
+public sealed class MpiCliFixture : IDisposable
+{
+    public const string FashionMnist = "/usr/share/datasets/fashion-mnist";
+
+    public MpiCliFixture()
+    {
+        Mpiexec = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Select(d => Path.Combine(d, "mpiexec.mpich")).FirstOrDefault(File.Exists);
+        bool data = Directory.Exists(FashionMnist) && Directory.GetFiles(FashionMnist, "train-images-idx3-ubyte*").Length > 0;
+        Missing = Mpiexec is null ? "mpiexec.mpich is not installed: apt-get install mpich libmpich-dev (.ci/run does)"
+            : !data ? $"{FashionMnist} is missing: apt-get install dataset-fashion-mnist (.ci/run does)" : null;
+        if (Missing is not null) return;
+        Cli.Ok(Dir.Path, "data", "pack", "fashion-mnist", "whole.smxp", "-q");
+        Cli.Ok(Dir.Path, "data", "pack", "fashion-mnist", "shard0.smxp", "--rows", "0:30000", "-q");
+        Cli.Ok(Dir.Path, "data", "pack", "fashion-mnist", "shard1.smxp", "--rows", "30000:30000", "-q");
+    }
+
+    public TempDir Dir { get; } = new();
+    public string? Mpiexec { get; }
+    public string? Missing { get; }
+
+    /// <summary>Fails under CI, skips elsewhere, when MPICH or the data is missing.</summary>
+    public void Require()
+    {
+        if (Missing is null) return;
+        Assert.False(string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase), Missing);
+        Skip.If(true, Missing);
+    }
+
+    public void Dispose() => Dir.Dispose();
+}
+
+[CollectionDefinition("mpi")]
+public sealed class MpiCliCollection : ICollectionFixture<MpiCliFixture>;
+
+/// <summary>
+/// <c>mpiexec.mpich -n 2 dotnet Softmax.Cli.dll train --distributed ...</c> on one machine: the same F as the
+/// single-process run, rank 0 alone writing the model and the metrics, and a killed rank ending the job cleanly.
+/// </summary>
+[Collection("mpi")]
+public sealed class DistributedCliTests(MpiCliFixture fixture)
+{
+    private static readonly string[] Common = ["--l2", "1e-3", "--max-iter", "40"];
+
+    private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
+
+    /// <summary>Runs the CLI under mpiexec; <paramref name="onLine"/> sees each stdout line as it arrives.</summary>
+    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null)
+    {
+        var info = new ProcessStartInfo(fixture.Mpiexec!) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", Cli.Dll }.Concat(args)) info.ArgumentList.Add(a);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache");
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var clock = Stopwatch.StartNew();
+        using var p = new Process { StartInfo = info };
+        p.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stdout) stdout.AppendLine(e.Data);
+            onLine?.Invoke(e.Data);
+        };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
+        p.Start();
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        if (!p.WaitForExit(timeout))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"mpiexec {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s\n{stdout}\n{stderr}");
+        }
+        p.WaitForExit();
+        return new Job(p.ExitCode, stdout.ToString(), stderr.ToString(), clock.Elapsed);
+    }
+
+    private static JsonElement Metrics(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
+
+    private static double Relative(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), Math.Abs(b));
+
+    [SkippableFact]
+    public void Two_ranks_reach_the_single_process_F_and_only_rank_0_writes()
+    {
+        fixture.Require();
+        using var dir = new TempDir();
+        string whole = Path.Combine(fixture.Dir.Path, "whole.smxp");
+        Cli.Ok(dir.Path, ["train", "--data", whole, "--threads", "2", "--metrics-json", "single.json", "--model", "single.softmax", "-q", .. Common]);
+        double single = Metrics(dir["single.json"]).GetProperty("objective").GetDouble();
+
+        // Fashion-MNIST split into two shard files, one per rank.
+        string shards = string.Join(',', Path.Combine(fixture.Dir.Path, "shard0.smxp"), Path.Combine(fixture.Dir.Path, "shard1.smxp"));
+        string run = Path.Combine(dir.Path, "run");
+        Directory.CreateDirectory(run);
+        var job = Mpi(run, 2, ["train", "--distributed", "--data", shards, "--threads", "1", "--collective-timeout", "60",
+            "--metrics-json", "m.json", "--model", "two.softmax", .. Common], TimeSpan.FromMinutes(3));
+        Assert.True(job.ExitCode == 0, $"exit {job.ExitCode}\n{job.Stdout}\n{job.Stderr}");
+        var m = Metrics(Path.Combine(run, "m.json"));
+        Assert.Equal(2, m.GetProperty("ranks").GetInt32());
+        Assert.Equal(60000, m.GetProperty("n_train").GetInt32());
+        double two = m.GetProperty("objective").GetDouble();
+        Assert.True(Relative(single, two) <= 1e-9, $"single {single:R}, two ranks {two:R}: relative {Relative(single, two):E2}");
+        Assert.Contains("distributed over 2 ranks", job.Stdout);
+        // Rank 0 alone wrote: one model, one metrics file, one summary.
+        Assert.Equal("m.json two.softmax", string.Join(" ", Directory.GetFiles(run).Select(Path.GetFileName).Order()));
+        Assert.Single(job.Stdout.Split('\n'), l => l.StartsWith("objective F:", StringComparison.Ordinal));
+
+        // One file split by rows between the ranks gives the same F.
+        var rows = Mpi(run, 2, ["train", "--distributed", "--data", whole, "--threads", "1", "--collective-timeout", "60",
+            "--metrics-json", "rows.json", "--model", "rows.softmax", "-q", .. Common], TimeSpan.FromMinutes(3));
+        Assert.True(rows.ExitCode == 0, $"exit {rows.ExitCode}\n{rows.Stdout}\n{rows.Stderr}");
+        Assert.True(Relative(single, Metrics(Path.Combine(run, "rows.json")).GetProperty("objective").GetDouble()) <= 1e-9);
+    }
+
+    [SkippableFact]
+    public void A_rank_killed_mid_training_ends_the_job_with_an_error_and_no_model()
+    {
+        fixture.Require();
+        using var dir = new TempDir();
+        string whole = Path.Combine(fixture.Dir.Path, "whole.smxp");
+        string model = dir["killed.softmax"];
+        int killed = 0;
+        var job = Mpi(dir.Path, 2, ["train", "--distributed", "--data", whole, "--threads", "1", "--collective-timeout", "20",
+            "--metrics-json", "m.json", "--model", model, "--l2", "1e-3", "--max-iter", "1000", "--tol", "0"], TimeSpan.FromMinutes(2), line =>
+        {
+            // Rank 0's first progress line: training has begun on both ranks (each iteration is an allreduce).
+            if (!line.StartsWith("training ", StringComparison.Ordinal) || Interlocked.CompareExchange(ref killed, -1, 0) != 0) return;
+            try
+            {
+                int pid = RankPid(model, rank: 1);
+                Process.GetProcessById(pid).Kill();
+                killed = pid;
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException) { }   // asserted below
+        });
+        Assert.True(killed > 0, $"rank 1 was not found to kill\n{job.Stdout}\n{job.Stderr}");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.True(job.Elapsed < TimeSpan.FromSeconds(60), $"the job took {job.Elapsed.TotalSeconds:F0} s to end");
+        Assert.Contains("TERMINATION", job.Stdout + job.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.False(File.Exists(model), "a model was written");
+        Assert.False(File.Exists(dir["m.json"]), "metrics were written");
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    /// <summary>The process of <paramref name="rank"/> in the job writing <paramref name="model"/>, from /proc (PMI_RANK).</summary>
+    private static int RankPid(string model, int rank)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            foreach (var proc in Directory.GetDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(proc), out int pid)) continue;
+                try
+                {
+                    string cmd = File.ReadAllText(Path.Combine(proc, "cmdline"));
+                    if (!cmd.Contains(Cli.Dll, StringComparison.Ordinal) || !cmd.Contains(model, StringComparison.Ordinal)) continue;
+                    if (File.ReadAllText(Path.Combine(proc, "environ")).Split('\0').Contains($"PMI_RANK={rank}")) return pid;
+                }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+            Thread.Sleep(50);
+        }
+        throw new InvalidOperationException($"No process of rank {rank} found for {model}.");
+    }
+}
