@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -10,12 +11,17 @@ namespace Softmax.Packaging.Tests;
 /// </summary>
 public static class ApiDocs
 {
-    public static SortedDictionary<string, string> Generate(string xmlPath, string assemblyName)
+    /// <summary>Pages for the public types of <paramref name="assembly"/> (the XML file also documents internals).</summary>
+    public static SortedDictionary<string, string> Generate(string xmlPath, Assembly assembly)
     {
+        string assemblyName = assembly.GetName().Name!;
+        var exported = assembly.GetExportedTypes().ToDictionary(t => t.FullName!.Replace('+', '.'), StringComparer.Ordinal);
         var members = XDocument.Load(xmlPath).Root!.Element("members")!.Elements("member")
             .Select(m => (Id: m.Attribute("name")!.Value, Element: m))
+            .Where(m => m.Id.StartsWith("T:") ? exported.ContainsKey(m.Id[2..]) : IsVisible(m.Id, exported))
             .OrderBy(m => m.Id, StringComparer.Ordinal).ToList();
         var types = members.Where(m => m.Id.StartsWith("T:")).Select(m => m.Id[2..]).ToList();
+        string Namespace(string type) => exported[type].Namespace ?? "";
         var pages = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var index = new StringBuilder($"# {assemblyName} API reference\n\nGenerated from the XML documentation by tests/Softmax.Packaging.Tests (ApiDocsTests); do not edit by hand.\n\n");
         foreach (var ns in types.Select(Namespace).Distinct().Order(StringComparer.Ordinal))
@@ -38,13 +44,24 @@ public static class ApiDocs
         return pages;
     }
 
-    private static string Namespace(string type)
+    /// <summary>A member documented in the XML is listed when its type is public and a public or protected member has its name.</summary>
+    private static bool IsVisible(string id, Dictionary<string, Type> exported)
     {
-        // Nested types (A.B+C are written A.B.C): the namespace is what the first type-looking segment follows.
-        var parts = type.Split('.');
-        int i = 0;
-        while (i < parts.Length - 1 && char.IsLower(parts[i][0]) || (i < parts.Length - 1 && parts[i] is "Softmax" or "Data" or "Engine" or "IO" or "Model" or "Optimization" or "Gpu" or "MLNet")) i++;
-        return string.Join('.', parts[..i]);
+        if (!exported.TryGetValue(Owner(id), out var type)) return false;
+        string name = id[(2 + Owner(id).Length + 1)..];
+        int cut = name.IndexOfAny(['(', '`']);
+        if (cut >= 0) name = name[..cut];
+        name = name.Replace('#', '.');
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        return type.GetMember(name, all).Any(m => m switch
+        {
+            MethodBase b => b.IsPublic || b.IsFamily || b.IsFamilyOrAssembly,
+            FieldInfo f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly,
+            PropertyInfo p => (p.GetMethod ?? p.SetMethod) is { } a && (a.IsPublic || a.IsFamily || a.IsFamilyOrAssembly),
+            EventInfo e => e.AddMethod is { } a && (a.IsPublic || a.IsFamily),
+            Type t => t.IsNestedPublic || t.IsNestedFamily,
+            _ => false,
+        });
     }
 
     private static string Owner(string id)

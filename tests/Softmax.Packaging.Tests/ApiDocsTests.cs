@@ -9,7 +9,7 @@ public sealed class ApiDocsTests
     [Fact]
     public void Api_reference_in_docs_is_up_to_date()
     {
-        var pages = ApiDocs.Generate(Path.Combine(AppContext.BaseDirectory, "Softmax.xml"), "Softmax");
+        var pages = ApiDocs.Generate(Path.Combine(AppContext.BaseDirectory, "Softmax.xml"), typeof(Softmax.Model.SoftmaxModel).Assembly);
         string dir = Repo.Path("docs", "api");
         if (Environment.GetEnvironmentVariable("UPDATE_API_DOCS") == "1")
         {

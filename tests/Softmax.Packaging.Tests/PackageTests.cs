@@ -11,7 +11,7 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
     [Fact]
     public void Library_package_has_docs_readme_licence_and_symbols()
     {
-        output.WriteLine($"pack (library + CLI, --no-build): {packages.PackTime.TotalSeconds:F1} s");
+        output.WriteLine($"pack (library, GPU, CLI; --no-build): {packages.PackTime.TotalSeconds:F1} s");
         using var package = ZipFile.OpenRead(Path.Combine(packages.Feed, $"Softmax.{packages.Version}.nupkg"));
         var names = package.Entries.Select(e => e.FullName).ToHashSet();
         Assert.Contains("lib/net10.0/Softmax.dll", names);
@@ -25,6 +25,10 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
 
         using var symbols = ZipFile.OpenRead(Path.Combine(packages.Feed, $"Softmax.{packages.Version}.snupkg"));
         Assert.Contains("lib/net10.0/Softmax.pdb", symbols.Entries.Select(e => e.FullName));
+
+        using var gpu = ZipFile.OpenRead(Path.Combine(packages.Feed, $"Softmax.Gpu.{packages.Version}.nupkg"));
+        Assert.Contains("lib/net10.0/Softmax.Gpu.dll", gpu.Entries.Select(e => e.FullName));
+        Assert.True(File.Exists(Path.Combine(packages.Feed, $"Softmax.Gpu.{packages.Version}.snupkg")));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class PackagesFixture : IDisposable
         Root = Repo.TempDirectory("softmax-packaging");
         Feed = Path.Combine(Root, "feed");
         Version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
-        foreach (var project in new[] { "src/Softmax/Softmax.csproj", "src/Softmax.Cli/Softmax.Cli.csproj" })
+        foreach (var project in new[] { "src/Softmax/Softmax.csproj", "src/Softmax.Gpu/Softmax.Gpu.csproj", "src/Softmax.Cli/Softmax.Cli.csproj" })
             PackTime += Repo.Run("dotnet", ["pack", Repo.Path(project), "-c", Repo.Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}"],
                 Repo.Root, TimeSpan.FromMinutes(3)).ShouldSucceed($"dotnet pack {project}").Elapsed;
     }
@@ -29,7 +29,7 @@ public sealed class PackagesFixture : IDisposable
         // The consumer project's restore put this one-off version into the global packages folder.
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var id in new[] { "softmax", "softmax.cli" })
+        foreach (var id in new[] { "softmax", "softmax.gpu", "softmax.cli" })
         {
             string dir = Path.Combine(packages, id, Version);
             try { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
