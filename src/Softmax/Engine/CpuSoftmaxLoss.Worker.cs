@@ -10,6 +10,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
     /// <summary>One thread's buffers and its share of an evaluation.</summary>
     private sealed class Worker
     {
+        private const int RowsAhead = 8;
         private readonly CpuSoftmaxLoss _e;
         private readonly PinnedBuffer<float> _x;       // (BlockRows × S): converted rows
         private readonly PinnedBuffer<nint> _rows;     // (BlockRows): pointer to each row of the block
@@ -87,11 +88,16 @@ public sealed unsafe partial class CpuSoftmaxLoss
             {
                 case DenseMatrix dense:
                     for (int r = 0; r < n; r++) rows[r] = dense.Pointer + (long)block[r] * S;
+                    // The forward kernel prefetches each next group of rows; start the first group here.
+                    if (!block.IsRange)
+                        for (int r = 0; r < Math.Min(n, 4); r++) DenseKernels.Prefetch(rows[r], D * sizeof(float));
                     break;
                 case ByteMatrix bytes:
                     fixed (byte* src = bytes.Data)
                         for (int r = 0; r < n; r++)
                         {
+                            // Mini-batch rows are scattered: fetch a few rows ahead so the gather is not latency-bound.
+                            if (r + RowsAhead < n && !block.IsRange) DenseKernels.Prefetch(src + (long)block[r + RowsAhead] * D, D);
                             rows[r] = _x.Pointer + r * S;
                             DenseKernels.ConvertBytes(src + (long)block[r] * D, D, bytes.Scale, rows[r]);
                         }

@@ -14,6 +14,7 @@ internal static unsafe class DenseKernels
 {
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
+
     /// <summary>scores (rows × C) = X · wᵀ (S × C) + b, where row r of X starts at x[r].</summary>
     public static void Forward(float** x, int rows, int S, float* w, float* b, int C, float* scores)
     {
@@ -21,7 +22,7 @@ internal static unsafe class DenseKernels
         for (; c0 + 5 <= C; c0 += 5)
         {
             int r = 0;
-            for (; r + 4 <= rows; r += 4) Tile4x5(x + r, S, w + c0 * S, b + c0, scores + r * C + c0, C);
+            for (; r + 4 <= rows; r += 4) Tile4x5(x + r, r + 8 <= rows ? x + r + 4 : x + r, S, w + c0 * S, b + c0, scores + r * C + c0, C);
             for (; r < rows; r++)
                 for (int c = c0; c < c0 + 5; c++) scores[r * C + c] = Dot(x[r], w + c * S, S) + b[c];
         }
@@ -34,9 +35,10 @@ internal static unsafe class DenseKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4x5(float** rows, int S, float* w, float* b, float* o, int C)
+    private static void Tile4x5(float** rows, float** next, int S, float* w, float* b, float* o, int C)
     {
         float* x = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
+        float* p0 = next[0], p1 = next[1], p2 = next[2], p3 = next[3];
         float* w1 = w + S, w2 = w1 + S, w3 = w2 + S, w4 = w3 + S;
         Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default;
         Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default;
@@ -44,6 +46,8 @@ internal static unsafe class DenseKernels
         Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default, a34 = default;
         for (int k = 0; k < S; k += 16)
         {
+            // Rows stream from memory on the first class tile: fetch the next four rows while these are computed.
+            Sse.Prefetch0(p0 + k); Sse.Prefetch0(p1 + k); Sse.Prefetch0(p2 + k); Sse.Prefetch0(p3 + k);
             var v0 = Vector512.Load(x + k); var v1 = Vector512.Load(x1 + k);
             var v2 = Vector512.Load(x2 + k); var v3 = Vector512.Load(x3 + k);
             var u = Vector512.Load(w + k);
@@ -156,6 +160,13 @@ internal static unsafe class DenseKernels
         var (lo, hi) = Vector512.Widen(v);
         Vector512.Store(Vector512.Load(g) + lo, g);
         Vector512.Store(Vector512.Load(g + 8) + hi, g + 8);
+    }
+
+    /// <summary>Asks for <paramref name="bytes"/> bytes from <paramref name="p"/> to be brought into the cache.</summary>
+    public static void Prefetch(void* p, int bytes)
+    {
+        if (!Sse.IsSupported) return;
+        for (int o = 0; o < bytes; o += 64) Sse.Prefetch0((byte*)p + o);
     }
 
     /// <summary>dst[0..D) = src[0..D) · scale; the padding of dst is left as it is (zero).</summary>
