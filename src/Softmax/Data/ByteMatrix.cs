@@ -36,7 +36,13 @@ public sealed class ByteMatrix : FeatureMatrix
     public override void CopyRow(int row, Span<float> destination)
     {
         var src = Row(row);
-        for (int i = 0; i < src.Length; i++) destination[i] = src[i] * Scale;
+        if (destination.Length < src.Length) throw new ArgumentException("The destination is shorter than the row.", nameof(destination));
+        unsafe
+        {
+            fixed (byte* s = src)
+            fixed (float* d = destination)
+                Engine.DenseKernels.ConvertBytes(s, src.Length, Scale, d);
+        }
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Softmax.Data;
 using Softmax.Engine;
 
@@ -54,11 +55,17 @@ public sealed class FeatureMoments
         }
         else
         {
+            // Σx and Σx² in float64, element by element in row order (vectorised, but the same sums as a scalar loop:
+            // streamed and sharded moments reproduce them exactly).
             var row = new float[D];
+            var wide = new double[D];
             for (int i = 0; i < x.Rows; i++)
             {
                 x.CopyRow(i, row);
-                for (int d = 0; d < D; d++) { sum[d] += row[d]; sq[d] += (double)row[d] * row[d]; }
+                TensorPrimitives.ConvertChecked<float, double>(row, wide);
+                TensorPrimitives.Add(sum, wide, sum);
+                TensorPrimitives.Multiply(wide, wide, wide);
+                TensorPrimitives.Add(sq, wide, sq);
             }
         }
         double n = Math.Max(1, x.Rows);

@@ -9,7 +9,10 @@ public sealed record LbfgsOptions
     public int MaxIterations { get; init; } = 1000;
     /// <summary>Stop when the infinity norm of the (pseudo-)gradient falls below this.</summary>
     public double GradientTolerance { get; init; } = 1e-8;
-    /// <summary>Stop when (F_prev − F)/max(|F_prev|, |F|, 1) falls below this.</summary>
+    /// <summary>
+    /// Stop when the relative decrease per iteration, averaged over the last <see cref="LbfgsSolver.RelativeWindow"/>
+    /// iterations, (F_{k−5} − F_k) / (5·max(|F_{k−5}|, |F_k|, 1)), falls below this.
+    /// </summary>
     public double RelativeTolerance { get; init; } = 1e-10;
     /// <summary>Function evaluations allowed per line search.</summary>
     public int MaxLineSearchSteps { get; init; } = 25;

@@ -20,6 +20,9 @@ public sealed class LbfgsSolver : ISolver
         _moments = Options.Precondition ? moments : null;
     }
 
+    /// <summary>Iterations over which the relative decrease is averaged for <see cref="LbfgsOptions.RelativeTolerance"/>.</summary>
+    public const int RelativeWindow = 5;
+
     /// <summary>Settings.</summary>
     public LbfgsOptions Options { get; }
 
@@ -80,9 +83,11 @@ public sealed class LbfgsSolver : ISolver
 
         double f;
         int iter = 0;
+        var recent = new double[RelativeWindow];   // F of the last iterations, for the windowed relative decrease
         if (context.ResumeFrom is { } state)
         {
-            if (state.Solver != Name || state.Buffers.Length != 3 + 2 * m) throw new ArgumentException("The checkpoint was not written by L-BFGS with this history size.");
+            if (state.Solver != Name || state.Buffers.Length != 4 + 2 * m) throw new ArgumentException("The checkpoint was not written by L-BFGS with this history size.");
+            state.Buffers[3 + 2 * m].CopyTo(recent, 0);
             state.Buffers[0].CopyTo(x, 0);
             state.Buffers[1].CopyTo(g, 0);
             state.Buffers[2].CopyTo(rho, 0);
@@ -141,7 +146,10 @@ public sealed class LbfgsSolver : ISolver
                 head = (head + 1) % m;
                 stored = Math.Min(stored + 1, m);
             }
-            double relative = (f - fNew) / Math.Max(Math.Max(Math.Abs(f), Math.Abs(fNew)), 1);
+            // Relative decrease averaged over the last few iterations: one short step alone does not stop the run.
+            recent[iter % RelativeWindow] = f;
+            double past = iter >= RelativeWindow - 1 ? recent[(iter + 1) % RelativeWindow] : double.PositiveInfinity;
+            double relative = (past - fNew) / (RelativeWindow * Math.Max(Math.Max(Math.Abs(past), Math.Abs(fNew)), 1));
             (x, xt) = (xt, x);
             (g, gt) = (gt, g);
             f = fNew;
@@ -154,7 +162,7 @@ public sealed class LbfgsSolver : ISolver
                 break;
             }
             context.MaybeCheckpoint(iter, () => new SolverState(Name, iter, evaluations,
-                [(double[])x.Clone(), (double[])g.Clone(), (double[])rho.Clone(), .. s.Select(a => (double[])a.Clone()), .. y.Select(a => (double[])a.Clone())],
+                [(double[])x.Clone(), (double[])g.Clone(), (double[])rho.Clone(), .. s.Select(a => (double[])a.Clone()), .. y.Select(a => (double[])a.Clone()), (double[])recent.Clone()],
                 [f, head, stored, evaluations], context.History.ToArray()));
             if (relative < Options.RelativeTolerance) { reason = StopReason.RelativeDecrease; break; }
         }

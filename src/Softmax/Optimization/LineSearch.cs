@@ -48,7 +48,7 @@ internal sealed class StrongWolfeLineSearch(int maxSteps, double c1 = 1e-4, doub
         double[] xt, double[] gt, double[] gLoBuffer, int evals, int budget)
     {
         // gLoBuffer holds the gradient at tLo.
-        for (int j = 0; j < Math.Max(budget, 3) + 10; j++)
+        for (int j = 0; j < Math.Max(budget, 3); j++)
         {
             double t = Interpolate(tLo, fLo, dLo, tHi, fHi, dHi);
             double ft = Trial(f, x, d, t, xt, gt); evals++;

@@ -60,19 +60,21 @@ internal sealed class Whitening : IReparameterization
     public void ToOuter(ReadOnlySpan<double> phi, Span<double> theta)
     {
         int C = _c, D = _d;
-        var th = theta;
         var w = theta[..(C * D)];
         w.Clear();
-        for (int c = 0; c < C; c++)
+        // k outermost: each row of M (the large operand) is read once for all classes.
+        for (int k = 0; k < D; k++)
         {
-            var wc = w.Slice(c * D, D);
-            for (int k = 0; k < D; k++)
+            var mk = _m[k];
+            for (int c = 0; c < C; c++)
             {
                 double a = phi[c * D + k];
-                if (a != 0) TensorPrimitives.MultiplyAdd(_m[k], a, wc[..(k + 1)], wc[..(k + 1)]);
+                if (a == 0) continue;
+                var wc = w.Slice(c * D, k + 1);
+                TensorPrimitives.MultiplyAdd(mk, a, wc, wc);
             }
-            theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(wc, _mu);
         }
+        for (int c = 0; c < C; c++) theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(w.Slice(c * D, D), _mu);
     }
 
     public void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
@@ -100,14 +102,13 @@ internal sealed class Whitening : IReparameterization
         for (int c = 0; c < C; c++)
         {
             double gb = g[C * D + c];
-            var src = g.Slice(c * D, D);
-            var dst = shifted.Slice(c * D, D);
-            TensorPrimitives.MultiplyAdd(_mu, -gb, src, dst);
+            TensorPrimitives.MultiplyAdd(_mu, -gb, g.Slice(c * D, D), shifted.Slice(c * D, D));
         }
-        for (int c = 0; c < C; c++)
+        // k outermost, as in ToOuter: one pass over M.
+        for (int k = 0; k < D; k++)
         {
-            var gc = shifted.Slice(c * D, D);
-            for (int k = 0; k < D; k++) g[c * D + k] = TensorPrimitives.Dot(gc[..(k + 1)], _m[k]);
+            var mk = _m[k];
+            for (int c = 0; c < C; c++) g[c * D + k] = TensorPrimitives.Dot(shifted.Slice(c * D, k + 1), mk);
         }
     }
 }
