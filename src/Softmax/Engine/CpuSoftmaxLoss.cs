@@ -112,7 +112,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         else
         {
             (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
-            Parallel.For(0, parts, _parallel, _runPart);
+            WorkerTeam.Run(parts, _runPart, _parallel);
         }
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers[t].Sums;
@@ -133,10 +133,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         else
         {
             for (int c = 0; c < C; c++)
-            {
-                var row = w.Slice(c * S, S);
-                for (int d = 0; d < D; d++) row[d] = (float)theta[c * D + d];
-            }
+                TensorPrimitives.ConvertTruncating<double, float>(theta.Slice(c * D, D), w.Slice(c * S, D));
         }
         var b = _b.Span;
         for (int c = 0; c < C; c++) b[c] = (float)theta[C * D + c];

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Softmax.Optimization;
 
 /// <summary>
@@ -28,15 +30,17 @@ public sealed class SgdSolver(MiniBatchOptions options, double momentum = 0, boo
     {
         if (Momentum == 0)
         {
-            for (int i = 0; i < theta.Length; i++) theta[i] -= rate * gradient[i];
+            TensorPrimitives.MultiplyAdd(gradient, -rate, theta, theta);
             return;
         }
-        var v = _velocity;
-        double mu = Momentum;
-        for (int i = 0; i < theta.Length; i++)
+        var v = _velocity.AsSpan();
+        TensorPrimitives.Multiply(v, Momentum, v);
+        TensorPrimitives.MultiplyAdd(gradient, -rate, v, v);          // v ← μ v − η g
+        if (!Nesterov) TensorPrimitives.Add(theta, v, theta);          // θ ← θ + v
+        else
         {
-            v[i] = mu * v[i] - rate * gradient[i];
-            theta[i] += Nesterov ? mu * v[i] - rate * gradient[i] : v[i];
+            TensorPrimitives.MultiplyAdd(v, Momentum, theta, theta);   // θ ← θ + μ v − η g
+            TensorPrimitives.MultiplyAdd(gradient, -rate, theta, theta);
         }
     }
 }
