@@ -16,7 +16,7 @@ using Softmax.Streaming;
 var flags = new HashSet<string> { "--stream", "--distributed", "--no-precondition", "--no-double-buffer", "--no-verify" };
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: softmax-mpi pack SOURCE OUT.smxp [--rows START:COUNT] | train FILE... [options] | allreduce-bench [--sizes N,N] [--reps N]");
+    Console.Error.WriteLine("usage: softmax-mpi pack SOURCE OUT.smxp [--rows START:COUNT] | train FILE... [options: --distributed --solver lbfgs|sgd|adam --average-every K --slices K ...] | allreduce-bench [--sizes N,N] [--reps N]");
     return 2;
 }
 string command = args[0];
@@ -63,6 +63,7 @@ static TrainingOptions Options(HostArguments a) => new()
     Solver = a.Text("--solver") switch { null or "lbfgs" => SolverKind.Lbfgs, "sgd" => SolverKind.Sgd, "adam" => SolverKind.Adam, var s => throw new ArgumentException($"Unknown solver {s}.") },
     L2 = a.Number("--l2", 1e-4),
     Seed = (int)a.Integer("--seed", 0),
+    Momentum = a.Number("--momentum", 0),
     Engine = new Softmax.Engine.CpuEngineOptions(Threads: (int)a.Integer("--threads", 0)),
     Lbfgs = new LbfgsOptions
     {
@@ -114,7 +115,8 @@ static int TrainDistributed(HostArguments a, ref string[] args)
         var clock = Stopwatch.StartNew();
         var options = Options(a);
         var timeout = TimeSpan.FromSeconds(a.Number("--collective-timeout", 600));
-        var run = DistributedTrainer.Fit(mpi, a.Positional, options, a.Text("--model"), Stream(a, null), timeout, PidWriter(a, mpi.Rank));
+        var settings = new DistributedOptions(Stream(a, null), timeout, (int)a.Integer("--average-every", 0), (int)a.Integer("--slices", 1));
+        var run = DistributedTrainer.Fit(mpi, a.Positional, options, a.Text("--model"), settings, PidWriter(a, mpi.Rank));
         // Rank 0 alone prints, with every rank's weight hash: the ranks' stdout would interleave through the launcher.
         var (hashes, allReduceSeconds) = GatherByAllReduce(mpi, run);
         if (mpi.Rank == 0) Report(0, mpi.Size, true, run.Result, clock.Elapsed, run, hashes, allReduceSeconds);
@@ -163,6 +165,9 @@ static void Report(int rank, int ranks, bool streamed, TrainingResult r, TimeSpa
         streamed,
         objective = r.Objective.ToString("R", CultureInfo.InvariantCulture),
         iterations = r.Solver.Iterations,
+        epochs = r.Solver.Epochs,
+        solver = r.Model.Training.Solver,
+        model_averages = r.Model.Training.Settings?.GetValueOrDefault("model_averages"),
         evaluations = r.Solver.Evaluations,
         reason = r.Solver.Reason.ToString(),
         solver_seconds = r.Elapsed.TotalSeconds,

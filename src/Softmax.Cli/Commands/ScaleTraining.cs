@@ -75,10 +75,10 @@ public static class ScaleTraining
     /// nothing. Any error aborts the whole job (MPI_Abort) with a message naming the rank.
     /// </summary>
     public static int RunDistributed(Ui ui, DataSource trainSource, DataSource? testSource, TrainingOptions options, string modelPath,
-        long? memoryLimit, TimeSpan collectiveTimeout, ScaledReport report, CancellationToken token)
+        long? memoryLimit, TimeSpan collectiveTimeout, ScaledReport report, CancellationToken token, int averageEvery = 0)
     {
-        if (options.Solver != SolverKind.Lbfgs)
-            throw new UsageException("--distributed runs L-BFGS (OWL-QN with --l1): exact data parallelism. Synchronous SGD and local SGD are not offered yet.");
+        if (averageEvery > 0 && options.Solver == SolverKind.Lbfgs)
+            throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");
         MpiRuntime mpi;
@@ -122,7 +122,8 @@ public static class ScaleTraining
                 DistributedResult run = null!;
                 var result = WithBar(rankUi, options, progress =>
                 {
-                    run = DistributedTrainer.Fit(mpi, files, options, modelPath, stream, collectiveTimeout, root ? progress : null, token);
+                    run = DistributedTrainer.Fit(mpi, files, options, modelPath, new DistributedOptions(stream, collectiveTimeout, averageEvery),
+                        root ? progress : null, token);
                     return run.Result;
                 });
                 trained = true;
@@ -137,7 +138,8 @@ public static class ScaleTraining
                 if (root)
                 {
                     report(rankUi, result, counts[1] > 0 ? counts[0] / counts[1] : double.NaN, test, HeaderName(files[0]) ?? specs[0], mpi.Size);
-                    rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard");
+                    rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
+                                (options.Solver == SolverKind.Lbfgs ? "" : averageEvery > 0 ? $"; local SGD, weights averaged every {averageEvery} steps" : "; synchronous mini-batches"));
                 }
                 return 0;
             }

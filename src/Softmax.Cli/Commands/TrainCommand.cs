@@ -32,11 +32,12 @@ public static class TrainCommand
         var delay = new Option<int>("--debug-epoch-delay-ms") { Hidden = true, Description = "Testing aid: pause after each epoch" };
         var stream = new Option<bool>("--stream") { Description = "Stream row blocks from a packed cache instead of loading the data (on by itself when the decoded data exceed --memory-limit)" };
         var memoryLimit = new Option<long?>("--memory-limit") { Description = "Bytes the decoded training data may take in memory before training streams (default: half the memory available)" };
-        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel L-BFGS over MPI: run as 'mpiexec.mpich -n K softmax train --distributed ...'; --data is one file split by rows, or a comma-separated list of one file per rank" };
+        var distributed = new Option<bool>("--distributed") { Description = "Data-parallel training over MPI: run as 'mpiexec.mpich -n K softmax train --distributed ...'; --data is one file split by rows, or a comma-separated list of one file per rank. L-BFGS/OWL-QN are exact; SGD/Adam run synchronous mini-batches (one allreduce per step) or, with --average-every, local SGD" };
+        var averageEvery = new Option<int>("--average-every") { Description = "With --distributed and --solver sgd/adam: local SGD, each rank steps on its own rows and the ranks average the weights every K steps and at each epoch's end (0: synchronous mini-batches, one allreduce per step)", DefaultValueFactory = _ => 0 };
         var collectiveTimeout = new Option<double>("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
         var command = new Command("train", "Train a softmax classifier, evaluate it and write the model");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { model, metrics, plots, checkpointEvery, checkpoint, resume, delay, stream, memoryLimit, distributed, collectiveTimeout }) command.Add(o);
+        foreach (Option o in new Option[] { model, metrics, plots, checkpointEvery, checkpoint, resume, delay, stream, memoryLimit, distributed, averageEvery, collectiveTimeout }) command.Add(o);
         command.SetAction(parse => global.Run(parse, (ui, token) =>
         {
             var options = flags.Options(parse);
@@ -53,6 +54,9 @@ public static class TrainCommand
             double timeoutSeconds = parse.GetValue(collectiveTimeout);
             if (!(timeoutSeconds > 0)) throw new UsageException($"--collective-timeout must be a positive number of seconds, not {timeoutSeconds}.");
             string device = parse.GetValue(flags.Device)!;
+            int averageSteps = parse.GetValue(averageEvery);
+            if (averageSteps < 0) throw new UsageException($"--average-every must be ≥ 0, not {averageSteps}.");
+            if (averageSteps > 0 && !parse.GetValue(distributed)) throw new UsageException("--average-every applies to --distributed training only.");
             bool checkpoints = every > 0;
 
             void Report(Ui view, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, int ranks) =>
@@ -61,7 +65,7 @@ public static class TrainCommand
             if (parse.GetValue(distributed))
             {
                 ScaleTraining.CheckSupported(options, "--distributed", checkpoints, resumePath is not null, device);
-                return ScaleTraining.RunDistributed(ui, trainSource, testSource, options, modelPath, limit, TimeSpan.FromSeconds(timeoutSeconds), Report, token);
+                return ScaleTraining.RunDistributed(ui, trainSource, testSource, options, modelPath, limit, TimeSpan.FromSeconds(timeoutSeconds), Report, token, averageSteps);
             }
             if (parse.GetValue(stream))
                 return TrainStreamed(ui, "--stream", trainSource, testSource, null, null, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
