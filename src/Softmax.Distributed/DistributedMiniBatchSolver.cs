@@ -33,7 +33,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
     /// <param name="globalOffset">Index of this rank's first row among all ranks' rows.</param>
     /// <param name="totalRows">N, rows over all ranks.</param>
     /// <param name="averageEvery">0: synchronous mini-batches; K &gt; 0: local steps, θ averaged every K steps.</param>
-    public DistributedMiniBatchSolver(IDistributedRule rule, MiniBatchOptions options, int globalOffset, int totalRows, int averageEvery = 0)
+    public DistributedMiniBatchSolver(IUpdateRule rule, MiniBatchOptions options, int globalOffset, int totalRows, int averageEvery = 0)
     {
         Rule = rule ?? throw new ArgumentNullException(nameof(rule));
         Options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
@@ -46,7 +46,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
     }
 
     /// <summary>The update.</summary>
-    public IDistributedRule Rule { get; }
+    public IUpdateRule Rule { get; }
 
     /// <summary>Batch settings; <see cref="MiniBatchOptions.BatchSize"/> is the global batch.</summary>
     public MiniBatchOptions Options { get; }

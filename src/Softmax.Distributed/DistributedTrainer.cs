@@ -100,7 +100,7 @@ public static class DistributedTrainer
                 return (ISoftmaxLoss)new CpuSoftmaxLoss(data.Slice(range.RowStart, range.RowCount), engine);
             }).ToArray());
         var objective = new SoftmaxObjective(loss, options.L2, options.L1, allReduce);
-        IDistributedRule rule = options.Solver == SolverKind.Adam ? new DistributedAdamRule() : new DistributedSgdRule(options.Momentum, options.Nesterov);
+        IUpdateRule rule = options.Solver == SolverKind.Adam ? new AdamRule() : new SgdRule(options.Momentum, options.Nesterov);
         var solver = new DistributedMiniBatchSolver(rule, options.MiniBatch, shard.GlobalOffset, shard.TotalRows, settings.AverageEvery);
         var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken };
         var clock = Stopwatch.StartNew();
