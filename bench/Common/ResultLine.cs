@@ -14,7 +14,7 @@ public static class ResultLine
     /// <summary>Writes the line to stdout and flushes, so the harness can collect it as it comes.</summary>
     public static void Emit(string system, string workload, string metric, double? seconds,
         long? iterations = null, double? f = null, double? testAccuracy = null, double? peakRssMb = null,
-        IReadOnlyDictionary<string, object?>? extra = null)
+        IReadOnlyDictionary<string, object?>? extra = null, double? fStar = null)
     {
         using var ms = new MemoryStream();
         using (var j = new Utf8JsonWriter(ms))
@@ -26,7 +26,7 @@ public static class ResultLine
             Number(j, "seconds", seconds);
             Number(j, "iterations", iterations);
             Number(j, "F", f);
-            Number(j, "F_minus_Fstar", f is null ? null : f - Objective.FStar);
+            Number(j, "F_minus_Fstar", f is null ? null : f - (fStar ?? Objective.FStar));
             Number(j, "test_accuracy", testAccuracy);
             Number(j, "peak_rss_mb", peakRssMb ?? PeakRssMb());
             if (extra is not null)

@@ -3,6 +3,8 @@
 //   dotnet Softmax.Bench.dll harness [--quick] [--parts lbfgs,predict,sgd,vg,cifar,many]   JSON lines (bench/run)
 //   dotnet Softmax.Bench.dll micro [BenchmarkDotNet arguments, e.g. --filter '*ValueAndGradient*']
 //   dotnet Softmax.Bench.dll check-objective      the shared F at a fixed point (compare: python3 peers/common.py)
+//   dotnet Softmax.Bench.dll sparse-gen PATH ROWS FEATURES NNZ CLASSES    the synthetic LIBSVM file (bench/run sparse)
+//   dotnet Softmax.Bench.dll sparse PATH WORKLOAD FEATURES REPEATS MAXITER OUTPREFIX   our engine on it, JSON lines
 using BenchmarkDotNet.Running;
 using Softmax.Bench;
 
@@ -32,7 +34,13 @@ switch (mode)
         var (w, b) = Softmax.Bench.Common.Objective.CheckPoint(10, split.Features);
         Console.WriteLine(Softmax.Bench.Common.Objective.Value(split, w, b, 10).ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         return 0;
+    case "sparse-gen":
+        Sparse.Generate(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]));
+        return 0;
+    case "sparse":
+        Sparse.Run(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]), args[6]);
+        return 0;
     default:
-        Console.Error.WriteLine($"unknown mode '{mode}': expected harness, micro or check-objective");
+        Console.Error.WriteLine($"unknown mode '{mode}': expected harness, micro, check-objective, sparse-gen or sparse");
         return 2;
 }

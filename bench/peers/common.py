@@ -67,6 +67,22 @@ def objective(W, b, X, y, lam=LAMBDA):
     return total / X.shape[0] + 0.5 * lam * float((W * W).sum())
 
 
+def objective_sparse(W, b, X, y, lam=LAMBDA):
+    """The same F for a scipy.sparse CSR X (the sparse workload), in float64; mirrors Objective.SparseValue in C#.
+    W: (C, D), b: (C,), y: (N,) class indices. X's float values are widened to float64 as stored."""
+    W = np.asarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    total = 0.0
+    n = X.shape[0]
+    for start in range(0, n, 10000):
+        s = np.asarray(X[start:start + 10000].astype(np.float64) @ W.T) + b  # scores: (rows, C)
+        m = s.max(axis=1, keepdims=True)
+        lse = m[:, 0] + np.log(np.exp(s - m).sum(axis=1))
+        yy = y[start:start + 10000]
+        total += float((lse - s[np.arange(yy.size), yy]).sum())
+    return total / n + 0.5 * lam * float((W * W).sum())
+
+
 def accuracy(W, b, X, y):
     """Fraction of rows whose argmax score is the label; X as in objective()."""
     s = _rows64(X, 0, X.shape[0]) @ np.asarray(W, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
