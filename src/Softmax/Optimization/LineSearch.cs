@@ -8,6 +8,8 @@ namespace Softmax.Optimization;
 /// </summary>
 internal sealed class StrongWolfeLineSearch(int maxSteps, double c1 = 1e-4, double c2 = 0.9)
 {
+    private const int MaxZoomSteps = 6;
+
     public delegate double Evaluate(ReadOnlySpan<double> x, Span<double> g);
 
     /// <summary>
@@ -48,7 +50,10 @@ internal sealed class StrongWolfeLineSearch(int maxSteps, double c1 = 1e-4, doub
         double[] xt, double[] gt, double[] gLoBuffer, int evals, int budget)
     {
         // gLoBuffer holds the gradient at tLo.
-        for (int j = 0; j < Math.Max(budget, 3); j++)
+        // A few zoom steps suffice when F is smooth; near the optimum the float32 noise in F can make the curvature
+        // condition unreachable, and then the best sufficient-decrease point found is taken (below) rather than
+        // spending the whole budget.
+        for (int j = 0; j < Math.Clamp(budget, 3, MaxZoomSteps); j++)
         {
             double t = Interpolate(tLo, fLo, dLo, tHi, fHi, dHi);
             double ft = Trial(f, x, d, t, xt, gt); evals++;
