@@ -107,27 +107,14 @@ public static class DistributedTrainer
         var solved = solver.Minimize(objective, new double[objective.Dimension], context);
         clock.Stop();
         double value = objective.Value(solved.Theta);
-        var info = new TrainingInfo
+        var info = TrainingInfo.From(solver.Name, options, solved, value, shard.TotalRows, clock.Elapsed, new Dictionary<string, string>
         {
-            Solver = solver.Name,
-            L2 = options.L2,
-            L1 = options.L1,
-            Objective = value,
-            Rows = shard.TotalRows,
-            Iterations = solved.Iterations,
-            Epochs = solved.Epochs,
-            StopReason = solved.Reason.ToString(),
-            Seed = options.Seed,
-            Seconds = clock.Elapsed.TotalSeconds,
-            Settings = new Dictionary<string, string>
-            {
-                ["preprocess"] = preprocessor.Kind.ToString(),
-                ["threads"] = engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture),
-                ["batch"] = options.MiniBatch.BatchSize.ToString(CultureInfo.InvariantCulture),
-                ["average_every"] = settings.AverageEvery.ToString(CultureInfo.InvariantCulture),
-                ["model_averages"] = solver.Averages.ToString(CultureInfo.InvariantCulture),
-            },
-        };
+            ["preprocess"] = preprocessor.Kind.ToString(),
+            ["threads"] = engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture),
+            ["batch"] = options.MiniBatch.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["average_every"] = settings.AverageEvery.ToString(CultureInfo.InvariantCulture),
+            ["model_averages"] = solver.Averages.ToString(CultureInfo.InvariantCulture),
+        });
         var h = file.Header;
         var model = new SoftmaxModel(solved.Theta, h.ClassNames, h.Features, preprocessor, h.Image, info);
         return new TrainingResult(model, solved, value, null, clock.Elapsed);

@@ -51,26 +51,13 @@ public static class StreamingTrainer
         var result = solver.Minimize(objective, new double[objective.Dimension], context);
         clock.Stop();
         double value = objective.Value(result.Theta);
-        var info = new TrainingInfo
+        var info = TrainingInfo.From(solver.Name, options, result, value, totalRows ?? loss.Rows, clock.Elapsed, new Dictionary<string, string>
         {
-            Solver = solver.Name,
-            L2 = options.L2,
-            L1 = options.L1,
-            Objective = value,
-            Rows = totalRows ?? loss.Rows,
-            Iterations = result.Iterations,
-            Epochs = result.Epochs,
-            StopReason = result.Reason.ToString(),
-            Seed = options.Seed,
-            Seconds = clock.Elapsed.TotalSeconds,
-            Settings = new Dictionary<string, string>
-            {
-                ["preprocess"] = preprocessor.Kind.ToString(),
-                ["threads"] = (stream.Engine ?? new CpuEngineOptions()).EffectiveThreads.ToString(CultureInfo.InvariantCulture),
-                ["stream_block_rows"] = loss.Blocks.BlockRows.ToString(CultureInfo.InvariantCulture),
-                ["stream_passes"] = loss.Passes.ToString(CultureInfo.InvariantCulture),
-            },
-        };
+            ["preprocess"] = preprocessor.Kind.ToString(),
+            ["threads"] = (stream.Engine ?? new CpuEngineOptions()).EffectiveThreads.ToString(CultureInfo.InvariantCulture),
+            ["stream_block_rows"] = loss.Blocks.BlockRows.ToString(CultureInfo.InvariantCulture),
+            ["stream_passes"] = loss.Passes.ToString(CultureInfo.InvariantCulture),
+        });
         var h = file.Header;
         var model = new SoftmaxModel(result.Theta, h.ClassNames, h.Features, preprocessor, h.Image, info);
         return new TrainingResult(model, result, value, null, clock.Elapsed);

@@ -84,25 +84,12 @@ public static class SoftmaxTrainer
             // The trainer owns the data term it built (a GPU loss holds device memory).
             (loss as IDisposable)?.Dispose();
         }
-        var info = new TrainingInfo
+        var info = TrainingInfo.From(solver.Name, options, result, objectiveValue, train.Rows, clock.Elapsed, new Dictionary<string, string>
         {
-            Solver = solver.Name,
-            L2 = options.L2,
-            L1 = options.L1,
-            Objective = objectiveValue,
-            Rows = train.Rows,
-            Iterations = result.Iterations,
-            Epochs = result.Epochs,
-            StopReason = result.Reason.ToString(),
-            Seed = options.Seed,
-            Seconds = clock.Elapsed.TotalSeconds,
-            Settings = new Dictionary<string, string>
-            {
-                ["preprocess"] = preprocessor.Kind.ToString(),
-                ["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["validation_fraction"] = options.ValidationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            },
-        };
+            ["preprocess"] = preprocessor.Kind.ToString(),
+            ["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["validation_fraction"] = options.ValidationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info);
         return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
     }

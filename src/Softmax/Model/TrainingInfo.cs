@@ -25,4 +25,29 @@ public sealed record TrainingInfo
     public double Seconds { get; init; }
     /// <summary>Other settings, as text key/value pairs.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The record of a finished run: the solver's outcome and the options' penalties and seed, plus the trainer's own
+    /// <paramref name="settings"/> (in-memory, streamed and distributed trainers each add theirs).
+    /// </summary>
+    public static TrainingInfo From(string solver, TrainingOptions options, Optimization.SolverResult result, double objective,
+        int rows, TimeSpan elapsed, IReadOnlyDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(result);
+        return new TrainingInfo
+        {
+            Solver = solver,
+            L2 = options.L2,
+            L1 = options.L1,
+            Objective = objective,
+            Rows = rows,
+            Iterations = result.Iterations,
+            Epochs = result.Epochs,
+            StopReason = result.Reason.ToString(),
+            Seed = options.Seed,
+            Seconds = elapsed.TotalSeconds,
+            Settings = settings,
+        };
+    }
 }
