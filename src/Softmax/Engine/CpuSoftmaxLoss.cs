@@ -18,8 +18,10 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly float[] _rowWeights;
     private readonly bool _useAvx512;
     private readonly int _threads;
+    private readonly float _xScale;            // uint8 rows: their scale, kept in W and applied to the gradient; else 1
     private readonly PinnedBuffer<float> _w;   // (C × S) row-major, zero padding; or (D × C) for CSR
     private readonly PinnedBuffer<float> _b;   // (C)
+    private readonly PinnedBuffer<float> _panels; // the first ⌊C/10⌋·10 rows of W as DenseKernels.PackPanels lays them out
     private readonly Worker[] _workers;
     private readonly ParallelOptions _parallel;
 
@@ -46,8 +48,10 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         };
         _threads = options.EffectiveThreads;
         IsSparse = data.Features is CsrMatrix;
+        _xScale = data.Features is ByteMatrix bytes ? bytes.Scale : 1f;
         _w = new PinnedBuffer<float>(IsSparse ? Features * Classes : Classes * Stride);
         _b = new PinnedBuffer<float>(Classes);
+        _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / DenseKernels.PanelClasses * DenseKernels.PanelClasses * Stride : 0);
         BlockRows = ChooseBlockRows(Stride, Classes);
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
@@ -77,6 +81,9 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 
     /// <summary>Rows per block: sized so a block of float32 rows stays in the L2 cache between forward and backward.</summary>
     public int BlockRows { get; }
+
+    /// <summary>Floats per class column of a dense block's scores: BlockRows rounded up to whole vectors of 16.</summary>
+    internal int ColumnStride => (BlockRows + 15) & ~15;
 
     /// <summary>True when the data are CSR rows.</summary>
     public bool IsSparse { get; }
@@ -133,10 +140,15 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         else
         {
             for (int c = 0; c < C; c++)
-                TensorPrimitives.ConvertTruncating<double, float>(theta.Slice(c * D, D), w.Slice(c * S, D));
+            {
+                var wc = w.Slice(c * S, D);
+                TensorPrimitives.ConvertTruncating<double, float>(theta.Slice(c * D, D), wc);
+                if (_xScale != 1f) TensorPrimitives.Multiply(wc, _xScale, wc);
+            }
         }
         var b = _b.Span;
         for (int c = 0; c < C; c++) b[c] = (float)theta[C * D + c];
+        if (_panels.Length > 0) DenseKernels.PackPanels(_w.Pointer, C, S, _panels.Pointer);
     }
 
     private void ReduceGradients(int parts, Span<double> grad)
@@ -157,7 +169,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
                 {
                     var src = g.Slice(c * S, D);
                     var dst = grad.Slice(c * D, D);
-                    TensorPrimitives.Add(dst, src, dst);
+                    if (_xScale != 1f) TensorPrimitives.MultiplyAdd(src, (double)_xScale, dst, dst);
+                    else TensorPrimitives.Add(dst, src, dst);
                 }
                 for (int c = 0; c < C; c++) grad[C * D + c] += g[C * S + c];
             }

@@ -15,27 +15,141 @@ internal static unsafe class DenseKernels
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 
 
-    /// <summary>scores (rows × C) = X · wᵀ (S × C) + b, where row r of X starts at x[r].</summary>
-    public static void Forward(float** x, int rows, int S, float* w, float* b, int C, float* scores)
+    /// <summary>Classes per panel of <see cref="PackPanels"/>.</summary>
+    public const int PanelClasses = 10;
+
+    /// <summary>Floats per k-chunk of the forward pass: a panel's chunk (10 × 768 floats = 30 KiB) stays in L1.</summary>
+    private const int ChunkFloats = 768;
+
+    /// <summary>
+    /// Rearranges the first ⌊C/10⌋·10 rows of w (C × S, row-major) into panels of ten classes, each stored
+    /// k-step by k-step: panel p, step k/16, class c, lane l at p·10·S + k·10 + c·16 + l. The forward tile then reads
+    /// its ten weight vectors from one advancing pointer.
+    /// </summary>
+    public static void PackPanels(float* w, int C, int S, float* panels)
     {
-        int c0 = 0;
+        for (int p = 0; p + PanelClasses <= C; p += PanelClasses)
+        {
+            float* dst = panels + (long)p * S;
+            for (int k = 0; k < S; k += 16)
+                for (int c = 0; c < PanelClasses; c++)
+                    Vector512.Store(Vector512.Load(w + (long)(p + c) * S + k), dst + k * PanelClasses + c * 16);
+        }
+    }
+
+    /// <summary>Where a forward tile's row values come from.</summary>
+    private interface IRowSource
+    {
+        /// <summary>Sixteen values of the row at p from element k; <paramref name="copy"/> receives them where needed.</summary>
+        static abstract Vector512<float> Load(void* p, int k, float* copy);
+
+        /// <summary>Asks for the cache line holding element k of the row at p, once per line.</summary>
+        static abstract void Prefetch(void* p, int k);
+    }
+
+    /// <summary>Rows already in float32.</summary>
+    private readonly struct FloatRows : IRowSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(void* p, int k, float* copy) => Vector512.Load((float*)p + k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Prefetch(void* p, int k) => Sse.Prefetch0((float*)p + k);
+    }
+
+    /// <summary>Raw uint8 rows, converted (unscaled) as they are read and written to the block's float rows for the backward pass.</summary>
+    private readonly struct ByteRows : IRowSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(void* p, int k, float* copy)
+        {
+            var v = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((byte*)p + k)));
+            Vector512.Store(v, copy + k);
+            return v;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Prefetch(void* p, int k)
+        {
+            if ((k & 63) == 0) Sse.Prefetch0((byte*)p + k);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> for raw uint8 rows src[r] of D bytes (D a multiple of 16; the scale belongs in w): the
+    /// first panel converts each row as it reads it and leaves it in x[r] (float32, unscaled) for the backward pass
+    /// and the other tiles. The rows are read from memory once.
+    /// </summary>
+    public static void ForwardBytes(byte** src, float** x, int rows, int ahead, int S, int D, float* w, float* panels, float* b, int C, float* scores, int rs, int cs)
+    {
+        if (!CanFuseBytes(C, D, S))
+        {
+            for (int r = 0; r < rows; r++) ConvertBytes(src[r], D, 1f, x[r]);
+            Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs);
+            return;
+        }
+        Panel<ByteRows>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
+        Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs, firstClass: PanelClasses);
+    }
+
+    /// <summary>Whether <see cref="ForwardBytes"/> converts inside its first panel (else it converts first).</summary>
+    public static bool CanFuseBytes(int C, int D, int S) => C >= PanelClasses && D % 16 == 0 && D == S;
+
+    /// <summary>One panel of ten classes over all rows, chunk by chunk (the panel's chunk stays in L1).</summary>
+    private static void Panel<T>(void** x, float** copy, int rows, int ahead, int S, float* panel, float* b, float* scores, int rs, int cs)
+        where T : struct, IRowSource
+    {
+        // Rows r + ahead and r + 1 + ahead (x holds rows + ahead pointers) stream in while rows r, r + 1 are computed.
+        float* tmp = stackalloc float[PanelClasses * 2];
+        for (int k0 = 0; k0 < S; k0 += ChunkFloats)
+        {
+            int len = Math.Min(ChunkFloats, S - k0);
+            float* wp = panel + k0 * PanelClasses;
+            int r = 0;
+            for (; r + 2 <= rows; r += 2)
+            {
+                Tile2x10<T>(x[r], x[r + 1], x[r + ahead], x[r + 1 + ahead], copy[r], copy[r + 1], k0, len, wp, b, k0 == 0, scores + (long)r * rs, rs, cs);
+            }
+            if (r < rows)
+            {
+                // The odd last row goes through the tile as both of its rows.
+                for (int c = 0; c < PanelClasses; c++) tmp[c] = scores[(long)r * rs + (long)c * cs];
+                Tile2x10<T>(x[r], x[r], x[r], x[r], copy[r], copy[r], k0, len, wp, b, k0 == 0, tmp, PanelClasses, 1);
+                for (int c = 0; c < PanelClasses; c++) scores[(long)r * rs + (long)c * cs] = tmp[c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// scores = X · wᵀ + b, where row r of X starts at x[r] (x holds rows + ahead pointers: the rows
+    /// <paramref name="ahead"/> places on are prefetched) and the score of row r, class c goes to
+    /// scores[r·rs + c·cs] (rs = C, cs = 1 is row-major; rs = 1, cs = rows is class-major);
+    /// <paramref name="panels"/> holds the first ⌊C/10⌋·10 rows of w as <see cref="PackPanels"/> lays them out, w
+    /// itself (C × S, row-major) the rest.
+    /// </summary>
+    public static void Forward(float** x, int rows, int ahead, int S, float* w, float* panels, float* b, int C, float* scores, int rs, int cs, int firstClass = 0)
+    {
+        int c0 = firstClass;
+        // Ten classes at a time read each row once per tile (C = 10 reads the block once).
+        for (; c0 + PanelClasses <= C; c0 += PanelClasses)
+            Panel<FloatRows>((void**)x, x, rows, ahead, S, panels + (long)c0 * S, b + c0, scores + (long)c0 * cs, rs, cs);
         for (; c0 + 5 <= C; c0 += 5)
         {
             int r = 0;
-            for (; r + 4 <= rows; r += 4) Tile4x5(x + r, r + 8 <= rows ? x + r + 4 : x + r, S, w + c0 * S, b + c0, scores + r * C + c0, C);
+            for (; r + 4 <= rows; r += 4) Tile4x5(x + r, r + 8 <= rows ? x + r + 4 : x + r, S, w + c0 * S, b + c0, scores + (long)r * rs + (long)c0 * cs, rs, cs);
             for (; r < rows; r++)
-                for (int c = c0; c < c0 + 5; c++) scores[r * C + c] = Dot(x[r], w + c * S, S) + b[c];
+                for (int c = c0; c < c0 + 5; c++) scores[(long)r * rs + (long)c * cs] = Dot(x[r], w + c * S, S) + b[c];
         }
         for (; c0 < C; c0++)
         {
             int r = 0;
-            for (; r + 4 <= rows; r += 4) Tile4x1(x + r, S, w + c0 * S, b[c0], scores + r * C + c0, C);
-            for (; r < rows; r++) scores[r * C + c0] = Dot(x[r], w + c0 * S, S) + b[c0];
+            for (; r + 4 <= rows; r += 4) Tile4x1(x + r, S, w + c0 * S, b[c0], scores + (long)r * rs + (long)c0 * cs, rs);
+            for (; r < rows; r++) scores[(long)r * rs + (long)c0 * cs] = Dot(x[r], w + c0 * S, S) + b[c0];
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4x5(float** rows, float** next, int S, float* w, float* b, float* o, int C)
+    private static void Tile4x5(float** rows, float** next, int S, float* w, float* b, float* o, int rs, int cs)
     {
         float* x = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         float* p0 = next[0], p1 = next[1], p2 = next[2], p3 = next[3];
@@ -66,14 +180,106 @@ internal static unsafe class DenseKernels
             a04 = Vector512.FusedMultiplyAdd(v0, u, a04); a14 = Vector512.FusedMultiplyAdd(v1, u, a14);
             a24 = Vector512.FusedMultiplyAdd(v2, u, a24); a34 = Vector512.FusedMultiplyAdd(v3, u, a34);
         }
-        float* o1 = o + C, o2 = o1 + C, o3 = o2 + C;
-        o[0] = Vector512.Sum(a00) + b[0]; o[1] = Vector512.Sum(a01) + b[1]; o[2] = Vector512.Sum(a02) + b[2]; o[3] = Vector512.Sum(a03) + b[3]; o[4] = Vector512.Sum(a04) + b[4];
-        o1[0] = Vector512.Sum(a10) + b[0]; o1[1] = Vector512.Sum(a11) + b[1]; o1[2] = Vector512.Sum(a12) + b[2]; o1[3] = Vector512.Sum(a13) + b[3]; o1[4] = Vector512.Sum(a14) + b[4];
-        o2[0] = Vector512.Sum(a20) + b[0]; o2[1] = Vector512.Sum(a21) + b[1]; o2[2] = Vector512.Sum(a22) + b[2]; o2[3] = Vector512.Sum(a23) + b[3]; o2[4] = Vector512.Sum(a24) + b[4];
-        o3[0] = Vector512.Sum(a30) + b[0]; o3[1] = Vector512.Sum(a31) + b[1]; o3[2] = Vector512.Sum(a32) + b[2]; o3[3] = Vector512.Sum(a33) + b[3]; o3[4] = Vector512.Sum(a34) + b[4];
+        float* tmp = stackalloc float[20];
+        Vector512.Store(Sum16(a00, a01, a02, a03, a04, a10, a11, a12, a13, a14, a20, a21, a22, a23, a24, a30), tmp);
+        Vector128.Store(Sum4(a31, a32, a33, a34), tmp + 16);
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 5; c++) o[(long)i * rs + (long)c * cs] = tmp[i * 5 + c] + b[c];
     }
 
-    private static void Tile4x1(float** rows, int S, float* w, float b, float* o, int C)
+    /// <summary>
+    /// Rows x0 and x1 against one panel chunk, for ten classes: o[c·cs] (row 0) and o[rs + c·cs] (row 1) get the dot
+    /// products plus b[c] on the first chunk, or plus what they hold on later ones.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile2x10<T>(void* x0, void* x1, void* p0, void* p1, float* copy0, float* copy1, int k0, int len, float* wp, float* b, bool first, float* o, int rs, int cs)
+        where T : struct, IRowSource
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
+        Vector512<float> a5 = default, a6 = default, a7 = default, a8 = default, a9 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default;
+        Vector512<float> c5 = default, c6 = default, c7 = default, c8 = default, c9 = default;
+        for (int k = k0, end = k0 + len; k < end; k += 16, wp += 16 * PanelClasses)
+        {
+            // The next pair of rows streams in while this one is computed.
+            T.Prefetch(p0, k); T.Prefetch(p1, k);
+            var v = T.Load(x0, k, copy0); var u = T.Load(x1, k, copy1);
+            var m = Vector512.Load(wp); a0 = Vector512.FusedMultiplyAdd(v, m, a0); c0 = Vector512.FusedMultiplyAdd(u, m, c0);
+            m = Vector512.Load(wp + 16); a1 = Vector512.FusedMultiplyAdd(v, m, a1); c1 = Vector512.FusedMultiplyAdd(u, m, c1);
+            m = Vector512.Load(wp + 32); a2 = Vector512.FusedMultiplyAdd(v, m, a2); c2 = Vector512.FusedMultiplyAdd(u, m, c2);
+            m = Vector512.Load(wp + 48); a3 = Vector512.FusedMultiplyAdd(v, m, a3); c3 = Vector512.FusedMultiplyAdd(u, m, c3);
+            m = Vector512.Load(wp + 64); a4 = Vector512.FusedMultiplyAdd(v, m, a4); c4 = Vector512.FusedMultiplyAdd(u, m, c4);
+            m = Vector512.Load(wp + 80); a5 = Vector512.FusedMultiplyAdd(v, m, a5); c5 = Vector512.FusedMultiplyAdd(u, m, c5);
+            m = Vector512.Load(wp + 96); a6 = Vector512.FusedMultiplyAdd(v, m, a6); c6 = Vector512.FusedMultiplyAdd(u, m, c6);
+            m = Vector512.Load(wp + 112); a7 = Vector512.FusedMultiplyAdd(v, m, a7); c7 = Vector512.FusedMultiplyAdd(u, m, c7);
+            m = Vector512.Load(wp + 128); a8 = Vector512.FusedMultiplyAdd(v, m, a8); c8 = Vector512.FusedMultiplyAdd(u, m, c8);
+            m = Vector512.Load(wp + 144); a9 = Vector512.FusedMultiplyAdd(v, m, a9); c9 = Vector512.FusedMultiplyAdd(u, m, c9);
+        }
+        // Twenty dot products finish in one transpose-and-add tree (sixteen) and a small one (four): tmp holds row 0's
+        // ten sums, then row 1's.
+        float* tmp = stackalloc float[20];
+        Vector512.Store(Sum16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, c0, c1, c2, c3, c4, c5), tmp);
+        Vector128.Store(Sum4(c6, c7, c8, c9), tmp + 16);
+        float* o1 = o + rs;
+        for (int c = 0; c < PanelClasses; c++)
+        {
+            long i = (long)c * cs;
+            o[i] = tmp[c] + (first ? b[c] : o[i]);
+            o1[i] = tmp[PanelClasses + c] + (first ? b[c] : o1[i]);
+        }
+    }
+
+    /// <summary>Lane i of the result is the sum of the sixteen lanes of dᵢ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Sum16(Vector512<float> d0, Vector512<float> d1, Vector512<float> d2, Vector512<float> d3,
+        Vector512<float> d4, Vector512<float> d5, Vector512<float> d6, Vector512<float> d7, Vector512<float> d8,
+        Vector512<float> d9, Vector512<float> d10, Vector512<float> d11, Vector512<float> d12, Vector512<float> d13,
+        Vector512<float> d14, Vector512<float> d15)
+    {
+        // The tree below leaves input j in lane j with inputs 4…7 and 8…11 swapped; feeding them swapped puts Σ dᵢ in lane i.
+        return Tree16(d0, d1, d2, d3, d8, d9, d10, d11, d4, d5, d6, d7, d12, d13, d14, d15);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Tree16(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3,
+        Vector512<float> v4, Vector512<float> v5, Vector512<float> v6, Vector512<float> v7, Vector512<float> v8,
+        Vector512<float> v9, Vector512<float> v10, Vector512<float> v11, Vector512<float> v12, Vector512<float> v13,
+        Vector512<float> v14, Vector512<float> v15)
+    {
+        // Round A (256-bit halves): t_i = [vᵢ, vᵢ₊₈] folded to 8 lanes each, as 128-bit quarters [vᵢ vᵢ vᵢ₊₈ vᵢ₊₈].
+        var t0 = Halves(v0, v8); var t1 = Halves(v1, v9); var t2 = Halves(v2, v10); var t3 = Halves(v3, v11);
+        var t4 = Halves(v4, v12); var t5 = Halves(v5, v13); var t6 = Halves(v6, v14); var t7 = Halves(v7, v15);
+        // Round B (128-bit quarters): u_i quarters = [vᵢ, vᵢ₊₈, vᵢ₊₄, vᵢ₊₁₂], four partial sums each.
+        var u0 = Quarters(t0, t4); var u1 = Quarters(t1, t5); var u2 = Quarters(t2, t6); var u3 = Quarters(t3, t7);
+        // Round C (64-bit pairs): per quarter, x0 = [u0 u0 u1 u1] and x1 = [u2 u2 u3 u3] as two partials each.
+        var x0 = Avx512F.Add(Avx512F.UnpackLow(u0.AsDouble(), u1.AsDouble()).AsSingle(), Avx512F.UnpackHigh(u0.AsDouble(), u1.AsDouble()).AsSingle());
+        var x1 = Avx512F.Add(Avx512F.UnpackLow(u2.AsDouble(), u3.AsDouble()).AsSingle(), Avx512F.UnpackHigh(u2.AsDouble(), u3.AsDouble()).AsSingle());
+        // Round D (32-bit lanes): per quarter [u0 u1 u2 u3]; quarters hold vᵢ, vᵢ₊₈, vᵢ₊₄, vᵢ₊₁₂ for i = 0…3.
+        return Avx512F.Add(Avx512F.Shuffle(x0, x1, 0x88), Avx512F.Shuffle(x0, x1, 0xDD));
+    }
+
+    /// <summary>Quarters [a₀+a₂, a₁+a₃, b₀+b₂, b₁+b₃] (128-bit quarters of a and b).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Halves(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Add(Avx512F.Shuffle4x128(a, b, 0x44), Avx512F.Shuffle4x128(a, b, 0xEE));
+
+    /// <summary>Quarters [a₀+a₁, a₂+a₃, b₀+b₁, b₂+b₃].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Quarters(Vector512<float> a, Vector512<float> b) =>
+        Avx512F.Add(Avx512F.Shuffle4x128(a, b, 0x88), Avx512F.Shuffle4x128(a, b, 0xDD));
+
+    /// <summary>Lane i of the result is the sum of the sixteen lanes of vᵢ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3)
+    {
+        // Quarters [v0 v1 v2 v3] with four partial sums each, then two in-quarter rounds; lane 4q holds Σ v_q.
+        var u = Quarters(Halves(v0, v1), Halves(v2, v3));
+        u = Avx512F.Add(u, Avx512F.Permute4x32(u, 0xB1));
+        u = Avx512F.Add(u, Avx512F.Permute4x32(u, 0x4E));
+        return Avx512F.PermuteVar16x32(u, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower();
+    }
+
+    private static void Tile4x1(float** rows, int S, float* w, float b, float* o, int rs)
     {
         float* x = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -85,7 +291,8 @@ internal static unsafe class DenseKernels
             a2 = Vector512.FusedMultiplyAdd(Vector512.Load(x2 + k), u, a2);
             a3 = Vector512.FusedMultiplyAdd(Vector512.Load(x3 + k), u, a3);
         }
-        o[0] = Vector512.Sum(a0) + b; o[C] = Vector512.Sum(a1) + b; o[2 * C] = Vector512.Sum(a2) + b; o[3 * C] = Vector512.Sum(a3) + b;
+        var t = Sum4(a0, a1, a2, a3);
+        o[0] = t[0] + b; o[rs] = t[1] + b; o[2L * rs] = t[2] + b; o[3L * rs] = t[3] + b;
     }
 
     private static float Dot(float* x, float* w, int S)
@@ -95,47 +302,94 @@ internal static unsafe class DenseKernels
         return Vector512.Sum(a);
     }
 
-    /// <summary>g (C × S, float64) += eᵀ (C × rows) · X (rows × S), summed over the block in float32 first; row r of X starts at x[r].</summary>
-    public static void Backward(float** x, int rows, int S, float* e, int C, double* g)
+    /// <summary>
+    /// g (C × S, float64) += eᵀ · X, summed over the block in float32 first; row r of X starts at x[r] and e(r, c) is
+    /// e[r·rs + c·cs].
+    /// </summary>
+    public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g)
     {
         int c0 = 0;
+        // Ten classes at a time: each 32-float strip of a row is loaded once for all ten (C = 10 reads the block once).
+        for (; c0 + 10 <= C; c0 += 10)
+        {
+            float* ec = e + (long)c0 * cs;
+            int k = 0;
+            for (; k + 32 <= S; k += 32) Tile10x32(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
+            for (; k < S; k += 16)
+                for (int c = c0; c < c0 + 10; c++) Column16(x, k, rows, e + (long)c * cs, rs, g + (long)c * S + k);
+        }
         for (; c0 + 5 <= C; c0 += 5)
         {
+            float* ec = e + (long)c0 * cs;
             int k = 0;
-            for (; k + 64 <= S; k += 64) Tile5x64(x, k, rows, e + c0, C, g + c0 * S + k, S);
+            for (; k + 64 <= S; k += 64) Tile5x64(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
             for (; k < S; k += 16)
-                for (int c = c0; c < c0 + 5; c++) Column16(x, k, rows, e + c, C, g + c * S + k);
+                for (int c = c0; c < c0 + 5; c++) Column16(x, k, rows, e + (long)c * cs, rs, g + (long)c * S + k);
         }
         for (; c0 < C; c0++)
-            for (int k = 0; k < S; k += 16) Column16(x, k, rows, e + c0, C, g + c0 * S + k);
+            for (int k = 0; k < S; k += 16) Column16(x, k, rows, e + (long)c0 * cs, rs, g + (long)c0 * S + k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile5x64(float** rowPointers, int k, int rows, float* e, int C, double* g, int S)
+    private static void Tile10x32(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S)
+    {
+        Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
+        Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
+        Vector512<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default;
+        Vector512<float> h5 = default, h6 = default, h7 = default, h8 = default, h9 = default;
+        float* e0 = e, e1 = e0 + cs, e2 = e1 + cs, e3 = e2 + cs, e4 = e3 + cs;
+        float* e5 = e4 + cs, e6 = e5 + cs, e7 = e6 + cs, e8 = e7 + cs, e9 = e8 + cs;
+        long i = 0;
+        for (int r = 0; r < rows; r++, i += rs)
+        {
+            float* x = rowPointers[r] + k;
+            var v = Vector512.Load(x); var w = Vector512.Load(x + 16);
+            var u = Vector512.Create(e0[i]); g0 = Vector512.FusedMultiplyAdd(v, u, g0); h0 = Vector512.FusedMultiplyAdd(w, u, h0);
+            u = Vector512.Create(e1[i]); g1 = Vector512.FusedMultiplyAdd(v, u, g1); h1 = Vector512.FusedMultiplyAdd(w, u, h1);
+            u = Vector512.Create(e2[i]); g2 = Vector512.FusedMultiplyAdd(v, u, g2); h2 = Vector512.FusedMultiplyAdd(w, u, h2);
+            u = Vector512.Create(e3[i]); g3 = Vector512.FusedMultiplyAdd(v, u, g3); h3 = Vector512.FusedMultiplyAdd(w, u, h3);
+            u = Vector512.Create(e4[i]); g4 = Vector512.FusedMultiplyAdd(v, u, g4); h4 = Vector512.FusedMultiplyAdd(w, u, h4);
+            u = Vector512.Create(e5[i]); g5 = Vector512.FusedMultiplyAdd(v, u, g5); h5 = Vector512.FusedMultiplyAdd(w, u, h5);
+            u = Vector512.Create(e6[i]); g6 = Vector512.FusedMultiplyAdd(v, u, g6); h6 = Vector512.FusedMultiplyAdd(w, u, h6);
+            u = Vector512.Create(e7[i]); g7 = Vector512.FusedMultiplyAdd(v, u, g7); h7 = Vector512.FusedMultiplyAdd(w, u, h7);
+            u = Vector512.Create(e8[i]); g8 = Vector512.FusedMultiplyAdd(v, u, g8); h8 = Vector512.FusedMultiplyAdd(w, u, h8);
+            u = Vector512.Create(e9[i]); g9 = Vector512.FusedMultiplyAdd(v, u, g9); h9 = Vector512.FusedMultiplyAdd(w, u, h9);
+        }
+        AddWide(g, g0); AddWide(g + 16, h0); g += S; AddWide(g, g1); AddWide(g + 16, h1); g += S;
+        AddWide(g, g2); AddWide(g + 16, h2); g += S; AddWide(g, g3); AddWide(g + 16, h3); g += S;
+        AddWide(g, g4); AddWide(g + 16, h4); g += S; AddWide(g, g5); AddWide(g + 16, h5); g += S;
+        AddWide(g, g6); AddWide(g + 16, h6); g += S; AddWide(g, g7); AddWide(g + 16, h7); g += S;
+        AddWide(g, g8); AddWide(g + 16, h8); g += S; AddWide(g, g9); AddWide(g + 16, h9);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile5x64(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S)
     {
         Vector512<float> g00 = default, g01 = default, g02 = default, g03 = default;
         Vector512<float> g10 = default, g11 = default, g12 = default, g13 = default;
         Vector512<float> g20 = default, g21 = default, g22 = default, g23 = default;
         Vector512<float> g30 = default, g31 = default, g32 = default, g33 = default;
         Vector512<float> g40 = default, g41 = default, g42 = default, g43 = default;
-        for (int r = 0; r < rows; r++, e += C)
+        float* e0 = e, e1 = e0 + cs, e2 = e1 + cs, e3 = e2 + cs, e4 = e3 + cs;
+        long i = 0;
+        for (int r = 0; r < rows; r++, i += rs)
         {
             float* x = rowPointers[r] + k;
             var v0 = Vector512.Load(x); var v1 = Vector512.Load(x + 16);
             var v2 = Vector512.Load(x + 32); var v3 = Vector512.Load(x + 48);
-            var u = Vector512.Create(e[0]);
+            var u = Vector512.Create(e0[i]);
             g00 = Vector512.FusedMultiplyAdd(v0, u, g00); g01 = Vector512.FusedMultiplyAdd(v1, u, g01);
             g02 = Vector512.FusedMultiplyAdd(v2, u, g02); g03 = Vector512.FusedMultiplyAdd(v3, u, g03);
-            u = Vector512.Create(e[1]);
+            u = Vector512.Create(e1[i]);
             g10 = Vector512.FusedMultiplyAdd(v0, u, g10); g11 = Vector512.FusedMultiplyAdd(v1, u, g11);
             g12 = Vector512.FusedMultiplyAdd(v2, u, g12); g13 = Vector512.FusedMultiplyAdd(v3, u, g13);
-            u = Vector512.Create(e[2]);
+            u = Vector512.Create(e2[i]);
             g20 = Vector512.FusedMultiplyAdd(v0, u, g20); g21 = Vector512.FusedMultiplyAdd(v1, u, g21);
             g22 = Vector512.FusedMultiplyAdd(v2, u, g22); g23 = Vector512.FusedMultiplyAdd(v3, u, g23);
-            u = Vector512.Create(e[3]);
+            u = Vector512.Create(e3[i]);
             g30 = Vector512.FusedMultiplyAdd(v0, u, g30); g31 = Vector512.FusedMultiplyAdd(v1, u, g31);
             g32 = Vector512.FusedMultiplyAdd(v2, u, g32); g33 = Vector512.FusedMultiplyAdd(v3, u, g33);
-            u = Vector512.Create(e[4]);
+            u = Vector512.Create(e4[i]);
             g40 = Vector512.FusedMultiplyAdd(v0, u, g40); g41 = Vector512.FusedMultiplyAdd(v1, u, g41);
             g42 = Vector512.FusedMultiplyAdd(v2, u, g42); g43 = Vector512.FusedMultiplyAdd(v3, u, g43);
         }
@@ -147,10 +401,10 @@ internal static unsafe class DenseKernels
         AddWide(g + 4 * s, g40); AddWide(g + 4 * s + 16, g41); AddWide(g + 4 * s + 32, g42); AddWide(g + 4 * s + 48, g43);
     }
 
-    private static void Column16(float** x, int k, int rows, float* e, int C, double* g)
+    private static void Column16(float** x, int k, int rows, float* e, int rs, double* g)
     {
         Vector512<float> a = default;
-        for (int r = 0; r < rows; r++, e += C) a = Vector512.FusedMultiplyAdd(Vector512.Load(x[r] + k), Vector512.Create(*e), a);
+        for (int r = 0; r < rows; r++, e += rs) a = Vector512.FusedMultiplyAdd(Vector512.Load(x[r] + k), Vector512.Create(*e), a);
         AddWide(g, a);
     }
 

@@ -12,6 +12,7 @@ public sealed unsafe class SoftmaxModel
 {
     private readonly double[] _theta;
     private readonly PinnedBuffer<float> _w;   // (C × S), zero padding
+    private readonly PinnedBuffer<float> _panels; // W's first ⌊C/10⌋·10 rows as DenseKernels.PackPanels lays them out
     private readonly float[] _b;
     [ThreadStatic] private static float[]? t_row;
 
@@ -38,6 +39,8 @@ public sealed unsafe class SoftmaxModel
         var w = _w.Span;
         for (int c = 0; c < C; c++)
             for (int d = 0; d < features; d++) w[c * Stride + d] = (float)theta[c * features + d];
+        _panels = new PinnedBuffer<float>(DenseKernels.IsSupported ? C / DenseKernels.PanelClasses * DenseKernels.PanelClasses * Stride : 0);
+        if (_panels.Length > 0) DenseKernels.PackPanels(_w.Pointer, C, Stride, _panels.Pointer);
         _b = new float[C];
         for (int c = 0; c < C; c++) _b[c] = (float)theta[C * features + c];
     }
@@ -196,8 +199,8 @@ public sealed unsafe class SoftmaxModel
                 fixed (float* s = scores)
                 fixed (float* b = _b)
                 {
-                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
-                    else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C);
+                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, s + (long)start * C, C, 1);
+                    else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C, C, 1);
                 }
             }
             // The kernels hold raw pointers into these pinned arrays: keep them reachable until the kernels are done.

@@ -110,7 +110,7 @@ public sealed class FeatureMoments
                     x.CopyRow(row, dst);
                     for (int d = 0; d < D; d++) s[d] += dst[d];
                 }
-                fixed (double* gp = g) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer, S, gp);
+                fixed (double* gp = g) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer, S, 1, S, gp);
             }
             GC.KeepAlive(rows);
             GC.KeepAlive(pointers);
