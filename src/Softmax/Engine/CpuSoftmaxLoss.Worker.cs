@@ -99,9 +99,30 @@ public sealed unsafe partial class CpuSoftmaxLoss
             if (!withGradient) return;
             fixed (double* g = _grad)
             {
-                if (_e._useAvx512) DenseKernels.Backward(x, n, S, scores, 1, Rp, C, g);
+                if (_e._useAvx512)
+                {
+                    var (next, nextBytes) = NextBlock(block, n);
+                    DenseKernels.Backward(x, n, S, scores, 1, Rp, C, g, (byte*)next, nextBytes);
+                }
                 else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, g, _scratch);
             }
+        }
+
+        /// <summary>
+        /// The memory of the rows after a range block (up to one block), for the backward pass to prefetch. Only a hint:
+        /// a prefetch never faults, so an unpinned array's address is good enough.
+        /// </summary>
+        private (nint, long) NextBlock(RowSet block, int n)
+        {
+            if (!block.IsRange) return (0, 0);
+            long first = (long)block[n - 1] + 1, count = Math.Min(_e.BlockRows, _e.Rows - first);
+            if (count <= 0) return (0, 0);
+            return _e._data.Features switch
+            {
+                DenseMatrix dense => ((nint)(dense.Pointer + first * _e.Stride), count * _e.Stride * sizeof(float)),
+                ByteMatrix bytes => ((nint)Unsafe.AsPointer(ref bytes.Data[first * _e.Features]), count * _e.Features),
+                _ => (0, 0),
+            };
         }
 
         /// <summary>

@@ -306,17 +306,23 @@ internal static unsafe class DenseKernels
     /// g (C × S, float64) += eᵀ · X, summed over the block in float32 first; row r of X starts at x[r] and e(r, c) is
     /// e[r·rs + c·cs].
     /// </summary>
-    public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g)
+    public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g, byte* next = null, long nextBytes = 0)
     {
+        // The pass is compute-bound: spread prefetches of the next block (next … next + nextBytes) over its rows, two
+        // cache lines per row step, so that block is in L2 when the forward pass reaches it.
+        byte* nextEnd = next + nextBytes;
         int c0 = 0;
         // Ten classes at a time: each 32-float strip of a row is loaded once for all ten (C = 10 reads the block once).
         for (; c0 + 10 <= C; c0 += 10)
         {
             float* ec = e + (long)c0 * cs;
             int k = 0;
-            for (; k + 32 <= S; k += 32) Tile10x32(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
-            for (; k < S; k += 16)
-                for (int c = c0; c < c0 + 10; c++) Column16(x, k, rows, e + (long)c * cs, rs, g + (long)c * S + k);
+            for (; k + 32 <= S; k += 32)
+            {
+                Tile10x32(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, next < nextEnd ? next : null);
+                next += rows * 128L;
+            }
+            if (k < S) Tile10x16(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
         }
         for (; c0 + 5 <= C; c0 += 5)
         {
@@ -331,7 +337,7 @@ internal static unsafe class DenseKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x32(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S)
+    private static void Tile10x32(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S, byte* prefetch)
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -342,6 +348,7 @@ internal static unsafe class DenseKernels
         long i = 0;
         for (int r = 0; r < rows; r++, i += rs)
         {
+            if (prefetch != null) { Sse.Prefetch1(prefetch); Sse.Prefetch1(prefetch + 64); prefetch += 128; }
             float* x = rowPointers[r] + k;
             var v = Vector512.Load(x); var w = Vector512.Load(x + 16);
             var u = Vector512.Create(e0[i]); g0 = Vector512.FusedMultiplyAdd(v, u, g0); h0 = Vector512.FusedMultiplyAdd(w, u, h0);
@@ -360,6 +367,28 @@ internal static unsafe class DenseKernels
         AddWide(g, g4); AddWide(g + 16, h4); g += S; AddWide(g, g5); AddWide(g + 16, h5); g += S;
         AddWide(g, g6); AddWide(g + 16, h6); g += S; AddWide(g, g7); AddWide(g + 16, h7); g += S;
         AddWide(g, g8); AddWide(g + 16, h8); g += S; AddWide(g, g9); AddWide(g + 16, h9);
+    }
+
+    /// <summary>The last 16 floats of a row (S ≡ 16 mod 32) for ten classes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile10x16(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S)
+    {
+        Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
+        Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
+        float* e0 = e, e1 = e0 + cs, e2 = e1 + cs, e3 = e2 + cs, e4 = e3 + cs;
+        float* e5 = e4 + cs, e6 = e5 + cs, e7 = e6 + cs, e8 = e7 + cs, e9 = e8 + cs;
+        long i = 0;
+        for (int r = 0; r < rows; r++, i += rs)
+        {
+            var v = Vector512.Load(rowPointers[r] + k);
+            g0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e0[i]), g0); g1 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e1[i]), g1);
+            g2 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e2[i]), g2); g3 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e3[i]), g3);
+            g4 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e4[i]), g4); g5 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e5[i]), g5);
+            g6 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e6[i]), g6); g7 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e7[i]), g7);
+            g8 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e8[i]), g8); g9 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e9[i]), g9);
+        }
+        AddWide(g, g0); g += S; AddWide(g, g1); g += S; AddWide(g, g2); g += S; AddWide(g, g3); g += S; AddWide(g, g4); g += S;
+        AddWide(g, g5); g += S; AddWide(g, g6); g += S; AddWide(g, g7); g += S; AddWide(g, g8); g += S; AddWide(g, g9);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
