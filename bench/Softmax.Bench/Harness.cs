@@ -20,7 +20,6 @@ public sealed class Harness(bool quick, ISet<string> parts)
     /// <summary>Runs the selected parts: lbfgs, predict, sgd, vg (value+grad on Fashion-MNIST), cifar, many.</summary>
     public void Run()
     {
-        double baseRss = CurrentRssMb();
         var (bytes, testBytes) = Workloads.FashionMnistBytes();
         var scoring = Workloads.ForScoring(bytes);
         var testScoring = Workloads.ForScoring(testBytes);
@@ -28,15 +27,6 @@ public sealed class Harness(bool quick, ISet<string> parts)
         if (Wants("lbfgs"))
         {
             model = TimeToOptimum(bytes, "fashion-mnist u8", scoring, testScoring);
-            double dataMb = ((ByteMatrix)bytes.Features).StorageBytes / (1024.0 * 1024.0);
-            double peak = ResultLine.PeakRssMb();
-            ResultLine.Emit(Ours, "fashion-mnist u8", "peak RSS training", null, peakRssMb: peak,
-                extra: new Dictionary<string, object?>
-                {
-                    ["base_rss_mb"] = baseRss, ["train_data_mb"] = dataMb,
-                    ["target_mb"] = 1.3 * dataMb + baseRss, ["met"] = peak <= 1.3 * dataMb + baseRss,
-                    ["note"] = "process peak after loading train+test (uint8) and two L-BFGS fits; base = RSS at start",
-                });
         }
         if (Wants("predict"))
         {
@@ -209,12 +199,6 @@ public sealed class Harness(bool quick, ISet<string> parts)
 
     private static (double[] W, double[] B) Split(double[] theta, int classes, int features) =>
         (theta[..(classes * features)], theta[(classes * features)..(classes * features + classes)]);
-
-    private static double CurrentRssMb()
-    {
-        using var p = Process.GetCurrentProcess();
-        return p.WorkingSet64 / (1024.0 * 1024.0);
-    }
 
     private static void Collect()
     {

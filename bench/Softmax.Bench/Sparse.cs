@@ -180,8 +180,12 @@ public static class Sparse
         });
         using (var fs = File.Create(outPrefix + ".w.f64")) fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(W.AsSpan()));
         using (var fs = File.Create(outPrefix + ".b.f64")) fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(B.AsSpan()));
+        // The trajectory for the time-to-1e-6 row (the sklearn step knows F* only after its own fit): seconds since
+        // Fit began (set-up before the solver included) and the solver's F at each iteration.
+        double setup = seconds - result.Elapsed.TotalSeconds;
+        string trace = string.Join(", ", history.Select(h => $"[{(setup + h.Seconds).ToString("R", Inv)}, {h.Loss.ToString("R", Inv)}]"));
         File.WriteAllText(outPrefix + ".json",
-            $"{{\"F\": {f.ToString("R", Inv)}, \"seconds\": {seconds.ToString("R", Inv)}, \"iterations\": {result.Solver.Iterations}, \"classes\": {result.Model.Classes}, \"features\": {result.Model.Features}}}\n");
+            $"{{\"F\": {f.ToString("R", Inv)}, \"seconds\": {seconds.ToString("R", Inv)}, \"iterations\": {result.Solver.Iterations}, \"classes\": {result.Model.Classes}, \"features\": {result.Model.Features}, \"trace\": [{trace}]}}\n");
     }
 
     private static (double[] W, double[] B) Split(double[] theta, int classes, int features) =>

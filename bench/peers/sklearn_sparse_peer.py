@@ -24,14 +24,50 @@ from common import LAMBDA, blas_info, emit, log, objective_sparse, peak_rss_mb
 SYSTEM = "scikit-learn 1.2 lbfgs"
 
 
-def fit(X, y, max_iter):
+class _Traced:
+    """Stands in for scipy.optimize inside sklearn's _logistic module: minimize() runs as before, and each L-BFGS
+    iteration's objective value (the last evaluation before scipy's per-iteration callback) is recorded with the
+    time since the fit started. The values are sklearn's internal objective; main() maps them to F at the end point."""
+
+    def __init__(self, real, t0):
+        self.real, self.t0, self.trace = real, t0, []
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def minimize(self, fun, x0, *args, **kwargs):
+        last = [None]
+
+        def traced(w, *a):
+            v = fun(w, *a)
+            last[0] = v[0] if isinstance(v, tuple) else v
+            return v
+
+        kwargs["callback"] = lambda xk: self.trace.append((time.perf_counter() - self.t0, float(last[0])))
+        return self.real.minimize(traced, x0, *args, **kwargs)
+
+
+def fit(X, y, max_iter, trace=False):
+    import sklearn.linear_model._logistic as logistic
     clf = LogisticRegression(solver="lbfgs", multi_class="multinomial", C=1.0 / (LAMBDA * X.shape[0]),
                              tol=1e-15, max_iter=max_iter)
+    real = logistic.optimize
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         t0 = time.perf_counter()
-        clf.fit(X, y)
-        return clf, time.perf_counter() - t0
+        traced = _Traced(real, t0) if trace else None
+        if traced:
+            logistic.optimize = traced
+        try:
+            clf.fit(X, y)
+        finally:
+            logistic.optimize = real
+        seconds = time.perf_counter() - t0
+    return (clf, seconds, traced.trace) if trace else (clf, seconds)
+
+
+def first_below(trace, threshold):
+    return next((t for t, f in trace if f <= threshold), None)
 
 
 def main(argv):
@@ -60,11 +96,28 @@ def main(argv):
         log(f"{workload}: 5-iteration probe {probe:.1f} s -> max_iter {max_iter} for a ~{budget:.0f} s budget")
     else:
         max_iter = fixed
-    clf, seconds = fit(X, y, max_iter)
+    clf, seconds, trace = fit(X, y, max_iter, trace=True)
     it = int(np.max(clf.n_iter_))
     f = objective_sparse(clf.coef_, clf.intercept_, X, y)
     rel = (f - f_ours) / abs(f_ours)
     log(f"{workload}: sklearn {it} iterations in {seconds:.1f} s, F = {f!r}, (F - F_ours)/F_ours = {rel:.3e}")
+
+    # Time to 1e-6: F* = the better of the two end points (this synthetic problem has no reference optimum); each
+    # system's time is where its own recorded trajectory first came within 1e-6 of F* (one run each, not a re-timed
+    # fit with a learned max_iter as for Fashion-MNIST).
+    f_star = min(f, f_ours)
+    threshold = f_star * (1 + 1e-6)
+    scale = f / trace[-1][1] if trace else 1.0  # sklearn's internal objective is N·F; calibrated on the end point
+    t_sk = first_below([(t, v * scale) for t, v in trace], threshold)
+    t_ours = first_below([(t, v) for t, v in ours.get("trace", [])], threshold)
+    common = dict(F_star=f_star, F_star_from="min(our final F, scikit-learn's final F), both in float64 by the shared routine")
+    emit("Softmax (ours) L-BFGS", workload, "time to 1e-6", t_ours, F=f_ours, F_minus_Fstar=f_ours - f_star,
+         **{"reached_1e-6": t_ours is not None}, **common,
+         note=("" if t_ours is not None else "did NOT reach 1e-6; ")
+         + "first iteration within 1e-6 of F* in the timed fit's own trajectory (set-up included)")
+    emit(SYSTEM, workload, "time to 1e-6", t_sk, F=f, F_minus_Fstar=f - f_star, **{"reached_1e-6": t_sk is not None},
+         **common, note=("" if t_sk is not None else f"did NOT reach 1e-6 in {it} iterations; ")
+         + "first iteration within 1e-6 of F* in the timed fit's trajectory (scipy callback)")
     emit(SYSTEM, workload, "fit", seconds, iterations=it, F=f, peak_rss=peak_rss_mb(),
          F_minus_Fstar=f - f_ours, F_rel_gap_vs_ours=rel, **{"reached_1e-6": bool(rel <= 1e-6)},
          max_iter=max_iter, budget_seconds=budget,

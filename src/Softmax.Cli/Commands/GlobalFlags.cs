@@ -48,6 +48,9 @@ public sealed class GlobalFlags
         string message = e switch
         {
             ArgumentException a when a.ParamName is not null => a.Message.Replace($" (Parameter '{a.ParamName}')", "", StringComparison.Ordinal),
+            OutOfMemoryException => $"out of memory: this process may use {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1048576} MiB, "
+                + "too little for these rows. For training, --stream reads row blocks from a packed cache instead of loading "
+                + "them (it starts by itself when the decoded rows exceed --memory-limit, which is set too high here).",
             _ => e.Message,
         };
         return string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -77,7 +77,10 @@ public static class TrainCommand
                     return TrainStreamed(ui, StreamingReason(bytes, limit), trainSource, testSource, null, null, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
             }
 
-            var (train, test) = LoadData(ui, trainSource, testSource);
+            // The source's own test split is known to match and is not needed while training (only --plots tracks test
+            // accuracy): it is read afterwards, so it does not add to the peak memory. A --test file is checked first.
+            bool deferTest = testSource is null && plotDir is null;
+            var (train, test) = LoadData(ui, trainSource, testSource, deferTest);
             long decoded = PackedSource.DecodedBytes(train);
             if (MemoryBudget.ShouldStream(decoded, limit))
                 return TrainStreamed(ui, StreamingReason(decoded, limit), trainSource, testSource, train, test, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
@@ -98,6 +101,10 @@ public static class TrainCommand
             if (result.Solver.Reason == StopReason.Cancelled)
                 ui.Note("stopped by Ctrl+C: keeping the best weights so far");
             ModelFile.Save(result.Model, modelPath);
+            // Training's buffers (engine blocks, preconditioner, solver history) are garbage now: collect them before the
+            // test set and the scoring buffers are allocated, so the process peak is training's, not the sum of both.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            if (deferTest) test = OwnTestSplit(trainSource, train);
 
             double trainAccuracy = Scoring.Accuracy(result.Model, TrainingPart(train, options));
             double? validationAccuracy = result.Validation is { } v ? Scoring.Accuracy(result.Model, v) : null;
@@ -131,7 +138,8 @@ public static class TrainCommand
     {
         ScaleTraining.CheckSupported(options, mode, checkpoints, resumePath is not null, device);
         if (mode != "--stream") ui.Note($"note: {mode}");
-        var test = loaded is not null ? loadedTest : testSource?.LoadForEvaluation() ?? trainSource.LoadOwnTestSplit();
+        // A deferred own test split (loadedTest null with loaded rows) is read here, after training, like the rest.
+        var test = loadedTest ?? testSource?.LoadForEvaluation() ?? trainSource.LoadOwnTestSplit();
         string path = PackedSource.Resolve(trainSource, create: true, loaded);
         loaded = null;   // the streamed passes hold two blocks, not the rows the size check read
         using var file = PackedDataset.Open(path);
@@ -164,17 +172,35 @@ public static class TrainCommand
         Summarize(ui, result, dataName, trainAccuracy, null, testEval, written, ranks);
     }
 
-    /// <summary>Loads training and test rows and checks they agree.</summary>
-    public static (Dataset Train, Dataset? Test) LoadData(Ui ui, DataSource trainSource, DataSource? testSource)
+    /// <summary>
+    /// Loads training and test rows and checks they agree; with <paramref name="deferOwnTest"/> (and no
+    /// <paramref name="testSource"/>) only the training rows, the source's own test split coming later from
+    /// <see cref="OwnTestSplit"/>.
+    /// </summary>
+    public static (Dataset Train, Dataset? Test) LoadData(Ui ui, DataSource trainSource, DataSource? testSource, bool deferOwnTest = false)
     {
-        var (train, test) = trainSource.LoadTrainTest();
+        bool defer = deferOwnTest && testSource is null;
+        var (train, test) = defer ? (trainSource.LoadTrain(), null) : trainSource.LoadTrainTest();
         if (testSource is not null) test = testSource.LoadForEvaluation();
-        if (test is not null && test.FeatureCount != train.FeatureCount)
-            throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
-                $"the test set has {test.FeatureCount} features per row but the training set has {train.FeatureCount}");
+        CheckTest(train, test, testSource?.Spec ?? trainSource.Spec);
         ui.Note($"data: {train.Name ?? trainSource.Spec}: {train.Rows} training rows, {train.FeatureCount} features, {train.ClassCount} classes"
-            + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
+            + (defer ? "; its test split is read after training" : test is null ? ", no test set" : $"; {test.Rows} test rows"));
         return (train, test);
+    }
+
+    /// <summary>The source's own test split (see <see cref="DataSource.LoadOwnTestSplit"/>), checked against the training rows.</summary>
+    public static Dataset? OwnTestSplit(DataSource trainSource, Dataset train)
+    {
+        var test = trainSource.LoadOwnTestSplit();
+        CheckTest(train, test, trainSource.Spec);
+        return test;
+    }
+
+    private static void CheckTest(Dataset train, Dataset? test, string spec)
+    {
+        if (test is not null && test.FeatureCount != train.FeatureCount)
+            throw new DataFormatException(spec, null,
+                $"the test set has {test.FeatureCount} features per row but the training set has {train.FeatureCount}");
     }
 
     private static Dataset TrainingPart(Dataset data, TrainingOptions options) =>

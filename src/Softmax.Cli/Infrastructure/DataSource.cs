@@ -74,12 +74,20 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
         return (DataLoader.Load(Spec, Format, LoadOptions()), null);
     }
 
+    /// <summary>The training rows alone: what <see cref="LoadTrainTest"/> gives as Train, without reading any test files.</summary>
+    public Dataset LoadTrain()
+    {
+        if (IsNamed) return NamedDatasets.Load(Spec, DataSplit.Train);
+        if (IsPacked) return LoadPacked(Spec);
+        return DataLoader.Load(Spec, Format, LoadOptions());
+    }
+
     /// <summary>
     /// The rows to evaluate: a named dataset's test split, a directory's test files, or the whole file.
     /// </summary>
     public Dataset LoadForEvaluation()
     {
-        if (IsNamed) return NamedDatasets.Load(Spec).Test;
+        if (IsNamed) return NamedDatasets.Load(Spec, DataSplit.Test);
         if (IsPacked) return LoadPacked(Spec);
         return DataLoader.Load(Spec, Format, LoadOptions(Directory.Exists(Spec) ? DataSplit.Test : DataSplit.Train));
     }
@@ -90,7 +98,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// </summary>
     public Dataset? LoadOwnTestSplit()
     {
-        if (IsNamed) return NamedDatasets.Load(Spec).Test;
+        if (IsNamed) return NamedDatasets.Load(Spec, DataSplit.Test);
         if (!Directory.Exists(Spec)) return null;
         try { return DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Test)); }
         catch (DataFormatException) { return null; }

@@ -8,7 +8,7 @@ namespace Softmax.Data;
 /// </summary>
 public static class NamedDatasets
 {
-    /// <summary>The names <see cref="Load"/> accepts.</summary>
+    /// <summary>The names <see cref="Load(string, string?)"/> accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = ["digits", "fashion-mnist", "mnist", "cifar10"];
 
     /// <summary>
@@ -31,14 +31,23 @@ public static class NamedDatasets
     /// </summary>
     public static (Dataset Train, Dataset Test) Load(string name, string? directory = null)
     {
+        if (Normalize(name) == "digits") return LoadDigits().Split(0.2, seed: 0);
+        return (Load(name, DataSplit.Train, directory), Load(name, DataSplit.Test, directory));
+    }
+
+    /// <summary>One split of a named dataset (see <see cref="Load(string, string?)"/>), without reading the other's files.</summary>
+    public static Dataset Load(string name, DataSplit split, string? directory = null)
+    {
         string key = Normalize(name);
-        if (key == "digits") return LoadDigits().Split(0.2, seed: 0);
+        if (key == "digits")
+        {
+            var (train, test) = LoadDigits().Split(0.2, seed: 0);
+            return split == DataSplit.Train ? train : test;
+        }
         string dir = Locate(key, directory);
-        if (key == "cifar10")
-            return (Named(CifarReader.Read(dir, CifarVariant.Cifar10, DataSplit.Train), key),
-                Named(CifarReader.Read(dir, CifarVariant.Cifar10, DataSplit.Test), key));
-        return (Named(IdxReader.ReadPair(IdxFile(dir, "train-images-idx3-ubyte"), IdxFile(dir, "train-labels-idx1-ubyte")), key),
-            Named(IdxReader.ReadPair(IdxFile(dir, "t10k-images-idx3-ubyte"), IdxFile(dir, "t10k-labels-idx1-ubyte")), key));
+        if (key == "cifar10") return Named(CifarReader.Read(dir, CifarVariant.Cifar10, split), key);
+        string prefix = split == DataSplit.Train ? "train" : "t10k";
+        return Named(IdxReader.ReadPair(IdxFile(dir, prefix + "-images-idx3-ubyte"), IdxFile(dir, prefix + "-labels-idx1-ubyte")), key);
     }
 
     /// <summary>

@@ -161,21 +161,46 @@ public sealed unsafe class SoftmaxModel
     public float[] DecisionFunction(Dataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        var scores = new float[(long)data.Rows * Classes];
+        int C = Classes;
+        ScoreBlocks(data, (start, n, block) => block[..(n * C)].CopyTo(scores.AsSpan(start * C, n * C)));
+        return scores;
+    }
+
+    /// <summary>Most probable class index of every row (block by block: no rows × C array).</summary>
+    public int[] Predict(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var y = new int[data.Rows];
+        int C = Classes;
+        ScoreBlocks(data, (start, n, block) =>
+        {
+            for (int r = 0; r < n; r++) y[start + r] = TensorPrimitives.IndexOfMax(block.Slice(r * C, C));
+        });
+        return y;
+    }
+
+    /// <summary>Receives the scores of rows start … start + n − 1 (row-major, n × C); called in parallel on disjoint blocks.</summary>
+    private delegate void BlockSink(int start, int n, Span<float> scores);
+
+    /// <summary>Scores a raw dataset block by block with the engine's kernels and hands each block to <paramref name="sink"/>.</summary>
+    private void ScoreBlocks(Dataset data, BlockSink sink)
+    {
         CheckRow(data.FeatureCount);
         var x = Preprocessor.Apply(data, allowDensify: true).Features;
         int C = Classes, N = data.Rows;
-        var scores = new float[(long)N * C];
         const int Block = 256;
         if (x is CsrMatrix csr)
         {
+            var o = new float[C];
             for (int i = 0; i < N; i++)
             {
-                var o = scores.AsSpan(i * C, C);
-                _b.CopyTo(o);
+                _b.CopyTo(o, 0);
                 for (long k = csr.RowPointers[i]; k < csr.RowPointers[i + 1]; k++)
                     for (int c = 0; c < C; c++) o[c] += _w.Span[c * Stride + csr.ColumnIndices[k]] * csr.Values[k];
+                sink(i, 1, o);
             }
-            return scores;
+            return;
         }
         int blocks = (N + Block - 1) / Block;
         int workers = Math.Min(Environment.ProcessorCount, blocks);
@@ -184,6 +209,7 @@ public sealed unsafe class SoftmaxModel
         {
             var buffer = x is DenseMatrix ? null : new PinnedBuffer<float>(Block * Stride);
             var pointers = new PinnedBuffer<nint>(Block);
+            var scores = new PinnedBuffer<float>(Block * C);
             float** rows = (float**)pointers.Pointer;
             for (int blk = w; blk < blocks; blk += workers)
             {
@@ -193,31 +219,27 @@ public sealed unsafe class SoftmaxModel
                     if (x is DenseMatrix dense) { rows[r] = dense.Pointer + (long)(start + r) * Stride; continue; }
                     rows[r] = buffer!.Pointer + r * Stride;
                     if (x is ByteMatrix bytes)
-                        fixed (byte* src = bytes.Data) DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
+                        fixed (byte* src = bytes.Data)
+                        {
+                            // A few rows ahead, or the conversion waits on memory (see CpuSoftmaxLoss).
+                            DenseKernels.Prefetch(src + (long)Math.Min(start + r + 8, N - 1) * Features, Features);
+                            DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
+                        }
                     else x.CopyRow(start + r, buffer.Span.Slice(r * Stride, Features));
                 }
-                fixed (float* s = scores)
                 fixed (float* b = _b)
                 {
-                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, s + (long)start * C, C, 1);
-                    else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, s + (long)start * C, C, 1);
+                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, scores.Pointer, C, 1);
+                    else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, scores.Pointer, C, 1);
                 }
+                sink(start, n, scores.Span);
             }
             // The kernels hold raw pointers into these pinned arrays: keep them reachable until the kernels are done.
             GC.KeepAlive(buffer);
             GC.KeepAlive(pointers);
+            GC.KeepAlive(scores);
             GC.KeepAlive(x);
         });
-        return scores;
-    }
-
-    /// <summary>Most probable class index of every row.</summary>
-    public int[] Predict(Dataset data)
-    {
-        var s = DecisionFunction(data);
-        var y = new int[data.Rows];
-        for (int i = 0; i < y.Length; i++) y[i] = TensorPrimitives.IndexOfMax(new ReadOnlySpan<float>(s, i * Classes, Classes));
-        return y;
     }
 
     /// <summary>Accuracy on a labelled raw dataset whose class names match the model's.</summary>

@@ -82,24 +82,27 @@ public sealed class FeatureMoments
         return new FeatureMoments(mean, variance, cov);
     }
 
-    /// <summary>Σ = (1/m) Σ_i (x_i − μ̂)(x_i − μ̂)ᵀ over m evenly spaced rows, with XᵀX from the engine's block kernel.</summary>
+    /// <summary>
+    /// Σ = (1/m) Σ_i (x_i − μ̂)(x_i − μ̂)ᵀ over m evenly spaced rows, with XᵀX from the engine's block kernel. Each
+    /// thread owns a band of XᵀX's rows and reads every sampled row, so there are no per-thread D×D partials (their
+    /// memory would double the peak) and each entry is summed in one fixed order.
+    /// </summary>
     private static unsafe double[] SampleCovariance(FeatureMatrix x, int maxRows)
     {
         int D = x.Columns, S = DenseMatrix.PaddedLength(D);
         int m = Math.Min(x.Rows, Math.Max(2, maxRows));
         const int Block = 64;
         int blocks = (m + Block - 1) / Block;
-        int threads = Math.Min(Environment.ProcessorCount, blocks);
-        var partial = new double[threads][];
-        var partialSum = new double[threads][];
+        int threads = Math.Clamp(Math.Min(Environment.ProcessorCount, D / 16), 1, 64);
+        var xtx = new double[(long)S * S];
+        var sum = new double[D];
         Parallel.For(0, threads, t =>
         {
-            var g = new double[(long)S * S];
-            var s = new double[D];
+            int lo = (int)((long)D * t / threads), hi = (int)((long)D * (t + 1) / threads);
             var rows = new PinnedBuffer<float>(Block * S);
             var pointers = new PinnedBuffer<nint>(Block);
             for (int r = 0; r < Block; r++) pointers.Span[r] = (nint)(rows.Pointer + r * S);
-            for (int blk = t; blk < blocks; blk += threads)
+            for (int blk = 0; blk < blocks; blk++)
             {
                 int start = blk * Block, count = Math.Min(Block, m - start);
                 rows.Span.Clear();
@@ -108,26 +111,21 @@ public sealed class FeatureMoments
                     int row = (int)((long)(start + r) * x.Rows / m);
                     var dst = rows.Span.Slice(r * S, D);
                     x.CopyRow(row, dst);
-                    for (int d = 0; d < D; d++) s[d] += dst[d];
+                    if (t == 0)
+                        for (int d = 0; d < D; d++) sum[d] += dst[d];
                 }
-                fixed (double* gp = g) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer, S, 1, S, gp);
+                // Rows lo … hi − 1 of XᵀX: "classes" c = lo … hi − 1 with e(r, c) = x_r[c].
+                fixed (double* gp = xtx) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer + lo, S, 1, hi - lo, gp + (long)lo * S);
             }
             GC.KeepAlive(rows);
             GC.KeepAlive(pointers);
-            partial[t] = g;
-            partialSum[t] = s;
         });
-        var cov = new double[(long)D * D];
         var mu = new double[D];
-        for (int t = 0; t < threads; t++)
-            for (int d = 0; d < D; d++) mu[d] += partialSum[t][d] / m;
+        for (int d = 0; d < D; d++) mu[d] = sum[d] / m;
+        // D×D from the S×S sums; in place when S = D (reads never fall behind writes: i·D + j ≤ i·S + j).
+        var cov = S == D ? xtx : new double[(long)D * D];
         for (int i = 0; i < D; i++)
-            for (int j = 0; j < D; j++)
-            {
-                double xtx = 0;
-                for (int t = 0; t < threads; t++) xtx += partial[t][(long)i * S + j];
-                cov[(long)i * D + j] = xtx / m - mu[i] * mu[j];
-            }
+            for (int j = 0; j < D; j++) cov[(long)i * D + j] = xtx[(long)i * S + j] / m - mu[i] * mu[j];
         return cov;
     }
 }

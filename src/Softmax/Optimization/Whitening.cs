@@ -12,8 +12,7 @@ internal sealed class Whitening : IReparameterization
 {
     private readonly int _c, _d;
     private readonly double[] _mu;
-    private readonly double[][] _l;   // lower-triangular rows: _l[i] has i + 1 entries
-    private readonly double[][] _m;   // M = L⁻¹, lower-triangular rows
+    private readonly double[][] _m;   // M = L⁻¹, lower-triangular rows: _m[i] has i + 1 entries
     private readonly double[] _work;
 
     public Whitening(FeatureMoments moments, int classes, double l2)
@@ -26,31 +25,35 @@ internal sealed class Whitening : IReparameterization
         double meanVariance = moments.Variance.Average();
         // ε makes directions the data barely use as curved as the others, through λ2 (see docs/derivation.md).
         double eps = Math.Max(30 * l2, 1e-6 * Math.Max(meanVariance, 1e-12));
-        _l = new double[D][];
+        // Cholesky factor L, row by row; then M = L⁻¹ overwrites it row by row (row i of M needs row i of L and the
+        // rows of M above it), so only one triangle is ever held.
+        var l = _m = new double[D][];
         for (int i = 0; i < D; i++)
         {
-            var row = _l[i] = new double[i + 1];
+            var row = l[i] = new double[i + 1];
             for (int j = 0; j <= i; j++)
             {
                 double s = cov[(long)i * D + j] + (i == j ? eps : 0);
-                s -= TensorPrimitives.Dot(row.AsSpan(0, j), _l[j].AsSpan(0, j));
+                s -= TensorPrimitives.Dot(row.AsSpan(0, j), l[j].AsSpan(0, j));
                 if (i == j)
                 {
                     if (!(s > 0)) throw new InvalidOperationException("The feature covariance is not positive definite.");
                     row[i] = Math.Sqrt(s);
                 }
-                else row[j] = s / _l[j][j];
+                else row[j] = s / l[j][j];
             }
         }
-        _m = new double[D][];
+        var li = new double[D];
         for (int i = 0; i < D; i++)
         {
             // Row i of M: (e_i − Σ_{k<i} L[i,k] M[k,:]) / L[i,i].
-            var row = _m[i] = new double[i + 1];
+            var row = _m[i];
+            row.CopyTo(li, 0);
+            row.AsSpan().Clear();
             row[i] = 1;
             for (int k = 0; k < i; k++)
-                TensorPrimitives.MultiplyAdd(_m[k], -_l[i][k], row.AsSpan(0, k + 1), row.AsSpan(0, k + 1));
-            TensorPrimitives.Multiply(row, 1 / _l[i][i], row);
+                TensorPrimitives.MultiplyAdd(_m[k], -li[k], row.AsSpan(0, k + 1), row.AsSpan(0, k + 1));
+            TensorPrimitives.Multiply(row, 1 / li[i], row);
         }
         _work = new double[D * classes];
     }
@@ -80,16 +83,17 @@ internal sealed class Whitening : IReparameterization
     public void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
     {
         int C = _c, D = _d;
-        // W̃ = W L: W̃[c,k] = Σ_{j ≥ k} W[c,j] L[j,k]
+        // W̃ = W L = W M⁻¹: solve w̃ M = w by back substitution over M's rows (w[k] = Σ_{j ≥ k} w̃[j] M[j,k]).
         for (int c = 0; c < C; c++)
         {
             var wc = theta.Slice(c * D, D);
             var pc = phi.Slice(c * D, D);
-            pc.Clear();
-            for (int j = 0; j < D; j++)
+            wc.CopyTo(pc);
+            for (int j = D - 1; j >= 0; j--)
             {
-                double a = wc[j];
-                if (a != 0) TensorPrimitives.MultiplyAdd(_l[j], a, pc[..(j + 1)], pc[..(j + 1)]);
+                var mj = _m[j];
+                double a = pc[j] /= mj[j];
+                if (a != 0 && j > 0) TensorPrimitives.MultiplyAdd(mj.AsSpan(0, j), -a, pc[..j], pc[..j]);
             }
             phi[C * D + c] = theta[C * D + c] + TensorPrimitives.Dot(wc, _mu);
         }
