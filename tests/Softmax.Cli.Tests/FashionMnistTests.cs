@@ -22,4 +22,18 @@ public class FashionMnistTests
         Assert.Equal(60000, m.GetProperty("n_train").GetInt32());
         Assert.Equal(784, m.GetProperty("n_features").GetInt32());
     }
+
+    [Fact]
+    public void Rows_that_do_not_fit_the_memory_give_a_clear_error_and_no_model()
+    {
+        using var dir = new TempDir();
+        // A 40 MiB GC heap cannot hold the 45 MiB of training rows; --memory-limit keeps the tool from streaming.
+        var env = new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x2800000" };
+        var r = Cli.Run(dir.Path, ["train", "--data", "fashion-mnist", "--memory-limit", "10000000000", "-q"], env: env);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("out of memory", r.Stderr);
+        Assert.Contains("--stream", r.Stderr);
+        Assert.DoesNotContain("OutOfMemoryException", r.Stderr);
+        Assert.False(File.Exists(dir["model.softmax"]), r.ToString());
+    }
 }

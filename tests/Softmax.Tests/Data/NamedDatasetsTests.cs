@@ -66,6 +66,29 @@ public class NamedDatasetsTests
         Assert.True(watch.Elapsed.TotalSeconds < 2.0, $"loading took {watch.Elapsed.TotalSeconds:F2} s");
     }
 
+    [Theory]
+    [InlineData("digits")]
+    [InlineData("fashion-mnist")]
+    public void One_split_loads_the_same_rows_as_the_pair(string name)
+    {
+        var (train, test) = NamedDatasets.Load(name);
+        foreach (var (split, expected) in new[] { (DataSplit.Train, train), (DataSplit.Test, test) })
+        {
+            var alone = NamedDatasets.Load(name, split);
+            Assert.Equal(expected.Rows, alone.Rows);
+            Assert.Equal(expected.Labels, alone.Labels);
+            Assert.Equal(expected.ClassNames, alone.ClassNames);
+            var a = new float[expected.FeatureCount];
+            var b = new float[expected.FeatureCount];
+            foreach (int i in new[] { 0, expected.Rows / 2, expected.Rows - 1 })
+            {
+                expected.Features.CopyRow(i, a);
+                alone.Features.CopyRow(i, b);
+                Assert.Equal(a, b);
+            }
+        }
+    }
+
     /// <summary>Pixel sums from an independent reader: Python's gzip and struct in a child process.</summary>
     private static Dictionary<string, (long, long, long)> PythonSums()
     {

@@ -1,0 +1,93 @@
+using Softmax.Data;
+using Softmax.Optimization;
+using Xunit.Abstractions;
+using static Softmax.Tests.Engine.TestProblems;
+
+namespace Softmax.Tests.Optimization;
+
+/// <summary>
+/// The statistics and the change of variables behind preconditioned L-BFGS, checked against float64 references:
+/// the sampled covariance against a naive two-pass one over the same rows, and the whitening map against the algebra
+/// it must satisfy (an exact inverse pair, and a gradient map that is the transpose of the parameter map's Jacobian).
+/// </summary>
+public class PreconditionerTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(300, 37, 16384)]    // D not a multiple of 16 (padded rows), every row used
+    [InlineData(500, 64, 16384)]    // S = D: the covariance is formed in place
+    [InlineData(5000, 20, 700)]     // more rows than the sample: 700 evenly spaced rows
+    public void Covariance_matches_a_naive_float64_covariance_of_the_sampled_rows(int rows, int features, int sample)
+    {
+        var data = Dense(rows, features, 3, seed: rows + features, scale: 2);
+        var x = (DenseMatrix)data.Features;
+        var moments = FeatureMoments.Compute(x, withCovariance: true, covarianceRows: sample);
+        Assert.NotNull(moments.Covariance);
+        int m = Math.Min(rows, sample), D = features;
+        var picked = Enumerable.Range(0, m).Select(r => (int)((long)r * rows / m)).ToArray();
+        var mu = new double[D];
+        foreach (int i in picked)
+            for (int d = 0; d < D; d++) mu[d] += x.Row(i)[d];
+        for (int d = 0; d < D; d++) mu[d] /= m;
+        double worst = 0, scale = 0;
+        for (int a = 0; a < D; a++)
+            for (int b = 0; b < D; b++)
+            {
+                double s = 0;
+                foreach (int i in picked) s += (x.Row(i)[a] - mu[a]) * (x.Row(i)[b] - mu[b]);
+                s /= m;
+                scale = Math.Max(scale, Math.Abs(s));
+                worst = Math.Max(worst, Math.Abs(moments.Covariance![a * D + b] - s));
+            }
+        output.WriteLine($"N={rows} D={D} m={m}: max |Σ − Σ_ref| = {worst:E2} (max |Σ_ref| {scale:E2})");
+        Assert.True(worst <= 1e-5 * scale, $"covariance off by {worst:E2} (scale {scale:E2})");
+    }
+
+    [Fact]
+    public void Covariance_is_bit_identical_run_to_run()
+    {
+        var x = Dense(3000, 50, 2, seed: 9).Features;
+        var a = FeatureMoments.Compute(x).Covariance!;
+        var b = FeatureMoments.Compute(x).Covariance!;
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Whitening_maps_are_an_inverse_pair_and_the_gradient_map_is_the_transposed_jacobian()
+    {
+        int C = 4, D = 23;
+        var data = Dense(400, D, C, seed: 5, scale: 3);
+        var map = new Whitening(FeatureMoments.Compute(data.Features), C, l2: 1e-3);
+        int n = C * D + C;
+        var rng = new Random(11);
+        double[] Random() => Enumerable.Range(0, n).Select(_ => Gaussian(rng)).ToArray();
+
+        var theta = Random();
+        var phi = new double[n];
+        var back = new double[n];
+        map.ToInner(theta, phi);
+        map.ToOuter(phi, back);
+        double roundTrip = RelativeInf(back, theta);
+        output.WriteLine($"‖ToOuter(ToInner(θ)) − θ‖∞ / ‖θ‖∞ = {roundTrip:E2}");
+        Assert.True(roundTrip <= 1e-10);
+
+        // ToOuter is affine, so J v = ToOuter(φ + v) − ToOuter(φ); then ⟨GradientToInner(g), v⟩ must equal ⟨g, J v⟩.
+        for (int trial = 0; trial < 5; trial++)
+        {
+            var g = Random();
+            var v = Random();
+            var shifted = phi.Zip(v, (p, d) => p + d).ToArray();
+            var outer0 = new double[n];
+            var outer1 = new double[n];
+            map.ToOuter(phi, outer0);
+            map.ToOuter(shifted, outer1);
+            double lhs = 0;
+            for (int i = 0; i < n; i++) lhs += g[i] * (outer1[i] - outer0[i]);
+            var gInner = (double[])g.Clone();
+            map.GradientToInner(gInner);
+            double rhs = 0;
+            for (int i = 0; i < n; i++) rhs += gInner[i] * v[i];
+            output.WriteLine($"trial {trial}: ⟨g, Jv⟩ = {lhs:R}, ⟨Jᵀg, v⟩ = {rhs:R}");
+            Assert.True(Math.Abs(lhs - rhs) <= 1e-9 * Math.Max(1, Math.Abs(lhs)), $"{lhs} vs {rhs}");
+        }
+    }
+}
