@@ -6,9 +6,12 @@ namespace Softmax.Engine;
 
 /// <summary>
 /// AVX-512 micro-kernels for one block of rows. Rows are float32 with a stride that is a multiple of 16 and
-/// zero padding, so there are no scalar tails. Register blocking follows a GEMM micro-kernel:
-/// forward keeps a 4-row × 5-class tile of accumulators (9 loads feed 20 FMAs), backward a
-/// 5-class × 64-float tile (9 loads feed 20 FMAs).
+/// zero padding, so there are no scalar tails. Register blocking follows a GEMM micro-kernel. Forward: a 2-row ×
+/// 10-class tile (2 row loads and 10 weight loads from a packed panel feed 20 FMAs), long rows in 768-float chunks so
+/// the panel's chunk stays in L1, the twenty dot products finished by one transpose-and-add tree; uint8 rows are
+/// converted inside the tile. Backward: a 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that
+/// also prefetches the next block while it computes. Leftover classes use 4-row × 5-class and 5-class × 64-float tiles.
+/// Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
 /// </summary>
 internal static unsafe class DenseKernels
 {
