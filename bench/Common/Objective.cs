@@ -50,56 +50,6 @@ public static class Objective
         return total / n + 0.5 * lambda * sq;
     }
 
-    /// <summary>
-    /// The same F for CSR rows (the sparse workload), in float64: (1/N) Σ_j −log softmax(W x_j + b)[y_j] + (λ/2)‖W‖²,
-    /// W (C, D) row-major, bias not penalised, x as stored (float32 values widened). Mirrors common.py's
-    /// objective_sparse(). Rows are summed in fixed blocks for determinism.
-    /// </summary>
-    public static double SparseValue(Softmax.Data.CsrMatrix x, int[] labels, double[] w, double[] b, int classes, double lambda = Lambda)
-    {
-        int n = x.Rows, d = x.Columns;
-        const int block = 1000;
-        int blocks = (n + block - 1) / block;
-        var partial = new double[blocks];
-        Parallel.For(0, blocks, blk =>
-        {
-            var s = new double[classes];
-            double sum = 0;
-            int end = Math.Min(n, (blk + 1) * block);
-            for (int j = blk * block; j < end; j++)
-            {
-                Array.Copy(b, s, classes);
-                for (long k = x.RowPointers[j]; k < x.RowPointers[j + 1]; k++)
-                {
-                    long col = x.ColumnIndices[k];
-                    double v = x.Values[k];
-                    for (int c = 0; c < classes; c++)
-                    {
-                        s[c] += w[c * (long)d + col] * v;
-                    }
-                }
-                double max = s.Max(), z = 0;
-                for (int c = 0; c < classes; c++)
-                {
-                    z += Math.Exp(s[c] - max);
-                }
-                sum += max + Math.Log(z) - s[labels[j]];
-            }
-            partial[blk] = sum;
-        });
-        double total = 0;
-        foreach (double p in partial)
-        {
-            total += p;
-        }
-        double sq = 0;
-        foreach (double v in w)
-        {
-            sq += v * v;
-        }
-        return total / n + 0.5 * lambda * sq;
-    }
-
     /// <summary>A fixed, non-trivial point: W[c,d] = 0.01·sin(c·D + d), b[c] = 0.1·cos(c) (as common.py's check_point).</summary>
     public static (double[] W, double[] B) CheckPoint(int classes, int features)
     {

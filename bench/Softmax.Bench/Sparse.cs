@@ -140,7 +140,7 @@ public static class Sparse
             }, repeats, warmup: 1);
             wt = null!;
             var (w, b) = Split(theta, objective.Classes, objective.Features);
-            double shared = Objective.SparseValue(csr, data.Labels, w, b, objective.Classes, lambda);
+            double shared = SparseValue(csr, data.Labels, w, b, objective.Classes, lambda);
             ResultLine.Emit(Ours, workload, "value+grad full batch", med, repeats, extra: new Dictionary<string, object?>
             {
                 ["threads"] = threads, ["min_seconds"] = min, ["x_bytes"] = csr.StorageBytes,
@@ -159,7 +159,7 @@ public static class Sparse
         var result = SoftmaxTrainer.Fit(data, options);
         double seconds = clock.Elapsed.TotalSeconds;
         var (W, B) = Split(result.Model.Parameters, result.Model.Classes, result.Model.Features);
-        double f = Objective.SparseValue(csr, data.Labels, W, B, result.Model.Classes, lambda);
+        double f = SparseValue(csr, data.Labels, W, B, result.Model.Classes, lambda);
         Console.Error.WriteLine($"{workload}: L-BFGS {result.Solver.Iterations} iterations, {result.Solver.Reason}, {seconds:F1} s, F = {f:R}");
         // when the solver's own F first came within 1e-6 (relative) of where it stopped: most of a stalled run's
         // time can be line-search evaluations after that
@@ -186,6 +186,56 @@ public static class Sparse
         string trace = string.Join(", ", history.Select(h => $"[{(setup + h.Seconds).ToString("R", Inv)}, {h.Loss.ToString("R", Inv)}]"));
         File.WriteAllText(outPrefix + ".json",
             $"{{\"F\": {f.ToString("R", Inv)}, \"seconds\": {seconds.ToString("R", Inv)}, \"iterations\": {result.Solver.Iterations}, \"classes\": {result.Model.Classes}, \"features\": {result.Model.Features}, \"trace\": [{trace}]}}\n");
+    }
+
+    /// <summary>
+    /// The same F for CSR rows (the sparse workload), in float64: (1/N) Σ_j −log softmax(W x_j + b)[y_j] + (λ/2)‖W‖²,
+    /// W (C, D) row-major, bias not penalised, x as stored (float32 values widened). Mirrors common.py's
+    /// objective_sparse(). Rows are summed in fixed blocks for determinism.
+    /// </summary>
+    private static double SparseValue(Softmax.Data.CsrMatrix x, int[] labels, double[] w, double[] b, int classes, double lambda)
+    {
+        int n = x.Rows, d = x.Columns;
+        const int block = 1000;
+        int blocks = (n + block - 1) / block;
+        var partial = new double[blocks];
+        Parallel.For(0, blocks, blk =>
+        {
+            var s = new double[classes];
+            double sum = 0;
+            int end = Math.Min(n, (blk + 1) * block);
+            for (int j = blk * block; j < end; j++)
+            {
+                Array.Copy(b, s, classes);
+                for (long k = x.RowPointers[j]; k < x.RowPointers[j + 1]; k++)
+                {
+                    long col = x.ColumnIndices[k];
+                    double v = x.Values[k];
+                    for (int c = 0; c < classes; c++)
+                    {
+                        s[c] += w[c * (long)d + col] * v;
+                    }
+                }
+                double max = s.Max(), z = 0;
+                for (int c = 0; c < classes; c++)
+                {
+                    z += Math.Exp(s[c] - max);
+                }
+                sum += max + Math.Log(z) - s[labels[j]];
+            }
+            partial[blk] = sum;
+        });
+        double total = 0;
+        foreach (double p in partial)
+        {
+            total += p;
+        }
+        double sq = 0;
+        foreach (double v in w)
+        {
+            sq += v * v;
+        }
+        return total / n + 0.5 * lambda * sq;
     }
 
     private static (double[] W, double[] B) Split(double[] theta, int classes, int features) =>
