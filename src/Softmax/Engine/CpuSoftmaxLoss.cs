@@ -52,7 +52,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _w = new PinnedBuffer<float>(IsSparse ? Features * Classes : Classes * Stride);
         _b = new PinnedBuffer<float>(Classes);
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / DenseKernels.PanelClasses * DenseKernels.PanelClasses * Stride : 0);
-        BlockRows = ChooseBlockRows(Stride, Classes);
+        BlockRows = ChooseBlockRows(Stride, data.Features is DenseMatrix or CsrMatrix);
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
@@ -91,9 +91,14 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// <summary>Worker threads.</summary>
     public int Threads => _threads;
 
-    private static int ChooseBlockRows(int stride, int classes)
+    /// <summary>
+    /// Rows per block. Rows converted into the worker's float block (uint8 and the rest) get ~768 KiB of it, so the
+    /// per-block costs (widening the float32 tile sums into float64) spread over more rows; rows read in place
+    /// (dense float32) get ~384 KiB, leaving L2 room for the next block, which the backward pass prefetches.
+    /// </summary>
+    private static int ChooseBlockRows(int stride, bool inPlace)
     {
-        int rows = 384 * 1024 / (stride * sizeof(float));
+        int rows = (inPlace ? 384 : 768) * 1024 / (stride * sizeof(float));
         rows = Math.Clamp(rows, 16, 256);
         return rows / 4 * 4;
     }

@@ -23,9 +23,17 @@ public sealed class AllocationTests
             objective.Value(theta);
         }
         for (int i = 0; i < 5; i++) Work();   // first calls may JIT and allocate
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50; i++) Work();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        // Steady state allocates nothing: a round of 20 calls must come out at 0 bytes. A one-off allocation by the
+        // runtime (a tier-up or on-stack replacement compiling on this thread while the rest of the suite runs) may
+        // spoil one round, so up to 10 rounds are tried; an allocation per call would spoil every round.
+        var rounds = new List<long>();
+        for (int round = 0; round < 10; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) Work();
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (rounds[^1] == 0) return;
+        }
+        Assert.Fail($"every round of 20 evaluations allocated: {string.Join(", ", rounds)} bytes");
     }
 }
