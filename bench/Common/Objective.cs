@@ -37,6 +37,12 @@ public static class Objective
             }
             partial[blk] = sum;
         });
+        return Combine(partial, w, n, lambda);
+    }
+
+    /// <summary>F from per-block sums of −log p: (Σ partial)/n + (λ/2)‖W‖², the blocks added in their order.</summary>
+    public static double Combine(double[] partial, double[] w, int n, double lambda)
+    {
         double total = 0;
         foreach (double p in partial)
         {
@@ -112,6 +118,12 @@ public static class Objective
     private static double RowLoss(double[] x, double[] w, double[] b, int classes, int y, double[] scores)
     {
         Scores(x, w, b, classes, scores);
+        return CrossEntropy(scores, classes, y);
+    }
+
+    /// <summary>−log softmax(scores)[y] = max + log Σ exp(s − max) − s_y, in float64.</summary>
+    public static double CrossEntropy(double[] scores, int classes, int y)
+    {
         double max = scores[0];
         for (int c = 1; c < classes; c++)
         {

@@ -216,26 +216,11 @@ public static class Sparse
                         s[c] += w[c * (long)d + col] * v;
                     }
                 }
-                double max = s.Max(), z = 0;
-                for (int c = 0; c < classes; c++)
-                {
-                    z += Math.Exp(s[c] - max);
-                }
-                sum += max + Math.Log(z) - s[labels[j]];
+                sum += Objective.CrossEntropy(s, classes, labels[j]);
             }
             partial[blk] = sum;
         });
-        double total = 0;
-        foreach (double p in partial)
-        {
-            total += p;
-        }
-        double sq = 0;
-        foreach (double v in w)
-        {
-            sq += v * v;
-        }
-        return total / n + 0.5 * lambda * sq;
+        return Objective.Combine(partial, w, n, lambda);
     }
 
     private static (double[] W, double[] B) Split(double[] theta, int classes, int features) =>
