@@ -147,6 +147,9 @@ public class EngineAgreementTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData(1, 64, 3), InlineData(300, 64, 10), InlineData(257, 5, 2), InlineData(130, 300, 100)]
+    // uint8 rows converted inside the forward tile (D a multiple of 16) with more than one panel and leftover classes,
+    // and long rows that go in chunks
+    [InlineData(131, 96, 23), InlineData(77, 48, 15), InlineData(65, 1600, 11)]
     public void Bytes_dense_and_csr_layouts_agree(int rows, int features, int classes)
     {
         var (bytes, dense, csr) = ThreeLayouts(rows, features, classes, seed: rows * features);
