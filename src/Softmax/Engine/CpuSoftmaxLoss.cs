@@ -92,13 +92,13 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     public int Threads => _threads;
 
     /// <summary>
-    /// Rows per block. Rows converted into the worker's float block (uint8 and the rest) get ~768 KiB of it, so the
+    /// Rows per block. Rows converted into the worker's float block (uint8 and the rest) get ~512 KiB of it, so the
     /// per-block costs (widening the float32 tile sums into float64) spread over more rows; rows read in place
     /// (dense float32) get ~384 KiB, leaving L2 room for the next block, which the backward pass prefetches.
     /// </summary>
     private static int ChooseBlockRows(int stride, bool inPlace)
     {
-        int rows = (inPlace ? 384 : 768) * 1024 / (stride * sizeof(float));
+        int rows = (inPlace ? 384 : 512) * 1024 / (stride * sizeof(float));
         rows = Math.Clamp(rows, 16, 256);
         return rows / 4 * 4;
     }
