@@ -159,11 +159,17 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 TensorPrimitives.Subtract(column, new ReadOnlySpan<float>(max, width), column);
                 TensorPrimitives.Exp(column, column);
             }
+            // Σ_c exp in float64: a float32 running sum over a thousand classes drifts by ~1e-6 relative.
             for (int r = 0; r < width; r += 16)
             {
-                var sum = Vector512.Load(s + r);
-                for (int c = 1; c < C; c++) sum += Vector512.Load(s + (long)c * Rp + r);
-                Vector512.Store(sum, sums + r);
+                Vector512<double> lo = default, hi = default;
+                for (int c = 0; c < C; c++)
+                {
+                    var (a, b) = Vector512.Widen(Vector512.Load(s + (long)c * Rp + r));
+                    lo += a;
+                    hi += b;
+                }
+                Vector512.Store(Vector512.Narrow(lo, hi), sums + r);
             }
             TensorPrimitives.Log(new ReadOnlySpan<float>(sums, n), new Span<float>(logs, n));
             for (int r = 0; r < n; r++)
