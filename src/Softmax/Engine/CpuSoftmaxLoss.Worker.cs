@@ -146,12 +146,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
             float* s = _scores.Pointer, max = _max.Pointer, sums = _sums.Pointer, logs = _logs.Pointer, rw = _rowWeight.Pointer;
             if (width != n)
                 for (int c = 0; c < C; c++) new Span<float>(s + (long)c * Rp + n, width - n).Clear();
-            for (int r = 0; r < width; r += 16)
-            {
-                var m = Vector512.Load(s + r);
-                for (int c = 1; c < C; c++) m = Vector512.Max(m, Vector512.Load(s + (long)c * Rp + r));
-                Vector512.Store(m, max + r);
-            }
+            var rowMax = new Span<float>(max, width);
+            new ReadOnlySpan<float>(s, width).CopyTo(rowMax);
+            for (int c = 1; c < C; c++) TensorPrimitives.Max(rowMax, new ReadOnlySpan<float>(s + (long)c * Rp, width), rowMax);
             for (int r = 0; r < n; r++) _shiftedTrue[r] = s[(long)_labels[r] * Rp + r] - max[r];
             for (int c = 0; c < C; c++)
             {
@@ -160,16 +157,28 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 TensorPrimitives.Exp(column, column);
             }
             // Σ_c exp in float64: a float32 running sum over a thousand classes drifts by ~1e-6 relative.
-            for (int r = 0; r < width; r += 16)
+            if (Vector512.IsHardwareAccelerated)
             {
-                Vector512<double> lo = default, hi = default;
-                for (int c = 0; c < C; c++)
+                for (int r = 0; r < width; r += 16)
                 {
-                    var (a, b) = Vector512.Widen(Vector512.Load(s + (long)c * Rp + r));
-                    lo += a;
-                    hi += b;
+                    Vector512<double> lo = default, hi = default;
+                    for (int c = 0; c < C; c++)
+                    {
+                        var (a, b) = Vector512.Widen(Vector512.Load(s + (long)c * Rp + r));
+                        lo += a;
+                        hi += b;
+                    }
+                    Vector512.Store(Vector512.Narrow(lo, hi), sums + r);
                 }
-                Vector512.Store(Vector512.Narrow(lo, hi), sums + r);
+            }
+            else
+            {
+                for (int r = 0; r < n; r++)
+                {
+                    double sum = 0;
+                    for (int c = 0; c < C; c++) sum += s[(long)c * Rp + r];
+                    sums[r] = (float)sum;
+                }
             }
             TensorPrimitives.Log(new ReadOnlySpan<float>(sums, n), new Span<float>(logs, n));
             for (int r = 0; r < n; r++)
