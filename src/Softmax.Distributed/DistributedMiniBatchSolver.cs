@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Softmax.Engine;
 using Softmax.Optimization;
 
@@ -103,8 +102,6 @@ public sealed class DistributedMiniBatchSolver : ISolver
         int N = TotalRows, B = Math.Min(Options.BatchSize, N), S = StepsPerEpoch, n = objective.Loss.Rows;
         var order = new int[N];
         var local = new int[Math.Max(1, Math.Min(B, n))];
-        var clock = Stopwatch.StartNew();
-        var history = new List<HistoryEntry>();
         long step = 0;
         int epoch = 0, evaluations = 0;
         double lastLoss = double.NaN;
@@ -137,18 +134,22 @@ public sealed class DistributedMiniBatchSolver : ISolver
                 var rows = mine == 0 ? RowSet.Range(0, 0) : RowSet.Of(local, 0, mine);
                 double value = objective.ValueAndGradient(theta, grad, rows);
                 evaluations++;
-                if (!double.IsFinite(value))
-                    throw new TrainingDivergedException($"{Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}. The learning rate {rate:G3} is too large: try a smaller --lr.");
+                MiniBatchStep.CheckLoss(Name, value, epoch + 1, s + 1, rate);
                 sum += value * count;
                 Rule.Step(theta, grad, rate, ++step);
-                if (objective.L1 > 0) SoftThreshold(theta.AsSpan(0, objective.WeightCount), rate * objective.L1);
+                MiniBatchStep.ApplyL1(objective, theta, rate);
             }
             lastLoss = sum / N;
-            history.Add(new HistoryEntry((int)step, epoch + 1, lastLoss, double.NaN, null, null, clock.Elapsed.TotalSeconds));
-            context.Progress?.Report(new TrainingProgress(Name, (int)step, epoch + 1, lastLoss, double.NaN, null, null, clock.Elapsed, Options.Epochs));
+            if (context.Report(Name, (int)step, epoch + 1, lastLoss, double.NaN, theta, Options.Epochs))
+            {
+                reason = StopReason.EarlyStopping;
+                epoch++;
+                break;
+            }
         }
-        if (!theta.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
-        return new SolverResult(theta, lastLoss, (int)step, epoch, evaluations, reason, history);
+        var chosen = context.Choose(theta, reason);
+        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
+        return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
     }
 
     private SolverResult Local(SoftmaxObjective objective, double[] theta, double[] grad, SolverContext context)
@@ -162,8 +163,6 @@ public sealed class DistributedMiniBatchSolver : ISolver
         int dim = theta.Length;
         // [θ, rule buffers..., loss sum, 1]: the last slot counts the ranks.
         var message = new double[dim * (1 + buffers.Count) + 2];
-        var clock = Stopwatch.StartNew();
-        var history = new List<HistoryEntry>();
         long step = 0;
         int epoch = 0, evaluations = 0;
         double lastLoss = double.NaN;
@@ -186,22 +185,26 @@ public sealed class DistributedMiniBatchSolver : ISolver
                 {
                     double value = own.ValueAndGradient(theta, grad, RowSet.Of(order, start, count));
                     evaluations++;
-                    if (!double.IsFinite(value))
-                        throw new TrainingDivergedException($"{Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}. The learning rate {rate:G3} is too large: try a smaller --lr.");
+                    MiniBatchStep.CheckLoss(Name, value, epoch + 1, s + 1, rate);
                     sum += value * count;
                     Rule.Step(theta, grad, rate, step);
-                    if (objective.L1 > 0) SoftThreshold(theta.AsSpan(0, objective.WeightCount), rate * objective.L1);
+                    MiniBatchStep.ApplyL1(objective, theta, rate);
                 }
                 bool last = s == S - 1;
                 if (last) sum = Average(allReduce, theta, buffers, message, sum);
                 else if (step % AverageEvery == 0) Average(allReduce, theta, buffers, message, 0);
             }
             lastLoss = sum / N;
-            history.Add(new HistoryEntry((int)step, epoch + 1, lastLoss, double.NaN, null, null, clock.Elapsed.TotalSeconds));
-            context.Progress?.Report(new TrainingProgress(Name, (int)step, epoch + 1, lastLoss, double.NaN, null, null, clock.Elapsed, Options.Epochs));
+            if (context.Report(Name, (int)step, epoch + 1, lastLoss, double.NaN, theta, Options.Epochs))
+            {
+                reason = StopReason.EarlyStopping;
+                epoch++;
+                break;
+            }
         }
-        if (!theta.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
-        return new SolverResult(theta, lastLoss, (int)step, epoch, evaluations, reason, history);
+        var chosen = context.Choose(theta, reason);
+        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
+        return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
     }
 
     /// <summary>One allreduce: θ and the buffers become their mean over the ranks; returns the sum of <paramref name="lossSum"/>.</summary>
@@ -222,10 +225,5 @@ public sealed class DistributedMiniBatchSolver : ISolver
         }
         Averages++;
         return message[^2];
-    }
-
-    private static void SoftThreshold(Span<double> w, double t)
-    {
-        for (int i = 0; i < w.Length; i++) w[i] = Math.Sign(w[i]) * Math.Max(Math.Abs(w[i]) - t, 0);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Softmax.Engine;
 using Softmax.Optimization;
 
@@ -50,8 +49,6 @@ public sealed class StreamedMiniBatchSolver(IUpdateRule rule, MiniBatchOptions o
         var grad = new double[theta.Length];
         var rows = new int[blocks.BlockRows];
         Rule.Reset(theta.Length);
-        var clock = Stopwatch.StartNew();
-        var history = new List<HistoryEntry>();
         long step = 0;
         int epoch = 0, evaluations = 0;
         double lastLoss = double.NaN;
@@ -76,23 +73,22 @@ public sealed class StreamedMiniBatchSolver(IUpdateRule rule, MiniBatchOptions o
                     int count = Math.Min(Options.BatchSize, n - start);
                     double value = local.ValueAndGradient(theta, grad, RowSet.Of(rows, start, count));
                     evaluations++;
-                    if (!double.IsFinite(value))
-                        throw new TrainingDivergedException($"{Name}: the loss became {value} at epoch {e + 1}, step {step + 1}. The learning rate {rate:G3} is too large: try a smaller --lr.");
+                    MiniBatchStep.CheckLoss(Name, value, e + 1, step + 1, rate);
                     sum += value * count;
                     Rule.Step(theta, grad, rate, ++step);
-                    if (objective.L1 > 0) SoftThreshold(theta.AsSpan(0, objective.WeightCount), rate * objective.L1);
+                    MiniBatchStep.ApplyL1(objective, theta, rate);
                 }
             });
             lastLoss = sum / blocks.Rows;
-            history.Add(new HistoryEntry((int)step, epoch + 1, lastLoss, double.NaN, null, null, clock.Elapsed.TotalSeconds));
-            context.Progress?.Report(new TrainingProgress(Name, (int)step, epoch + 1, lastLoss, double.NaN, null, null, clock.Elapsed, Options.Epochs));
+            if (context.Report(Name, (int)step, epoch + 1, lastLoss, double.NaN, theta, Options.Epochs))
+            {
+                reason = StopReason.EarlyStopping;
+                epoch++;
+                break;
+            }
         }
-        if (!theta.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
-        return new SolverResult(theta, lastLoss, (int)step, epoch, evaluations, reason, history);
-    }
-
-    private static void SoftThreshold(Span<double> w, double t)
-    {
-        for (int i = 0; i < w.Length; i++) w[i] = Math.Sign(w[i]) * Math.Max(Math.Abs(w[i]) - t, 0);
+        var chosen = context.Choose(theta, reason);
+        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
+        return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
     }
 }

@@ -74,11 +74,10 @@ public abstract class MiniBatchSolver : ISolver
                 }
                 double value = objective.ValueAndGradient(theta, grad, rows);
                 evaluations++;
-                if (!double.IsFinite(value))
-                    throw new TrainingDivergedException($"{Name}: the loss became {value} at epoch {epoch + 1}, step {s + 1}. The learning rate {rate:G3} is too large: try a smaller --lr.");
+                MiniBatchStep.CheckLoss(Name, value, epoch + 1, s + 1, rate);
                 sum += value * count;
                 Step(theta, grad, rate, ++step);
-                if (objective.L1 > 0) SoftThreshold(theta.AsSpan(0, objective.WeightCount), rate * objective.L1);
+                MiniBatchStep.ApplyL1(objective, theta, rate);
             }
             lastLoss = sum / n;
             bool stop = context.Report(Name, (int)step, epoch + 1, lastLoss, double.NaN, theta, Options.Epochs);
@@ -96,10 +95,5 @@ public abstract class MiniBatchSolver : ISolver
         var chosen = context.Choose(theta, reason);
         if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
         return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
-    }
-
-    private static void SoftThreshold(Span<double> w, double t)
-    {
-        for (int i = 0; i < w.Length; i++) w[i] = Math.Sign(w[i]) * Math.Max(Math.Abs(w[i]) - t, 0);
     }
 }

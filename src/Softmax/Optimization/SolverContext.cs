@@ -46,8 +46,8 @@ public sealed class SolverContext
 
     internal void Restore(SolverState state)
     {
-        History.Clear();
-        History.AddRange(state.History);
+        _history.Clear();
+        _history.AddRange(state.History);
         if (state.EarlyStopping is { } es)
         {
             _best = es.Best is null ? null : (double[])es.Best.Clone();
@@ -63,13 +63,30 @@ public sealed class SolverContext
             Checkpoint(state() with { EarlyStopping = new EarlyStoppingState((double[]?)_best?.Clone(), _bestAccuracy, _sinceBest) });
     }
 
-    internal List<HistoryEntry> History { get; } = [];
+    private readonly List<HistoryEntry> _history = [];
+
+    /// <summary>What <see cref="Report"/> has recorded, in order: a solver returns it in its <see cref="SolverResult"/>.</summary>
+    public IReadOnlyList<HistoryEntry> History => _history;
 
     /// <summary>The θ with the best validation accuracy so far, when validation is on.</summary>
     internal double[]? Best => _best;
 
-    /// <summary>Records one epoch/iteration: validation, history, progress. Returns true when early stopping fires.</summary>
-    internal bool Report(string solver, int iteration, int epoch, double loss, double gradNorm, double[] theta, int total, bool validateNow = true,
+    /// <summary>
+    /// Records one epoch (L-BFGS: iteration) for a solver: checks the loss is finite (else
+    /// <see cref="TrainingDivergedException"/>), scores validation when asked and keeps the best weights, appends to
+    /// <see cref="History"/> and reports progress. Returns true when early stopping fires. Every solver, in this
+    /// assembly or another, records its epochs here, so history, progress and early stopping behave the same.
+    /// </summary>
+    /// <param name="solver">The solver's name, for messages and progress.</param>
+    /// <param name="iteration">Steps (or iterations) so far.</param>
+    /// <param name="epoch">Epochs (or evaluations) so far.</param>
+    /// <param name="loss">The objective at the end of the epoch.</param>
+    /// <param name="gradNorm">The gradient norm, or NaN when not known.</param>
+    /// <param name="theta">The current parameters (scored on validation rows when <paramref name="validateNow"/>).</param>
+    /// <param name="total">Epochs (or iterations) planned, for progress bars.</param>
+    /// <param name="validateNow">Whether to score validation this time.</param>
+    /// <param name="parameters">How a progress consumer gets a copy of the parameters; a clone of θ by default.</param>
+    public bool Report(string solver, int iteration, int epoch, double loss, double gradNorm, double[] theta, int total, bool validateNow = true,
         Func<double[]>? parameters = null)
     {
         if (!double.IsFinite(loss))
@@ -87,7 +104,7 @@ public sealed class SolverContext
             else _sinceBest++;
         }
         var entry = new HistoryEntry(iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed.TotalSeconds);
-        History.Add(entry);
+        _history.Add(entry);
         Progress?.Report(new TrainingProgress(solver, iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed, total)
         {
             CurrentParameters = parameters ?? (() => (double[])theta.Clone()),
@@ -95,7 +112,7 @@ public sealed class SolverContext
         return Patience > 0 && _sinceBest >= Patience;
     }
 
-    /// <summary>The weights to return: the best validated ones when early stopping or cancelling with validation on.</summary>
-    internal double[] Choose(double[] current, StopReason reason) =>
+    /// <summary>The weights a solver returns: the best validated ones when early stopping or cancelling with validation on, else <paramref name="current"/>.</summary>
+    public double[] Choose(double[] current, StopReason reason) =>
         (reason is StopReason.EarlyStopping or StopReason.Cancelled) && _best is not null ? _best : current;
 }
