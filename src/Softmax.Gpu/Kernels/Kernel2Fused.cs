@@ -29,6 +29,30 @@ public static class Kernel2Fused
         new(blocks, groupSize, SharedMemoryConfig.RequestDynamic<float>(SharedFloats(classes)));
 
     /// <summary>
+    /// Phase 1 of a tile, shared with <see cref="Predict"/>: o = W x + b for the tile's rows into
+    /// <paramref name="scores"/> (rows × C), one warp per row, lanes striding over d (coalesced), then a fixed
+    /// shuffle-down tree, so every launch sums in the same order.
+    /// </summary>
+    internal static void ScoreTile<TX>(TX x, ArrayView<float> theta, ArrayView<float> scores, ArrayView<int> rowIds, int rows, RowArgs a)
+        where TX : struct, IFeatureRows
+    {
+        int C = a.Classes, D = a.Features, CD = C * D;
+        int ws = Warp.WarpSize, lane = Warp.LaneIdx, wid = Group.IdxX / ws, nw = Group.DimX / ws;
+        for (int r = wid; r < rows; r += nw)
+        {
+            long xo = (long)rowIds[r] * a.Stride;
+            for (int c = 0; c < C; c++)
+            {
+                float s = 0;
+                int wo = c * D;
+                for (int d = lane; d < D; d += ws) s += theta[wo + d] * x.Get(xo + d);
+                for (int off = ws / 2; off > 0; off >>= 1) s += Warp.ShuffleDown(s, off);
+                if (lane == 0) scores[r * C + c] = s + theta[CD + c];
+            }
+        }
+    }
+
+    /// <summary>
     /// The fused pass. <paramref name="part"/> holds one partial of C·D + C floats per block (written only with a
     /// gradient); <paramref name="scalars"/> holds the block's (loss, weight) sums in float64.
     /// </summary>
@@ -40,7 +64,6 @@ public static class Kernel2Fused
         var col = LocalMemory.Allocate<float>(TileRows);
         int C = a.Classes, D = a.Features, CD = C * D, P = CD + C;
         int T = Group.DimX, t = Group.IdxX, blk = Grid.IdxX, B = Grid.DimX;
-        int ws = Warp.WarpSize, lane = Warp.LaneIdx, wid = t / ws, nw = T / ws;
         int lossAt = TileRows * C, weightAt = lossAt + TileRows;
         long pb = (long)blk * P;
         bool grad = a.WithGradient != 0;
@@ -56,18 +79,7 @@ public static class Kernel2Fused
             Group.Barrier();
 
             // 1. Scores: one warp per row.
-            for (int r = wid; r < rows; r += nw)
-            {
-                long xo = (long)rowIds[r] * a.Stride;
-                for (int c = 0; c < C; c++)
-                {
-                    float s = 0;
-                    int wo = c * D;
-                    for (int d = lane; d < D; d += ws) s += theta[wo + d] * x.Get(xo + d);
-                    for (int off = ws / 2; off > 0; off >>= 1) s += Warp.ShuffleDown(s, off);
-                    if (lane == 0) sh[r * C + c] = s + theta[CD + c];
-                }
-            }
+            ScoreTile(x, theta, sh, rowIds, rows, a);
             Group.Barrier();
 
             // 2. Softmax and loss: one thread per row; G = s (p − e_y) overwrites the scores.

@@ -22,27 +22,15 @@ public static class Predict
         const int R = Kernel2Fused.TileRows;
         var sh = SharedMemory.GetDynamic<float>();
         var rowIds = SharedMemory.Allocate<int>(R);
-        int C = a.Classes, D = a.Features, CD = C * D;
+        int C = a.Classes;
         int T = Group.DimX, t = Group.IdxX, blk = Grid.IdxX, B = Grid.DimX;
-        int ws = Warp.WarpSize, lane = Warp.LaneIdx, wid = t / ws, nw = T / ws;
         for (int tile = blk; tile < a.Tiles; tile += B)
         {
             int r0 = tile * R;
             int rows = Math.Min(R, a.Count - r0);
             for (int r = t; r < rows; r += T) rowIds[r] = a.Row(index, r0 + r);
             Group.Barrier();
-            for (int r = wid; r < rows; r += nw)
-            {
-                long xo = (long)rowIds[r] * a.Stride;
-                for (int c = 0; c < C; c++)
-                {
-                    float s = 0;
-                    int wo = c * D;
-                    for (int d = lane; d < D; d += ws) s += theta[wo + d] * x.Get(xo + d);
-                    for (int off = ws / 2; off > 0; off >>= 1) s += Warp.ShuffleDown(s, off);
-                    if (lane == 0) sh[r * C + c] = s + theta[CD + c];
-                }
-            }
+            Kernel2Fused.ScoreTile(x, theta, sh, rowIds, rows, a);
             Group.Barrier();
             for (int r = t; r < rows; r += T)
             {
