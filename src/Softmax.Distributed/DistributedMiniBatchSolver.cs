@@ -68,14 +68,13 @@ public sealed class DistributedMiniBatchSolver : ISolver
     /// <summary>Steps in every epoch on every rank: ⌈N / B⌉.</summary>
     public int StepsPerEpoch => (TotalRows + Math.Min(Options.BatchSize, TotalRows) - 1) / Math.Min(Options.BatchSize, TotalRows);
 
-    private int EpochSeed(int epoch) => unchecked(Options.Seed * 1_000_003 + epoch * 7_919 + 17);
 
     /// <summary>The global row order of epoch <paramref name="epoch"/> (synchronous mode, shuffled sampling).</summary>
     public int[] GlobalOrder(int epoch)
     {
         var order = new int[TotalRows];
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        new Random(EpochSeed(epoch)).Shuffle(order);
+        new Random(Options.EpochSeed(epoch)).Shuffle(order);
         return order;
     }
 
@@ -111,7 +110,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
             // Cancellation is not a collective decision: a rank that stopped alone would leave the others in the
             // allreduce. The watchdog bounds that; the CLI cancels every rank together (Ctrl+C reaches the job).
             if (context.CancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-            var rng = new Random(EpochSeed(epoch));
+            var rng = new Random(Options.EpochSeed(epoch));
             if (Options.Sampling == BatchSampling.Shuffle)
             {
                 for (int i = 0; i < N; i++) order[i] = i;
@@ -171,7 +170,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
         {
             if (context.CancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
             // A different stream per rank (its global offset keys it), reproducible from the seed.
-            var rng = new Random(unchecked(EpochSeed(epoch) + 1 + GlobalOffset));
+            var rng = new Random(unchecked(Options.EpochSeed(epoch) + 1 + GlobalOffset));
             for (int i = 0; i < n; i++) order[i] = i;
             if (Options.Sampling == BatchSampling.Shuffle) rng.Shuffle(order.AsSpan(0, n));
             else for (int i = 0; i < n; i++) order[i] = rng.Next(n);

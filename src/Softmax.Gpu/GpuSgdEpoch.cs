@@ -109,7 +109,7 @@ public sealed class GpuSgdEpoch : IDisposable
     public double RunEpoch(int epoch, bool computeLoss = true)
     {
         int n = _loss.Rows;
-        var rng = new Random(unchecked(Options.Seed * 1_000_003 + epoch * 7_919 + 17));
+        var rng = new Random(Options.EpochSeed(epoch));
         if (Options.Sampling == BatchSampling.Shuffle)
         {
             for (int i = 0; i < n; i++) _orderHost[i] = i;

@@ -30,11 +30,10 @@ public sealed class StreamedMiniBatchSolver(IUpdateRule rule, MiniBatchOptions o
     public int[] BlockOrder(int blocks, int epoch)
     {
         var order = Enumerable.Range(0, blocks).ToArray();
-        new Random(EpochSeed(epoch)).Shuffle(order);
+        new Random(Options.EpochSeed(epoch)).Shuffle(order);
         return order;
     }
 
-    private int EpochSeed(int epoch) => unchecked(Options.Seed * 1_000_003 + epoch * 7_919 + 17);
 
     /// <inheritdoc />
     public SolverResult Minimize(SoftmaxObjective objective, double[] theta0, SolverContext context)
@@ -61,7 +60,7 @@ public sealed class StreamedMiniBatchSolver(IUpdateRule rule, MiniBatchOptions o
             int e = epoch, visited = 0;
             blocks.ForEach(BlockOrder(blocks.BlockCount, epoch), block =>
             {
-                var rng = new Random(unchecked(EpochSeed(e) + 1 + visited++));
+                var rng = new Random(unchecked(Options.EpochSeed(e) + 1 + visited++));
                 int n = block.Count;
                 for (int i = 0; i < n; i++) rows[i] = i;
                 if (Options.Sampling == BatchSampling.Shuffle) rng.Shuffle(rows.AsSpan(0, n));

@@ -25,6 +25,13 @@ public sealed record MiniBatchOptions
     /// <summary>Seed of the batch order.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The seed of epoch <paramref name="epoch"/>'s batch order, from <see cref="Seed"/> and the epoch alone: a resumed
+    /// run draws the same batches, and every solver that should visit the same batches (in memory, streamed,
+    /// distributed, on the GPU) derives its order from this one formula.
+    /// </summary>
+    public int EpochSeed(int epoch) => unchecked(Seed * 1_000_003 + epoch * 7_919 + 17);
+
     /// <summary>Checks the settings once.</summary>
     public MiniBatchOptions Validate()
     {

@@ -54,7 +54,7 @@ public abstract class MiniBatchSolver : ISolver
         {
             if (context.CancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
             // Each epoch's order depends only on (seed, epoch), so a resumed run draws the same batches.
-            var rng = new Random(unchecked(Options.Seed * 1_000_003 + epoch * 7_919 + 17));
+            var rng = new Random(Options.EpochSeed(epoch));
             if (Options.Sampling == BatchSampling.Shuffle)
             {
                 for (int i = 0; i < n; i++) order[i] = i;
