@@ -146,9 +146,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
                 break;
             }
         }
-        var chosen = context.Choose(theta, reason);
-        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
-        return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
+        return context.Result(Name, theta, lastLoss, (int)step, epoch, evaluations, reason);
     }
 
     private SolverResult Local(SoftmaxObjective objective, double[] theta, double[] grad, SolverContext context)
@@ -201,9 +199,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
                 break;
             }
         }
-        var chosen = context.Choose(theta, reason);
-        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
-        return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
+        return context.Result(Name, theta, lastLoss, (int)step, epoch, evaluations, reason);
     }
 
     /// <summary>One allreduce: θ and the buffers become their mean over the ranks; returns the sum of <paramref name="lossSum"/>.</summary>

@@ -92,8 +92,6 @@ public abstract class MiniBatchSolver : ISolver
                 break;
             }
         }
-        var chosen = context.Choose(theta, reason);
-        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{Name}: the weights are not finite. Try a smaller learning rate.");
-        return new SolverResult(chosen, lastLoss, (int)step, epoch, evaluations, reason, context.History.ToArray());
+        return context.Result(Name, theta, lastLoss, (int)step, epoch, evaluations, reason);
     }
 }

@@ -112,7 +112,19 @@ public sealed class SolverContext
         return Patience > 0 && _sinceBest >= Patience;
     }
 
-    /// <summary>The weights a solver returns: the best validated ones when early stopping or cancelling with validation on, else <paramref name="current"/>.</summary>
-    public double[] Choose(double[] current, StopReason reason) =>
+    /// <summary>
+    /// A mini-batch solver's result: the best validated weights when early stopping or cancelling with validation
+    /// on, else <paramref name="theta"/>; non-finite weights throw <see cref="TrainingDivergedException"/>; the
+    /// history is what <see cref="Report"/> recorded.
+    /// </summary>
+    public SolverResult Result(string solver, double[] theta, double loss, int iterations, int epochs, int evaluations, StopReason reason)
+    {
+        var chosen = Choose(theta, reason);
+        if (!chosen.All(double.IsFinite)) throw new TrainingDivergedException($"{solver}: the weights are not finite. Try a smaller learning rate.");
+        return new SolverResult(chosen, loss, iterations, epochs, evaluations, reason, _history.ToArray());
+    }
+
+    /// <summary>The weights to return: the best validated ones when early stopping or cancelling with validation on.</summary>
+    internal double[] Choose(double[] current, StopReason reason) =>
         (reason is StopReason.EarlyStopping or StopReason.Cancelled) && _best is not null ? _best : current;
 }
