@@ -38,6 +38,8 @@ public sealed record TrainingOptions
     public int Patience { get; init; }
     /// <summary>Seed for splits and batch order.</summary>
     public int Seed { get; init; }
+    /// <summary>Arithmetic of the data term: auto (default), float32 or float64. See <see cref="Engine.Precision"/>.</summary>
+    public Precision Precision { get; init; } = Precision.Auto;
     /// <summary>CPU engine settings (threads, kernel variant).</summary>
     public CpuEngineOptions Engine { get; init; } = new();
     /// <summary>L-BFGS settings.</summary>
