@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Softmax.Cli.Commands;
+using Softmax.Cli.Infrastructure;
 
 namespace Softmax.Cli;
 
@@ -10,7 +11,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var global = new GlobalFlags();
-        var root = new RootCommand("softmax: multinomial logistic regression (softmax) classifiers: train, evaluate, predict, tune, check gradients.");
+        var root = Root("softmax: multinomial logistic regression (softmax) classifiers: train, evaluate, predict, tune, check gradients.");
         root.Add(global.Quiet);
         root.Add(global.Verbose);
         root.Add(TrainCommand.Create(global));
@@ -26,10 +27,22 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"softmax: error: {error.Message}");
+            foreach (var line in ParseErrors.Lines(parse)) Console.Error.WriteLine($"softmax: error: {line}");
             Console.Error.WriteLine("Run 'softmax --help' (or 'softmax COMMAND --help') for usage.");
             return GlobalFlags.UsageError;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>
+    /// The root command, named <c>softmax</c> whatever the host process is called (a <see cref="RootCommand"/> takes
+    /// the executable's name, <c>Softmax.Cli</c> under <c>dotnet run</c>), with the help and version flags a root has.
+    /// </summary>
+    private static Command Root(string description)
+    {
+        var root = new Command("softmax", description);
+        root.Options.Add(new System.CommandLine.Help.HelpOption());
+        root.Options.Add(new VersionOption());
+        return root;
     }
 }

@@ -29,6 +29,7 @@ public static class EvalCommand
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
             var m = ModelFile.Load(parse.GetValue(model)!);
+            DataSource.CheckSpec(parse.GetValue(data)!, "--data");
             var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
             var rows = source.LoadForEvaluation();
             CheckFeatures(m, rows, source.Spec);

@@ -18,6 +18,23 @@ public sealed class GlobalFlags
     public const int UsageError = 2;
 
     /// <summary>
+    /// Exit code of a run that diverged: the loss became non-finite, ended above ln C (the uniform guess) or rose over
+    /// training. The model and metrics are still written (to look at), with a warning on stderr.
+    /// </summary>
+    public const int DivergedExit = 3;
+
+    /// <summary>
+    /// Prints the divergence warning for <paramref name="result"/> and returns <see cref="DivergedExit"/>, or returns 0
+    /// for a healthy run.
+    /// </summary>
+    public static int Health(Softmax.Model.TrainingResult result)
+    {
+        if (Softmax.Model.TrainingHealth.Diverged(result) is not { } why) return 0;
+        Console.Error.WriteLine($"softmax: warning: training diverged: {why}. Try a smaller --lr (or L-BFGS, or scaled features); exit status {DivergedExit}.");
+        return DivergedExit;
+    }
+
+    /// <summary>
     /// Runs a command body with Ctrl+C turned into cancellation. Errors print one line to stderr (with the stack
     /// trace under --verbose); usage and input errors exit 2, other failures 1.
     /// </summary>
@@ -31,7 +48,7 @@ public sealed class GlobalFlags
         }
         catch (Exception e)
         {
-            int code = IsUsage(e) ? UsageError : 1;
+            int code = IsUsage(e) ? UsageError : e is Softmax.Optimization.TrainingDivergedException ? DivergedExit : 1;
             Console.Error.WriteLine($"softmax: error: {OneLine(e)}");
             if (ui.Verbose) Console.Error.WriteLine(e);
             return code;

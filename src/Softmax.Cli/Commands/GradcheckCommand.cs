@@ -35,6 +35,7 @@ public static class GradcheckCommand
         foreach (Option o in new Option[] { data, format, label, checks, l2, l1, rows, seed, preprocess, threshold, step, scoreStd }) command.Add(o);
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
+            DataSource.CheckSpec(parse.GetValue(data)!, "--data");
             var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
             var (train, _) = source.LoadTrainTest();
             int limit = parse.GetValue(rows);

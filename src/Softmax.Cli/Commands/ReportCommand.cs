@@ -32,6 +32,7 @@ public static class ReportCommand
         {
             string modelPath = parse.GetValue(model)!;
             var m = ModelFile.Load(modelPath);
+            DataSource.CheckSpec(parse.GetValue(data)!, "--data");
             var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
             var rows = source.LoadForEvaluation();
             EvalCommand.CheckFeatures(m, rows, source.Spec);

@@ -121,7 +121,7 @@ public static class TrainCommand
                 written.AddRange(ConfusionHeatmap.Save(confusionOn, plotDir, $"{title}: confusion matrix ({(testEval is null ? "train" : "test")} set)"));
             }
             Summarize(ui, result, train.Name ?? "", trainAccuracy, validationAccuracy, testEval, written);
-            return 0;
+            return GlobalFlags.Health(result);
         }));
         return command;
     }
@@ -151,7 +151,7 @@ public static class TrainCommand
         ModelFile.Save(result.Model, modelPath);
         var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
         report(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, 1);
-        return 0;
+        return GlobalFlags.Health(result);
     }
 
     /// <summary>Metrics, plots and summary of a streamed or distributed run; the model is already saved.</summary>

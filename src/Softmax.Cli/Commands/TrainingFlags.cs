@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Engine;
 using Softmax.Model;
@@ -22,7 +23,7 @@ public sealed class TrainingFlags
     /// <summary>--solver.</summary>
     public Option<string> Solver { get; } = new("--solver") { Description = "lbfgs, sgd or adam", DefaultValueFactory = _ => "lbfgs" };
     /// <summary>--l2.</summary>
-    public Option<double> L2 { get; } = new("--l2") { Description = "λ2, the L2 penalty on W (bias not penalised)", DefaultValueFactory = _ => 1e-4 };
+    public Option<double?> L2 { get; } = new("--l2") { Description = $"λ2, the L2 penalty on W (bias not penalised); default {Ui.F(DefaultL2)}, for digits {Ui.F(DigitsL2)} (docs/experiments/digits-lambda.md)" };
     /// <summary>--l1.</summary>
     public Option<double> L1 { get; } = new("--l1") { Description = "λ1, the L1 penalty on W (L-BFGS becomes OWL-QN)", DefaultValueFactory = _ => 0 };
     /// <summary>--epochs.</summary>
@@ -48,11 +49,13 @@ public sealed class TrainingFlags
     /// <summary>--threads.</summary>
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads (0: all cores); same seed and threads give bit-identical weights", DefaultValueFactory = _ => 0 };
     /// <summary>--preprocess.</summary>
-    public Option<string?> Preprocess { get; } = new("--preprocess") { Description = "none, scale, center or standardize (default: scale for images, none otherwise)" };
+    public Option<string?> Preprocess { get; } = new("--preprocess") { Description = "none, scale (divide by the data's declared range: 255 for 8-bit images, 16 for digits; 255 when none is declared), center or standardize. Default: scale for data with a declared range (every named set, IDX, CIFAR, uint8 npy), none otherwise" };
     /// <summary>--validation-fraction.</summary>
     public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Fraction of training rows held out (stratified) for validation", DefaultValueFactory = _ => 0 };
     /// <summary>--patience.</summary>
-    public Option<int> Patience { get; } = new("--patience") { Description = "Early stopping patience (needs --validation-fraction)", DefaultValueFactory = _ => 0 };
+    public Option<int> Patience { get; } = new("--patience") { Description = "Early stopping: stop after this many validations (epochs; every 5 iterations for lbfgs) in which the validation loss did not fall by more than --min-delta, and keep the weights with the lowest validation loss (needs --validation-fraction)", DefaultValueFactory = _ => 0 };
+    /// <summary>--min-delta.</summary>
+    public Option<double> MinDelta { get; } = new("--min-delta") { Description = "Least fall of the validation loss (nats) that counts as an improvement for --patience", DefaultValueFactory = _ => 0 };
     /// <summary>--class-weight.</summary>
     public Option<string?> ClassWeight { get; } = new("--class-weight") { Description = "'balanced' for scikit-learn's balanced class weights" };
 
@@ -69,8 +72,58 @@ public sealed class TrainingFlags
         ClassWeight.AcceptOnlyFromAmong("balanced", "none");
         Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
-                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, ClassWeight, Device })
+                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device })
             command.Add(o);
+    }
+
+    /// <summary>λ2 when --l2 is not given.</summary>
+    public const double DefaultL2 = 1e-4;
+
+    /// <summary>
+    /// λ2 for the embedded digits set when --l2 is not given: the value with the lowest 5-fold cross-validated log-loss
+    /// on the training split (pixels scaled by 1/16), measured by docs/experiments/digits-lambda.sh.
+    /// </summary>
+    public const double DigitsL2 = 1e-3;
+
+    /// <summary>True when <paramref name="option"/> was typed on the command line (not just defaulted).</summary>
+    public static bool IsGiven(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };
+
+    /// <summary>The flags that only L-BFGS reads.</summary>
+    public Option[] LbfgsFlags => [MaxIter, Tol];
+
+    /// <summary>The flags that only the mini-batch solvers (sgd, adam) read.</summary>
+    public Option[] MiniBatchFlags => [Lr, Epochs, BatchSize, Schedule, Sampling];
+
+    /// <summary>The flags that only SGD reads.</summary>
+    public Option[] SgdFlags => [Momentum, Nesterov];
+
+    /// <summary>
+    /// A flag that the chosen solver ignores is an error that names the flags it does read (a forgotten
+    /// <c>--solver sgd</c> would otherwise turn a learning-rate sweep into the same run repeated).
+    /// </summary>
+    public void CheckApplicable(ParseResult p, string solver, params Option[] extraMiniBatch)
+    {
+        string Names(IEnumerable<Option> flags) => string.Join(", ", flags.Select(f => f.Name));
+        var miniBatch = MiniBatchFlags.Concat(extraMiniBatch).ToArray();
+        var wrong = solver switch
+        {
+            "lbfgs" => miniBatch.Concat(SgdFlags),
+            "adam" => LbfgsFlags.Concat(SgdFlags),
+            _ => LbfgsFlags.AsEnumerable(),
+        };
+        foreach (var flag in wrong.Where(f => IsGiven(p, f)))
+        {
+            string owner = LbfgsFlags.Contains(flag) ? "--solver lbfgs" : SgdFlags.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
+            string reads = solver switch
+            {
+                "lbfgs" => Names(LbfgsFlags),
+                "adam" => Names(miniBatch),
+                _ => Names(miniBatch.Concat(SgdFlags)),
+            };
+            string given = IsGiven(p, Solver) ? "" : " (the default here)";
+            throw new UsageException($"{flag.Name} applies to {owner} only, and this run uses --solver {solver}{given}. "
+                + $"The flags {solver} reads: {reads}.");
+        }
     }
 
     /// <summary>The data sources named by --data and --test.</summary>
@@ -78,6 +131,8 @@ public sealed class TrainingFlags
     {
         var format = DataSource.ParseFormat(p.GetValue(Format));
         string? label = p.GetValue(LabelColumn);
+        DataSource.CheckSpec(p.GetValue(Data)!, "--data");
+        if (p.GetValue(Test) is { Length: > 0 } spec) DataSource.CheckSpec(spec, "--test");
         var train = new DataSource(p.GetValue(Data)!, format, label);
         var test = p.GetValue(Test) is { Length: > 0 } t ? new DataSource(t, format, label) : null;
         return (train, test);
@@ -87,6 +142,7 @@ public sealed class TrainingFlags
     public TrainingOptions Options(ParseResult p)
     {
         string solver = p.GetValue(Solver)!;
+        CheckApplicable(p, solver);
         var kind = solver switch { "sgd" => SolverKind.Sgd, "adam" => SolverKind.Adam, _ => SolverKind.Lbfgs };
         double? tol = p.GetValue(Tol);
         if (tol is { } t && !(t >= 0)) throw new UsageException($"--tol must be ≥ 0, not {t}.");
@@ -110,7 +166,7 @@ public sealed class TrainingFlags
         var options = new TrainingOptions
         {
             Solver = kind,
-            L2 = p.GetValue(L2),
+            L2 = p.GetValue(L2) ?? (DataSource.IsName(p.GetValue(Data)!) && p.GetValue(Data)!.Trim().Equals("digits", StringComparison.OrdinalIgnoreCase) ? DigitsL2 : DefaultL2),
             L1 = p.GetValue(L1),
             Seed = seed,
             Engine = new CpuEngineOptions(Threads: p.GetValue(Threads)),
@@ -121,8 +177,11 @@ public sealed class TrainingFlags
             Preprocess = pre,
             ValidationFraction = p.GetValue(ValidationFraction),
             Patience = p.GetValue(Patience),
+            MinDelta = p.GetValue(MinDelta),
             BalancedClassWeights = p.GetValue(ClassWeight) == "balanced",
         };
+        if (IsGiven(p, MinDelta) && options.Patience == 0)
+            throw new UsageException("--min-delta applies to early stopping: give --patience (and --validation-fraction) too.");
         if (options.Patience > 0 && options.ValidationFraction <= 0)
             throw new UsageException("--patience needs a validation set: give --validation-fraction too.");
         var device = Softmax.Gpu.GpuEngine.ParseDevice(p.GetValue(Device)!);
@@ -164,6 +223,7 @@ public sealed class TrainingFlags
             ["max_iter"] = o.Lbfgs.MaxIterations.ToString(CultureInfo.InvariantCulture),
             ["tol"] = D(o.Lbfgs.RelativeTolerance) + "/" + D(o.Lbfgs.GradientTolerance),
             ["patience"] = o.Patience.ToString(CultureInfo.InvariantCulture),
+            ["min_delta"] = D(o.MinDelta),
             ["engine"] = o.LossFactory is null ? "cpu" : "gpu",
         };
     }

@@ -31,6 +31,17 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
         return NamedDatasets.Names.Contains(key) || key is "fashion" or "fashionmnist" or "cifar-10";
     }
 
+    /// <summary>
+    /// Fails with "did you mean" when <paramref name="spec"/> is neither a path nor a dataset name but close to one
+    /// (<c>--data digit</c>); other missing paths are left to the reader's own message.
+    /// </summary>
+    public static void CheckSpec(string spec, string flag)
+    {
+        if (spec.Contains(',', StringComparison.Ordinal) || File.Exists(spec) || Directory.Exists(spec) || IsName(spec)) return;
+        if (Suggest.Closest(spec.Trim().ToLowerInvariant(), NamedDatasets.Names) is { } name)
+            throw new UsageException($"{flag}: no file, directory or dataset named '{spec}'. Did you mean the dataset '{name}'? (named sets: {string.Join(", ", NamedDatasets.Names)})");
+    }
+
     /// <summary>Parses --format.</summary>
     public static DataFormat ParseFormat(string? text) => (text ?? "auto").ToLowerInvariant() switch
     {

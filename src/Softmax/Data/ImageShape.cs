@@ -7,6 +7,12 @@ namespace Softmax.Data;
 /// </summary>
 public sealed record ImageShape(int Height, int Width, int Channels = 1, bool ChannelPlanar = true)
 {
+    /// <summary>
+    /// The data's declared range: the largest value a pixel can take (255 for 8-bit images, 16 for the digits set), or
+    /// null when not declared. <see cref="PreprocessKind.Scale"/> divides by it by default.
+    /// </summary>
+    public float? MaxValue { get; init; }
+
     /// <summary>Pixels × channels.</summary>
     public int Length => Height * Width * Channels;
 

@@ -22,7 +22,7 @@ public static class NamedDatasets
         Stream Open() => new GZipStream(assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"The embedded resource {resource} is missing from the build."), CompressionMode.Decompress);
         var raw = CsvReader.Read(Open, resource, new CsvOptions { Delimiter = ',', HasHeader = false });
-        return new Dataset(raw.Features, raw.Labels, raw.ClassNames, image: new ImageShape(8, 8, 1), name: "digits");
+        return new Dataset(raw.Features, raw.Labels, raw.ClassNames, image: new ImageShape(8, 8, 1) { MaxValue = 16 }, name: "digits");
     }
 
     /// <summary>

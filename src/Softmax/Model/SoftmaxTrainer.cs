@@ -51,6 +51,7 @@ public static class SoftmaxTrainer
             CancellationToken = cancellationToken,
             Validate = validate,
             Patience = options.Patience,
+            MinDelta = options.MinDelta,
             ValidateEvery = options.Solver == SolverKind.Lbfgs ? 5 : 1,
             ResumeFrom = resumeFrom,
             Checkpoint = checkpoint,
@@ -94,15 +95,30 @@ public static class SoftmaxTrainer
         return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
     }
 
-    /// <summary>The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>.</summary>
+    /// <summary>
+    /// The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>. By default, data with
+    /// a declared range (<see cref="ImageShape.MaxValue"/>; uint8 rows: 255) are scaled by 1/range, others are left as
+    /// they are; <see cref="PreprocessKind.Scale"/> without <see cref="TrainingOptions.PreprocessScale"/> uses the
+    /// declared range, or 1/255 when none is declared.
+    /// </summary>
     public static Preprocessor FitPreprocessor(Dataset train, TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
+        // Images are scaled by their declared range (255 for 8-bit pixels, 16 for digits) unless asked otherwise.
         bool bytes = train.Features is ByteMatrix;
-        var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
-        float? scale = options.PreprocessScale ?? (bytes ? Preprocessor.PixelScale : null);
+        float? declared = train.Image?.MaxValue is > 0 and { } max ? 1f / max : bytes ? Preprocessor.PixelScale : null;
+        var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : PreprocessKind.None);
+        float? scale = options.PreprocessScale ?? declared;
         return Preprocessor.Fit(kind, train, scale);
+    }
+
+    /// <summary>Accuracy and mean log-loss of <paramref name="model"/> on raw rows (unweighted).</summary>
+    internal static ValidationScore Score(SoftmaxModel model, Dataset raw, CpuEngineOptions engine)
+    {
+        var x = model.Preprocessor.Apply(raw);
+        var loss = new CpuSoftmaxLoss(x, engine with { ClassWeights = null });
+        return Evaluate(loss, x, model.Parameters);
     }
 
     private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)

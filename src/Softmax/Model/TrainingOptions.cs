@@ -28,14 +28,19 @@ public sealed record TrainingOptions
     public IReadOnlyList<double>? ClassWeights { get; init; }
     /// <summary>Use scikit-learn's "balanced" class weights (computed on the training split).</summary>
     public bool BalancedClassWeights { get; init; }
-    /// <summary>Preprocessing; null picks Scale(1/255) for uint8 image data and None otherwise.</summary>
+    /// <summary>Preprocessing; null picks Scale by the data's declared range (1/255 for uint8 images, 1/16 for digits) and None for data without one.</summary>
     public PreprocessKind? Preprocess { get; init; }
-    /// <summary>Scale factor for <see cref="PreprocessKind.Scale"/> and beyond; null means 1/255 for uint8 data, else 1.</summary>
+    /// <summary>Scale factor for <see cref="PreprocessKind.Scale"/> and beyond; null means 1 / the declared range (<see cref="ImageShape.MaxValue"/>; 255 for uint8 data), else 1/255 for Scale.</summary>
     public float? PreprocessScale { get; init; }
     /// <summary>Fraction of the training rows held out (stratified) for validation; 0 for none.</summary>
     public double ValidationFraction { get; init; }
-    /// <summary>Early-stopping patience in epochs (iterations for L-BFGS); 0 disables it.</summary>
+    /// <summary>
+    /// Early-stopping patience: validations (epochs; every 5 iterations for L-BFGS) without the validation loss
+    /// falling by more than <see cref="MinDelta"/>; 0 disables it. The weights with the lowest validation loss are kept.
+    /// </summary>
     public int Patience { get; init; }
+    /// <summary>The least fall of the validation loss (nats) that counts as an improvement for <see cref="Patience"/>.</summary>
+    public double MinDelta { get; init; }
     /// <summary>Seed for splits and batch order.</summary>
     public int Seed { get; init; }
     /// <summary>Arithmetic of the data term: auto (default), float32 or float64. See <see cref="Engine.Precision"/>.</summary>
@@ -65,6 +70,7 @@ public sealed record TrainingOptions
         if (!(L1 >= 0) || !double.IsFinite(L1)) throw new ArgumentOutOfRangeException(nameof(L1), "--l1 must be finite and ≥ 0.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) throw new ArgumentOutOfRangeException(nameof(ValidationFraction), "The validation fraction must lie in [0, 1).");
         if (Patience < 0) throw new ArgumentOutOfRangeException(nameof(Patience));
+        if (!(MinDelta >= 0) || !double.IsFinite(MinDelta)) throw new ArgumentOutOfRangeException(nameof(MinDelta), "--min-delta must be finite and ≥ 0.");
         if (!(Momentum is >= 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), "Momentum must lie in [0, 1).");
         if (ClassWeights is not null && BalancedClassWeights) throw new ArgumentException("Give class weights or balanced, not both.");
         Engine.Validate();

@@ -7,13 +7,16 @@ public readonly record struct ValidationScore(double Accuracy, double Loss);
 
 /// <summary>
 /// What a solver needs besides the objective: progress reporting, cancellation, and an optional validation
-/// evaluator for early stopping (patience counted in epochs, or iterations for L-BFGS; the best weights are kept).
+/// evaluator for early stopping on the validation loss (patience counted in validations: epochs, or every
+/// <see cref="ValidateEvery"/> iterations for L-BFGS; an improvement must exceed <see cref="MinDelta"/>; the weights
+/// with the lowest validation loss are kept).
 /// </summary>
 public sealed class SolverContext
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private double[]? _best;
     private double _bestAccuracy = double.NegativeInfinity;
+    private double _bestLoss = double.PositiveInfinity;
     private int _sinceBest;
 
     /// <summary>Progress sink, or null.</summary>
@@ -25,8 +28,14 @@ public sealed class SolverContext
     /// <summary>Scores θ on validation rows, or null.</summary>
     public Func<double[], ValidationScore>? Validate { get; init; }
 
-    /// <summary>Epochs (iterations for L-BFGS) without improvement before stopping; 0 disables early stopping.</summary>
+    /// <summary>Validations without improvement of the validation loss before stopping; 0 disables early stopping.</summary>
     public int Patience { get; init; }
+
+    /// <summary>
+    /// How much the validation loss must fall below the best so far to count as an improvement (absolute, in nats;
+    /// Keras' <c>min_delta</c>). 0: any decrease.
+    /// </summary>
+    public double MinDelta { get; init; }
 
     /// <summary>Evaluate validation every this many iterations (L-BFGS) to bound its cost.</summary>
     public int ValidateEvery { get; init; } = 1;
@@ -52,6 +61,7 @@ public sealed class SolverContext
         {
             _best = es.Best is null ? null : (double[])es.Best.Clone();
             _bestAccuracy = es.BestAccuracy;
+            _bestLoss = es.BestLoss;
             _sinceBest = es.SinceBest;
         }
         if (state.History.Count > 0) _offset = TimeSpan.FromSeconds(state.History[^1].Seconds);
@@ -60,7 +70,7 @@ public sealed class SolverContext
     internal void MaybeCheckpoint(int count, Func<SolverState> state)
     {
         if (Checkpoint is not null && count % Math.Max(1, CheckpointEvery) == 0)
-            Checkpoint(state() with { EarlyStopping = new EarlyStoppingState((double[]?)_best?.Clone(), _bestAccuracy, _sinceBest) });
+            Checkpoint(state() with { EarlyStopping = new EarlyStoppingState((double[]?)_best?.Clone(), _bestAccuracy, _sinceBest) { BestLoss = _bestLoss } });
     }
 
     private readonly List<HistoryEntry> _history = [];
@@ -68,7 +78,7 @@ public sealed class SolverContext
     /// <summary>What <see cref="Report"/> has recorded, in order: a solver returns it in its <see cref="SolverResult"/>.</summary>
     public IReadOnlyList<HistoryEntry> History => _history;
 
-    /// <summary>The θ with the best validation accuracy so far, when validation is on.</summary>
+    /// <summary>The θ with the lowest validation loss so far, when validation is on.</summary>
     internal double[]? Best => _best;
 
     /// <summary>
@@ -95,8 +105,10 @@ public sealed class SolverContext
         if (Validate is not null && validateNow)
         {
             score = Validate(theta);
-            if (score.Value.Accuracy > _bestAccuracy)
+            // The loss, not the accuracy: accuracy moves in steps of 1/N and plateaus while the fit still improves.
+            if (score.Value.Loss < _bestLoss - MinDelta)
             {
+                _bestLoss = score.Value.Loss;
                 _bestAccuracy = score.Value.Accuracy;
                 _best = (double[])theta.Clone();
                 _sinceBest = 0;

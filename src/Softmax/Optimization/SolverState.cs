@@ -15,7 +15,11 @@ public sealed record SolverState(string Solver, int Iteration, int Epoch, double
     EarlyStoppingState? EarlyStopping = null);
 
 /// <summary>Early-stopping bookkeeping carried by a checkpoint, so a resumed run stops exactly where an uninterrupted one would.</summary>
-/// <param name="Best">θ with the best validation accuracy so far.</param>
-/// <param name="BestAccuracy">That accuracy.</param>
+/// <param name="Best">θ with the lowest validation loss so far.</param>
+/// <param name="BestAccuracy">Its validation accuracy.</param>
 /// <param name="SinceBest">Validations since it.</param>
-public sealed record EarlyStoppingState(double[]? Best, double BestAccuracy, int SinceBest);
+public sealed record EarlyStoppingState(double[]? Best, double BestAccuracy, int SinceBest)
+{
+    /// <summary>The lowest validation loss so far (that of <see cref="Best"/>).</summary>
+    public double BestLoss { get; init; } = double.PositiveInfinity;
+}
