@@ -234,20 +234,9 @@ public static class TrainCommand
         }
         w.Number("test_log_loss", test?.LogLoss);
         w.Number("test_top_k_accuracy", test?.TopKAccuracy);
-        w.WriteStartArray("history");
-        foreach (var h in r.Solver.History)
-        {
-            w.WriteStartObject();
-            w.WriteNumber("iteration", h.Iteration);
-            w.WriteNumber("epoch", h.Epoch);
-            w.Number("loss", h.Loss);
-            w.Number("gradient_norm", h.GradientNorm);
-            w.Number("validation_accuracy", h.ValidationAccuracy);
-            w.Number("validation_loss", h.ValidationLoss);
-            w.Number("seconds", h.Seconds);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        w.Hyperparameters(r.Model.Training);
+        w.WriteString("diverged", TrainingHealth.Diverged(r));
+        w.History(r.Solver.History);
         if (test is not null)
         {
             w.WritePropertyName("test");

@@ -12,7 +12,7 @@ public sealed record RunOutcome(TrainingResult Result, List<CurvePoint> Curve, b
 
 /// <summary>
 /// Runs <see cref="SoftmaxTrainer.Fit"/> with a progress bar, optional checkpoints and resume, and (when asked)
-/// per-epoch train and test accuracy for the learning curves.
+/// per-epoch train accuracy for the learning curves.
 /// </summary>
 public sealed class TrainingRun
 {
@@ -71,7 +71,8 @@ public sealed class TrainingRun
         {
             if (!TrackAccuracy || curve.Any(c => c.Epoch == epoch)) return;
             var model = new SoftmaxModel(theta, Train.ClassNames, Train.FeatureCount, preprocessor, Train.Image);
-            curve.Add(new CurvePoint(epoch, Scoring.Accuracy(model, trainRows!), Test is null ? double.NaN : Scoring.Accuracy(model, Test)));
+            // Train accuracy only: the test set is never scored per epoch (validation is the curve to choose by).
+            curve.Add(new CurvePoint(epoch, Scoring.Accuracy(model, trainRows!), double.NaN));
         }
 
         bool lbfgs = options.Solver == SolverKind.Lbfgs;

@@ -21,6 +21,37 @@ public static class JsonOut
         else w.WriteNull(name);
     }
 
+    /// <summary>"hyperparameters": every setting recorded in the model's training info, plus solver, λ2, λ1 and seed.</summary>
+    public static void Hyperparameters(this Utf8JsonWriter w, Softmax.Model.TrainingInfo info)
+    {
+        w.WriteStartObject("hyperparameters");
+        w.WriteString("solver", info.Solver);
+        w.Number("l2", info.L2);
+        w.Number("l1", info.L1);
+        w.WriteNumber("seed", info.Seed);
+        foreach (var (key, value) in info.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) w.WriteString(key, value);
+        w.WriteEndObject();
+    }
+
+    /// <summary>"history": the recorded curve (training loss, gradient norm, validation loss and accuracy per record).</summary>
+    public static void History(this Utf8JsonWriter w, IReadOnlyList<Softmax.Optimization.HistoryEntry> history)
+    {
+        w.WriteStartArray("history");
+        foreach (var h in history)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("iteration", h.Iteration);
+            w.WriteNumber("epoch", h.Epoch);
+            w.Number("loss", h.Loss);
+            w.Number("gradient_norm", h.GradientNorm);
+            w.Number("validation_accuracy", h.ValidationAccuracy);
+            w.Number("validation_loss", h.ValidationLoss);
+            w.Number("seconds", h.Seconds);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
     /// <summary>An evaluation as an object: accuracy, top-k, log-loss, per-class scores and the confusion matrix.</summary>
     public static void Evaluation(this Utf8JsonWriter w, Evaluation e)
     {

@@ -4,8 +4,10 @@ using Softmax.Optimization;
 namespace Softmax.Cli.Plots;
 
 /// <summary>
-/// Learning curves with ScottPlot: the objective (train) and validation loss against epoch or iteration, and the
-/// train, validation and test accuracy, as learning-curve-loss and learning-curve-accuracy (PNG and SVG).
+/// Learning curves with ScottPlot: the objective (train) and validation loss against epoch or iteration on a log
+/// axis (for L-BFGS the distance to the final objective, F − F_final, which shows the linear convergence a plain
+/// loss axis flattens), and the train and validation accuracy, as learning-curve-loss and learning-curve-accuracy
+/// (PNG and SVG). Never the test set: choosing by curves drawn on it would tune on the test set.
 /// </summary>
 public static class LearningCurves
 {
@@ -27,7 +29,7 @@ public static class LearningCurves
         (LossPlot(history, byIteration, title).GetImageBytes(800, 450, ScottPlot.ImageFormat.Png),
          AccuracyPlot(history, curve, byIteration, title).GetImageBytes(800, 450, ScottPlot.ImageFormat.Png));
 
-    private static void UseDejaVu()
+    internal static void UseDejaVu()
     {
         if (s_fontsReady) return;
         s_fontsReady = true;
@@ -42,22 +44,26 @@ public static class LearningCurves
     {
         UseDejaVu();
         var plot = new ScottPlot.Plot();
-        double[] x = history.Select(h => (double)(byIteration ? h.Iteration : h.Epoch)).ToArray();
-        if (history.Count > 0)
+        double final = history.Count > 0 ? history.Min(h => h.Loss) : 0;
+        // L-BFGS: F − F_final (its last, lowest point is 0 and left out); mini-batch: the loss itself.
+        var trainPoints = byIteration ? history.Where(h => h.Loss - final > 0).ToArray() : history.ToArray();
+        if (trainPoints.Length > 0)
         {
-            var train = plot.Add.Scatter(x, history.Select(h => h.Loss).ToArray());
-            train.LegendText = byIteration ? "objective F (train)" : "train loss (mean over the epoch's batches)";
-            train.MarkerSize = history.Count > 60 ? 0 : 4;
+            var train = plot.Add.Scatter(trainPoints.Select(h => (double)(byIteration ? h.Iteration : h.Epoch)).ToArray(),
+                trainPoints.Select(h => Math.Log10(byIteration ? h.Loss - final : h.Loss)).ToArray());
+            train.LegendText = byIteration ? "F − F_final (train objective)" : "train loss (mean over the epoch's batches)";
+            train.MarkerSize = trainPoints.Length > 60 ? 0 : 4;
         }
-        var val = history.Where(h => h.ValidationLoss is not null).ToArray();
-        if (val.Length > 0)
+        var val = history.Where(h => h.ValidationLoss is > 0).ToArray();
+        if (val.Length > 0 && !byIteration)
         {
-            var v = plot.Add.Scatter(val.Select(h => (double)(byIteration ? h.Iteration : h.Epoch)).ToArray(), val.Select(h => h.ValidationLoss!.Value).ToArray());
+            var v = plot.Add.Scatter(val.Select(h => (double)h.Epoch).ToArray(), val.Select(h => Math.Log10(h.ValidationLoss!.Value)).ToArray());
             v.LegendText = "validation loss (cross-entropy)";
         }
-        plot.Title($"{title}: loss");
+        plot.Title(byIteration ? $"{title}: distance to the final objective" : $"{title}: loss");
         plot.XLabel(byIteration ? "iteration" : "epoch");
-        plot.YLabel("loss");
+        plot.YLabel(byIteration ? "F − F_final (log scale)" : "loss (log scale)");
+        LogY(plot);
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         return plot;
     }
@@ -73,12 +79,6 @@ public static class LearningCurves
             var train = plot.Add.Scatter(xs, points.Select(c => c.TrainAccuracy).ToArray());
             train.LegendText = "train accuracy";
             train.MarkerSize = points.Length > 60 ? 0 : 4;
-            if (points.Any(c => !double.IsNaN(c.TestAccuracy)))
-            {
-                var test = plot.Add.Scatter(xs, points.Select(c => c.TestAccuracy).ToArray());
-                test.LegendText = "test accuracy";
-                test.MarkerSize = points.Length > 60 ? 0 : 4;
-            }
         }
         var val = history.Where(h => h.ValidationAccuracy is not null).ToArray();
         if (val.Length > 0)
@@ -95,7 +95,18 @@ public static class LearningCurves
         return plot;
     }
 
-    private static string[] SavePlot(ScottPlot.Plot plot, string basePath)
+    /// <summary>A log10 y axis: the plotted values are log10 of the data, labelled with the data's values.</summary>
+    internal static void LogY(ScottPlot.Plot plot)
+    {
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+        {
+            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+            IntegerTicksOnly = true,
+            LabelFormatter = y => Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    internal static string[] SavePlot(ScottPlot.Plot plot, string basePath)
     {
         string png = basePath + ".png", svg = basePath + ".svg";
         AtomicFile.Write(png, temp => plot.SavePng(temp, 800, 450));

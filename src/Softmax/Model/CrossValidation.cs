@@ -9,7 +9,11 @@ namespace Softmax.Model;
 /// <param name="LogLoss">Mean cross-entropy on them (NaN when the fold diverged).</param>
 /// <param name="Objective">F on the fold's training rows.</param>
 /// <param name="Diverged">Why the fold's run diverged (see <see cref="TrainingHealth"/>), or null.</param>
-public sealed record FoldScore(int Fold, double Accuracy, double LogLoss, double Objective, string? Diverged);
+public sealed record FoldScore(int Fold, double Accuracy, double LogLoss, double Objective, string? Diverged)
+{
+    /// <summary>The fold's recorded training curve (the solver's history).</summary>
+    public IReadOnlyList<HistoryEntry> History { get; init; } = [];
+}
 
 /// <summary>The folds of one cross-validated setting, with their mean and (sample) standard deviation.</summary>
 public sealed record CrossValidationResult(IReadOnlyList<FoldScore> Folds)
@@ -83,7 +87,10 @@ public static class CrossValidation
                 var r = SoftmaxTrainer.Fit(train, foldOptions, null, cancellationToken);
                 string? diverged = TrainingHealth.Diverged(r);
                 var score = SoftmaxTrainer.Score(r.Model, holdout, options.Engine);
-                scores.Add(new FoldScore(f, diverged is null ? score.Accuracy : double.NaN, diverged is null ? score.Loss : double.NaN, r.Objective, diverged));
+                scores.Add(new FoldScore(f, diverged is null ? score.Accuracy : double.NaN, diverged is null ? score.Loss : double.NaN, r.Objective, diverged)
+                {
+                    History = r.Solver.History,
+                });
             }
             catch (TrainingDivergedException e)
             {

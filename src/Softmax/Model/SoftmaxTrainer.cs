@@ -85,12 +85,11 @@ public static class SoftmaxTrainer
             // The trainer owns the data term it built (a GPU loss holds device memory).
             (loss as IDisposable)?.Dispose();
         }
-        var info = TrainingInfo.From(solver.Name, options, result, objectiveValue, train.Rows, clock.Elapsed, new Dictionary<string, string>
-        {
-            ["preprocess"] = preprocessor.Kind.ToString(),
-            ["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["validation_fraction"] = options.ValidationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        var settings = TrainingInfo.Hyperparameters(options);
+        settings["preprocess"] = preprocessor.Kind.ToString();
+        settings["preprocess_scale"] = preprocessor.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        settings["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var info = TrainingInfo.From(solver.Name, options, result, objectiveValue, train.Rows, clock.Elapsed, settings);
         var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info);
         return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
     }

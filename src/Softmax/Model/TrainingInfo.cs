@@ -27,6 +27,44 @@ public sealed record TrainingInfo
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
     /// <summary>
+    /// Every hyper-parameter of <paramref name="options"/> that decides the run, as text (invariant culture): the
+    /// solver's own (lr, batch size, epochs, schedule, sampling, momentum, Nesterov for sgd/adam; max_iter, tol,
+    /// history for L-BFGS) and the shared ones (validation fraction, patience, min_delta, class weights).
+    /// </summary>
+    public static Dictionary<string, string> Hyperparameters(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        static string D(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        static string I(int v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var s = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["validation_fraction"] = D(options.ValidationFraction),
+            ["patience"] = I(options.Patience),
+            ["min_delta"] = D(options.MinDelta),
+            ["class_weight"] = options.BalancedClassWeights ? "balanced" : options.ClassWeights is null ? "none" : "given",
+        };
+        if (options.Solver == SolverKind.Lbfgs)
+        {
+            s["max_iter"] = I(options.Lbfgs.MaxIterations);
+            s["tol"] = D(options.Lbfgs.RelativeTolerance);
+            s["lbfgs_history"] = I(options.Lbfgs.History);
+            return s;
+        }
+        var m = options.MiniBatch;
+        s["lr"] = D(m.LearningRate);
+        s["batch_size"] = I(m.BatchSize);
+        s["epochs"] = I(m.Epochs);
+        s["schedule"] = m.Schedule.ToString() ?? "constant";
+        s["sampling"] = m.Sampling.ToString();
+        if (options.Solver == SolverKind.Sgd)
+        {
+            s["momentum"] = D(options.Momentum);
+            s["nesterov"] = options.Nesterov ? "true" : "false";
+        }
+        return s;
+    }
+
+    /// <summary>
     /// The record of a finished run: the solver's outcome and the options' penalties and seed, plus the trainer's own
     /// <paramref name="settings"/> (in-memory, streamed and distributed trainers each add theirs).
     /// </summary>
