@@ -73,7 +73,7 @@ public static class GradcheckCommand
                 ("checked coordinates", result.Checked.ToString(CultureInfo.InvariantCulture)),
                 ("max relative error", F(result.MaxRelativeError)),
                 ("median relative error", F(result.MedianRelativeError)),
-                ("worst coordinate", result.WorstCoordinate.ToString(CultureInfo.InvariantCulture)),
+                ("worst coordinate", Coordinate(result.WorstCoordinate, x.ClassCount, x.FeatureCount)),
                 ("result", ok ? $"PASS (max ≤ {F(limitError)})" : $"FAIL (max > {F(limitError)})"),
             });
             return ok ? 0 : 1;
@@ -82,6 +82,12 @@ public static class GradcheckCommand
     }
 
     /// <summary>θ with W ~ N(0, σ²), σ chosen so scores have a standard deviation of about 0.5, and b ~ N(0, 0.1²).</summary>
+    /// <summary>θ index <paramref name="k"/> by name: W[class, feature] for the first C·D entries, then b[class] (layout C×D row-major, bias after).</summary>
+    public static string Coordinate(int k, int classes, int features) =>
+        k < 0 ? "none" : k < classes * features
+            ? FormattableString.Invariant($"W[{k / features}, {k % features}] (θ index {k})")
+            : FormattableString.Invariant($"b[{k - classes * features}] (θ index {k})");
+
     private static double[] RandomPoint(Dataset x, int seed, double scoreStd)
     {
         int C = x.ClassCount, D = x.FeatureCount;

@@ -41,6 +41,8 @@ public static class PredictCommand
             var inFormat = DataSource.ParseFormat(parse.GetValue(inputFormat));
             bool stream = input == "-" || (!DataSource.IsName(input) && File.Exists(input) &&
                 (inFormat == DataFormat.Csv || (inFormat == DataFormat.Auto && DataLoader.Detect(input) == DataFormat.Csv)));
+            if (input == "-" && !Console.IsInputRedirected)
+                Console.Error.WriteLine($"softmax: reading CSV rows ({m.Features} values each) from the terminal; end with Ctrl+D, or give --data FILE.");
             string? outPath = parse.GetValue(output);
             long count = 0;
             void Write(TextWriter writer)

@@ -62,9 +62,18 @@ public static class ReportCommand
             Row("iterations", m.Training.Iterations.ToString(CultureInfo.InvariantCulture));
             Row("stop reason", m.Training.StopReason);
             Row("preprocessing", m.Preprocessor.Kind.ToString());
+            foreach (var (key, value) in m.Training.Settings.OrderBy(p => p.Key, StringComparer.Ordinal)) Row(key, value);
             html.Append("</table>\n");
+            if (m.Training.History.Count > 0)
+            {
+                bool byIteration = m.Training.Solver.StartsWith("lbfgs", StringComparison.OrdinalIgnoreCase) || m.Training.Solver.StartsWith("owl", StringComparison.OrdinalIgnoreCase);
+                var (lossPng, accuracyPng) = LearningCurves.Png(m.Training.History, [], byIteration, name);
+                html.Append("<h2>Learning curves</h2><p>Recorded while training (stored in the model): training loss")
+                    .Append(byIteration ? " as F − F_final" : "").Append(" on a log axis, and validation loss and accuracy when a validation split was held out.</p>")
+                    .Append(Img(lossPng, "loss curve")).Append(Img(accuracyPng, "accuracy curve")).Append('\n');
+            }
             if (WeightPictures.Png(m, "learned weights per class") is { } weights)
-                html.Append("<h2>Learned weights</h2><p>Each class's weights drawn as an image, stretched to the full grey (or colour) range per class.</p>")
+                html.Append("<h2>Learned weights</h2><p>Each class's weights drawn as an image on one scale shared by all classes: red pushes towards the class, blue away, white is 0 (the colour bar gives the values, in preprocessed units).</p>")
                     .Append(Img(weights, "learned weights")).Append('\n');
             html.Append("<h2>Confusion matrix</h2>").Append(Img(ConfusionHeatmap.Png(e, $"{name}: confusion matrix"), "confusion matrix")).Append('\n');
             html.Append("<h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>");

@@ -34,4 +34,35 @@ public static class ImageLayout
                 }
         return rgb;
     }
+
+    /// <summary>
+    /// Maps a weight row to display bytes with a diverging colour map around 0, on a scale shared by every class
+    /// (<paramref name="scale"/> = the largest |w|): white at 0, pure red at +scale, pure blue at −scale. RGB images
+    /// (three channels) keep their colours: grey at 0, each channel 127.5 ± 127.5·w/scale. The serve page draws the
+    /// same map (src/Softmax.Serving/wwwroot/app.js).
+    /// </summary>
+    public static byte[] Diverging(ReadOnlySpan<double> row, ImageShape shape, double scale)
+    {
+        double s = scale > 0 ? scale : 1;
+        var rgb = new byte[shape.Height * shape.Width * 3];
+        for (int y = 0; y < shape.Height; y++)
+            for (int x = 0; x < shape.Width; x++)
+            {
+                int o = (y * shape.Width + x) * 3;
+                if (shape.Channels == 3)
+                    for (int ch = 0; ch < 3; ch++) rgb[o + ch] = Byte(127.5 + 127.5 * row[shape.IndexOf(y, x, ch)] / s);
+                else
+                    (rgb[o], rgb[o + 1], rgb[o + 2]) = Colour(row[shape.IndexOf(y, x, 0)] / s);
+            }
+        return rgb;
+    }
+
+    /// <summary>The diverging map at <paramref name="v"/> in [−1, 1]: blue, white, red.</summary>
+    public static (byte R, byte G, byte B) Colour(double v)
+    {
+        v = Math.Clamp(v, -1, 1);
+        return (Byte(255 * (1 - Math.Max(0, -v))), Byte(255 * (1 - Math.Abs(v))), Byte(255 * (1 - Math.Max(0, v))));
+    }
+
+    private static byte Byte(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
 }

@@ -1,3 +1,4 @@
+using SkiaSharp;
 using Softmax.Data;
 using Softmax.Model;
 
@@ -5,35 +6,76 @@ namespace Softmax.Cli.Plots;
 
 /// <summary>
 /// The learned weights of each class drawn as an image (the course's "visualize the learned weights"): W[c] reshaped
-/// to the input's picture shape and stretched to 0..255 per class. Only image data have pictures.
+/// to the input's picture shape, coloured by <see cref="ImageLayout.Diverging"/> around 0 on one scale shared by all
+/// classes (red pushes towards the class, blue away), with a colour bar. Only image data have pictures.
 /// </summary>
 public static class WeightPictures
 {
-    /// <summary>The tiles and their shape, or null when the model's rows are not pictures.</summary>
-    public static (ImageShape Shape, List<Tile> Tiles)? Tiles(SoftmaxModel model)
+    private const int BarHeight = 56;
+
+    /// <summary>The tiles, their shape and the shared scale (largest |w|), or null when the model's rows are not pictures.</summary>
+    public static (ImageShape Shape, List<Tile> Tiles, double Scale)? Tiles(SoftmaxModel model)
     {
         var shape = ImageLayout.Of(model.Image, model.Features);
         if (shape is null) return null;
+        double scale = 0;
+        for (int c = 0; c < model.Classes; c++)
+            foreach (var v in model.WeightRow(c)) scale = Math.Max(scale, Math.Abs(v));
         var tiles = new List<Tile>();
-        for (int c = 0; c < model.Classes; c++) tiles.Add(new Tile(ImageLayout.ToRgb(model.WeightRow(c), shape), model.ClassNames[c]));
-        return (shape, tiles);
+        for (int c = 0; c < model.Classes; c++) tiles.Add(new Tile(ImageLayout.Diverging(model.WeightRow(c), shape, scale), model.ClassNames[c]));
+        return (shape, tiles, scale);
     }
 
     /// <summary>Writes weights.png and weights.svg into <paramref name="directory"/>; returns the paths (none when not image data).</summary>
     public static string[] Save(SoftmaxModel model, string directory, string title)
     {
         if (Tiles(model) is not { } t) return [];
-        int columns = Math.Min(5, t.Tiles.Count);
-        var (w, h, _) = TileGrid.Measure(t.Shape, t.Tiles.Count, columns, title);
-        return PlotCanvas.Save(Path.Combine(directory, "weights"), w, h, canvas => TileGrid.Draw(canvas, t.Shape, t.Tiles, columns, title));
+        var (w, h) = Size(t.Shape, t.Tiles.Count, title);
+        return PlotCanvas.Save(Path.Combine(directory, "weights"), w, h, canvas => Draw(canvas, t, title, w, h));
     }
 
     /// <summary>The same picture as PNG bytes, or null.</summary>
     public static byte[]? Png(SoftmaxModel model, string title)
     {
         if (Tiles(model) is not { } t) return null;
-        int columns = Math.Min(5, t.Tiles.Count);
-        var (w, h, _) = TileGrid.Measure(t.Shape, t.Tiles.Count, columns, title);
-        return PlotCanvas.Png(w, h, canvas => TileGrid.Draw(canvas, t.Shape, t.Tiles, columns, title));
+        var (w, h) = Size(t.Shape, t.Tiles.Count, title);
+        return PlotCanvas.Png(w, h, canvas => Draw(canvas, t, title, w, h));
+    }
+
+    private static (int Width, int Height) Size(ImageShape shape, int count, string title)
+    {
+        var (w, h, _) = TileGrid.Measure(shape, count, Math.Min(5, count), title);
+        return (Math.Max(w, 360), h + BarHeight);
+    }
+
+    private static void Draw(SKCanvas canvas, (ImageShape Shape, List<Tile> Tiles, double Scale) t, string title, int width, int height)
+    {
+        TileGrid.Draw(canvas, t.Shape, t.Tiles, Math.Min(5, t.Tiles.Count), title);
+        ColourBar(canvas, width / 2f - 128, height - BarHeight + 8, t.Scale, t.Shape.Channels != 3);
+    }
+
+    /// <summary>A 256-pixel bar of the map from −scale to +scale with its three values written under it.</summary>
+    private static void ColourBar(SKCanvas canvas, float x0, float y0, double scale, bool diverging)
+    {
+        using var paint = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill };
+        for (int i = 0; i < 256; i++)
+        {
+            double v = (i - 127.5) / 127.5;
+            if (diverging)
+            {
+                var (r, g, b) = ImageLayout.Colour(v);
+                paint.Color = new SKColor(r, g, b);
+            }
+            else
+            {
+                byte grey = (byte)Math.Round(127.5 + 127.5 * v);
+                paint.Color = new SKColor(grey, grey, grey);
+            }
+            canvas.DrawRect(x0 + i, y0, 1, 14, paint);
+        }
+        string F(double v) => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+        PlotCanvas.Text(canvas, $"−{F(scale)}", x0, y0 + 32, 12, SKColors.Black);
+        PlotCanvas.Text(canvas, "0", x0 + 128, y0 + 32, 12, SKColors.Black);
+        PlotCanvas.Text(canvas, $"+{F(scale)}", x0 + 256, y0 + 32, 12, SKColors.Black);
     }
 }

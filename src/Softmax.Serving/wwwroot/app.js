@@ -213,12 +213,13 @@ async function showWeights(m) {
   const w = await getJson('/v1/model/weights');
   const im = m.image, box = $('weights');
   box.replaceChildren();
-  w.weights.forEach((row, c) => {
+  // One scale for every class (the largest |w|), so tiles compare; the same map as the CLI's weights.png and the
+  // report: white at 0, pure red at +scale, pure blue at −scale (RGB images: grey at 0, each channel ±).
+  const scale = Math.max(1e-12, ...w.weights.map(row => Math.max(...row.map(Math.abs))));
     const canvas = document.createElement('canvas');
     canvas.width = im.width; canvas.height = im.height;
     const g = canvas.getContext('2d');
     const img = g.createImageData(im.width, im.height);
-    const scale = Math.max(1e-12, ...row.map(Math.abs));
     for (let y = 0; y < im.height; y++)
       for (let x = 0; x < im.width; x++) {
         const o = (y * im.width + x) * 4;
@@ -242,7 +243,28 @@ async function showWeights(m) {
     figure.append(canvas, caption);
     box.append(figure);
   });
+  box.append(colourBar(scale, im.channels === 1));
   $('weights-section').hidden = false;
+}
+
+// The colour bar under the weight tiles: −scale … 0 … +scale.
+function colourBar(scale, diverging) {
+  const canvas = document.createElement('canvas');
+  canvas.width = 256; canvas.height = 12;
+  canvas.className = 'colour-bar';
+  const g = canvas.getContext('2d');
+  for (let i = 0; i < 256; i++) {
+    const v = (i - 127.5) / 127.5;
+    g.fillStyle = diverging
+      ? `rgb(${255 - Math.max(0, -v) * 255},${255 - Math.abs(v) * 255},${255 - Math.max(0, v) * 255})`
+      : `rgb(${127.5 + 127.5 * v},${127.5 + 127.5 * v},${127.5 + 127.5 * v})`;
+    g.fillRect(i, 0, 1, 12);
+  }
+  const figure = document.createElement('figure');
+  const caption = document.createElement('figcaption');
+  caption.textContent = `${(-scale).toPrecision(3)}   0   +${scale.toPrecision(3)}`;
+  figure.append(canvas, caption);
+  return figure;
 }
 
 async function start() {

@@ -29,7 +29,10 @@ namespace Softmax.IO;
 ///         -- training info --
 ///         string solver; f64 L2; f64 L1; f64 objective; int32 rows; int32 iterations; int32 epochs;
 ///         string stop reason; int32 seed; f64 seconds;
-///         int32 settings count K, then K × (string key, string value)
+///         int32 settings count K, then K × (string key, string value); the key "history" holds the learning curve
+///                              (TrainingInfo.History): records separated by ';', each "iteration,epoch,loss,
+///                              gradient norm,validation accuracy,validation loss,seconds" (invariant round-trip
+///                              numbers; an empty field for a missing validation score)
 ///         -- checksum --
 ///         uint64               XxHash64 (seed 0) of every byte before it
 /// </code>
@@ -46,6 +49,38 @@ public static class ModelFile
     public const int Version = 1;
 
     private const int ChecksumBytes = 8;
+
+    private const string HistoryKey = "history";
+
+    private static string HistoryText(IReadOnlyList<Optimization.HistoryEntry> history)
+    {
+        static string D(double? v) => v is { } x ? x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "";
+        return string.Join(';', history.Select(h => FormattableString.Invariant(
+            $"{h.Iteration},{h.Epoch},{D(h.Loss)},{D(h.GradientNorm)},{D(h.ValidationAccuracy)},{D(h.ValidationLoss)},{D(h.Seconds)}")));
+    }
+
+    private static Optimization.HistoryEntry[] ParseHistory(string text, string file)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var records = text.Split(';', StringSplitOptions.RemoveEmptyEntries);
+        var history = new Optimization.HistoryEntry[records.Length];
+        for (int i = 0; i < records.Length; i++)
+        {
+            var f = records[i].Split(',');
+            double? Opt(string v) => v.Length == 0 ? null : double.Parse(v, System.Globalization.NumberStyles.Float, inv);
+            try
+            {
+                if (f.Length != 7) throw new FormatException($"{f.Length} fields");
+                history[i] = new Optimization.HistoryEntry(int.Parse(f[0], inv), int.Parse(f[1], inv), Opt(f[2]) ?? double.NaN,
+                    Opt(f[3]) ?? double.NaN, Opt(f[4]), Opt(f[5]), Opt(f[6]) ?? 0);
+            }
+            catch (FormatException e)
+            {
+                throw new ModelFormatException(file, $"corrupted: history record {i + 1} is '{records[i]}', expected 7 comma-separated numbers ({e.Message})", e);
+            }
+        }
+        return history;
+    }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public static void Save(SoftmaxModel model, string path)
@@ -113,7 +148,9 @@ public static class ModelFile
             WriteString(w, t.StopReason);
             w.Write(t.Seed);
             w.Write(t.Seconds);
-            var settings = t.Settings.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+            var all = new Dictionary<string, string>(t.Settings, StringComparer.Ordinal);
+            if (t.History.Count > 0) all[HistoryKey] = HistoryText(t.History);
+            var settings = all.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
             w.Write(settings.Length);
             foreach (var (key, value) in settings)
             {
@@ -218,10 +255,12 @@ public static class ModelFile
         try
         {
             var pre = new Preprocessor((PreprocessKind)kind, scale, mean, inverseStd);
+            var history = settings.Remove(HistoryKey, out var historyText) ? ParseHistory(historyText, nameForErrors) : [];
             var info = new TrainingInfo
             {
                 Solver = solver, L2 = l2, L1 = l1, Objective = objective, Rows = rows, Iterations = iterations,
                 Epochs = epochs, StopReason = stop, Seed = seed, Seconds = seconds, Settings = settings,
+                History = history,
             };
             return new SoftmaxModel(theta, names, D, pre, image, info);
         }

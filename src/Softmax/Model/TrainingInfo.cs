@@ -25,6 +25,8 @@ public sealed record TrainingInfo
     public double Seconds { get; init; }
     /// <summary>Other settings, as text key/value pairs.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+    /// <summary>The learning curve: the solver's recorded history (training loss, validation loss and accuracy).</summary>
+    public IReadOnlyList<Optimization.HistoryEntry> History { get; init; } = [];
 
     /// <summary>
     /// Every hyper-parameter of <paramref name="options"/> that decides the run, as text (invariant culture): the
@@ -86,6 +88,7 @@ public sealed record TrainingInfo
             Seed = options.Seed,
             Seconds = elapsed.TotalSeconds,
             Settings = settings,
+            History = result.History,
         };
     }
 }
