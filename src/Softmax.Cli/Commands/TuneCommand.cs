@@ -15,6 +15,9 @@ namespace Softmax.Cli.Commands;
 public sealed record Trial(int Index, double LearningRate, double L2, int BatchSize, int Epochs, double ValidationAccuracy, double AccuracyStd,
     double ValidationLogLoss, double LogLossStd, double Objective, double Seconds, string Status, IReadOnlyList<HistoryEntry> History)
 {
+    /// <summary>Each fold's held-out accuracy (empty for one validation split).</summary>
+    public IReadOnlyList<double> FoldAccuracies { get; init; } = [];
+
     /// <summary>False for L-BFGS, which reads no learning rate, batch size or epochs.</summary>
     public bool MiniBatch { get; init; } = true;
 
@@ -146,7 +149,10 @@ public static class TuneCommand
         var firstBad = cv.Folds.FirstOrDefault(f => f.Diverged is not null);
         if (firstBad is not null) return (Failed(index, s, $"fold {firstBad.Fold + 1}: {firstBad.Diverged}") with { Seconds = clock.Elapsed.TotalSeconds }, null);
         return (new Trial(index, s.Lr, s.L2, s.Batch, s.Epochs, cv.MeanAccuracy, cv.StdAccuracy, cv.MeanLogLoss, cv.StdLogLoss,
-            cv.Folds.Average(f => f.Objective), clock.Elapsed.TotalSeconds, $"{k} folds", cv.Folds[0].History), null);
+            cv.Folds.Average(f => f.Objective), clock.Elapsed.TotalSeconds, $"{k} folds", cv.Folds[0].History)
+        {
+            FoldAccuracies = cv.Folds.Select(f => f.Accuracy).ToArray(),
+        }, null);
     }
 
     private static Trial Failed(int index, (double Lr, double L2, int Batch, int Epochs) s, string why) =>

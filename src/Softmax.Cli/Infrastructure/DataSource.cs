@@ -39,7 +39,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     {
         if (spec.Contains(',', StringComparison.Ordinal) || File.Exists(spec) || Directory.Exists(spec) || IsName(spec)) return;
         if (Suggest.Closest(spec.Trim().ToLowerInvariant(), NamedDatasets.Names) is { } name)
-            throw new UsageException($"{flag}: no file, directory or dataset named '{spec}'. Did you mean the dataset '{name}'? (named sets: {string.Join(", ", NamedDatasets.Names)})");
+            throw new UsageException($"{flag}: no file, directory or dataset named '{spec}'. Did you mean '{name}'? (named sets: {string.Join(", ", NamedDatasets.Names)})");
     }
 
     /// <summary>Parses --format.</summary>

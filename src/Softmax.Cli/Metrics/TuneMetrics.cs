@@ -37,6 +37,9 @@ public static class TuneMetrics
                 w.Number("validation_log_loss_std", t.LogLossStd);
                 w.Number("objective", t.Objective);
                 w.Number("seconds", t.Seconds);
+                w.WriteStartArray("fold_accuracies");
+                foreach (var a in t.FoldAccuracies) w.WriteNumberValue(a);
+                w.WriteEndArray();
                 w.WriteBoolean("diverged", t.Diverged);
                 w.WriteString("status", t.Status);
                 w.History(t.History);
