@@ -51,6 +51,6 @@ var final = SoftmaxTrainer.Fit(all, Sgd(bestRate, 30));
 double testAccuracy = final.Model.Score(test);
 Console.WriteLine($"sgd: {final.Solver.Epochs} epochs, objective {final.Objective:F5}, test accuracy {testAccuracy:F4}");
 
-// 4. Weight pictures: one 8×8 map per class, scaled up, as binary PGM (any image viewer opens it).
+// 4. Weight pictures: one 8×8 map per class, scaled up, as PNG (red: evidence for the class, blue: against).
 var written = WeightPictures.Write(final.Model, output, scale: 8);
 Console.WriteLine($"weight pictures: {written.Count} files in {output} ({string.Join(", ", written.Take(2).Select(Path.GetFileName))}, ...)");
