@@ -46,10 +46,22 @@ public sealed class PackageTests(PackagesFixture packages, ITestOutputHelper out
         Assert.StartsWith(packages.Version.Split('-')[0], version.Output.Trim());
 
         string model = Path.Combine(packages.Root, "digits.softmax");
-        var train = Repo.Run(softmax, ["train", "--quiet", "--data", "digits", "--model", model], packages.Root, TimeSpan.FromMinutes(1))
+        string plots = Path.Combine(packages.Root, "tool-plots");
+        var train = Repo.Run(softmax, ["train", "--quiet", "--data", "digits", "--model", model, "--plots", plots], packages.Root, TimeSpan.FromMinutes(1))
             .ShouldSucceed("softmax train");
         output.WriteLine($"softmax train --quiet: {train.Elapsed.TotalSeconds:F1} s\n{train.Output}");
         Assert.True(new FileInfo(model).Length > 0);
+        Assert.True(File.Exists(Path.Combine(plots, "weights.png")), "SkiaSharp's linux-x64 native library is in the package and loads");
+
+        // Only linux-x64 native libraries: the other platforms' SkiaSharp and HarfBuzz builds made the package 79.6 MB.
+        string nupkg = Path.Combine(packages.Feed, $"Softmax.Cli.{packages.Version}.nupkg");
+        using var package = ZipFile.OpenRead(nupkg);
+        var natives = package.Entries.Select(e => e.FullName).Where(n => n.Contains("/native/", StringComparison.Ordinal)).ToArray();
+        Assert.Contains(natives, n => n.EndsWith("runtimes/linux-x64/native/libSkiaSharp.so", StringComparison.Ordinal));
+        Assert.All(natives, n => Assert.Contains("/runtimes/linux-x64/native/", n));
+        long bytes = new FileInfo(nupkg).Length;
+        output.WriteLine($"tool package: {bytes} bytes");
+        Assert.True(bytes < 12_000_000, $"the tool package is {bytes} bytes (README: about 8.6 MB)");
     }
 
     [Fact]
