@@ -43,6 +43,7 @@ public static class SoftmaxTrainer
         {
             var valX = preprocessor.Apply(validation);
             var valLoss = new CpuSoftmaxLoss(valX, options.Engine with { ClassWeights = null });
+            valLoss.TrySetArithmetic(Precision.Float64);   // the validation log-loss is a metric: float64
             validate = theta => Evaluate(valLoss, valX, theta);
         }
         var context = new SolverContext
@@ -55,6 +56,7 @@ public static class SoftmaxTrainer
             ResumeFrom = resumeFrom,
             Checkpoint = checkpoint,
             CheckpointEvery = checkpointEvery,
+            Precision = options.Precision,
         };
         var theta0 = new double[objective.Dimension];
         if (options.WarmStart is { } warm)
@@ -77,7 +79,7 @@ public static class SoftmaxTrainer
         {
             result = solver.Minimize(objective, theta0, context);
             clock.Stop();
-            objectiveValue = objective.Value(result.Theta);
+            objectiveValue = ExactObjective(objective, trainX, options, classWeights, result.Theta);
         }
         finally
         {
@@ -103,6 +105,15 @@ public static class SoftmaxTrainer
         var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
         float? scale = options.PreprocessScale ?? (bytes ? Preprocessor.PixelScale : null);
         return Preprocessor.Fit(kind, train, scale);
+    }
+
+    /// <summary>F at θ in float64: on the engine itself, or on the CPU engine for one without float64 (the GPU).</summary>
+    private static double ExactObjective(SoftmaxObjective objective, Dataset trainX, TrainingOptions options, IReadOnlyList<double>? classWeights, double[] theta)
+    {
+        if (objective.Loss.Arithmetic == Precision.Float64 || objective.Loss.TrySetArithmetic(Precision.Float64)) return objective.Value(theta);
+        var cpu = new CpuSoftmaxLoss(trainX, options.Engine with { ClassWeights = classWeights });
+        cpu.TrySetArithmetic(Precision.Float64);
+        return new SoftmaxObjective(cpu, options.L2, options.L1).Value(theta);
     }
 
     private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)
