@@ -18,7 +18,7 @@ internal static unsafe class ModelExports
         {
             Exports.Clear(output);
             var data = Handles.Get<Dataset>(problem, "problem");
-            var settings = NativeOptions.Read(options).ToTrainingOptions(data.ClassCount);
+            var settings = NativeOptions.Read(options).ToTrainingOptions(data);
             if (warmStart != 0) settings = settings with { WarmStart = Handles.Get<SoftmaxModel>(warmStart, "warm_start") };
             using var cancel = new CancellationTokenSource();
             var reporter = progress is null ? null : new CallbackProgress(progress, userData, cancel);
@@ -43,7 +43,11 @@ internal static unsafe class ModelExports
     {
         var t = Handles.Get<SoftmaxModel>(model, "model").Training;
         if (output is null) throw new ArgumentException("out is NULL.");
-        *output = new NativeTrainingInfo { Iterations = t.Iterations, Epochs = t.Epochs, Objective = t.Objective, Seconds = t.Seconds };
+        *output = new NativeTrainingInfo
+        {
+            Iterations = t.Iterations, Epochs = t.Epochs, Objective = t.Objective, Seconds = t.Seconds,
+            StopReason = Enum.TryParse<StopReason>(t.StopReason, out var reason) ? (int)reason : -1,
+        };
     });
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_model_coefficients")]

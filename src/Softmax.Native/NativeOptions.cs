@@ -66,8 +66,9 @@ internal unsafe struct NativeOptions
     }
 
     /// <summary>The library's options for these values (checked by <see cref="TrainingOptions.Validate"/>).</summary>
-    public readonly TrainingOptions ToTrainingOptions(int classes)
+    public readonly TrainingOptions ToTrainingOptions(Dataset data)
     {
+        int classes = data.ClassCount;
         if (Solver is < 0 or > (int)SolverKind.Adam) throw new ArgumentException($"solver {Solver} is not one of 0 (lbfgs), 1 (sgd), 2 (adam).");
         if (Precision is < 0 or > (int)Engine.Precision.Float64) throw new ArgumentException($"precision {Precision} is not one of 0 (auto), 1 (float32), 2 (float64).");
         if (Preprocess is < 0 or > (int)PreprocessKind.Standardize) throw new ArgumentException($"preprocess {Preprocess} is not one of 0 (none), 1 (scale), 2 (center), 3 (standardize).");
@@ -89,8 +90,24 @@ internal unsafe struct NativeOptions
             Lbfgs = defaults.Lbfgs with { MaxIterations = MaxIter, GradientTolerance = Tol, RelativeTolerance = Tol },
             MiniBatch = defaults.MiniBatch with { Epochs = Epochs, LearningRate = Lr, BatchSize = BatchSize, Seed = Seed },
             Momentum = Momentum,
+            LossFactory = InterimFloat64Loss((Engine.Precision)Precision, data),
         }.Validate();
     }
+
+    /// <summary>
+    /// INTERIM, until issue #13 makes <see cref="SoftmaxTrainer"/> honour <see cref="TrainingOptions.Precision"/>: float64
+    /// (and auto on a small problem, N·D·C ≤ <see cref="SmallProblem"/>, as <see cref="Engine.Precision.Auto"/> is
+    /// documented) trains on the float64 <see cref="ReferenceSoftmaxLoss"/>, so the C and Python callers already get
+    /// the float64 optimum. Delete this once the trainer does it.
+    /// </summary>
+    private static Func<Dataset, IReadOnlyList<double>?, ISoftmaxLoss>? InterimFloat64Loss(Engine.Precision precision, Dataset data)
+    {
+        bool small = (double)data.Rows * data.FeatureCount * data.ClassCount <= SmallProblem;
+        bool float64 = precision == Engine.Precision.Float64 || (precision == Engine.Precision.Auto && small);
+        return float64 ? (d, classWeights) => new ReferenceSoftmaxLoss(d, classWeights) : null;
+    }
+
+    private const double SmallProblem = 2e6;
 
     private readonly double[]? ReadClassWeights(int classes)
     {
@@ -126,6 +143,7 @@ internal struct NativeTrainingInfo
     public int Epochs;
     public double Objective;
     public double Seconds;
+    public int StopReason;
 }
 
 /// <summary>

@@ -64,6 +64,8 @@ extern "C" {
 #define SOFTMAX_SOLVER_ADAM 2     /* Adam (uses epochs, lr, batch_size, seed) */
 
 /* Precision of the data term during training (the reported objective is always accumulated in float64). */
+/* On this build float64, and auto on a small problem (n_rows * n_features * n_classes <= 2e6), train on the float64
+ * reference engine (exact, single-threaded) until the fast engine's float64 path is in. */
 #define SOFTMAX_PRECISION_AUTO 0
 #define SOFTMAX_PRECISION_FLOAT32 1
 #define SOFTMAX_PRECISION_FLOAT64 2
@@ -73,6 +75,15 @@ extern "C" {
 #define SOFTMAX_PREPROCESS_SCALE 1        /* x * preprocess_scale */
 #define SOFTMAX_PREPROCESS_CENTER 2       /* x * scale - mean */
 #define SOFTMAX_PREPROCESS_STANDARDIZE 3  /* (x * scale - mean) / std */
+
+/* Why training stopped (softmax_training_info.stop_reason). */
+#define SOFTMAX_STOP_GRADIENT_TOLERANCE 0  /* the gradient's inf-norm fell below tol */
+#define SOFTMAX_STOP_RELATIVE_DECREASE 1   /* the relative decrease of F fell below tol */
+#define SOFTMAX_STOP_MAX_ITERATIONS 2
+#define SOFTMAX_STOP_EPOCHS_COMPLETED 3
+#define SOFTMAX_STOP_EARLY_STOPPING 4
+#define SOFTMAX_STOP_CANCELLED 5
+#define SOFTMAX_STOP_LINE_SEARCH_STALLED 6 /* F cannot decrease further: the optimum to machine precision */
 
 typedef struct softmax_problem softmax_problem;
 typedef struct softmax_model softmax_model;
@@ -121,6 +132,7 @@ typedef struct softmax_training_info {
     int32_t epochs;
     double objective;             /* F at the returned weights, float64 accumulation; NaN for a model without it */
     double seconds;
+    int32_t stop_reason;          /* SOFTMAX_STOP_*; -1 when unknown (a model file from elsewhere) */
 } softmax_training_info;
 
 /* ---- library ---- */
