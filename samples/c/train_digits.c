@@ -49,6 +49,11 @@ int main(int argc, char **argv)
 
     softmax_options options;
     softmax_options_init(&options);
+    if (options.size != sizeof(softmax_options)) {
+        fprintf(stderr, "train_digits: softmax.h and libsoftmax disagree on softmax_options (%u vs %zu bytes)\n",
+                options.size, sizeof(softmax_options));
+        return 1;
+    }
     options.solver = SOFTMAX_SOLVER_LBFGS;
     options.l2 = 1e-4;
     options.tol = 1e-10;
