@@ -99,7 +99,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if warm is not None and (warm.shape != (len(classes), X.shape[1])
                                  or not np.array_equal(getattr(self, "classes_", None), classes)):
             warm = None
-        problem = _native.Problem(X, y_index, None if sample_weight is None else sample_weight, len(classes))
+        problem = _native.Problem(X, y_index, sample_weight, len(classes))
         self._model = Model.train(problem, options, warm_start=warm)
         self.classes_ = classes
         self.lambda_ = lam
@@ -120,12 +120,16 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {sorted(allowed)}, not {value!r}")
         self._class_weights = np.ascontiguousarray(class_weights, dtype=np.float64)  # read by the library during fit
-        seed = 0 if self.random_state is None else int(check_random_state(self.random_state).randint(2**31 - 1)) \
-            if not isinstance(self.random_state, (int, np.integer)) else int(self.random_state)
+        if self.random_state is None:
+            seed = 0
+        elif isinstance(self.random_state, (int, np.integer)):
+            seed = int(self.random_state) % 2**31
+        else:
+            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         return default_options(
             solver=_native.SOLVERS[self.solver], l2=lam, l1=float(self.l1), tol=float(self.tol), max_iter=int(self.max_iter),
             epochs=int(self.epochs), lr=float(self.learning_rate), batch_size=int(self.batch_size),
-            momentum=float(self.momentum), seed=seed % (2**31), threads=self._threads(),
+            momentum=float(self.momentum), seed=seed, threads=self._threads(),
             precision=_native.PRECISIONS[self.precision],
             class_weights=self._class_weights.ctypes.data_as(_native.POINTER(_native.c_double)),
             n_class_weights=len(self._class_weights))
@@ -193,5 +197,4 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             state["_model"] = Model.from_bytes(state["_model"])
         super().__setstate__(state)
 
-    def _more_tags(self):
-        return {"requires_y": True}
+    # No _more_tags: every scikit-learn estimator check applies and passes, none is marked as expected to fail.

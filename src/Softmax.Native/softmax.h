@@ -19,7 +19,7 @@
  *  - Handles (softmax_problem, softmax_model) are opaque. The library allocates them; the caller frees each one it
  *    receives with softmax_problem_free / softmax_model_free (NULL is allowed there). A handle is immutable after
  *    creation, so one handle may be used from several threads at once (train from one problem, predict from one
- *    model), except that it must not be freed while in use.
+ *    model), except that it must not be freed while in use. Freeing a handle twice is undefined, as with free().
  *  - Input arrays are caller-owned and only read during the call. The engine keeps features as float32 (dense rows
  *    padded to 64-byte multiples, uint8 rows as bytes, CSR as int64 row pointers, int32 columns, float32 values), so
  *    a problem copies the caller's data once into that layout (float64 values are rounded to float32, int32 row
@@ -156,7 +156,7 @@ int softmax_problem_csr(const void *indptr, const void *indices, int32_t index_d
                         int32_t value_dtype, int64_t rows, int64_t cols, const int32_t *y,
                         const double *sample_weight, int32_t n_classes, softmax_problem **out);
 
-/* Any data file the CLI reads (CSV, LIBSVM, IDX, NumPy, CIFAR, a packed dir...) or a named set ("digits",
+/* Any data file or directory the CLI reads (CSV, LIBSVM, IDX, NumPy, CIFAR) or a named set ("digits",
  * "fashion-mnist", ...). part: 0 the training part, 1 the test part of a named set (a file has only part 0).
  * Labels keep the file's class names; softmax_model_score matches them by name. */
 int softmax_problem_load(const char *source, int32_t part, softmax_problem **out);
