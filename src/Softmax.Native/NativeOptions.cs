@@ -87,27 +87,11 @@ internal unsafe struct NativeOptions
             Seed = Seed,
             Precision = (Engine.Precision)Precision,
             Engine = defaults.Engine with { Threads = Threads },
-            Lbfgs = defaults.Lbfgs with { MaxIterations = MaxIter, GradientTolerance = Tol, RelativeTolerance = Tol },
+            Lbfgs = defaults.Lbfgs with { MaxIterations = MaxIter, GradientTolerance = Tol },
             MiniBatch = defaults.MiniBatch with { Epochs = Epochs, LearningRate = Lr, BatchSize = BatchSize, Seed = Seed },
             Momentum = Momentum,
-            LossFactory = InterimFloat64Loss((Engine.Precision)Precision, data),
         }.Validate();
     }
-
-    /// <summary>
-    /// INTERIM, until issue #13 makes <see cref="SoftmaxTrainer"/> honour <see cref="TrainingOptions.Precision"/>: float64
-    /// (and auto on a small problem, N·D·C ≤ <see cref="SmallProblem"/>, as <see cref="Engine.Precision.Auto"/> is
-    /// documented) trains on the float64 <see cref="ReferenceSoftmaxLoss"/>, so the C and Python callers already get
-    /// the float64 optimum. Delete this once the trainer does it.
-    /// </summary>
-    private static Func<Dataset, IReadOnlyList<double>?, ISoftmaxLoss>? InterimFloat64Loss(Engine.Precision precision, Dataset data)
-    {
-        bool small = (double)data.Rows * data.FeatureCount * data.ClassCount <= SmallProblem;
-        bool float64 = precision == Engine.Precision.Float64 || (precision == Engine.Precision.Auto && small);
-        return float64 ? (d, classWeights) => new ReferenceSoftmaxLoss(d, classWeights) : null;
-    }
-
-    private const double SmallProblem = 2e6;
 
     private readonly double[]? ReadClassWeights(int classes)
     {
