@@ -77,13 +77,14 @@ extern "C" {
 #define SOFTMAX_PREPROCESS_STANDARDIZE 3  /* (x * scale - mean) / std */
 
 /* Why training stopped (softmax_training_info.stop_reason). */
-#define SOFTMAX_STOP_GRADIENT_TOLERANCE 0  /* the gradient's inf-norm fell below tol */
-#define SOFTMAX_STOP_RELATIVE_DECREASE 1   /* the relative decrease of F fell below tol */
+#define SOFTMAX_STOP_CONVERGED 0           /* the gradient test was met: inf-norm of the gradient of F <= tol, in float64 */
+#define SOFTMAX_STOP_RELATIVE_DECREASE 1   /* the optional relative-decrease test (not set through this API) */
 #define SOFTMAX_STOP_MAX_ITERATIONS 2
 #define SOFTMAX_STOP_EPOCHS_COMPLETED 3
 #define SOFTMAX_STOP_EARLY_STOPPING 4
 #define SOFTMAX_STOP_CANCELLED 5
-#define SOFTMAX_STOP_LINE_SEARCH_STALLED 6 /* F cannot decrease further: the optimum to machine precision */
+#define SOFTMAX_STOP_PRECISION_LIMIT 6     /* a failure: tol is below what the arithmetic can resolve (float32 asked for, or tol < ~1e-14) */
+#define SOFTMAX_STOP_DIVERGED 7            /* the loss grew: the learning rate is too large */
 
 typedef struct softmax_problem softmax_problem;
 typedef struct softmax_model softmax_model;
@@ -98,7 +99,8 @@ typedef struct softmax_options {
     int32_t solver;               /* SOFTMAX_SOLVER_*; default LBFGS */
     double l2;                    /* lambda2 >= 0 on ||W||^2; default 1e-4 */
     double l1;                    /* lambda1 >= 0 on ||W||_1; default 0 */
-    double tol;                   /* L-BFGS: gradient (inf-norm) and relative-decrease tolerance; default 1e-8 */
+    double tol;                   /* L-BFGS: converged when the inf-norm of the gradient of F (a mean over rows) <= tol,
+                                     evaluated in float64 (scikit-learn's tol); default 1e-6 */
     int32_t max_iter;             /* L-BFGS iteration limit; default 1000 */
     int32_t epochs;               /* SGD/Adam passes; default 20 */
     double lr;                    /* SGD/Adam learning rate; default 0.1 */
