@@ -26,8 +26,8 @@ public abstract class FeatureMatrix
     public abstract void CopyRow(int row, Span<float> destination);
 
     /// <summary>
-    /// Writes row <paramref name="row"/> in float64: the stored values exactly (uint8 rows as byte·k⁻¹ with the exact
-    /// float64 scale, see <see cref="ByteMatrix.ExactScale"/>). The float64 engines and the reference read rows this way.
+    /// Writes row <paramref name="row"/> in float64: the stored values exactly (uint8 rows through
+    /// <see cref="ByteMatrix.Levels"/>). The float64 engines and the reference read rows this way.
     /// </summary>
     public virtual void CopyRow(int row, Span<double> destination)
     {

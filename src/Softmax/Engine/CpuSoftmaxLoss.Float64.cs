@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Softmax.Data;
 
 namespace Softmax.Engine;
@@ -17,7 +18,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private double[]? _b64;             // (C)
     private Worker64[]? _workers64;
     private Action<int>? _runPart64;
-    private double _xScale64 = 1;       // uint8 rows: the exact float64 scale (1/255, not the float nearest to it)
     private double[]? _rowWeights64;    // sample × class weight, not rounded to float32
 
     /// <summary>The arithmetic of the sums now: <see cref="Precision.Float32"/> (the default) or <see cref="Precision.Float64"/>.</summary>
@@ -33,7 +33,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _w64 = new double[IsSparse ? D * C : C * Stride];
             _b64 = new double[C];
             _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
-            _xScale64 = _data.Features is ByteMatrix bytes ? bytes.ExactScale : 1;
             int blockRows = Math.Clamp(32768 / Stride / 2 * 2, 8, 128);
             _workers64 = new Worker64[_threads];
             for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows);
@@ -159,10 +158,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
                         Float64Kernels.Widen(dense.Row(block[r]), dst, 1);
                         break;
                     case ByteMatrix bytes:
+                        // ByteMatrix.Levels, vectorised: float32 bytes, then the correctly rounded float32 b/k (or b·scale).
                         fixed (byte* src = bytes.Row(block[r]))
                         fixed (float* f = _row)
                             DenseKernels.ConvertBytes(src, D, 1f, f);
-                        Float64Kernels.Widen(_row.AsSpan(0, D), dst, _e._xScale64);
+                        var row = _row.AsSpan(0, D);
+                        if (bytes.Divisor > 0) TensorPrimitives.Divide(row, bytes.Divisor, row);
+                        else TensorPrimitives.Multiply(row, bytes.Scale, row);
+                        Float64Kernels.Widen(row, dst, 1);
                         break;
                     default:
                         features.CopyRow(block[r], dst);
@@ -257,6 +260,8 @@ internal static class Float64Kernels
         for (; r + 2 <= n; r += 2)
         {
             int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; c + 4 <= C; c += 4) Tile2x4Wide(x, r, S, w, c, b, C, scores);
             for (; c + 4 <= C; c += 4) Tile2x4(x, r, S, w, c, b, C, scores);
             for (; c < C; c++)
             {
@@ -305,6 +310,9 @@ internal static class Float64Kernels
     public static void Backward(double[] x, int n, int S, double[] e, int C, double[] g)
     {
         int V = Vector<double>.Count, c = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; c + 4 <= C; c += 4)
+                for (int k = 0; k < S; k += 16) Tile4x2Wide(x, n, S, e, C, c, k, g);
         for (; c + 4 <= C; c += 4)
             for (int k = 0; k < S; k += 2 * V) Tile4x2(x, n, S, e, C, c, k, g);
         for (; c < C; c++)
@@ -338,6 +346,63 @@ internal static class Float64Kernels
         Add(g, (c + 1) * S + k, a1, b1);
         Add(g, (c + 2) * S + k, a2, b2);
         Add(g, (c + 3) * S + k, a3, b3);
+    }
+
+    // The same two tiles with 512-bit vectors, where the hardware has them (Vector<T> stays 256-bit there).
+    private static unsafe void Tile2x4Wide(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    {
+        fixed (double* xp = x, wp = w)
+        {
+            double* x0 = xp + r * S, x1 = x0 + S, w0 = wp + c * S, w1 = w0 + S, w2 = w1 + S, w3 = w2 + S;
+            Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
+            for (int k = 0; k < S; k += 8)
+            {
+                var u = Vector512.Load(x0 + k);
+                var v = Vector512.Load(x1 + k);
+                var q0 = Vector512.Load(w0 + k);
+                var q1 = Vector512.Load(w1 + k);
+                var q2 = Vector512.Load(w2 + k);
+                var q3 = Vector512.Load(w3 + k);
+                a00 = Vector512.FusedMultiplyAdd(u, q0, a00); a01 = Vector512.FusedMultiplyAdd(u, q1, a01);
+                a02 = Vector512.FusedMultiplyAdd(u, q2, a02); a03 = Vector512.FusedMultiplyAdd(u, q3, a03);
+                a10 = Vector512.FusedMultiplyAdd(v, q0, a10); a11 = Vector512.FusedMultiplyAdd(v, q1, a11);
+                a12 = Vector512.FusedMultiplyAdd(v, q2, a12); a13 = Vector512.FusedMultiplyAdd(v, q3, a13);
+            }
+            int o0 = r * C + c, o1 = (r + 1) * C + c;
+            scores[o0] = b[c] + Vector512.Sum(a00); scores[o0 + 1] = b[c + 1] + Vector512.Sum(a01);
+            scores[o0 + 2] = b[c + 2] + Vector512.Sum(a02); scores[o0 + 3] = b[c + 3] + Vector512.Sum(a03);
+            scores[o1] = b[c] + Vector512.Sum(a10); scores[o1 + 1] = b[c + 1] + Vector512.Sum(a11);
+            scores[o1 + 2] = b[c + 2] + Vector512.Sum(a12); scores[o1 + 3] = b[c + 3] + Vector512.Sum(a13);
+        }
+    }
+
+    private static unsafe void Tile4x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
+    {
+        fixed (double* xp = x, gp = g)
+        {
+            Vector512<double> a0 = default, b0 = default, a1 = default, b1 = default;
+            Vector512<double> a2 = default, b2 = default, a3 = default, b3 = default;
+            for (int r = 0; r < n; r++)
+            {
+                var u = Vector512.Load(xp + r * S + k);
+                var v = Vector512.Load(xp + r * S + k + 8);
+                int o = r * C + c;
+                var e0 = Vector512.Create(e[o]);
+                var e1 = Vector512.Create(e[o + 1]);
+                var e2 = Vector512.Create(e[o + 2]);
+                var e3 = Vector512.Create(e[o + 3]);
+                a0 = Vector512.FusedMultiplyAdd(e0, u, a0); b0 = Vector512.FusedMultiplyAdd(e0, v, b0);
+                a1 = Vector512.FusedMultiplyAdd(e1, u, a1); b1 = Vector512.FusedMultiplyAdd(e1, v, b1);
+                a2 = Vector512.FusedMultiplyAdd(e2, u, a2); b2 = Vector512.FusedMultiplyAdd(e2, v, b2);
+                a3 = Vector512.FusedMultiplyAdd(e3, u, a3); b3 = Vector512.FusedMultiplyAdd(e3, v, b3);
+            }
+            double* g0 = gp + c * S + k, g1 = g0 + S, g2 = g1 + S, g3 = g2 + S;
+            (Vector512.Load(g0) + a0).Store(g0); (Vector512.Load(g0 + 8) + b0).Store(g0 + 8);
+            (Vector512.Load(g1) + a1).Store(g1); (Vector512.Load(g1 + 8) + b1).Store(g1 + 8);
+            (Vector512.Load(g2) + a2).Store(g2); (Vector512.Load(g2 + 8) + b2).Store(g2 + 8);
+            (Vector512.Load(g3) + a3).Store(g3); (Vector512.Load(g3 + 8) + b3).Store(g3 + 8);
+        }
     }
 
     private static void Add(double[] g, int at, Vector<double> lo, Vector<double> hi)

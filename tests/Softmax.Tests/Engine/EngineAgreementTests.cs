@@ -158,7 +158,7 @@ public class EngineAgreementTests(ITestOutputHelper output)
         foreach (var data in new[] { bytes, dense, csr })
         {
             // The reference on each layout gives the same float64 result: the CSR and dense rows hold the same float32
-            // numbers; uint8 rows are byte/255 exactly in float64, which the float32 copies round by ≤ 3e-8 relative.
+            // numbers; uint8 rows are the float32 nearest byte/255, which the float32 product byte·(1/255f) may miss by an ulp.
             var (fr, gr) = Evaluate(new ReferenceSoftmaxLoss(data), theta);
             double same = data.Features is ByteMatrix ? 1e-7 : 1e-12;
             Assert.True(Relative(fr, fRef) <= same, $"reference on {data.Features.GetType().Name}: F {Relative(fr, fRef):E2}");

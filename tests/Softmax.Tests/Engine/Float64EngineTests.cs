@@ -68,16 +68,20 @@ public class Float64EngineTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Uint8_rows_are_read_as_byte_over_255_exactly()
+    public void Uint8_rows_are_read_as_the_float32_nearest_byte_over_k()
     {
         var (bytes, _, _) = ThreeLayouts(40, 20, 3, seed: 2);
-        var exact = new double[20];
-        ((ByteMatrix)bytes.Features).CopyRow(7, exact);
-        var raw = ((ByteMatrix)bytes.Features).Row(7);
-        for (int d = 0; d < 20; d++) Assert.True(Math.Abs(raw[d] / 255.0 - exact[d]) <= 4e-16 * exact[d]);   // one ulp: x·(1/255) vs x/255
-        Assert.Equal(1.0 / 255, ((ByteMatrix)bytes.Features).ExactScale);
-        Assert.Equal(1.0 / 16, new ByteMatrix(new byte[1], 1, 1, 1f / 16).ExactScale);
-        Assert.Equal((double)0.3f, new ByteMatrix(new byte[1], 1, 1, 0.3f).ExactScale);
+        var matrix = (ByteMatrix)bytes.Features;
+        var row = new double[20];
+        matrix.CopyRow(7, row);
+        var raw = matrix.Row(7);
+        for (int d = 0; d < 20; d++) Assert.Equal((double)((float)raw[d] / 255f), row[d]);   // numpy: x.astype(float32) / 255
+        var digits = new ByteMatrix([16, 3], 1, 2, 1f / 16);
+        digits.CopyRow(0, row.AsSpan(0, 2));
+        Assert.Equal([1.0, 3.0 / 16], row[..2]);
+        var odd = new ByteMatrix([7], 1, 1, 0.3f);   // not 1/k: the float32 product
+        odd.CopyRow(0, row.AsSpan(0, 1));
+        Assert.Equal((double)(7 * 0.3f), row[0]);
     }
 
     [Theory]
