@@ -84,6 +84,7 @@ public sealed class DistributedMiniBatchSolver : ISolver
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(theta0);
         ArgumentNullException.ThrowIfNull(context);
+        MiniBatchStep.UseArithmetic(objective.Loss, context.Precision);
         if (context.ResumeFrom is not null) throw new NotSupportedException("Distributed mini-batch training does not resume from checkpoints.");
         int n = objective.Loss.Rows;
         if ((long)GlobalOffset + n > TotalRows) throw new ArgumentException($"Rows {GlobalOffset}..{GlobalOffset + n - 1} exceed the {TotalRows} global rows.", nameof(objective));

@@ -102,11 +102,11 @@ public static class DistributedTrainer
         var objective = new SoftmaxObjective(loss, options.L2, options.L1, allReduce);
         IUpdateRule rule = options.Solver == SolverKind.Adam ? new AdamRule() : new SgdRule(options.Momentum, options.Nesterov);
         var solver = new DistributedMiniBatchSolver(rule, options.MiniBatch, shard.GlobalOffset, shard.TotalRows, settings.AverageEvery);
-        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken };
+        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };
         var clock = Stopwatch.StartNew();
         var solved = solver.Minimize(objective, new double[objective.Dimension], context);
         clock.Stop();
-        double value = objective.Value(solved.Theta);
+        double value = objective.ExactValue(solved.Theta);
         var info = TrainingInfo.From(solver.Name, options, solved, value, shard.TotalRows, clock.Elapsed, new Dictionary<string, string>
         {
             ["preprocess"] = preprocessor.Kind.ToString(),

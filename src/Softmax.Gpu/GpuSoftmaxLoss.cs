@@ -123,6 +123,12 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
     /// <inheritdoc />
     public int Rows { get; }
 
+    /// <summary>The GPU kernels sum in float32; the trainer evaluates the reported F in float64 on the CPU.</summary>
+    public Precision Arithmetic => Precision.Float32;
+
+    /// <inheritdoc />
+    public bool TrySetArithmetic(Precision arithmetic) => arithmetic == Precision.Float32;
+
     /// <summary>C·D + C.</summary>
     public int Parameters { get; }
 

@@ -23,6 +23,12 @@ public sealed class BlockOrderedLoss(ISoftmaxLoss inner, int blockRows) : ISoftm
     public int Rows => _inner.Rows;
 
     /// <inheritdoc />
+    public Precision Arithmetic => _inner.Arithmetic;
+
+    /// <inheritdoc />
+    public bool TrySetArithmetic(Precision arithmetic) => _inner.TrySetArithmetic(arithmetic);
+
+    /// <inheritdoc />
     public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
     {
         var sums = default(LossSums);

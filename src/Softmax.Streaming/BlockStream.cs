@@ -34,6 +34,13 @@ public sealed class BlockStream
     /// <summary>The file.</summary>
     public PackedDataset File { get; }
 
+    /// <summary>The arithmetic of every block's engine.</summary>
+    internal Precision Arithmetic
+    {
+        get => _slots[0].Arithmetic;
+        set { foreach (var slot in _slots) slot.Arithmetic = value; }
+    }
+
     /// <summary>First file row of the range.</summary>
     public int RowStart { get; }
 

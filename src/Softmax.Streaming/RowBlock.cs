@@ -20,6 +20,14 @@ public sealed class RowBlock
     private readonly float[]? _weights;
     private readonly float[] _row;
     private CpuSoftmaxLoss _loss;
+    private Precision _arithmetic = Precision.Float32;
+
+    /// <summary>The arithmetic of the block's engine (kept when the engine is rebuilt for a new block).</summary>
+    internal Precision Arithmetic
+    {
+        get => _arithmetic;
+        set { _arithmetic = value; _loss.TrySetArithmetic(value); }
+    }
 
     internal RowBlock(PackedDataset file, int capacity, Preprocessor preprocess, CpuEngineOptions engine)
     {
@@ -76,7 +84,11 @@ public sealed class RowBlock
             else Decode(rows, count);
         });
         (Index, Start, Count) = (index, start, count);
-        if (_rebuildEngine) _loss = new CpuSoftmaxLoss(Data, _engine);
+        if (_rebuildEngine)
+        {
+            _loss = new CpuSoftmaxLoss(Data, _engine);
+            _loss.TrySetArithmetic(_arithmetic);
+        }
     }
 
     private void Decode(ReadOnlySpan<byte> rows, int count)

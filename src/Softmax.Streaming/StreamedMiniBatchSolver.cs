@@ -40,6 +40,7 @@ public sealed class StreamedMiniBatchSolver(IUpdateRule rule, MiniBatchOptions o
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(context);
+        MiniBatchStep.UseArithmetic(objective.Loss, context.Precision);
         if (objective.Loss is not StreamingSoftmaxLoss streaming) throw new ArgumentException("The streamed solver needs a StreamingSoftmaxLoss objective.", nameof(objective));
         if (context.ResumeFrom is not null) throw new NotSupportedException("The streamed solver does not resume from checkpoints.");
         if (objective.AllReduce is not null) throw new NotSupportedException("Synchronous distributed mini-batches need equal batch counts on every worker; use L-BFGS for --distributed.");

@@ -36,6 +36,17 @@ public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
     /// <inheritdoc />
     public int Rows => Blocks.Rows;
 
+    /// <inheritdoc />
+    public Precision Arithmetic => Blocks.Arithmetic;
+
+    /// <inheritdoc />
+    public bool TrySetArithmetic(Precision arithmetic)
+    {
+        if (arithmetic == Precision.Auto) return false;
+        Blocks.Arithmetic = arithmetic;
+        return true;
+    }
+
     /// <summary>Streamed passes made so far.</summary>
     public int Passes { get; private set; }
 

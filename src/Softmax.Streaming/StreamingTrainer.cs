@@ -46,11 +46,11 @@ public static class StreamingTrainer
             SolverKind.Adam => new StreamedMiniBatchSolver(new AdamRule(), options.MiniBatch),
             _ => throw new ArgumentOutOfRangeException(nameof(options)),
         };
-        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken };
+        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };
         var clock = Stopwatch.StartNew();
         var result = solver.Minimize(objective, new double[objective.Dimension], context);
         clock.Stop();
-        double value = objective.Value(result.Theta);
+        double value = objective.ExactValue(result.Theta);
         var info = TrainingInfo.From(solver.Name, options, result, value, totalRows ?? loss.Rows, clock.Elapsed, new Dictionary<string, string>
         {
             ["preprocess"] = preprocessor.Kind.ToString(),

@@ -31,7 +31,11 @@ public sealed class TrainingFlags
     /// <summary>--max-iter.</summary>
     public Option<int?> MaxIter { get; } = new("--max-iter") { Description = "Iteration limit for lbfgs (default 1000)" };
     /// <summary>--tol.</summary>
-    public Option<double?> Tol { get; } = new("--tol") { Description = "lbfgs stopping tolerance on relative decrease and gradient norm" };
+    public Option<double?> Tol { get; } = new("--tol") { Description = "lbfgs: converged when the largest |entry| of the gradient of F (a mean over rows) is ≤ this, in float64 (scikit-learn's tol; default 1e-6)" };
+    /// <summary>--ftol.</summary>
+    public Option<double?> Ftol { get; } = new("--ftol") { Description = "lbfgs: also stop when F's relative decrease per iteration (averaged over 5) falls below this (default: off)" };
+    /// <summary>--precision.</summary>
+    public Option<string> Precision { get; } = new("--precision") { Description = "auto (float32 passes, float64 polish; float64 outright on small data), float32 or float64", DefaultValueFactory = _ => "auto" };
     /// <summary>--lr.</summary>
     public Option<double?> Lr { get; } = new("--lr") { Description = "Learning rate for sgd/adam (default 0.1)" };
     /// <summary>--batch-size.</summary>
@@ -71,8 +75,9 @@ public sealed class TrainingFlags
         Sampling.AcceptOnlyFromAmong("shuffle", "replacement");
         ClassWeight.AcceptOnlyFromAmong("balanced", "none");
         Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        Precision.AcceptOnlyFromAmong("auto", "float32", "float64");
         foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
-                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device })
+                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device, Ftol, Precision })
             command.Add(o);
     }
 
@@ -90,7 +95,7 @@ public sealed class TrainingFlags
     public static bool IsGiven(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };
 
     /// <summary>The flags that only L-BFGS reads.</summary>
-    public Option[] LbfgsFlags => [MaxIter, Tol];
+    public Option[] LbfgsFlags => [MaxIter, Tol, Ftol];
 
     /// <summary>The flags that only the mini-batch solvers (sgd, adam) read.</summary>
     public Option[] MiniBatchFlags => [Lr, Epochs, BatchSize, Schedule, Sampling];
@@ -149,7 +154,12 @@ public sealed class TrainingFlags
         if (tol is { } t && !(t >= 0)) throw new UsageException($"--tol must be ≥ 0, not {t}.");
         var lbfgs = new LbfgsOptions();
         if (p.GetValue(MaxIter) is { } maxIter) lbfgs = lbfgs with { MaxIterations = maxIter };
-        if (tol is { } tl) lbfgs = lbfgs with { RelativeTolerance = tl, GradientTolerance = tl };
+        if (tol is { } tl) lbfgs = lbfgs with { GradientTolerance = tl };
+        if (p.GetValue(Ftol) is { } ftol)
+        {
+            if (!(ftol >= 0)) throw new UsageException($"--ftol must be ≥ 0, not {ftol}.");
+            lbfgs = lbfgs with { RelativeTolerance = ftol };
+        }
         int seed = p.GetValue(Seed);
         var mini = new MiniBatchOptions { Seed = seed, Schedule = LearningRateSchedule.Parse(p.GetValue(Schedule)!) };
         if (p.GetValue(Lr) is { } lr) mini = mini with { LearningRate = lr };
@@ -180,6 +190,7 @@ public sealed class TrainingFlags
             Patience = p.GetValue(Patience),
             MinDelta = p.GetValue(MinDelta),
             BalancedClassWeights = p.GetValue(ClassWeight) == "balanced",
+            Precision = p.GetValue(Precision) switch { "float32" => Engine.Precision.Float32, "float64" => Engine.Precision.Float64, _ => Engine.Precision.Auto },
         };
         if (IsGiven(p, MinDelta) && options.Patience == 0)
             throw new UsageException("--min-delta applies to early stopping: give --patience (and --validation-fraction) too.");
@@ -223,6 +234,7 @@ public sealed class TrainingFlags
             ["epochs"] = o.MiniBatch.Epochs.ToString(CultureInfo.InvariantCulture),
             ["max_iter"] = o.Lbfgs.MaxIterations.ToString(CultureInfo.InvariantCulture),
             ["tol"] = D(o.Lbfgs.RelativeTolerance) + "/" + D(o.Lbfgs.GradientTolerance),
+            ["precision"] = o.Precision.ToString().ToLowerInvariant(),
             ["patience"] = o.Patience.ToString(CultureInfo.InvariantCulture),
             ["min_delta"] = D(o.MinDelta),
             ["engine"] = o.LossFactory is null ? "cpu" : "gpu",

@@ -20,6 +20,12 @@ public sealed class RecordingLoss(ISoftmaxLoss inner, double l2, double l1) : IS
     public int Rows => inner.Rows;
 
     /// <inheritdoc />
+    public Precision Arithmetic => inner.Arithmetic;
+
+    /// <inheritdoc />
+    public bool TrySetArithmetic(Precision arithmetic) => inner.TrySetArithmetic(arithmetic);
+
+    /// <inheritdoc />
     public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
     {
         var sums = inner.Accumulate(theta, gradientSums, rows);

@@ -23,6 +23,41 @@ public sealed class ByteMatrix : FeatureMatrix
     /// <summary>Factor applied to every byte when it is read.</summary>
     public float Scale { get; }
 
+    private double[]? _levels;
+
+    /// <summary>
+    /// The value of each byte as the matrix defines it: the float32 nearest byte/k when <see cref="Scale"/> is the float
+    /// nearest 1/k for a whole k (1/255 for pixels, 1/16 for the digits) — what `pixels.astype(float32) / 255` gives —
+    /// else the float32 product byte·scale. The float64 engines and the reference read these exact values; the
+    /// float32 kernels multiply by the rounded scale instead (within one float32 ulp of them).
+    /// </summary>
+    public ReadOnlySpan<double> Levels => _levels ??= MakeLevels(Scale);
+
+    private double[] MakeLevels(float scale)
+    {
+        var levels = new double[256];
+        for (int b = 0; b < 256; b++) levels[b] = Divisor > 0 ? (float)b / Divisor : (float)b * scale;
+        return levels;
+    }
+
+    /// <summary>k when <see cref="Scale"/> is the float nearest 1/k for a whole k ≤ 2²⁴, else 0.</summary>
+    internal float Divisor
+    {
+        get
+        {
+            double k = Scale > 0 ? Math.Round(1.0 / Scale) : 0;
+            return k >= 1 && k <= 1 << 24 && (float)(1.0 / k) == Scale ? (float)k : 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public override void CopyRow(int row, Span<double> destination)
+    {
+        var src = Row(row);
+        var levels = Levels;
+        for (int d = 0; d < src.Length; d++) destination[d] = levels[src[d]];
+    }
+
     /// <summary>The same bytes read with another scale.</summary>
     public ByteMatrix WithScale(float scale) => new(Data, Rows, Columns, scale);
 

@@ -61,6 +61,13 @@ public sealed class CsrMatrix : FeatureMatrix
     }
 
     /// <inheritdoc />
+    public override void CopyRow(int row, Span<double> destination)
+    {
+        destination[..Columns].Clear();
+        for (long k = RowPointers[row]; k < RowPointers[row + 1]; k++) destination[ColumnIndices[k]] = Values[k];
+    }
+
+    /// <inheritdoc />
     public override FeatureMatrix Take(ReadOnlySpan<int> rows)
     {
         var pointers = new long[rows.Length + 1];

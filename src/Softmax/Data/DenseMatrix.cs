@@ -65,6 +65,13 @@ public sealed class DenseMatrix : FeatureMatrix
     public override void CopyRow(int row, Span<float> destination) => Row(row).CopyTo(destination);
 
     /// <inheritdoc />
+    public override void CopyRow(int row, Span<double> destination)
+    {
+        var src = Row(row);
+        for (int d = 0; d < src.Length; d++) destination[d] = src[d];
+    }
+
+    /// <inheritdoc />
     public override FeatureMatrix Take(ReadOnlySpan<int> rows)
     {
         var m = new DenseMatrix(rows.Length, Columns);

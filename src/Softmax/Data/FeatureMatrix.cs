@@ -25,6 +25,17 @@ public abstract class FeatureMatrix
     /// <summary>Writes row <paramref name="row"/> as float32 values (after any on-the-fly scaling) into <paramref name="destination"/>.</summary>
     public abstract void CopyRow(int row, Span<float> destination);
 
+    /// <summary>
+    /// Writes row <paramref name="row"/> in float64: the stored values exactly (uint8 rows through
+    /// <see cref="ByteMatrix.Levels"/>). The float64 engines and the reference read rows this way.
+    /// </summary>
+    public virtual void CopyRow(int row, Span<double> destination)
+    {
+        var values = new float[Columns];
+        CopyRow(row, values);
+        for (int d = 0; d < values.Length; d++) destination[d] = values[d];
+    }
+
     /// <summary>Returns a new matrix holding the given rows, in the given order.</summary>
     public abstract FeatureMatrix Take(ReadOnlySpan<int> rows);
 

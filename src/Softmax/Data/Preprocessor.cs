@@ -17,7 +17,7 @@ public enum PreprocessKind
 /// A fitted preprocessing step. Fit it on the training split only (that is the caller's job: fitting on data that
 /// includes the test rows leaks them), save <see cref="Kind"/>, <see cref="Scale"/>, <see cref="Mean"/> and
 /// <see cref="InverseStd"/> with the model, and rebuild it with the constructor at eval and predict time.
-/// "Raw" values are what <see cref="FeatureMatrix.CopyRow"/> yields, so a <see cref="ByteMatrix"/> scale already set is
+/// "Raw" values are what <see cref="FeatureMatrix.CopyRow(int, Span{float})"/> yields, so a <see cref="ByteMatrix"/> scale already set is
 /// applied first.
 /// </summary>
 public sealed class Preprocessor

@@ -16,6 +16,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private const int MinRowsPerThread = 64;
     private readonly Dataset _data;
     private readonly float[] _rowWeights;
+    private readonly IReadOnlyList<double>? _classWeights;
     private readonly bool _useAvx512;
     private readonly int _threads;
     private readonly float _xScale;            // uint8 rows: their scale, kept in W and applied to the gradient; else 1
@@ -41,6 +42,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         Stride = DenseMatrix.PaddedLength(Features);
         var weights = SampleWeights.Combine(data, options.ClassWeights);
         _rowWeights = Array.ConvertAll(weights, w => (float)w);
+        _classWeights = options.ClassWeights;
         _useAvx512 = options.Variant switch
         {
             KernelVariant.Portable => false,
@@ -118,6 +120,12 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     {
         if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
         rows.Validate(Rows);
+        if (_arithmetic == Precision.Float64)
+        {
+            var exact = Run64(theta, rows, gradientSums, withGradient);
+            GC.KeepAlive(this);
+            return exact;
+        }
         PackParameters(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
         if (parts == 1) _workers[0].Run(rows, withGradient);

@@ -31,4 +31,13 @@ public interface ISoftmaxLoss
 
     /// <summary>Loss and weight sums only (no gradient).</summary>
     LossSums Value(ReadOnlySpan<double> theta, RowSet rows);
+
+    /// <summary>
+    /// The arithmetic of the sums now. float32 sums carry ~1e-7 relative error (a noise floor for F and the gradient);
+    /// float64 sums ~1e-15. An engine that has only one arithmetic reports it (the reference is float64).
+    /// </summary>
+    Precision Arithmetic => Precision.Float64;
+
+    /// <summary>Asks for float32 or float64 sums from now on; false when this engine does not offer that arithmetic.</summary>
+    bool TrySetArithmetic(Precision arithmetic) => arithmetic == Arithmetic;
 }

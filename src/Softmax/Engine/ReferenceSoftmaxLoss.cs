@@ -44,7 +44,7 @@ public sealed class ReferenceSoftmaxLoss : ISoftmaxLoss
         int C = Classes, D = Features;
         if (theta.Length != C * D + C) throw new ArgumentException($"θ must have C·D + C = {C * D + C} entries.", nameof(theta));
         rows.Validate(Rows);
-        var x = new float[D];
+        var x = new double[D];
         var o = new double[C];
         var p = new double[C];
         double loss = 0, weight = 0;

@@ -82,6 +82,24 @@ public sealed class SoftmaxObjective
         return value;
     }
 
+    /// <summary>
+    /// F over all rows in float64 arithmetic, whatever the loss runs in now (it is switched for this one pass and back):
+    /// the value a user is shown. An engine with no float64 arithmetic (the GPU) gives its own value.
+    /// </summary>
+    public double ExactValue(ReadOnlySpan<double> theta)
+    {
+        var before = Loss.Arithmetic;
+        bool switched = before != Precision.Float64 && Loss.TrySetArithmetic(Precision.Float64);
+        try
+        {
+            return Value(theta);
+        }
+        finally
+        {
+            if (switched) Loss.TrySetArithmetic(before);
+        }
+    }
+
     /// <summary>F over all rows, without the gradient.</summary>
     public double Value(ReadOnlySpan<double> theta) => Value(theta, RowSet.Range(0, Loss.Rows));
 

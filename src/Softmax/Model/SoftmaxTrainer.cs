@@ -43,6 +43,7 @@ public static class SoftmaxTrainer
         {
             var valX = preprocessor.Apply(validation);
             var valLoss = new CpuSoftmaxLoss(valX, options.Engine with { ClassWeights = null });
+            valLoss.TrySetArithmetic(Precision.Float64);   // the validation log-loss is a metric: float64
             validate = theta => Evaluate(valLoss, valX, theta);
         }
         var context = new SolverContext
@@ -56,6 +57,7 @@ public static class SoftmaxTrainer
             ResumeFrom = resumeFrom,
             Checkpoint = checkpoint,
             CheckpointEvery = checkpointEvery,
+            Precision = options.Precision,
         };
         var theta0 = new double[objective.Dimension];
         if (options.WarmStart is { } warm)
@@ -78,13 +80,16 @@ public static class SoftmaxTrainer
         {
             result = solver.Minimize(objective, theta0, context);
             clock.Stop();
-            objectiveValue = objective.Value(result.Theta);
+            objectiveValue = ExactObjective(objective, trainX, options, classWeights, result.Theta);
         }
         finally
         {
             // The trainer owns the data term it built (a GPU loss holds device memory).
             (loss as IDisposable)?.Dispose();
         }
+        // Finite but worse than the uniform guess, or a rising loss: the run diverged whatever the solver's own reason.
+        if (TrainingHealth.Diverged(objectiveValue, data.ClassCount, result.History) is not null)
+            result = result with { Reason = StopReason.Diverged };
         var settings = TrainingInfo.Hyperparameters(options);
         settings["preprocess"] = preprocessor.Kind.ToString();
         settings["preprocess_scale"] = preprocessor.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
@@ -118,6 +123,15 @@ public static class SoftmaxTrainer
         var x = model.Preprocessor.Apply(raw);
         var loss = new CpuSoftmaxLoss(x, engine with { ClassWeights = null });
         return Evaluate(loss, x, model.Parameters);
+    }
+
+    /// <summary>F at θ in float64: on the engine itself, or on the CPU engine for one without float64 (the GPU).</summary>
+    private static double ExactObjective(SoftmaxObjective objective, Dataset trainX, TrainingOptions options, IReadOnlyList<double>? classWeights, double[] theta)
+    {
+        if (objective.Loss.Arithmetic == Precision.Float64 || objective.Loss.TrySetArithmetic(Precision.Float64)) return objective.Value(theta);
+        var cpu = new CpuSoftmaxLoss(trainX, options.Engine with { ClassWeights = classWeights });
+        cpu.TrySetArithmetic(Precision.Float64);
+        return new SoftmaxObjective(cpu, options.L2, options.L1).Value(theta);
     }
 
     private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)

@@ -16,7 +16,8 @@ public static class TrainingHealth
     public static string? Diverged(TrainingResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return Diverged(result.Objective, result.Model.Classes, result.Solver.History);
+        return Diverged(result.Objective, result.Model.Classes, result.Solver.History)
+            ?? (result.Solver.Reason == StopReason.Diverged ? "the solver stopped with reason Diverged" : null);
     }
 
     /// <summary>A one-line reason when a run with final objective <paramref name="objective"/> over <paramref name="classes"/> classes diverged, else null.</summary>

@@ -44,11 +44,13 @@ public sealed record TrainingInfo
             ["patience"] = I(options.Patience),
             ["min_delta"] = D(options.MinDelta),
             ["class_weight"] = options.BalancedClassWeights ? "balanced" : options.ClassWeights is null ? "none" : "given",
+            ["precision"] = options.Precision.ToString().ToLowerInvariant(),
         };
         if (options.Solver == SolverKind.Lbfgs)
         {
             s["max_iter"] = I(options.Lbfgs.MaxIterations);
-            s["tol"] = D(options.Lbfgs.RelativeTolerance);
+            s["tol"] = D(options.Lbfgs.GradientTolerance);
+            s["ftol"] = D(options.Lbfgs.RelativeTolerance);
             s["lbfgs_history"] = I(options.Lbfgs.History);
             return s;
         }

@@ -7,13 +7,18 @@ public sealed record LbfgsOptions
     public int History { get; init; } = 10;
     /// <summary>Iteration limit.</summary>
     public int MaxIterations { get; init; } = 1000;
-    /// <summary>Stop when the infinity norm of the (pseudo-)gradient falls below this.</summary>
-    public double GradientTolerance { get; init; } = 1e-8;
     /// <summary>
-    /// Stop when the relative decrease per iteration, averaged over the last <see cref="LbfgsSolver.RelativeWindow"/>
-    /// iterations, (F_{k−5} − F_k) / (5·max(|F_{k−5}|, |F_k|, 1)), falls below this.
+    /// The gradient test (the CLI's <c>--tol</c>): converged when ‖∇F‖∞ ≤ this, the largest entry of the gradient of F
+    /// (a mean over rows, so no scaling by N), or of the OWL-QN pseudo-gradient with λ1 &gt; 0. It is scikit-learn's
+    /// <c>tol</c> for <c>LogisticRegression(solver="lbfgs")</c> (its <c>gtol</c> on the same mean objective).
     /// </summary>
-    public double RelativeTolerance { get; init; } = 1e-10;
+    public double GradientTolerance { get; init; } = 1e-6;
+    /// <summary>
+    /// Optional: stop when the relative decrease per iteration, averaged over the last <see cref="LbfgsSolver.RelativeWindow"/>
+    /// iterations, (F_{k−5} − F_k) / (5·max(|F_{k−5}|, |F_k|, 1)), falls below this. 0 (the default) turns it off:
+    /// the gradient test alone decides.
+    /// </summary>
+    public double RelativeTolerance { get; init; }
     /// <summary>Function evaluations allowed per line search.</summary>
     public int MaxLineSearchSteps { get; init; } = 25;
     /// <summary>

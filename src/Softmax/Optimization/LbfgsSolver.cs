@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Softmax.Engine;
+using Precision = Softmax.Engine.Precision;
 
 namespace Softmax.Optimization;
 
@@ -7,7 +8,8 @@ namespace Softmax.Optimization;
 /// Full-batch L-BFGS with a strong-Wolfe line search; with λ1 &gt; 0 it runs as OWL-QN (Andrew and Gao, 2007):
 /// pseudo-gradient, direction restricted to the pseudo-gradient's orthant, and a projected backtracking search.
 /// Optionally works in preconditioned coordinates (<see cref="Reparameterization"/>) that leave F unchanged.
-/// Stops on the gradient's infinity norm, on relative decrease, or on the iteration limit, and says which.
+/// Stops on the gradient's infinity norm (evaluated in float64: see <see cref="Precision"/>), on the optional relative
+/// decrease, or on the iteration limit, and says which.
 /// </summary>
 public sealed class LbfgsSolver : ISolver
 {
@@ -29,146 +31,283 @@ public sealed class LbfgsSolver : ISolver
     /// <inheritdoc />
     public string Name => "lbfgs";
 
+    /// <summary>
+    /// Problems with N·D·C up to this size run in float64 from the start under <see cref="Precision.Auto"/> (a float64
+    /// pass costs well under a tenth of a second there); larger ones run float32 passes, then polish in float64.
+    /// </summary>
+    public const long ExactWorkLimit = 50_000_000;
+
+    /// <summary>Under auto precision, float32 hands over to float64 once F's averaged relative decrease falls below this.</summary>
+    public const double Float32Floor = 1e-9;
+
     /// <inheritdoc />
     public SolverResult Minimize(SoftmaxObjective objective, double[] theta0, SolverContext context)
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(context);
-        int n = objective.Dimension, m = Options.History;
-        IReparameterization? map = _moments is null ? null
-            : _moments.Covariance is not null && objective.L1 == 0 ? new Whitening(_moments, objective.Classes, objective.L2)
-            : new Reparameterization(_moments, objective.Classes, objective.L2);
-        var outer = new double[n];
-        int evaluations = 0;
-        double F(ReadOnlySpan<double> phi, Span<double> g)
+        ChooseArithmetic(objective.Loss, context.Precision);
+        return new Run(this, objective, context).Execute(theta0);
+    }
+
+    /// <summary>The arithmetic to start in: what was asked for; under auto, float64 for small problems and float32 otherwise.</summary>
+    private static void ChooseArithmetic(ISoftmaxLoss loss, Precision asked)
+    {
+        if (asked == Precision.Float64)
         {
-            evaluations++;
-            if (map is null) return objective.ValueAndGradient(phi, g);
-            map.ToOuter(phi, outer);
-            double v = objective.ValueAndGradient(outer, g);
-            map.GradientToInner(g);
+            if (!loss.TrySetArithmetic(Precision.Float64))
+                throw new NotSupportedException($"This engine ({loss.GetType().Name}) has no float64 arithmetic; use precision auto or float32.");
+            return;
+        }
+        bool small = (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit;
+        loss.TrySetArithmetic(asked == Precision.Auto && small ? Precision.Float64 : Precision.Float32);
+    }
+
+    /// <summary>One minimisation: the iterate, its (pseudo-)gradient, the correction pairs and the stop tests.</summary>
+    private sealed class Run
+    {
+        private readonly LbfgsSolver _solver;
+        private readonly SoftmaxObjective _objective;
+        private readonly SolverContext _context;
+        private readonly IReparameterization? _map;
+        private readonly double[]? _l1;       // L1 weight of each coordinate in φ: λ1·a_d on W̃, 0 on the bias
+        private readonly int _n, _m;
+        private readonly double[] _outer, _pg, _d, _gLo, _rho, _alpha;
+        private readonly double[][] _s, _y;
+        private readonly double[] _recent = new double[RelativeWindow];   // F of the last iterations
+        private readonly WolfeLineSearch _search;
+        private double[] _x, _g, _xt, _gt;
+        private double _f;
+        private int _stored, _head, _iter, _evaluations, _windowStart, _sinceBestGradient;
+        private double _bestGradient = double.PositiveInfinity;
+        private const int StallIterations = 30;
+
+        public Run(LbfgsSolver solver, SoftmaxObjective objective, SolverContext context)
+        {
+            (_solver, _objective, _context) = (solver, objective, context);
+            _n = objective.Dimension;
+            _m = solver.Options.History;
+            var moments = solver._moments;
+            _map = moments is null ? null
+                : moments.Covariance is not null && objective.L1 == 0 ? new Whitening(moments, objective.Classes, objective.L2)
+                : new Reparameterization(moments, objective.Classes, objective.L2);
+            if (objective.L1 > 0)
+            {
+                _l1 = new double[_n];
+                int D = objective.Features;
+                for (int k = 0; k < objective.WeightCount; k++) _l1[k] = objective.L1 * (_map is null ? 1 : _map.L1Scale(k % D));
+            }
+            _outer = new double[_n];
+            (_x, _g, _xt, _gt, _pg, _d, _gLo) = (new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n]);
+            (_rho, _alpha) = (new double[_m], new double[_m]);
+            _s = new double[_m][];
+            _y = new double[_m][];
+            for (int i = 0; i < _m; i++) { _s[i] = new double[_n]; _y[i] = new double[_n]; }
+            _search = new WolfeLineSearch(solver.Options.MaxLineSearchSteps);
+        }
+
+        private LbfgsOptions Options => _solver.Options;
+
+        private Precision Arithmetic => _objective.Loss.Arithmetic;
+
+        /// <summary>F and its gradient in the solver's coordinates φ.</summary>
+        private double F(ReadOnlySpan<double> phi, Span<double> g)
+        {
+            _evaluations++;
+            if (_map is null) return _objective.ValueAndGradient(phi, g);
+            _map.ToOuter(phi, _outer);
+            double v = _objective.ValueAndGradient(_outer, g);
+            _map.GradientToInner(g);
             return v;
         }
-        double[] Outer(double[] phi)
+
+        private double[] Outer(double[] phi)
         {
-            if (map is null) return (double[])phi.Clone();
-            var t = new double[n];
-            map.ToOuter(phi, t);
+            if (_map is null) return (double[])phi.Clone();
+            var t = new double[_n];
+            _map.ToOuter(phi, t);
             return t;
         }
 
-        // L1 weight of each coordinate in φ: λ1·a_d on W̃, 0 on the bias.
-        double[]? l1 = null;
-        if (objective.L1 > 0)
+        /// <summary>The absolute rounding error of F in the current arithmetic: the line search cannot resolve less.</summary>
+        private double Noise(double f) => (Arithmetic == Precision.Float64 ? 1e-13 : 1e-7) * Math.Abs(f);
+
+        public SolverResult Execute(double[] theta0)
         {
-            l1 = new double[n];
-            int D = objective.Features;
-            for (int k = 0; k < objective.WeightCount; k++) l1[k] = objective.L1 * (map is null ? 1 : map.L1Scale(k % D));
+            if (_context.ResumeFrom is { } state) Restore(state);
+            else
+            {
+                if (_map is null) theta0.CopyTo(_x, 0); else _map.ToInner(theta0, _x);
+                _f = F(_x, _g);
+            }
+            if (!double.IsFinite(_f)) throw new TrainingDivergedException($"lbfgs: F is {_f} at the starting point.");
+            var reason = Iterate();
+            var theta = _context.Choose(Outer(_x), reason);
+            double final = ReferenceEquals(theta, _context.Best) ? _objective.Value(theta) : _f;
+            return new SolverResult(theta, final, _iter, _evaluations, _evaluations, reason, _context.History.ToArray());
         }
 
-        var x = new double[n];
-        if (map is null) theta0.CopyTo(x, 0); else map.ToInner(theta0, x);
-        var g = new double[n];
-        var pg = new double[n];
-        var d = new double[n];
-        var xt = new double[n];
-        var gt = new double[n];
-        var gLo = new double[n];
-        var s = new double[m][];
-        var y = new double[m][];
-        var rho = new double[m];
-        var alpha = new double[m];
-        for (int i = 0; i < m; i++) { s[i] = new double[n]; y[i] = new double[n]; }
-        int stored = 0, head = 0;
-
-        double f;
-        int iter = 0;
-        var recent = new double[RelativeWindow];   // F of the last iterations, for the windowed relative decrease
-        if (context.ResumeFrom is { } state)
+        private StopReason Iterate()
         {
-            if (state.Solver != Name || state.Buffers.Length != 4 + 2 * m) throw new ArgumentException("The checkpoint was not written by L-BFGS with this history size.");
-            state.Buffers[3 + 2 * m].CopyTo(recent, 0);
-            state.Buffers[0].CopyTo(x, 0);
-            state.Buffers[1].CopyTo(g, 0);
-            state.Buffers[2].CopyTo(rho, 0);
-            for (int i = 0; i < m; i++) { state.Buffers[3 + i].CopyTo(s[i], 0); state.Buffers[3 + m + i].CopyTo(y[i], 0); }
-            f = state.Scalars[0];
-            head = (int)state.Scalars[1];
-            stored = (int)state.Scalars[2];
-            evaluations = (int)state.Scalars[3];
-            iter = state.Iteration;
-            context.Restore(state);
+            while (true)
+            {
+                PseudoGradient(_x, _g, _l1, _pg);
+                double gnorm = Math.Abs(TensorPrimitives.MaxMagnitude<double>(_pg));
+                if (gnorm <= Options.GradientTolerance) { if (Polish()) continue; return StopReason.Converged; }
+                if (_iter >= Options.MaxIterations) return StopReason.MaxIterations;
+                if (_context.CancellationToken.IsCancellationRequested) return StopReason.Cancelled;
+                double fNew = Step();
+                if (double.IsNaN(fNew))
+                {
+                    if (_stored > 0) { _stored = 0; continue; }   // retry once along −pg before anything else
+                    if (Polish()) continue;
+                    return StopReason.PrecisionLimit;
+                }
+                double relative = Accept(fNew);
+                if (Record(gnorm)) return StopReason.EarlyStopping;
+                if (Options.RelativeTolerance > 0 && relative < Options.RelativeTolerance) { if (Polish()) continue; return StopReason.RelativeDecrease; }
+                if (relative < Float32Floor && Polish()) continue;
+                if (Stalled(gnorm, relative)) return StopReason.PrecisionLimit;
+            }
         }
-        else f = F(x, g);
-        if (!double.IsFinite(f)) throw new TrainingDivergedException($"lbfgs: F is {f} at the starting point.");
-        var search = new StrongWolfeLineSearch(Options.MaxLineSearchSteps);
-        var reason = StopReason.MaxIterations;
-        while (true)
-        {
-            PseudoGradient(x, g, l1, pg);
-            double gnorm = Math.Abs(TensorPrimitives.MaxMagnitude<double>(pg));
-            if (gnorm <= Options.GradientTolerance) { reason = StopReason.GradientTolerance; break; }
-            if (iter >= Options.MaxIterations) { reason = StopReason.MaxIterations; break; }
-            if (context.CancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
 
-            TwoLoop(pg, s, y, rho, alpha, stored, head, m, d);
-            if (l1 is not null)
-                for (int i = 0; i < n; i++) if (d[i] * pg[i] >= 0) d[i] = 0;
-            double slope = TensorPrimitives.Dot<double>(d, pg);
+        /// <summary>
+        /// True when neither F (its averaged relative decrease below the arithmetic's resolution) nor the gradient norm
+        /// (no new low by 10 %) has moved for <see cref="StallIterations"/> iterations: the line search is only taking
+        /// rounding-level steps, and the gradient test cannot be met in this arithmetic.
+        /// </summary>
+        private bool Stalled(double gnorm, double relative)
+        {
+            if (gnorm < 0.9 * _bestGradient) (_bestGradient, _sinceBestGradient) = (gnorm, 0);
+            else _sinceBestGradient++;
+            double resolution = Arithmetic == Precision.Float64 ? 1e-15 : Float32Floor;
+            return relative < resolution && _sinceBestGradient >= StallIterations;
+        }
+
+        /// <summary>
+        /// Under auto precision, hands a float32 run over to float64 where F and the gradient are exact: F and ∇F are
+        /// evaluated again at x, the correction pairs kept, the decrease window restarted. False when already float64.
+        /// </summary>
+        private bool Polish()
+        {
+            if (_context.Precision != Precision.Auto || Arithmetic == Precision.Float64) return false;
+            if (!_objective.Loss.TrySetArithmetic(Precision.Float64)) return false;
+            _f = F(_x, _g);
+            _windowStart = _iter;
+            (_bestGradient, _sinceBestGradient) = (double.PositiveInfinity, 0);
+            return true;
+        }
+
+        /// <summary>One quasi-Newton step: direction, line search; NaN when no acceptable step was found.</summary>
+        private double Step()
+        {
+            TwoLoop(_pg, _s, _y, _rho, _alpha, _stored, _head, _m, _d);
+            if (_l1 is not null)
+                for (int i = 0; i < _n; i++) if (_d[i] * _pg[i] >= 0) _d[i] = 0;
+            double slope = TensorPrimitives.Dot<double>(_d, _pg);
             if (!(slope < 0))
             {
-                stored = 0;
-                TensorPrimitives.Negate<double>(pg, d);
-                slope = TensorPrimitives.Dot<double>(d, pg);
+                _stored = 0;
+                TensorPrimitives.Negate<double>(_pg, _d);
             }
-            double step0 = stored == 0 ? Math.Min(1.0, 1.0 / Math.Sqrt(TensorPrimitives.Dot<double>(pg, pg))) : 1.0;
+            double step0 = _stored == 0 ? Math.Min(1.0, 1.0 / Math.Sqrt(TensorPrimitives.Dot<double>(_pg, _pg))) : 1.0;
+            var (step, fNew) = _l1 is null
+                ? _search.Search(F, _x, _f, _g, _d, step0, Noise(_f), _xt, _gt, _gLo)
+                : ProjectedBacktracking(step0);
+            return step == 0 ? double.NaN : fNew;
+        }
 
-            double fNew, step;
-            if (l1 is null)
+        /// <summary>Moves to the trial point, stores the correction pair, and returns the averaged relative decrease.</summary>
+        private double Accept(double fNew)
+        {
+            int slot = _head;
+            for (int i = 0; i < _n; i++) { _s[slot][i] = _xt[i] - _x[i]; _y[slot][i] = _gt[i] - _g[i]; }
+            double sy = TensorPrimitives.Dot<double>(_s[slot], _y[slot]);
+            if (sy > 1e-12 * TensorPrimitives.Dot<double>(_y[slot], _y[slot]))
             {
-                int used;
-                (step, fNew, used) = search.Search((a, b) => F(a, b), x, f, g, d, step0, xt, gt, gLo);
-            }
-            else (step, fNew) = ProjectedBacktracking(F, x, f, g, pg, d, l1, step0, xt, gt);
-
-            if (step == 0 || !(fNew <= f))
-            {
-                if (stored > 0) { stored = 0; continue; }   // retry once along −pg before giving up
-                reason = StopReason.LineSearchStalled;
-                break;
-            }
-            int slot = head;
-            for (int i = 0; i < n; i++) { s[slot][i] = xt[i] - x[i]; y[slot][i] = gt[i] - g[i]; }
-            double sy = TensorPrimitives.Dot<double>(s[slot], y[slot]);
-            if (sy > 1e-12 * TensorPrimitives.Dot<double>(y[slot], y[slot]))
-            {
-                rho[slot] = 1 / sy;
-                head = (head + 1) % m;
-                stored = Math.Min(stored + 1, m);
+                _rho[slot] = 1 / sy;
+                _head = (_head + 1) % _m;
+                _stored = Math.Min(_stored + 1, _m);
             }
             // Relative decrease averaged over the last few iterations: one short step alone does not stop the run.
-            recent[iter % RelativeWindow] = f;
-            double past = iter >= RelativeWindow - 1 ? recent[(iter + 1) % RelativeWindow] : double.PositiveInfinity;
+            _recent[_iter % RelativeWindow] = _f;
+            double past = _iter - _windowStart >= RelativeWindow - 1 ? _recent[(_iter + 1) % RelativeWindow] : double.PositiveInfinity;
             double relative = (past - fNew) / (RelativeWindow * Math.Max(Math.Max(Math.Abs(past), Math.Abs(fNew)), 1));
-            (x, xt) = (xt, x);
-            (g, gt) = (gt, g);
-            f = fNew;
-            iter++;
-            bool validate = context.Validate is not null && iter % Math.Max(1, context.ValidateEvery) == 0;
-            var current = x;
-            if (context.Report(Name, iter, evaluations, f, gnorm, validate ? Outer(x) : x, Options.MaxIterations, validate, () => Outer(current)))
-            {
-                reason = StopReason.EarlyStopping;
-                break;
-            }
-            context.MaybeCheckpoint(iter, () => new SolverState(Name, iter, evaluations,
-                [(double[])x.Clone(), (double[])g.Clone(), (double[])rho.Clone(), .. s.Select(a => (double[])a.Clone()), .. y.Select(a => (double[])a.Clone()), (double[])recent.Clone()],
-                [f, head, stored, evaluations], context.History.ToArray()));
-            if (relative < Options.RelativeTolerance) { reason = StopReason.RelativeDecrease; break; }
+            (_x, _xt) = (_xt, _x);
+            (_g, _gt) = (_gt, _g);
+            _f = fNew;
+            _iter++;
+            return relative;
         }
-        var theta = context.Choose(Outer(x), reason);
-        double final = ReferenceEquals(theta, context.Best) ? objective.Value(theta) : f;
-        return new SolverResult(theta, final, iter, evaluations, evaluations, reason, context.History.ToArray());
+
+        /// <summary>Reports the iteration (validating every few), writes a checkpoint when due; true when early stopping fires.</summary>
+        private bool Record(double gnorm)
+        {
+            bool validate = _context.Validate is not null && _iter % Math.Max(1, _context.ValidateEvery) == 0;
+            var current = _x;
+            if (_context.Report(_solver.Name, _iter, _evaluations, _f, gnorm, validate ? Outer(_x) : _x, Options.MaxIterations, validate, () => Outer(current)))
+                return true;
+            _context.MaybeCheckpoint(_iter, () => new SolverState(_solver.Name, _iter, _evaluations,
+                [(double[])_x.Clone(), (double[])_g.Clone(), (double[])_rho.Clone(), .. _s.Select(a => (double[])a.Clone()), .. _y.Select(a => (double[])a.Clone()), (double[])_recent.Clone()],
+                [_f, _head, _stored, _evaluations, (double)Arithmetic, _windowStart], _context.History.ToArray()));
+            return false;
+        }
+
+        private void Restore(SolverState state)
+        {
+            if (state.Solver != _solver.Name || state.Buffers.Length != 4 + 2 * _m) throw new ArgumentException("The checkpoint was not written by L-BFGS with this history size.");
+            state.Buffers[3 + 2 * _m].CopyTo(_recent, 0);
+            state.Buffers[0].CopyTo(_x, 0);
+            state.Buffers[1].CopyTo(_g, 0);
+            state.Buffers[2].CopyTo(_rho, 0);
+            for (int i = 0; i < _m; i++) { state.Buffers[3 + i].CopyTo(_s[i], 0); state.Buffers[3 + _m + i].CopyTo(_y[i], 0); }
+            _f = state.Scalars[0];
+            _head = (int)state.Scalars[1];
+            _stored = (int)state.Scalars[2];
+            _evaluations = (int)state.Scalars[3];
+            if (state.Scalars.Length >= 6)
+            {
+                // A run that had moved to float64 resumes in float64.
+                if ((Precision)(int)state.Scalars[4] == Precision.Float64) _objective.Loss.TrySetArithmetic(Precision.Float64);
+                _windowStart = (int)state.Scalars[5];
+            }
+            _iter = state.Iteration;
+            _context.Restore(state);
+        }
+
+        /// <summary>OWL-QN's backtracking: project each trial onto the orthant of x (or of −pg where x is 0).</summary>
+        private (double Step, double Value) ProjectedBacktracking(double step)
+        {
+            var (x, pg, d, xt, l1) = (_x, _pg, _d, _xt, _l1!);
+            double noise = Noise(_f);
+            for (int k = 0; k < Options.MaxLineSearchSteps * 2; k++, step *= 0.5)
+            {
+                double decrease = 0;
+                for (int i = 0; i < x.Length; i++)
+                {
+                    double orthant = x[i] != 0 ? Math.Sign(x[i]) : -Math.Sign(pg[i]);
+                    double v = x[i] + step * d[i];
+                    xt[i] = Math.Sign(v) == orthant ? v : 0;
+                    decrease += pg[i] * (xt[i] - x[i]);
+                }
+                double ft = F(xt, _gt);
+                // ft already holds λ1‖W‖₁, which equals Σ l1_i |φ_i| because W_cd = a_d W̃_cd.
+                if (!double.IsFinite(ft)) continue;
+                if (ft <= _f + 1e-4 * decrease) return (step, ft);
+                // Where F cannot resolve the decrease, a step that keeps F within its noise and still descends at the new
+                // point (the pseudo-gradient there points along the move) is progress.
+                if (ft <= _f + noise && decrease < 0 && StillDescending(xt, x, l1)) return (step, ft);
+            }
+            return (0, _f);
+        }
+
+        /// <summary>True when the pseudo-gradient at xt (gradient in _gt) has a non-positive slope along xt − x.</summary>
+        private bool StillDescending(double[] xt, double[] x, double[] l1)
+        {
+            PseudoGradient(xt, _gt, l1, _gLo);
+            double slope = 0;
+            for (int i = 0; i < x.Length; i++) slope += _gLo[i] * (xt[i] - x[i]);
+            return slope <= 0;
+        }
     }
 
     /// <summary>H·(−pg) by the two-loop recursion; H0 = γI with γ = sᵀy/yᵀy of the newest pair.</summary>
@@ -208,28 +347,5 @@ public sealed class LbfgsSolver : ISolver
             else if (g[i] - w > 0) pg[i] = g[i] - w;
             else pg[i] = 0;
         }
-    }
-
-    private delegate double Eval(ReadOnlySpan<double> x, Span<double> g);
-
-    /// <summary>OWL-QN's backtracking: project each trial onto the orthant of x (or of −pg where x is 0).</summary>
-    private (double Step, double Value) ProjectedBacktracking(Eval f, double[] x, double f0, double[] g, double[] pg, double[] d,
-        double[] l1, double step, double[] xt, double[] gt)
-    {
-        for (int k = 0; k < Options.MaxLineSearchSteps * 2; k++, step *= 0.5)
-        {
-            double decrease = 0;
-            for (int i = 0; i < x.Length; i++)
-            {
-                double orthant = x[i] != 0 ? Math.Sign(x[i]) : -Math.Sign(pg[i]);
-                double v = x[i] + step * d[i];
-                xt[i] = Math.Sign(v) == orthant ? v : 0;
-                decrease += pg[i] * (xt[i] - x[i]);
-            }
-            double ft = f(xt, gt);
-            // ft already holds λ1‖W‖₁, which equals Σ l1_i |φ_i| because W_cd = a_d W̃_cd.
-            if (double.IsFinite(ft) && ft <= f0 + 1e-4 * decrease) return (step, ft);
-        }
-        return (0, f0);
     }
 }

@@ -3,89 +3,61 @@ using System.Numerics.Tensors;
 namespace Softmax.Optimization;
 
 /// <summary>
-/// Strong-Wolfe line search (Nocedal and Wright, algorithms 3.5 and 3.6, with safeguarded cubic interpolation).
-/// On return the trial point, its value and gradient hold the accepted step.
+/// Wolfe line search that stays reliable where F can no longer resolve the decrease: along x + t·d it accepts a step
+/// that meets the strong Wolfe conditions (Nocedal and Wright, algorithms 3.5–3.6), or the approximate Wolfe
+/// conditions of Hager and Zhang (2005) — F not above F(0) by more than its rounding noise and the slope
+/// c2·φ'(0) ≤ φ'(t) ≤ (1 − 2δ)·|φ'(0)|. Near the optimum F's decrease falls below its rounding error long before the
+/// gradient does; the slope φ'(t) = ∇F(x + t·d)·d is still accurate there, so the bracket is then kept by its sign.
+/// On return the trial buffers hold the accepted point and its gradient.
 /// </summary>
-internal sealed class StrongWolfeLineSearch(int maxSteps, double c1 = 1e-4, double c2 = 0.9)
+internal sealed class WolfeLineSearch(int maxSteps, double c1 = 1e-4, double c2 = 0.9, double delta = 0.1)
 {
-    private const int MaxZoomSteps = 6;
-
     public delegate double Evaluate(ReadOnlySpan<double> x, Span<double> g);
 
     /// <summary>
-    /// Searches along d from x (value f0, gradient g0). Writes the accepted point into xt, gradient into gt.
-    /// Returns (step, value, evaluations); step 0 means no acceptable step was found (xt/gt then hold x/g0).
+    /// Searches along d from x (value f0, gradient g0); <paramref name="noise"/> is the absolute rounding error of F.
+    /// Returns (step, value); step 0 means no acceptable step was found (xt, gt then hold x, g0).
     /// </summary>
-    public (double Step, double Value, int Evaluations) Search(Evaluate f, double[] x, double f0, double[] g0, double[] d,
-        double initialStep, double[] xt, double[] gt, double[] gLo)
+    public (double Step, double Value) Search(Evaluate f, double[] x, double f0, double[] g0, double[] d, double initialStep,
+        double noise, double[] xt, double[] gt, double[] gLo)
     {
         double dphi0 = TensorPrimitives.Dot<double>(g0, d);
-        int evals = 0;
-        double tPrev = 0, fPrev = f0, dPrev = dphi0;
+        double tLo = 0, fLo = f0, dLo = dphi0, tHi = double.PositiveInfinity, fHi = double.NaN, dHi = double.NaN;
+        g0.CopyTo(gLo, 0);
         double t = initialStep;
-        double best = f0, bestStep = 0;
-        g0.CopyTo(gLo);
         for (int i = 0; i < maxSteps; i++)
         {
-            double ft = Trial(f, x, d, t, xt, gt); evals++;
+            double ft = Trial(f, x, d, t, xt, gt);
             double dt = TensorPrimitives.Dot<double>(gt, d);
-            if (!double.IsFinite(ft) || ft > f0 + c1 * t * dphi0 || (i > 0 && ft >= fPrev))
-                return Zoom(f, x, f0, dphi0, d, tPrev, fPrev, dPrev, t, ft, dt, xt, gt, gLo, evals, maxSteps - i - 1);
-            if (Math.Abs(dt) <= -c2 * dphi0) return (t, ft, evals);
-            if (dt >= 0)
-            {
-                var swapped = (double[])gt.Clone();
-                return Zoom(f, x, f0, dphi0, d, t, ft, dt, tPrev, fPrev, dPrev, xt, gt, swapped, evals, maxSteps - i - 1);
-            }
-            if (ft < best) { best = ft; bestStep = t; }
-            tPrev = t; fPrev = ft; dPrev = dt;
-            gt.CopyTo(gLo);
-            t *= 2.5;
-        }
-        return Accept(f, x, d, bestStep, f0, g0, xt, gt, evals);
-    }
-
-    private (double, double, int) Zoom(Evaluate f, double[] x, double f0, double dphi0, double[] d,
-        double tLo, double fLo, double dLo, double tHi, double fHi, double dHi,
-        double[] xt, double[] gt, double[] gLoBuffer, int evals, int budget)
-    {
-        // gLoBuffer holds the gradient at tLo.
-        // A few zoom steps suffice when F is smooth; near the optimum the float32 noise in F can make the curvature
-        // condition unreachable, and then the best sufficient-decrease point found is taken (below) rather than
-        // spending the whole budget.
-        for (int j = 0; j < Math.Clamp(budget, 3, MaxZoomSteps); j++)
-        {
-            double t = Interpolate(tLo, fLo, dLo, tHi, fHi, dHi);
-            double ft = Trial(f, x, d, t, xt, gt); evals++;
-            double dt = TensorPrimitives.Dot<double>(gt, d);
-            if (!double.IsFinite(ft) || ft > f0 + c1 * t * dphi0 || ft >= fLo)
-            {
-                tHi = t; fHi = ft; dHi = dt;
-            }
+            if (double.IsFinite(ft) && Acceptable(f0, dphi0, noise, t, ft, dt)) return (t, ft);
+            // Keep a bracket [tLo, tHi] whose low end has F no worse than F(0) (within noise) and a descending slope.
+            bool above = !double.IsFinite(ft) || (ft > f0 + c1 * t * dphi0 && ft > f0 + noise) || (ft > fLo + noise);
+            if (above || dt >= 0) (tHi, fHi, dHi) = (t, ft, dt);
             else
             {
-                if (Math.Abs(dt) <= -c2 * dphi0) return (t, ft, evals);
-                if (dt * (tHi - tLo) >= 0) { tHi = tLo; fHi = fLo; dHi = dLo; }
-                tLo = t; fLo = ft; dLo = dt;
-                gt.CopyTo(gLoBuffer);
+                (tLo, fLo, dLo) = (t, ft, dt);
+                gt.CopyTo(gLo, 0);
             }
-            if (Math.Abs(tHi - tLo) <= 1e-12 * Math.Max(1, Math.Abs(tLo))) break;
+            t = double.IsPositiveInfinity(tHi) ? 2.5 * t : Interpolate(tLo, fLo, dLo, tHi, fHi, dHi);
+            if (!double.IsPositiveInfinity(tHi) && tHi - tLo <= 1e-14 * Math.Max(1, tHi)) break;
         }
-        // Accept the best sufficient-decrease point found (its gradient is in gLoBuffer), if any.
-        if (tLo > 0 && fLo < f0)
+        // The budget ran out: the furthest point with a descending slope and F within noise of F(0) is still progress.
+        if (tLo > 0 && fLo <= f0 + noise)
         {
             for (int i = 0; i < x.Length; i++) xt[i] = x[i] + tLo * d[i];
-            gLoBuffer.CopyTo(gt);
-            return (tLo, fLo, evals);
+            gLo.CopyTo(gt, 0);
+            return (tLo, fLo);
         }
-        return (0, f0, evals);
+        x.CopyTo(xt, 0);
+        g0.CopyTo(gt, 0);
+        return (0, f0);
     }
 
-    private static (double, double, int) Accept(Evaluate f, double[] x, double[] d, double t, double f0, double[] g0, double[] xt, double[] gt, int evals)
+    private bool Acceptable(double f0, double dphi0, double noise, double t, double ft, double dt)
     {
-        if (t == 0) { x.CopyTo(xt); g0.CopyTo(gt); return (0, f0, evals); }
-        double ft = Trial(f, x, d, t, xt, gt);
-        return (t, ft, evals + 1);
+        bool strong = ft <= f0 + c1 * t * dphi0 && Math.Abs(dt) <= -c2 * dphi0;
+        bool approximate = ft <= f0 + noise && dt >= c2 * dphi0 && dt <= -(1 - 2 * delta) * dphi0;
+        return strong || approximate;
     }
 
     private static double Trial(Evaluate f, double[] x, double[] d, double t, double[] xt, double[] gt)

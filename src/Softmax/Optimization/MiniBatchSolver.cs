@@ -31,6 +31,7 @@ public abstract class MiniBatchSolver : ISolver
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(context);
+        MiniBatchStep.UseArithmetic(objective.Loss, context.Precision);
         var theta = (double[])theta0.Clone();
         var grad = new double[theta.Length];
         int n = objective.Loss.Rows, batch = Math.Min(Options.BatchSize, n);

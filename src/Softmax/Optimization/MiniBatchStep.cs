@@ -8,6 +8,18 @@ namespace Softmax.Optimization;
 /// </summary>
 public static class MiniBatchStep
 {
+    /// <summary>
+    /// The arithmetic of mini-batch steps: float64 when asked for, else float32 (the batch gradient's sampling noise is
+    /// far above float32 rounding). The reported F is evaluated in float64 by the trainer either way.
+    /// </summary>
+    public static void UseArithmetic(ISoftmaxLoss loss, Precision asked)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (asked == Precision.Float64 && !loss.TrySetArithmetic(Precision.Float64))
+            throw new NotSupportedException($"This engine ({loss.GetType().Name}) has no float64 arithmetic; use precision auto or float32.");
+        if (asked != Precision.Float64) loss.TrySetArithmetic(Precision.Float32);
+    }
+
     /// <summary>Throws <see cref="TrainingDivergedException"/> when <paramref name="batchLoss"/> is not finite, naming where and suggesting a smaller rate.</summary>
     public static void CheckLoss(string solver, double batchLoss, int epoch, long step, double rate)
     {

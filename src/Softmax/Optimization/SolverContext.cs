@@ -49,6 +49,12 @@ public sealed class SolverContext
     /// <summary>A state to continue from, written earlier through <see cref="Checkpoint"/>.</summary>
     public SolverState? ResumeFrom { get; init; }
 
+    /// <summary>
+    /// The arithmetic asked for: <see cref="Engine.Precision.Auto"/> lets L-BFGS run float32 passes and polish in float64
+    /// once float32 reaches its noise floor (or use float64 outright on small problems); float32 and float64 fix it.
+    /// </summary>
+    public Engine.Precision Precision { get; init; } = Engine.Precision.Auto;
+
     private TimeSpan _offset;
 
     internal TimeSpan Elapsed => _clock.Elapsed + _offset;

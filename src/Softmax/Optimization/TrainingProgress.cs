@@ -23,20 +23,26 @@ public sealed record TrainingProgress(string Solver, int Iteration, int Epoch, d
 /// <summary>Why a solver stopped.</summary>
 public enum StopReason
 {
-    /// <summary>The gradient's infinity norm fell below the tolerance.</summary>
-    GradientTolerance,
-    /// <summary>The relative decrease of F in one iteration fell below the tolerance.</summary>
+    /// <summary>The gradient test was met: ‖∇F‖∞ (OWL-QN: of the pseudo-gradient) ≤ the gradient tolerance, evaluated in float64 unless float32 was asked for.</summary>
+    Converged,
+    /// <summary>The relative decrease of F, averaged over the last iterations, fell below the relative tolerance (when one is set).</summary>
     RelativeDecrease,
     /// <summary>The iteration limit was reached.</summary>
     MaxIterations,
     /// <summary>All planned epochs ran.</summary>
     EpochsCompleted,
-    /// <summary>Validation accuracy stopped improving for the patience window; the best weights were kept.</summary>
+    /// <summary>Validation loss stopped improving for the patience window; the best weights were kept.</summary>
     EarlyStopping,
     /// <summary>The cancellation token fired; the best weights so far were kept.</summary>
     Cancelled,
-    /// <summary>The line search could not decrease F further: the optimum is reached to machine precision.</summary>
-    LineSearchStalled,
+    /// <summary>
+    /// A real failure: no step along a descent direction lowers F or its slope, in the finest arithmetic the engine
+    /// has, before the gradient test is met. With float32 arithmetic asked for, the float32 noise floor; in float64,
+    /// a gradient tolerance below what float64 can resolve for this problem.
+    /// </summary>
+    PrecisionLimit,
+    /// <summary>Training made the loss worse than a uniform guess or it rose over training: the step size is too large.</summary>
+    Diverged,
 }
 
 /// <summary>One row of the learning curve.</summary>

@@ -157,15 +157,17 @@ public class EngineAgreementTests(ITestOutputHelper output)
         var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(dense), theta);
         foreach (var data in new[] { bytes, dense, csr })
         {
-            // The reference on each layout must give the same float64 result (same float32 inputs).
+            // The reference on each layout gives the same float64 result: the CSR and dense rows hold the same float32
+            // numbers; uint8 rows are the float32 nearest byte/255, which the float32 product byte·(1/255f) may miss by an ulp.
             var (fr, gr) = Evaluate(new ReferenceSoftmaxLoss(data), theta);
-            Assert.Equal(fRef, fr, 1e-12);
-            Assert.True(RelativeInf(gr, gRef) <= 1e-12);
+            double same = data.Features is ByteMatrix ? 1e-7 : 1e-12;
+            Assert.True(Relative(fr, fRef) <= same, $"reference on {data.Features.GetType().Name}: F {Relative(fr, fRef):E2}");
+            Assert.True(RelativeInf(gr, gRef) <= same);
             foreach (var variant in Variants())
                 foreach (int threads in new[] { 1, 2 })
                 {
                     var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta);
-                    double fe = Relative(f, fRef), ge = RelativeInf(g, gRef);
+                    double fe = Relative(f, fr), ge = RelativeInf(g, gr);
                     Assert.True(fe <= Tolerance && ge <= Tolerance, $"{data.Features.GetType().Name} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
                 }
         }

@@ -56,7 +56,7 @@ public static class TestProblems
     /// <summary>
     /// The same rows as uint8 pixels (ByteMatrix, scaled by 1/255 on the fly), as dense float32 and as CSR.
     /// About 60 % of the bytes are zero so the CSR rows are genuinely sparse. The dense values are exactly what
-    /// <see cref="ByteMatrix.CopyRow"/> yields, so all three hold identical float32 numbers.
+    /// <see cref="ByteMatrix.CopyRow(int, Span{float})"/> yields, so all three hold identical float32 numbers.
     /// </summary>
     public static (Dataset Bytes, Dataset Dense, Dataset Csr) ThreeLayouts(int rows, int features, int classes, int seed)
     {

@@ -1,0 +1,13 @@
+"""softmax: the Softmax engine from Python (ctypes over libsoftmax, no compiled extension).
+
+    import softmax
+    clf = softmax.SoftmaxClassifier(C=1.0).fit(X, y)
+
+The library is found through $SOFTMAX_LIBRARY (a path to libsoftmax.so), else beside this package.
+"""
+from ._classifier import SoftmaxClassifier
+from ._model import Model, default_options
+from ._native import Problem, TrainingCancelled, library_path, version
+
+__all__ = ["SoftmaxClassifier", "Model", "Problem", "TrainingCancelled", "default_options", "library_path", "version"]
+__version__ = "0.1.0"

@@ -1,0 +1,116 @@
+using System.Globalization;
+using Softmax.Data;
+
+namespace Softmax.Native;
+
+/// <summary>
+/// Builds a <see cref="Dataset"/> from caller-owned memory (softmax_problem_dense / _csr). The engine keeps features in
+/// its own layout (padded float32 rows, uint8 bytes, int64/int32/float32 CSR), so the values are copied once here.
+/// </summary>
+internal static unsafe class NativeProblem
+{
+    public const int Float32 = 0, Float64 = 1, UInt8 = 2, Int32 = 3, Int64 = 4;
+
+    public static Dataset Dense(void* x, int dtype, long rows, long cols, long rowStride, int* y, double* sampleWeight, int classes)
+    {
+        CheckShape(rows, cols);
+        if (x is null && rows * cols > 0) throw new ArgumentException("x is NULL.");
+        if (rowStride == 0) rowStride = cols;
+        if (rowStride < cols) throw new ArgumentException($"row_stride {rowStride} is smaller than cols {cols}.");
+        int n = (int)rows, d = (int)cols;
+        FeatureMatrix features;
+        switch (dtype)
+        {
+            case UInt8:
+                var bytes = new byte[(long)n * d];
+                for (int i = 0; i < n; i++) new ReadOnlySpan<byte>((byte*)x + i * rowStride, d).CopyTo(bytes.AsSpan(i * d, d));
+                features = new ByteMatrix(bytes, n, d);
+                break;
+            case Float32:
+                var m32 = new DenseMatrix(n, d);
+                for (int i = 0; i < n; i++) new ReadOnlySpan<float>((float*)x + i * rowStride, d).CopyTo(m32.Row(i));
+                features = m32;
+                break;
+            case Float64:
+                var m64 = new DenseMatrix(n, d);
+                for (int i = 0; i < n; i++)
+                {
+                    var src = new ReadOnlySpan<double>((double*)x + i * rowStride, d);
+                    var dst = m64.Row(i);
+                    for (int k = 0; k < d; k++) dst[k] = (float)src[k];
+                }
+                features = m64;
+                break;
+            default:
+                throw new ArgumentException($"dtype {dtype} is not one of SOFTMAX_FLOAT32 (0), SOFTMAX_FLOAT64 (1), SOFTMAX_UINT8 (2).");
+        }
+        CheckFinite(features);
+        return Build(features, y, sampleWeight, classes);
+    }
+
+    public static Dataset Csr(void* indptr, void* indices, int indexType, void* data, int valueType, long rows, long cols,
+        int* y, double* sampleWeight, int classes)
+    {
+        CheckShape(rows, cols);
+        if (indexType is not (Int32 or Int64)) throw new ArgumentException($"index_dtype {indexType} is not SOFTMAX_INT32 (3) or SOFTMAX_INT64 (4).");
+        if (valueType is not (Float32 or Float64)) throw new ArgumentException($"value_dtype {valueType} is not SOFTMAX_FLOAT32 (0) or SOFTMAX_FLOAT64 (1).");
+        if (indptr is null) throw new ArgumentException("indptr is NULL.");
+        int n = (int)rows;
+        var pointers = new long[n + 1];
+        for (int i = 0; i <= n; i++) pointers[i] = indexType == Int32 ? ((int*)indptr)[i] : ((long*)indptr)[i];
+        long nnz = pointers[n];
+        if (pointers[0] != 0 || nnz < 0 || nnz > Array.MaxLength)
+            throw new ArgumentException($"indptr must start at 0 and end at the non-zero count (it runs {pointers[0]}..{nnz}).");
+        if (nnz > 0 && (indices is null || data is null)) throw new ArgumentException("indices or data is NULL.");
+        var columns = new int[nnz];
+        var values = new float[nnz];
+        for (long k = 0; k < nnz; k++)
+        {
+            long c = indexType == Int32 ? ((int*)indices)[k] : ((long*)indices)[k];
+            if ((ulong)c >= (ulong)cols) throw new ArgumentException($"indices[{k}] = {c} is outside 0..{cols - 1}.");
+            columns[k] = (int)c;
+            values[k] = valueType == Float32 ? ((float*)data)[k] : (float)((double*)data)[k];
+            if (!float.IsFinite(values[k])) throw new ArgumentException($"data[{k}] is {values[k]} (as float32); features must be finite.");
+        }
+        return Build(new CsrMatrix(pointers, columns, values, n, (int)cols), y, sampleWeight, classes);
+    }
+
+    private static Dataset Build(FeatureMatrix features, int* y, double* sampleWeight, int classes)
+    {
+        int n = features.Rows;
+        var labels = y is null ? new int[n] : new ReadOnlySpan<int>(y, n).ToArray();
+        if (classes < 0) throw new ArgumentException($"n_classes is {classes}; give 0 (from the labels) or a positive count.");
+        if (classes == 0) classes = labels.Length == 0 ? 1 : Math.Max(1, labels.Max() + 1);
+        for (int i = 0; i < n; i++)
+            if ((uint)labels[i] >= (uint)classes) throw new ArgumentException($"y[{i}] = {labels[i]} is outside 0..{classes - 1}.");
+        float[]? weights = null;
+        if (sampleWeight is not null)
+        {
+            weights = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                weights[i] = (float)sampleWeight[i];
+                if (!(weights[i] >= 0) || !float.IsFinite(weights[i])) throw new ArgumentException($"sample_weight[{i}] is {sampleWeight[i]}; weights must be finite and >= 0 (as float32).");
+            }
+        }
+        var names = Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+        return new Dataset(features, labels, names, weights);
+    }
+
+    private static void CheckShape(long rows, long cols)
+    {
+        if (rows < 0 || rows > Array.MaxLength) throw new ArgumentException($"rows is {rows}; it must lie in 0..{Array.MaxLength}.");
+        if (cols < 1 || cols > int.MaxValue / 16) throw new ArgumentException($"cols is {cols}; it must be at least 1.");
+    }
+
+    private static void CheckFinite(FeatureMatrix features)
+    {
+        if (features is not DenseMatrix dense) return;
+        for (int i = 0; i < dense.Rows; i++)
+        {
+            var row = dense.Row(i);
+            for (int k = 0; k < row.Length; k++)
+                if (!float.IsFinite(row[k])) throw new ArgumentException($"x[{i}, {k}] is {row[k]} (as float32); features must be finite.");
+        }
+    }
+}

@@ -1,0 +1,415 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Softmax.Data;
+
+namespace Softmax.Engine;
+
+/// <summary>
+/// The float64 arithmetic of the CPU engine: scores, softmax, loss and gradient sums in float64, computed from the
+/// stored float32, uint8 or CSR rows block by block (each block is widened into a small float64 buffer; X is never
+/// copied whole). It has no float32 rounding floor: F and the gradient carry ~1e-15 relative error, so L-BFGS can
+/// reach the float64 optimum. About three times slower than the float32 kernels on Fashion-MNIST.
+/// </summary>
+public sealed unsafe partial class CpuSoftmaxLoss
+{
+    private Precision _arithmetic = Precision.Float32;
+    private double[]? _w64;             // dense: (C × S) row-major, zero padding; CSR: (D × C)
+    private double[]? _b64;             // (C)
+    private Worker64[]? _workers64;
+    private Action<int>? _runPart64;
+    private double[]? _rowWeights64;    // sample × class weight, not rounded to float32
+
+    /// <summary>The arithmetic of the sums now: <see cref="Precision.Float32"/> (the default) or <see cref="Precision.Float64"/>.</summary>
+    public Precision Arithmetic => _arithmetic;
+
+    /// <summary>Switches between float32 and float64 sums (float64 buffers are allocated on first use). Auto is not an arithmetic.</summary>
+    public bool TrySetArithmetic(Precision arithmetic)
+    {
+        if (arithmetic == Precision.Auto) return false;
+        if (arithmetic == Precision.Float64 && _workers64 is null)
+        {
+            int C = Classes, D = Features;
+            _w64 = new double[IsSparse ? D * C : C * Stride];
+            _b64 = new double[C];
+            _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
+            int blockRows = Math.Clamp(32768 / Stride / 2 * 2, 8, 128);
+            _workers64 = new Worker64[_threads];
+            for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows);
+            _runPart64 = RunPart64;
+        }
+        _arithmetic = arithmetic;
+        return true;
+    }
+
+    private void RunPart64(int t)
+    {
+        var set = _pendingRows;
+        int start = (int)((long)set.Count * t / _pendingParts), end = (int)((long)set.Count * (t + 1) / _pendingParts);
+        _workers64![t].Run(set.Sub(start, end - start), _pendingGradient);
+    }
+
+    private LossSums Run64(ReadOnlySpan<double> theta, RowSet rows, Span<double> gradientSums, bool withGradient)
+    {
+        Pack64(theta);
+        int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
+        if (parts == 1) _workers64![0].Run(rows, withGradient);
+        else
+        {
+            (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
+            WorkerTeam.Run(parts, _runPart64!, _parallel);
+        }
+        var sums = default(LossSums);
+        for (int t = 0; t < parts; t++) sums += _workers64![t].Sums;
+        if (withGradient) Reduce64(parts, gradientSums);
+        return sums;
+    }
+
+    private void Pack64(ReadOnlySpan<double> theta)
+    {
+        int C = Classes, D = Features, S = Stride;
+        var w = _w64!;
+        if (IsSparse)
+        {
+            for (int c = 0; c < C; c++)
+                for (int d = 0; d < D; d++) w[d * C + c] = theta[c * D + d];
+        }
+        else
+            for (int c = 0; c < C; c++) theta.Slice(c * D, D).CopyTo(w.AsSpan(c * S, D));
+        theta.Slice(C * D, C).CopyTo(_b64);
+    }
+
+    private void Reduce64(int parts, Span<double> grad)
+    {
+        int C = Classes, D = Features, S = Stride;
+        for (int t = 0; t < parts; t++)
+        {
+            var g = _workers64![t].Gradient;
+            if (IsSparse)
+            {
+                for (int d = 0; d < D; d++)
+                    for (int c = 0; c < C; c++) grad[c * D + d] += g[d * C + c];
+            }
+            else
+                for (int c = 0; c < C; c++) TensorPrimitives.Add(grad.Slice(c * D, D), g.Slice(c * S, D), grad.Slice(c * D, D));
+            var bias = g[^C..];
+            TensorPrimitives.Add(grad.Slice(C * D, C), bias, grad.Slice(C * D, C));
+        }
+    }
+
+    /// <summary>One thread's float64 buffers: a widened block of rows, its scores, and the gradient sums.</summary>
+    private sealed class Worker64
+    {
+        private readonly CpuSoftmaxLoss _e;
+        private readonly int _blockRows;
+        private readonly double[] _x;        // (blockRows × S), zero padding past D
+        private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
+        private readonly float[] _row;       // one row as float32 (uint8 and CSR conversion)
+        private readonly double[] _grad;     // dense: (C × S) + C; CSR: (D × C) + C
+
+        public Worker64(CpuSoftmaxLoss engine, int blockRows)
+        {
+            _e = engine;
+            _blockRows = blockRows;
+            int C = engine.Classes;
+            _x = engine.IsSparse ? [] : new double[blockRows * engine.Stride];
+            _scores = new double[blockRows * C];
+            _row = new float[engine.Stride];
+            _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
+        }
+
+        public LossSums Sums { get; private set; }
+
+        public ReadOnlySpan<double> Gradient => _grad;
+
+        public void Run(RowSet rows, bool withGradient)
+        {
+            if (withGradient) Array.Clear(_grad);
+            double loss = 0, weight = 0;
+            for (int start = 0; start < rows.Count; start += _blockRows)
+            {
+                int n = Math.Min(_blockRows, rows.Count - start);
+                var block = rows.Sub(start, n);
+                if (_e.IsSparse) SparseScores(block, n);
+                else
+                {
+                    Widen(block, n);
+                    Float64Kernels.Scores(_x, n, _e.Stride, _e._w64!, _e._b64!, _e.Classes, _scores);
+                }
+                Softmax(block, n, withGradient, ref loss, ref weight);
+                if (!withGradient) continue;
+                if (_e.IsSparse) SparseBackward(block, n);
+                else Float64Kernels.Backward(_x, n, _e.Stride, _scores, _e.Classes, _grad);
+            }
+            Sums = new LossSums(loss, weight);
+        }
+
+        /// <summary>The block's rows as float64 (uint8 rows times the exact scale).</summary>
+        private void Widen(RowSet block, int n)
+        {
+            int S = _e.Stride, D = _e.Features;
+            var features = _e._data.Features;
+            for (int r = 0; r < n; r++)
+            {
+                var dst = _x.AsSpan(r * S, D);
+                switch (features)
+                {
+                    case DenseMatrix dense:
+                        Float64Kernels.Widen(dense.Row(block[r]), dst, 1);
+                        break;
+                    case ByteMatrix bytes:
+                        // ByteMatrix.Levels, vectorised: float32 bytes, then the correctly rounded float32 b/k (or b·scale).
+                        fixed (byte* src = bytes.Row(block[r]))
+                        fixed (float* f = _row)
+                            DenseKernels.ConvertBytes(src, D, 1f, f);
+                        var row = _row.AsSpan(0, D);
+                        if (bytes.Divisor > 0) TensorPrimitives.Divide(row, bytes.Divisor, row);
+                        else TensorPrimitives.Multiply(row, bytes.Scale, row);
+                        Float64Kernels.Widen(row, dst, 1);
+                        break;
+                    default:
+                        features.CopyRow(block[r], dst);
+                        break;
+                }
+            }
+        }
+
+        private void SparseScores(RowSet block, int n)
+        {
+            var csr = (CsrMatrix)_e._data.Features;
+            int C = _e.Classes;
+            var wt = _e._w64!;
+            for (int r = 0; r < n; r++)
+            {
+                var o = _scores.AsSpan(r * C, C);
+                _e._b64.CopyTo(o);
+                int j = block[r];
+                for (long k = csr.RowPointers[j]; k < csr.RowPointers[j + 1]; k++)
+                    TensorPrimitives.MultiplyAdd(wt.AsSpan(csr.ColumnIndices[k] * C, C), (double)csr.Values[k], o, o);
+            }
+        }
+
+        private void SparseBackward(RowSet block, int n)
+        {
+            var csr = (CsrMatrix)_e._data.Features;
+            int C = _e.Classes;
+            for (int r = 0; r < n; r++)
+            {
+                var e = _scores.AsSpan(r * C, C);
+                int j = block[r];
+                for (long k = csr.RowPointers[j]; k < csr.RowPointers[j + 1]; k++)
+                {
+                    var g = _grad.AsSpan(csr.ColumnIndices[k] * C, C);
+                    TensorPrimitives.MultiplyAdd(e, (double)csr.Values[k], g, g);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Scores → E = s_j (p − e_y) in place, adding the loss, weight and bias gradient:
+        /// −log p_y = log Σ exp(o − m) − (o_y − m), all in float64 (see <see cref="StableMath"/>).
+        /// </summary>
+        private void Softmax(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
+        {
+            int C = _e.Classes;
+            var bias = _grad.AsSpan(_grad.Length - C);
+            for (int r = 0; r < n; r++)
+            {
+                int j = block[r];
+                var row = _scores.AsSpan(r * C, C);
+                double lse = StableMath.LogSumExp(row);
+                double w = _e._rowWeights64![j];
+                int y = _e._data.Labels[j];
+                loss += w * (lse - row[y]);
+                weight += w;
+                if (!withGradient) continue;
+                TensorPrimitives.Subtract(row, lse, row);
+                TensorPrimitives.Exp(row, row);
+                TensorPrimitives.Multiply(row, w, row);
+                row[y] -= w;
+                TensorPrimitives.Add(bias, row, bias);
+            }
+        }
+    }
+}
+
+/// <summary>Register-tiled float64 loops over a widened block (rows of stride S, a multiple of 16, zero-padded).</summary>
+internal static class Float64Kernels
+{
+    /// <summary>dst = scale · (double)src.</summary>
+    public static void Widen(ReadOnlySpan<float> src, Span<double> dst, double scale)
+    {
+        int k = 0, V = Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var s = new Vector<double>(scale);
+            for (; k + 2 * V <= src.Length; k += 2 * V)
+            {
+                Vector.Widen(new Vector<float>(src[k..]), out var lo, out var hi);
+                (lo * s).CopyTo(dst[k..]);
+                (hi * s).CopyTo(dst[(k + V)..]);
+            }
+        }
+        for (; k < src.Length; k++) dst[k] = src[k] * scale;
+    }
+
+    /// <summary>scores (n × C) = x (n × S) · wᵀ (w: C × S) + b; two rows by four classes per tile.</summary>
+    public static void Scores(double[] x, int n, int S, double[] w, double[] b, int C, double[] scores)
+    {
+        int r = 0;
+        for (; r + 2 <= n; r += 2)
+        {
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; c + 4 <= C; c += 4) Tile2x4Wide(x, r, S, w, c, b, C, scores);
+            for (; c + 4 <= C; c += 4) Tile2x4(x, r, S, w, c, b, C, scores);
+            for (; c < C; c++)
+            {
+                scores[r * C + c] = b[c] + Dot(x.AsSpan(r * S, S), w.AsSpan(c * S, S));
+                scores[(r + 1) * C + c] = b[c] + Dot(x.AsSpan((r + 1) * S, S), w.AsSpan(c * S, S));
+            }
+        }
+        for (; r < n; r++)
+            for (int c = 0; c < C; c++) scores[r * C + c] = b[c] + Dot(x.AsSpan(r * S, S), w.AsSpan(c * S, S));
+    }
+
+    private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
+
+    private static void Tile2x4(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    {
+        int V = Vector<double>.Count;
+        var x0 = x.AsSpan(r * S, S);
+        var x1 = x.AsSpan((r + 1) * S, S);
+        var w0 = w.AsSpan(c * S, S);
+        var w1 = w.AsSpan((c + 1) * S, S);
+        var w2 = w.AsSpan((c + 2) * S, S);
+        var w3 = w.AsSpan((c + 3) * S, S);
+        Vector<double> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector<double> a10 = default, a11 = default, a12 = default, a13 = default;
+        for (int k = 0; k < S; k += V)
+        {
+            var u = new Vector<double>(x0[k..]);
+            var v = new Vector<double>(x1[k..]);
+            var q0 = new Vector<double>(w0[k..]);
+            var q1 = new Vector<double>(w1[k..]);
+            var q2 = new Vector<double>(w2[k..]);
+            var q3 = new Vector<double>(w3[k..]);
+            a00 = Vector.FusedMultiplyAdd(u, q0, a00); a01 = Vector.FusedMultiplyAdd(u, q1, a01);
+            a02 = Vector.FusedMultiplyAdd(u, q2, a02); a03 = Vector.FusedMultiplyAdd(u, q3, a03);
+            a10 = Vector.FusedMultiplyAdd(v, q0, a10); a11 = Vector.FusedMultiplyAdd(v, q1, a11);
+            a12 = Vector.FusedMultiplyAdd(v, q2, a12); a13 = Vector.FusedMultiplyAdd(v, q3, a13);
+        }
+        int o0 = r * C + c, o1 = (r + 1) * C + c;
+        scores[o0] = b[c] + Vector.Sum(a00); scores[o0 + 1] = b[c + 1] + Vector.Sum(a01);
+        scores[o0 + 2] = b[c + 2] + Vector.Sum(a02); scores[o0 + 3] = b[c + 3] + Vector.Sum(a03);
+        scores[o1] = b[c] + Vector.Sum(a10); scores[o1 + 1] = b[c + 1] + Vector.Sum(a11);
+        scores[o1 + 2] = b[c + 2] + Vector.Sum(a12); scores[o1 + 3] = b[c + 3] + Vector.Sum(a13);
+    }
+
+    /// <summary>g (C × S) += Eᵀ x, E = e (n × C); four classes by two vectors of features per tile.</summary>
+    public static void Backward(double[] x, int n, int S, double[] e, int C, double[] g)
+    {
+        int V = Vector<double>.Count, c = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; c + 4 <= C; c += 4)
+                for (int k = 0; k < S; k += 16) Tile4x2Wide(x, n, S, e, C, c, k, g);
+        for (; c + 4 <= C; c += 4)
+            for (int k = 0; k < S; k += 2 * V) Tile4x2(x, n, S, e, C, c, k, g);
+        for (; c < C; c++)
+        {
+            var gc = g.AsSpan(c * S, S);
+            for (int r = 0; r < n; r++) TensorPrimitives.MultiplyAdd(x.AsSpan(r * S, S), e[r * C + c], gc, gc);
+        }
+    }
+
+    private static void Tile4x2(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
+    {
+        int V = Vector<double>.Count;
+        Vector<double> a0 = default, b0 = default, a1 = default, b1 = default;
+        Vector<double> a2 = default, b2 = default, a3 = default, b3 = default;
+        for (int r = 0; r < n; r++)
+        {
+            var row = x.AsSpan(r * S + k, 2 * V);
+            var u = new Vector<double>(row);
+            var v = new Vector<double>(row[V..]);
+            int o = r * C + c;
+            var e0 = new Vector<double>(e[o]);
+            var e1 = new Vector<double>(e[o + 1]);
+            var e2 = new Vector<double>(e[o + 2]);
+            var e3 = new Vector<double>(e[o + 3]);
+            a0 = Vector.FusedMultiplyAdd(e0, u, a0); b0 = Vector.FusedMultiplyAdd(e0, v, b0);
+            a1 = Vector.FusedMultiplyAdd(e1, u, a1); b1 = Vector.FusedMultiplyAdd(e1, v, b1);
+            a2 = Vector.FusedMultiplyAdd(e2, u, a2); b2 = Vector.FusedMultiplyAdd(e2, v, b2);
+            a3 = Vector.FusedMultiplyAdd(e3, u, a3); b3 = Vector.FusedMultiplyAdd(e3, v, b3);
+        }
+        Add(g, c * S + k, a0, b0);
+        Add(g, (c + 1) * S + k, a1, b1);
+        Add(g, (c + 2) * S + k, a2, b2);
+        Add(g, (c + 3) * S + k, a3, b3);
+    }
+
+    // The same two tiles with 512-bit vectors, where the hardware has them (Vector<T> stays 256-bit there).
+    private static unsafe void Tile2x4Wide(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    {
+        fixed (double* xp = x, wp = w)
+        {
+            double* x0 = xp + r * S, x1 = x0 + S, w0 = wp + c * S, w1 = w0 + S, w2 = w1 + S, w3 = w2 + S;
+            Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
+            for (int k = 0; k < S; k += 8)
+            {
+                var u = Vector512.Load(x0 + k);
+                var v = Vector512.Load(x1 + k);
+                var q0 = Vector512.Load(w0 + k);
+                var q1 = Vector512.Load(w1 + k);
+                var q2 = Vector512.Load(w2 + k);
+                var q3 = Vector512.Load(w3 + k);
+                a00 = Vector512.FusedMultiplyAdd(u, q0, a00); a01 = Vector512.FusedMultiplyAdd(u, q1, a01);
+                a02 = Vector512.FusedMultiplyAdd(u, q2, a02); a03 = Vector512.FusedMultiplyAdd(u, q3, a03);
+                a10 = Vector512.FusedMultiplyAdd(v, q0, a10); a11 = Vector512.FusedMultiplyAdd(v, q1, a11);
+                a12 = Vector512.FusedMultiplyAdd(v, q2, a12); a13 = Vector512.FusedMultiplyAdd(v, q3, a13);
+            }
+            int o0 = r * C + c, o1 = (r + 1) * C + c;
+            scores[o0] = b[c] + Vector512.Sum(a00); scores[o0 + 1] = b[c + 1] + Vector512.Sum(a01);
+            scores[o0 + 2] = b[c + 2] + Vector512.Sum(a02); scores[o0 + 3] = b[c + 3] + Vector512.Sum(a03);
+            scores[o1] = b[c] + Vector512.Sum(a10); scores[o1 + 1] = b[c + 1] + Vector512.Sum(a11);
+            scores[o1 + 2] = b[c + 2] + Vector512.Sum(a12); scores[o1 + 3] = b[c + 3] + Vector512.Sum(a13);
+        }
+    }
+
+    private static unsafe void Tile4x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
+    {
+        fixed (double* xp = x, gp = g)
+        {
+            Vector512<double> a0 = default, b0 = default, a1 = default, b1 = default;
+            Vector512<double> a2 = default, b2 = default, a3 = default, b3 = default;
+            for (int r = 0; r < n; r++)
+            {
+                var u = Vector512.Load(xp + r * S + k);
+                var v = Vector512.Load(xp + r * S + k + 8);
+                int o = r * C + c;
+                var e0 = Vector512.Create(e[o]);
+                var e1 = Vector512.Create(e[o + 1]);
+                var e2 = Vector512.Create(e[o + 2]);
+                var e3 = Vector512.Create(e[o + 3]);
+                a0 = Vector512.FusedMultiplyAdd(e0, u, a0); b0 = Vector512.FusedMultiplyAdd(e0, v, b0);
+                a1 = Vector512.FusedMultiplyAdd(e1, u, a1); b1 = Vector512.FusedMultiplyAdd(e1, v, b1);
+                a2 = Vector512.FusedMultiplyAdd(e2, u, a2); b2 = Vector512.FusedMultiplyAdd(e2, v, b2);
+                a3 = Vector512.FusedMultiplyAdd(e3, u, a3); b3 = Vector512.FusedMultiplyAdd(e3, v, b3);
+            }
+            double* g0 = gp + c * S + k, g1 = g0 + S, g2 = g1 + S, g3 = g2 + S;
+            (Vector512.Load(g0) + a0).Store(g0); (Vector512.Load(g0 + 8) + b0).Store(g0 + 8);
+            (Vector512.Load(g1) + a1).Store(g1); (Vector512.Load(g1 + 8) + b1).Store(g1 + 8);
+            (Vector512.Load(g2) + a2).Store(g2); (Vector512.Load(g2 + 8) + b2).Store(g2 + 8);
+            (Vector512.Load(g3) + a3).Store(g3); (Vector512.Load(g3 + 8) + b3).Store(g3 + 8);
+        }
+    }
+
+    private static void Add(double[] g, int at, Vector<double> lo, Vector<double> hi)
+    {
+        int V = Vector<double>.Count;
+        var span = g.AsSpan(at, 2 * V);
+        (new Vector<double>(span) + lo).CopyTo(span);
+        (new Vector<double>(span[V..]) + hi).CopyTo(span[V..]);
+    }
+}
