@@ -29,7 +29,8 @@ public enum PackedElementType : byte
 /// 32      int32       chunk rows R (the unit of checksumming)
 /// 36      int32       header bytes H (a multiple of 4096: the row section starts page-aligned)
 ///         C × string  class names
-///         uint8       image shape present (0/1); then int32 height, int32 width, int32 channels, uint8 planar
+///         uint8       image shape: 0 absent; 1 present, then int32 height, int32 width, int32 channels, uint8 planar;
+///                     2 the same followed by f32 declared range (ImageShape.MaxValue, e.g. 16 for digits)
 ///         uint8       name present (0/1); then string
 ///         zeros up to H
 /// H       N·D·size    rows, row-major, unpadded
@@ -98,13 +99,14 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
             w.Write(ChunkRows);
             w.Write(0); // header bytes, patched below
             foreach (var name in ClassNames) WriteString(w, name);
-            w.Write((byte)(Image is null ? 0 : 1));
+            w.Write((byte)(Image is null ? 0 : Image.MaxValue is null ? 1 : 2));
             if (Image is { } image)
             {
                 w.Write(image.Height);
                 w.Write(image.Width);
                 w.Write(image.Channels);
                 w.Write((byte)(image.ChannelPlanar ? 1 : 0));
+                if (image.MaxValue is { } max) w.Write(max);
             }
             w.Write((byte)(Name is null ? 0 : 1));
             if (Name is not null) WriteString(w, Name);
@@ -142,7 +144,9 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
         var names = new string[classes];
         for (int c = 0; c < classes; c++) names[c] = ReadString(r, file);
         ImageShape? image = null;
-        if (r.ReadByte() == 1) image = new ImageShape(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadByte() == 1);
+        byte imageTag = r.ReadByte();
+        if (imageTag is 1 or 2) image = new ImageShape(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadByte() == 1);
+        if (imageTag == 2) image = image! with { MaxValue = r.ReadSingle() };
         string? name = r.ReadByte() == 1 ? ReadString(r, file) : null;
         return new PackedHeader(rows, features, names, (PackedElementType)type, scale, (flags & 1) != 0, chunkRows, image, name) { HeaderBytes = headerBytes };
     }

@@ -69,9 +69,10 @@ public static class StreamingTrainer
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
         bool bytes = file.Header.ElementType == PackedElementType.UInt8;
-        var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
+        float? declared = Preprocessor.DeclaredScale(file.Header.Image, bytes);
+        var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : PreprocessKind.None);
         if (kind > PreprocessKind.Scale) throw new NotSupportedException($"Streamed training offers preprocessing None and Scale, not {kind}.");
-        float scale = options.PreprocessScale ?? (kind == PreprocessKind.Scale && bytes ? Preprocessor.PixelScale : 1f);
+        float scale = options.PreprocessScale ?? (kind == PreprocessKind.Scale ? declared ?? Preprocessor.PixelScale : 1f);
         return new Preprocessor(kind, scale);
     }
 

@@ -105,6 +105,23 @@ public sealed class StreamingLossTests : IDisposable
     }
 
     [Fact]
+    public void A_packed_file_keeps_the_declared_range_and_streamed_training_scales_by_it_as_in_memory()
+    {
+        var digits = NamedDatasets.LoadDigits();
+        string path = Path.Combine(_dir, "digits-range.smxp");
+        PackedDataset.Pack(digits, path, new PackOptions(ChunkBytes: 4096));
+        using var file = PackedDataset.Open(path);
+        Assert.Equal(16f, file.Header.Image!.MaxValue);
+        var options = new TrainingOptions();
+        var streamed = StreamingTrainer.FitPreprocessor(file, options);
+        var memory = SoftmaxTrainer.FitPreprocessor(digits, options);
+        Assert.Equal(PreprocessKind.Scale, streamed.Kind);
+        Assert.Equal(1f / 16, streamed.Scale);
+        Assert.Equal(memory.Scale, streamed.Scale);
+        Assert.Equal(16f, file.Load().Image!.MaxValue);
+    }
+
+    [Fact]
     public void Streamed_sgd_order_is_reproducible_from_the_seed_and_visits_every_block()
     {
         var data = TestData.Bytes(3000, 30, 4, seed: 5);

@@ -25,6 +25,13 @@ public sealed class Preprocessor
     /// <summary>The default factor for <see cref="PreprocessKind.Scale"/>: 8-bit pixels to [0, 1].</summary>
     public const float PixelScale = 1f / 255f;
 
+    /// <summary>
+    /// 1 / the data's declared range: <see cref="ImageShape.MaxValue"/> when the image declares one, else 1/255 for
+    /// uint8 rows, else null (no declared range). The default Scale factor of every trainer (in memory and streamed).
+    /// </summary>
+    public static float? DeclaredScale(ImageShape? image, bool uint8Rows) =>
+        image?.MaxValue is > 0 and { } max ? 1f / max : uint8Rows ? PixelScale : null;
+
     /// <summary>Rebuilds a fitted preprocessor from saved values.</summary>
     public Preprocessor(PreprocessKind kind, float scale = 1f, float[]? mean = null, float[]? inverseStd = null)
     {

@@ -111,7 +111,7 @@ public static class SoftmaxTrainer
         ArgumentNullException.ThrowIfNull(options);
         // Images are scaled by their declared range (255 for 8-bit pixels, 16 for digits) unless asked otherwise.
         bool bytes = train.Features is ByteMatrix;
-        float? declared = train.Image?.MaxValue is > 0 and { } max ? 1f / max : bytes ? Preprocessor.PixelScale : null;
+        float? declared = Preprocessor.DeclaredScale(train.Image, bytes);
         var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : PreprocessKind.None);
         float? scale = options.PreprocessScale ?? declared;
         return Preprocessor.Fit(kind, train, scale);
