@@ -216,6 +216,7 @@ async function showWeights(m) {
   // One scale for every class (the largest |w|), so tiles compare; the same map as the CLI's weights.png and the
   // report: white at 0, pure red at +scale, pure blue at −scale (RGB images: grey at 0, each channel ±).
   const scale = Math.max(1e-12, ...w.weights.map(row => Math.max(...row.map(Math.abs))));
+  w.weights.forEach((row, c) => {
     const canvas = document.createElement('canvas');
     canvas.width = im.width; canvas.height = im.height;
     const g = canvas.getContext('2d');
@@ -260,11 +261,12 @@ function colourBar(scale, diverging) {
       : `rgb(${127.5 + 127.5 * v},${127.5 + 127.5 * v},${127.5 + 127.5 * v})`;
     g.fillRect(i, 0, 1, 12);
   }
-  const figure = document.createElement('figure');
-  const caption = document.createElement('figcaption');
+  const bar = document.createElement('div');
+  bar.className = 'colour-bar';
+  const caption = document.createElement('span');
   caption.textContent = `${(-scale).toPrecision(3)}   0   +${scale.toPrecision(3)}`;
-  figure.append(canvas, caption);
-  return figure;
+  bar.append(canvas, caption);
+  return bar;
 }
 
 async function start() {

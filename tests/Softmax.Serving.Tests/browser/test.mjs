@@ -62,6 +62,7 @@ try {
   const info = await page.textContent('#info');
   check(info.includes(`${model.class_count}: `) && info.includes(model.preprocessing.kind), `model info is missing: ${info}`);
   check(await page.locator('#weights figure canvas').count() === model.class_count, 'one weight picture per class expected');
+  check(await page.locator('#weights .colour-bar canvas').count() === 1, 'one colour bar under the weight pictures expected');
   let predictions = 0;
 
   // 1. A pasted row with a known label.
