@@ -1,3 +1,4 @@
+using Softmax.IO;
 using System.IO.Hashing;
 using System.Text;
 using Softmax.Data;

@@ -12,7 +12,7 @@ public sealed unsafe class SoftmaxModel
 {
     private readonly double[] _theta;
     private readonly PinnedBuffer<float> _w;   // (C × S), zero padding
-    private readonly PinnedBuffer<float> _panels; // W's first ⌊C/10⌋·10 rows as DenseKernels.PackPanels lays them out
+    private readonly PinnedBuffer<float> _panels; // W's first ⌊C/10⌋·10 rows as Avx512Kernels.PackPanels lays them out
     private readonly float[] _b;
     [ThreadStatic] private static float[]? t_row;
 
@@ -39,8 +39,8 @@ public sealed unsafe class SoftmaxModel
         var w = _w.Span;
         for (int c = 0; c < C; c++)
             for (int d = 0; d < features; d++) w[c * Stride + d] = (float)theta[c * features + d];
-        _panels = new PinnedBuffer<float>(DenseKernels.IsSupported ? C / DenseKernels.PanelClasses * DenseKernels.PanelClasses * Stride : 0);
-        if (_panels.Length > 0) DenseKernels.PackPanels(_w.Pointer, C, Stride, _panels.Pointer);
+        _panels = new PinnedBuffer<float>(Avx512Kernels.IsSupported ? C / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
+        if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, Stride, _panels.Pointer);
         _b = new float[C];
         for (int c = 0; c < C; c++) _b[c] = (float)theta[C * features + c];
     }
@@ -222,14 +222,14 @@ public sealed unsafe class SoftmaxModel
                         fixed (byte* src = bytes.Data)
                         {
                             // A few rows ahead, or the conversion waits on memory (see CpuSoftmaxLoss).
-                            DenseKernels.Prefetch(src + (long)Math.Min(start + r + 8, N - 1) * Features, Features);
-                            DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
+                            Avx512Kernels.Prefetch(src + (long)Math.Min(start + r + 8, N - 1) * Features, Features);
+                            Avx512Kernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
                         }
                     else x.CopyRow(start + r, buffer.Span.Slice(r * Stride, Features));
                 }
                 fixed (float* b = _b)
                 {
-                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, scores.Pointer, C, 1);
+                    if (Avx512Kernels.IsSupported) Avx512Kernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, scores.Pointer, C, 1);
                     else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, scores.Pointer, C, 1);
                 }
                 sink(start, n, scores.Span);

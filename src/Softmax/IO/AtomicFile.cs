@@ -1,8 +1,9 @@
-namespace Softmax.Cli.Infrastructure;
+namespace Softmax.IO;
 
 /// <summary>
 /// Writes a file under a temporary name beside the target and renames it into place, so the target name never
-/// holds a half-written file (a crash leaves at most a stray temporary, never a truncated result).
+/// holds a half-written file (a crash leaves at most a stray temporary, never a truncated result). The one atomic
+/// writer: models, ONNX files, ML.NET pipelines, metrics, plots, reports and predictions all go through it.
 /// </summary>
 public static class AtomicFile
 {
