@@ -27,7 +27,9 @@ public sealed unsafe class SoftmaxModel
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features));
         if (theta.Length != C * features + C) throw new ArgumentException($"θ must have C·D + C = {C * features + C} entries, not {theta.Length}.", nameof(theta));
         for (int i = 0; i < theta.Length; i++)
-            if (!double.IsFinite(theta[i])) throw new ArgumentException($"θ[{i}] is {theta[i]}: a model must be finite.", nameof(theta));
+            if (!double.IsFinite(theta[i]) || Math.Abs(theta[i]) > float.MaxValue)
+                throw new ArgumentException(
+                    $"θ[{i}] is {theta[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}: a model's parameters must be finite in float32, the precision it scores in.", nameof(theta));
         _theta = (double[])theta.Clone();
         ClassNames = classNames.ToArray();
         Features = features;
@@ -77,8 +79,20 @@ public sealed unsafe class SoftmaxModel
     /// <summary>The weights of class c as a row of D values (for pictures).</summary>
     public ReadOnlySpan<double> WeightRow(int c) => _theta.AsSpan(c * Features, Features);
 
-    /// <summary>Scores o = W x' + b of one raw row.</summary>
+    /// <summary>
+    /// Scores o = W x' + b of one raw row. A score beyond the float32 range is ±∞, never NaN: when the float32 path
+    /// overflows, the row is scored again in float64 (see <see cref="PreciseScores"/>).
+    /// </summary>
     public void DecisionFunction(ReadOnlySpan<float> row, Span<float> scores)
+    {
+        if (FastScores(row, scores)) return;
+        Span<double> s = Classes <= 256 ? stackalloc double[Classes] : new double[Classes];
+        PreciseScores(row, s);
+        for (int c = 0; c < Classes; c++) scores[c] = (float)s[c];
+    }
+
+    /// <summary>Float32 scores; false when one of them is not finite (an intermediate overflowed) and the row needs <see cref="PreciseScores"/>.</summary>
+    private bool FastScores(ReadOnlySpan<float> row, Span<float> scores)
     {
         CheckRow(row.Length);
         if (scores.Length < Classes) throw new ArgumentException($"Need room for {Classes} scores.", nameof(scores));
@@ -87,13 +101,47 @@ public sealed unsafe class SoftmaxModel
         var xs = x.AsSpan(0, Stride);
         var w = _w.Span;
         for (int c = 0; c < Classes; c++) scores[c] = TensorPrimitives.Dot(xs, w.Slice(c * Stride, Stride)) + _b[c];
+        return AllFinite(scores[..Classes]);
     }
 
-    /// <summary>Class probabilities of one raw row.</summary>
+    /// <summary>
+    /// Scores of one raw row with preprocessing, products and sums in float64, from the same float32 weights as the
+    /// fast path. Finite for every finite row: |x|, |mean|, |1/std|, |w| ≤ float.MaxValue bound each term by 2^385.
+    /// </summary>
+    private void PreciseScores(ReadOnlySpan<float> row, Span<double> scores)
+    {
+        CheckRow(row.Length);
+        var pre = Preprocessor;
+        var x = new double[Features];
+        for (int d = 0; d < Features; d++)
+        {
+            double v = row[d] * (double)pre.Scale;
+            if (pre.Mean is { } mean) v -= mean[d];
+            if (pre.InverseStd is { } inverseStd) v *= inverseStd[d];
+            x[d] = v;
+        }
+        var w = _w.Span;
+        for (int c = 0; c < Classes; c++)
+        {
+            double sum = _b[c];
+            var wc = w.Slice(c * Stride, Features);
+            for (int d = 0; d < Features; d++) sum += wc[d] * x[d];
+            scores[c] = sum;
+        }
+    }
+
+    /// <summary>Class probabilities of one raw row: finite and summing to 1 for every finite row.</summary>
     public void PredictProba(ReadOnlySpan<float> row, Span<float> probabilities)
     {
-        DecisionFunction(row, probabilities);
-        StableMath.SoftmaxInPlace(probabilities[..Classes]);
+        if (FastScores(row, probabilities))
+        {
+            StableMath.SoftmaxInPlace(probabilities[..Classes]);
+            return;
+        }
+        var s = new double[Classes];
+        PreciseScores(row, s);
+        StableMath.Softmax(s, s);
+        for (int c = 0; c < Classes; c++) probabilities[c] = (float)s[c];
     }
 
     /// <summary>Class probabilities of one raw row.</summary>
@@ -107,10 +155,10 @@ public sealed unsafe class SoftmaxModel
     /// <summary>log p of one raw row, through log-sum-exp.</summary>
     public double[] PredictLogProba(ReadOnlySpan<float> row)
     {
-        Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
-        DecisionFunction(row, s);
         var o = new double[Classes];
-        for (int c = 0; c < Classes; c++) o[c] = s[c];
+        Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
+        if (FastScores(row, s)) for (int c = 0; c < Classes; c++) o[c] = s[c];
+        else PreciseScores(row, o);
         StableMath.LogSoftmax(o, o);
         return o;
     }
@@ -119,8 +167,10 @@ public sealed unsafe class SoftmaxModel
     public int Predict(ReadOnlySpan<float> row)
     {
         Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
-        DecisionFunction(row, s);
-        return TensorPrimitives.IndexOfMax(s);
+        if (FastScores(row, s)) return TensorPrimitives.IndexOfMax(s[..Classes]);
+        var o = new double[Classes];
+        PreciseScores(row, o);
+        return TensorPrimitives.IndexOfMax<double>(o);
     }
 
     /// <summary>Label of the most probable class of one raw row.</summary>
@@ -146,7 +196,7 @@ public sealed unsafe class SoftmaxModel
     /// <summary>Probabilities of every row of a raw dataset, row-major (rows × C).</summary>
     public float[] PredictProba(Dataset data)
     {
-        var p = DecisionFunction(data);
+        var p = BlockScores(data, shifted: true);
         int C = Classes, N = data.Rows;
         const int Chunk = 1024;
         Parallel.For(0, (N + Chunk - 1) / Chunk, k =>
@@ -158,12 +208,14 @@ public sealed unsafe class SoftmaxModel
     }
 
     /// <summary>Scores of every row of a raw dataset, row-major (rows × C), computed with the engine's block kernels.</summary>
-    public float[] DecisionFunction(Dataset data)
+    public float[] DecisionFunction(Dataset data) => BlockScores(data, shifted: false);
+
+    private float[] BlockScores(Dataset data, bool shifted)
     {
         ArgumentNullException.ThrowIfNull(data);
         var scores = new float[(long)data.Rows * Classes];
         int C = Classes;
-        ScoreBlocks(data, (start, n, block) => block[..(n * C)].CopyTo(scores.AsSpan(start * C, n * C)));
+        ScoreBlocks(data, shifted, (start, n, block) => block[..(n * C)].CopyTo(scores.AsSpan(start * C, n * C)));
         return scores;
     }
 
@@ -173,7 +225,7 @@ public sealed unsafe class SoftmaxModel
         ArgumentNullException.ThrowIfNull(data);
         var y = new int[data.Rows];
         int C = Classes;
-        ScoreBlocks(data, (start, n, block) =>
+        ScoreBlocks(data, shifted: true, (start, n, block) =>
         {
             for (int r = 0; r < n; r++) y[start + r] = TensorPrimitives.IndexOfMax(block.Slice(r * C, C));
         });
@@ -183,8 +235,30 @@ public sealed unsafe class SoftmaxModel
     /// <summary>Receives the scores of rows start … start + n − 1 (row-major, n × C); called in parallel on disjoint blocks.</summary>
     private delegate void BlockSink(int start, int n, Span<float> scores);
 
+    /// <summary>
+    /// Rescores in float64 the rows of a block whose float32 scores are not all finite (an intermediate overflowed).
+    /// <paramref name="shifted"/>: write o − max o (same softmax and arg-max, always finite), else o rounded to float32.
+    /// </summary>
+    private void RepairScores(Dataset data, int start, int n, Span<float> block, bool shifted)
+    {
+        int C = Classes;
+        float[]? raw = null;
+        double[]? precise = null;
+        for (int r = 0; r < n; r++)
+        {
+            var scores = block.Slice(r * C, C);
+            if (AllFinite(scores)) continue;
+            raw ??= new float[Features];
+            precise ??= new double[C];
+            data.Features.CopyRow(start + r, raw);
+            PreciseScores(raw, precise);
+            double max = shifted ? TensorPrimitives.Max<double>(precise) : 0;
+            for (int c = 0; c < C; c++) scores[c] = (float)(precise[c] - max);
+        }
+    }
+
     /// <summary>Scores a raw dataset block by block with the engine's kernels and hands each block to <paramref name="sink"/>.</summary>
-    private void ScoreBlocks(Dataset data, BlockSink sink)
+    private void ScoreBlocks(Dataset data, bool shifted, BlockSink sink)
     {
         CheckRow(data.FeatureCount);
         var x = Preprocessor.Apply(data, allowDensify: true).Features;
@@ -198,6 +272,7 @@ public sealed unsafe class SoftmaxModel
                 _b.CopyTo(o, 0);
                 for (long k = csr.RowPointers[i]; k < csr.RowPointers[i + 1]; k++)
                     for (int c = 0; c < C; c++) o[c] += _w.Span[c * Stride + csr.ColumnIndices[k]] * csr.Values[k];
+                RepairScores(data, i, 1, o, shifted);
                 sink(i, 1, o);
             }
             return;
@@ -232,6 +307,7 @@ public sealed unsafe class SoftmaxModel
                     if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, scores.Pointer, C, 1);
                     else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, scores.Pointer, C, 1);
                 }
+                RepairScores(data, start, n, scores.Span, shifted);
                 sink(start, n, scores.Span);
             }
             // The kernels hold raw pointers into these pinned arrays: keep them reachable until the kernels are done.
@@ -260,6 +336,12 @@ public sealed unsafe class SoftmaxModel
         for (int c = 0; c < Classes; c++) index[ClassNames[c]] = c;
         var map = data.ClassNames.Select(n => index.TryGetValue(n, out var c) ? c : -1).ToArray();
         return data.Labels.Select(y => map[y]).ToArray();
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> scores)
+    {
+        foreach (var v in scores) if (!float.IsFinite(v)) return false;
+        return true;
     }
 
     private void CheckRow(int length)
