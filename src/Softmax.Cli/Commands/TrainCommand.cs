@@ -43,6 +43,7 @@ public static class TrainCommand
             var options = flags.Options(parse);
             var (trainSource, testSource) = flags.Sources(parse);
             string modelPath = parse.GetValue(model)!;
+            AtomicFile.CheckWritable(modelPath, "--model");
             int every = parse.GetValue(checkpointEvery);
             if (every < 0) throw new UsageException("--checkpoint-every must be ≥ 0.");
             string? resumePath = parse.GetValue(resume);
