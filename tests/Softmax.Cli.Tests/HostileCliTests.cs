@@ -150,4 +150,29 @@ public class HostileCliTests
         BitConverter.GetBytes(XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8))).CopyTo(bytes, bytes.Length - 8);
         return bytes;
     }
+
+    [Fact]
+    public void Huge_finite_values_are_refused_in_training_and_predicted_finitely()
+    {
+        using var dir = new TempDir();
+        var lines = Csv(60, 3, 6).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[4] = "1e20,1,2," + lines[4].Split(',')[^1];
+        File.WriteAllText(dir["big.csv"], string.Join('\n', lines) + "\n");
+        var r = Cli.Run(dir.Path, ["train", "--data", "big.csv", "-q"]);
+        AssertInputError(r, "big.csv", "row 5, feature 1 is 1E+20; values beyond ±1e15 overflow float32 training arithmetic");
+        Cli.Ok(dir.Path, "train", "--data", "big.csv", "--preprocess", "standardize", "-q");
+
+        // Rows near float32's limit: finite probabilities that sum to 1, as JSON and CSV, exit 0.
+        File.WriteAllText(dir["rows.csv"], "3e38,3e38,-3e38\n1,2,3\n");
+        foreach (var format in new[] { "json", "csv" })
+        {
+            var p = Cli.Ok(dir.Path, "predict", "--model", "model.softmax", "--data", "rows.csv", "--format", format, "--output", $"p.{format}", "-q");
+            string text = File.ReadAllText(dir[$"p.{format}"]);
+            Assert.DoesNotContain("NaN", text, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("Infinity", text, StringComparison.OrdinalIgnoreCase);
+        }
+        var model = ModelFile.Load(dir["model.softmax"]);
+        var probabilities = model.PredictProba([3e38f, 3e38f, -3e38f]);
+        Assert.Equal(1, probabilities.Sum(v => (double)v), 1e-6);
+    }
 }

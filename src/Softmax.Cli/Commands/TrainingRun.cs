@@ -42,6 +42,7 @@ public sealed class TrainingRun
         var curve = new List<CurvePoint>();
         var written = new Dictionary<string, string>(Settings, StringComparer.Ordinal);
         foreach (var (key, value) in DataFingerprint.Of(Train, Settings.GetValueOrDefault("data"))) written[key] = value;
+        Magnitudes.Check(Train, Options, Settings.GetValueOrDefault("data") ?? Train.Name ?? "the training data");
         if (ResumePath is not null)
         {
             var (settings, state, savedCurve) = CheckpointFile.Load(ResumePath);
