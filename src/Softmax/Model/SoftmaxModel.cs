@@ -8,7 +8,7 @@ namespace Softmax.Model;
 /// A trained linear softmax classifier: scores o = W x' + b on preprocessed features x', probabilities softmax(o).
 /// It keeps the class names and the fitted preprocessing, so it takes raw rows. Thread-safe for prediction.
 /// </summary>
-public sealed unsafe class SoftmaxModel
+public sealed unsafe partial class SoftmaxModel
 {
     private readonly double[] _theta;
     private readonly PinnedBuffer<float> _w;   // (C × S), zero padding
@@ -89,45 +89,6 @@ public sealed unsafe class SoftmaxModel
         Span<double> s = Classes <= 256 ? stackalloc double[Classes] : new double[Classes];
         PreciseScores(row, s);
         for (int c = 0; c < Classes; c++) scores[c] = (float)s[c];
-    }
-
-    /// <summary>Float32 scores; false when one of them is not finite (an intermediate overflowed) and the row needs <see cref="PreciseScores"/>.</summary>
-    private bool FastScores(ReadOnlySpan<float> row, Span<float> scores)
-    {
-        CheckRow(row.Length);
-        if (scores.Length < Classes) throw new ArgumentException($"Need room for {Classes} scores.", nameof(scores));
-        var x = t_row is { } buf && buf.Length >= Stride ? buf : t_row = new float[Stride];
-        Preprocessor.ApplyRow(row, x);
-        var xs = x.AsSpan(0, Stride);
-        var w = _w.Span;
-        for (int c = 0; c < Classes; c++) scores[c] = TensorPrimitives.Dot(xs, w.Slice(c * Stride, Stride)) + _b[c];
-        return AllFinite(scores[..Classes]);
-    }
-
-    /// <summary>
-    /// Scores of one raw row with preprocessing, products and sums in float64, from the same float32 weights as the
-    /// fast path. Finite for every finite row: |x|, |mean|, |1/std|, |w| ≤ float.MaxValue bound each term by 2^385.
-    /// </summary>
-    private void PreciseScores(ReadOnlySpan<float> row, Span<double> scores)
-    {
-        CheckRow(row.Length);
-        var pre = Preprocessor;
-        var x = new double[Features];
-        for (int d = 0; d < Features; d++)
-        {
-            double v = row[d] * (double)pre.Scale;
-            if (pre.Mean is { } mean) v -= mean[d];
-            if (pre.InverseStd is { } inverseStd) v *= inverseStd[d];
-            x[d] = v;
-        }
-        var w = _w.Span;
-        for (int c = 0; c < Classes; c++)
-        {
-            double sum = _b[c];
-            var wc = w.Slice(c * Stride, Features);
-            for (int d = 0; d < Features; d++) sum += wc[d] * x[d];
-            scores[c] = sum;
-        }
     }
 
     /// <summary>Class probabilities of one raw row: finite and summing to 1 for every finite row.</summary>
@@ -235,28 +196,6 @@ public sealed unsafe class SoftmaxModel
     /// <summary>Receives the scores of rows start … start + n − 1 (row-major, n × C); called in parallel on disjoint blocks.</summary>
     private delegate void BlockSink(int start, int n, Span<float> scores);
 
-    /// <summary>
-    /// Rescores in float64 the rows of a block whose float32 scores are not all finite (an intermediate overflowed).
-    /// <paramref name="shifted"/>: write o − max o (same softmax and arg-max, always finite), else o rounded to float32.
-    /// </summary>
-    private void RepairScores(Dataset data, int start, int n, Span<float> block, bool shifted)
-    {
-        int C = Classes;
-        float[]? raw = null;
-        double[]? precise = null;
-        for (int r = 0; r < n; r++)
-        {
-            var scores = block.Slice(r * C, C);
-            if (AllFinite(scores)) continue;
-            raw ??= new float[Features];
-            precise ??= new double[C];
-            data.Features.CopyRow(start + r, raw);
-            PreciseScores(raw, precise);
-            double max = shifted ? TensorPrimitives.Max<double>(precise) : 0;
-            for (int c = 0; c < C; c++) scores[c] = (float)(precise[c] - max);
-        }
-    }
-
     /// <summary>Scores a raw dataset block by block with the engine's kernels and hands each block to <paramref name="sink"/>.</summary>
     private void ScoreBlocks(Dataset data, bool shifted, BlockSink sink)
     {
@@ -336,12 +275,6 @@ public sealed unsafe class SoftmaxModel
         for (int c = 0; c < Classes; c++) index[ClassNames[c]] = c;
         var map = data.ClassNames.Select(n => index.TryGetValue(n, out var c) ? c : -1).ToArray();
         return data.Labels.Select(y => map[y]).ToArray();
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> scores)
-    {
-        foreach (var v in scores) if (!float.IsFinite(v)) return false;
-        return true;
     }
 
     private void CheckRow(int length)
