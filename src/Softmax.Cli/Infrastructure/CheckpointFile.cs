@@ -93,7 +93,7 @@ public static class CheckpointFile
         {
             throw new DataFormatException(path, null, "the checkpoint ends early", e);
         }
-        catch (IOException e)   // BinaryReader: a string length that is not a 7-bit encoded int
+        catch (Exception e) when (e is IOException or FormatException)   // BinaryReader: a string length that is not a 7-bit encoded int
         {
             throw new DataFormatException(path, null, $"the checkpoint is malformed ({e.Message})", e);
         }
