@@ -83,6 +83,8 @@ public class HostileCliTests
         AssertInputError(r, "--model out is a directory", "give a file name");
         var r2 = Cli.Run(dir.Path, ["train", "--data", "d.csv", "--model", "file/m.softmax", "--solver", "sgd", "--epochs", "1000000", "-q"]);
         AssertInputError(r2, "--model file/m.softmax", "cannot be written");
+        var r3 = Cli.Run(dir.Path, ["train", "--data", "d.csv", "--metrics-json", "out", "--solver", "sgd", "--epochs", "1000000", "-q"]);
+        AssertInputError(r3, "--metrics-json out is a directory", "give a file name");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "a million epochs ran before the refusal");
     }
 

@@ -50,6 +50,7 @@ public static class TrainCommand
             if (resumePath is not null && !File.Exists(resumePath)) throw new FileNotFoundException($"No such checkpoint file: {resumePath}", resumePath);
             string? plotDir = parse.GetValue(plots);
             string? metricsPath = parse.GetValue(metrics);
+            if (metricsPath is not null) AtomicFile.CheckWritable(metricsPath, "--metrics-json");
             long? limit = parse.GetValue(memoryLimit);
             if (limit is <= 0) throw new UsageException($"--memory-limit must be a positive number of bytes, not {limit}.");
             double timeoutSeconds = parse.GetValue(collectiveTimeout);
