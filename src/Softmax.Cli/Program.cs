@@ -26,7 +26,7 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"softmax: error: {error.Message}");
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"softmax: error: {Output.TerminalText.Safe(error.Message)}");
             Console.Error.WriteLine("Run 'softmax --help' (or 'softmax COMMAND --help') for usage.");
             return GlobalFlags.UsageError;
         }

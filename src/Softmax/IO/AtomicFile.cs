@@ -43,6 +43,27 @@ public static class AtomicFile
         s.Write(bytes);
     });
 
+    /// <summary>
+    /// Fails now, before any training, when <see cref="Write"/> could not put a file at <paramref name="path"/>: the path
+    /// is a directory, or its folder cannot be created or written. <paramref name="what"/> names the flag in the error.
+    /// </summary>
+    public static void CheckWritable(string path, string what)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new UsageException($"{what} {path} is a directory; give a file name.");
+        string dir = Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{what} {path} cannot be written: {e.Message}");
+        }
+    }
+
     /// <summary>Deletes a file, ignoring failure (cleanup only).</summary>
     public static void TryDelete(string path)
     {
