@@ -45,12 +45,12 @@ public static class AtomicFile
 
     /// <summary>
     /// Fails now, before any training, when <see cref="Write"/> could not put a file at <paramref name="path"/>: the path
-    /// is a directory, or its folder cannot be created or written. <paramref name="what"/> names the flag in the error.
+    /// is a directory, or its folder cannot be created or written (an <see cref="IOException"/> naming <paramref name="what"/>, the flag).
     /// </summary>
     public static void CheckWritable(string path, string what)
     {
         string full = Path.GetFullPath(path);
-        if (Directory.Exists(full)) throw new UsageException($"{what} {path} is a directory; give a file name.");
+        if (Directory.Exists(full)) throw new IOException($"{what} {path} is a directory; give a file name.");
         string dir = Path.GetDirectoryName(full)!;
         try
         {
@@ -60,7 +60,7 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"{what} {path} cannot be written: {e.Message}");
+            throw new IOException($"{what} {path} cannot be written: {e.Message}", e);
         }
     }
 
