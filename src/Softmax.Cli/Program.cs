@@ -27,7 +27,7 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var line in ParseErrors.Lines(parse)) Console.Error.WriteLine($"softmax: error: {line}");
+            foreach (var line in ParseErrors.Lines(parse)) Console.Error.WriteLine($"softmax: error: {Output.TerminalText.Safe(line)}");
             Console.Error.WriteLine("Run 'softmax --help' (or 'softmax COMMAND --help') for usage.");
             return GlobalFlags.UsageError;
         }

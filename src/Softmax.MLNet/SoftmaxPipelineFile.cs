@@ -37,18 +37,16 @@ public static class SoftmaxPipelineFile
         if (steps.OfType<SoftmaxPredictionTransformer>().Any())
             throw new ArgumentException("Only the last step of the pipeline may be a SoftmaxPredictionTransformer.", nameof(model));
 
-        string temp = path + ".tmp";
-        using (var file = File.Create(temp))
-        using (var zip = new ZipArchive(file, ZipArchiveMode.Create))
+        AtomicFile.WriteStream(path, file =>
         {
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
             using (var entry = zip.CreateEntry(TransformsEntry).Open())
                 mlContext.Model.Save(new TransformerChain<ITransformer>(steps.ToArray()), inputSchema, entry);
             using (var entry = zip.CreateEntry(ModelEntry).Open())
                 entry.Write(ModelFile.Serialize(softmax.Model));
             using (var entry = new StreamWriter(zip.CreateEntry(ColumnsEntry).Open(), new UTF8Encoding(false)))
                 entry.Write($"{softmax.FeatureColumnName}\n{softmax.ScoreColumnName}\n{softmax.PredictedLabelColumnName}\n");
-        }
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads a pipeline written by <see cref="Save"/>; <paramref name="inputSchema"/> is the schema it takes.</summary>

@@ -1,3 +1,4 @@
+using Softmax.IO;
 using System.Globalization;
 using Google.Protobuf;
 using Onnx;
@@ -50,23 +51,7 @@ public static class OnnxExporter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = Serialize(model, opset, precision);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.WriteStream(path, stream => stream.Write(bytes));
     }
 
     /// <summary>The ONNX file's bytes.</summary>

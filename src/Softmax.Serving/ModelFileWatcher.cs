@@ -4,7 +4,8 @@ namespace Softmax.Serving;
 
 /// <summary>
 /// Reloads the served file when it changes (written in place, or renamed over as <see cref="ModelFile.Save"/> does).
-/// Events are debounced; a file that does not load is logged and counted, and the old model keeps serving.
+/// Events are debounced; a file that does not load is logged and counted, and the old model keeps serving. No file
+/// can end the process: the loader bounds what it reads, and an unexpected failure (a bug) is logged as one.
 /// </summary>
 internal sealed class ModelFileWatcher : IDisposable
 {
@@ -39,7 +40,7 @@ internal sealed class ModelFileWatcher : IDisposable
     {
         try
         {
-            var next = _slot.Load(File.ReadAllBytes(_path), _path);
+            var next = _slot.Publish(ModelFile.Load(_path), _path);
             _metrics.Reload("ok");
             _log?.Invoke($"reloaded: version {next.Version} from {_path} (file changed)");
         }
@@ -47,6 +48,12 @@ internal sealed class ModelFileWatcher : IDisposable
         {
             _metrics.Reload("rejected");
             _log?.Invoke($"reload rejected: {e.Message}; still serving version {_slot.Current.Version}");
+        }
+        catch (Exception e)
+        {
+            // A timer callback that throws ends the process; the served model must outlive a loader bug.
+            _metrics.Reload("failed");
+            _log?.Invoke($"reload failed (a bug, please report it): {e}; still serving version {_slot.Current.Version}");
         }
     }
 

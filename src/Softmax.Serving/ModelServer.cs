@@ -77,8 +77,8 @@ public sealed class ModelServer : IAsyncDisposable
             k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
             k.Limits.MaxConcurrentConnections = options.MaxConnections;
             k.Limits.MaxConcurrentUpgradedConnections = 0;
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+            k.Limits.RequestHeadersTimeout = options.HeadersTimeout;
+            k.Limits.KeepAliveTimeout = options.IdleTimeout;   // Kestrel applies it to a new connection's first request too
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);

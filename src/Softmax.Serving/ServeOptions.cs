@@ -38,8 +38,17 @@ public sealed record ServeOptions
     /// <summary>How long shutdown (SIGTERM, Ctrl+C, cancellation) waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Most simultaneous connections.</summary>
+    /// <summary>Most simultaneous connections; beyond it a new connection is closed at once.</summary>
     public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>
+    /// How long a connection may sit without a request (a fresh one before its first byte, or a kept-alive one between
+    /// requests) before it is closed. Short, so that idle sockets cannot hold every one of <see cref="MaxConnections"/>.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a client may take to send a request's headers once it has started.</summary>
+    public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Reload <see cref="ModelPath"/> when the file changes.</summary>
     public bool WatchModelFile { get; init; }
@@ -65,6 +74,8 @@ public sealed record ServeOptions
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RequestTimeout));
         if (ShutdownTimeout < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ShutdownTimeout));
         if (MaxConnections < 1) throw new ArgumentOutOfRangeException(nameof(MaxConnections));
+        if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(IdleTimeout));
+        if (HeadersTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(HeadersTimeout));
         if (WatchModelFile && ModelPath is null) throw new ArgumentException("Watching needs a model file.");
         if (InputMax is { } max && !(max > 0 && float.IsFinite(max))) throw new ArgumentOutOfRangeException(nameof(InputMax));
         return this;

@@ -86,6 +86,26 @@ public sealed class StreamingLossTests : IDisposable
     /// memory) moves the gradient by ~1e-7 relative and L-BFGS stalls at a slightly different point. The streamed run
     /// must agree with the in-memory run as closely as the in-memory engine agrees with itself at another thread count.
     /// </summary>
+    /// <summary>
+    /// With float64 arithmetic (auto precision on a small problem) the streamed run is no longer limited by float32
+    /// noise: it converges on the gradient test and lands on the in-memory optimum to float64 rounding.
+    /// </summary>
+    [Fact]
+    public void Streamed_lbfgs_with_auto_precision_converges_to_the_in_memory_float64_optimum()
+    {
+        var digits = NamedDatasets.LoadDigits();
+        string path = Path.Combine(_dir, "digits-exact.smxp");
+        PackedDataset.Pack(digits, path, new PackOptions(ChunkBytes: 4096));
+        var options = new TrainingOptions { L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { GradientTolerance = 1e-11 } };
+        var memory = SoftmaxTrainer.Fit(digits, options);
+        using var file = PackedDataset.Open(path);
+        var streamed = StreamingTrainer.Fit(file, options, new StreamingOptions(BlockBytes: 16 * 1024));
+        Assert.Equal(StopReason.Converged, memory.Solver.Reason);
+        Assert.Equal(StopReason.Converged, streamed.Solver.Reason);
+        double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
+        Assert.True(gap <= 1e-12, $"in memory {memory.Objective:R}, streamed {streamed.Objective:R} (gap {gap:E2})");
+    }
+
     [Fact]
     public void Streamed_lbfgs_reaches_the_in_memory_optimum_of_digits_as_closely_as_another_thread_count()
     {

@@ -49,16 +49,21 @@ public sealed class GlobalFlags
         catch (Exception e)
         {
             int code = IsUsage(e) ? UsageError : e is Softmax.Optimization.TrainingDivergedException ? DivergedExit : 1;
-            Console.Error.WriteLine($"softmax: error: {OneLine(e)}");
-            if (ui.Verbose) Console.Error.WriteLine(e);
+            string bug = code == 1 && e is not (OutOfMemoryException or OperationCanceledException)
+                ? " (an internal error, a bug in softmax: please report it with the output of --verbose)" : "";
+            Console.Error.WriteLine($"softmax: error: {TerminalText.Safe(OneLine(e))}{bug}");
+            if (ui.Verbose) Console.Error.WriteLine(TerminalText.Safe(e.ToString(), keepNewlines: true));
             return code;
         }
     }
 
-    /// <summary>True for errors the user can fix by changing the input or the flags.</summary>
+    /// <summary>
+    /// True for errors the user can fix by changing the input, the flags or the environment (a file that cannot be
+    /// read or written: IOException and UnauthorizedAccessException name the path).
+    /// </summary>
     public static bool IsUsage(Exception e) => e is UsageException or DataFormatException or ModelFormatException
         or ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException
-        or Softmax.Streaming.PackedFormatException;
+        or Softmax.Streaming.PackedFormatException or IOException or UnauthorizedAccessException;
 
     private static string OneLine(Exception e)
     {

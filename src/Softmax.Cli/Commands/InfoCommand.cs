@@ -1,11 +1,17 @@
+using System.Buffers.Binary;
 using System.CommandLine;
+using System.Security.Cryptography;
 using System.Globalization;
 using Softmax.Cli.Output;
 using Softmax.IO;
+using Softmax.Model;
 
 namespace Softmax.Cli.Commands;
 
-/// <summary><c>softmax info</c>: what a model file holds.</summary>
+/// <summary>
+/// <c>softmax info</c>: what a model file holds, with a SHA-256 of the parameters ("weights sha256"): two trainings with
+/// the same data, seed and threads give the same hash, while the file bytes differ (they record the training time).
+/// </summary>
 public static class InfoCommand
 {
     /// <summary>Builds the command.</summary>
@@ -28,6 +34,7 @@ public static class InfoCommand
                 ("class names", string.Join(", ", m.ClassNames.Take(20)) + (m.Classes > 20 ? ", …" : "")),
                 ("features", I(m.Features)),
                 ("parameters", I((long)m.Classes * m.Features + m.Classes)),
+                ("weights sha256", WeightsHash(m)),
                 ("image", m.Image is { } im ? $"{im.Height}x{im.Width}x{im.Channels}{(im.Channels > 1 ? (im.ChannelPlanar ? " planar" : " interleaved") : "")}" : "none"),
                 ("preprocessing", $"{m.Preprocessor.Kind} (scale {Ui.F(m.Preprocessor.Scale)})"),
                 ("solver", t.Solver),
@@ -46,5 +53,14 @@ public static class InfoCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>SHA-256 of θ = [W, b] as little-endian IEEE-754 doubles, lower-case hex.</summary>
+    public static string WeightsHash(SoftmaxModel model)
+    {
+        var theta = model.Parameters;
+        var bytes = new byte[theta.Length * sizeof(double)];
+        for (int i = 0; i < theta.Length; i++) BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), theta[i]);
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 }

@@ -22,7 +22,7 @@ public static class ServeCommand
             AdminToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(ServeOptions.AdminTokenVariable),
             WatchModelFile = parse.GetValue(watch),
             MaxBodyBytes = parse.GetValue(maxBody),
-            Log = line => Console.Error.WriteLine($"softmax serve: {line}"),
+            Log = line => Console.Error.WriteLine($"softmax serve: {Output.TerminalText.Safe(line, keepNewlines: true)}"),
         }, ct).GetAwaiter().GetResult()));
         return command;
     }

@@ -43,12 +43,14 @@ public static class TrainCommand
             var options = flags.Options(parse);
             var (trainSource, testSource) = flags.Sources(parse);
             string modelPath = parse.GetValue(model)!;
+            AtomicFile.CheckWritable(modelPath, "--model");
             int every = parse.GetValue(checkpointEvery);
             if (every < 0) throw new UsageException("--checkpoint-every must be ≥ 0.");
             string? resumePath = parse.GetValue(resume);
             if (resumePath is not null && !File.Exists(resumePath)) throw new FileNotFoundException($"No such checkpoint file: {resumePath}", resumePath);
             string? plotDir = parse.GetValue(plots);
             string? metricsPath = parse.GetValue(metrics);
+            if (metricsPath is not null) AtomicFile.CheckWritable(metricsPath, "--metrics-json");
             long? limit = parse.GetValue(memoryLimit);
             if (limit is <= 0) throw new UsageException($"--memory-limit must be a positive number of bytes, not {limit}.");
             double timeoutSeconds = parse.GetValue(collectiveTimeout);

@@ -40,12 +40,14 @@ public sealed class TrainingRun
     {
         SolverState? resume = null;
         var curve = new List<CurvePoint>();
+        var written = new Dictionary<string, string>(Settings, StringComparer.Ordinal);
+        foreach (var (key, value) in DataFingerprint.Of(Train, Settings.GetValueOrDefault("data"))) written[key] = value;
+        Magnitudes.Check(Train, Options, Settings.GetValueOrDefault("data") ?? Train.Name ?? "the training data");
         if (ResumePath is not null)
         {
             var (settings, state, savedCurve) = CheckpointFile.Load(ResumePath);
-            foreach (var (key, value) in Settings)
-                if (!settings.TryGetValue(key, out var saved) || saved != value)
-                    throw new UsageException($"{ResumePath}: the checkpoint was written with {key}={saved ?? "(unset)"}, but this run has {key}={value}; resume with the same settings.");
+            CheckSameRun(settings, written);
+            CheckShape(state);
             resume = state;
             curve.AddRange(savedCurve);
             ui.Note($"resuming from {ResumePath} at iteration {state.Iteration}, epoch {state.Epoch}");
@@ -94,12 +96,41 @@ public sealed class TrainingRun
                 {
                     int step = lbfgs ? state.Iteration : state.Epoch;
                     if (!lbfgs) AddPoint(step, state.Buffers[0]);
-                    if (wantCheckpoints && step % CheckpointEvery == 0) CheckpointFile.Save(CheckpointPath!, Settings, state, curve);
+                    if (wantCheckpoints && step % CheckpointEvery == 0) CheckpointFile.Save(CheckpointPath!, written, state, curve);
                 };
             var result = SoftmaxTrainer.Fit(Train, options, progress, token, resume, checkpoint, checkpointEvery: 1);
             int last = lbfgs ? result.Solver.Iterations : result.Solver.Epochs;
             bar.Update(last, last, $"done: {result.Solver.Reason}, F {Ui.F(result.Objective, "G10")}", force: true);
             return new RunOutcome(result, curve, resume is not null);
         });
+    }
+
+    /// <summary>Refuses a checkpoint written with other settings or on other data, saying which and how.</summary>
+    private void CheckSameRun(Dictionary<string, string> saved, Dictionary<string, string> now)
+    {
+        foreach (var (key, value) in now)
+        {
+            if (key == "data.file_bytes") continue;
+            saved.TryGetValue(key, out var was);
+            if (was == value) continue;
+            if (DataFingerprint.MustMatch(key))
+                throw new UsageException(was is null
+                    ? $"{ResumePath}: the checkpoint records no fingerprint of its data (written by an older version), so it cannot be checked against {Settings.GetValueOrDefault("data")}; train afresh."
+                    : $"{ResumePath}: the checkpoint was trained on other data: {key} was {was}, {Settings.GetValueOrDefault("data")} now has {value}" +
+                      (saved.TryGetValue("data.file_bytes", out var bytes) && now.TryGetValue("data.file_bytes", out var nowBytes) && bytes != nowBytes ? $" (the file had {bytes} bytes, now {nowBytes})" : "") +
+                      "; resume against the data it was written with.");
+            throw new UsageException($"{ResumePath}: the checkpoint was written with {key}={was ?? "(unset)"}, but this run has {key}={value}; resume with the same settings.");
+        }
+    }
+
+    /// <summary>The checkpoint's θ must fit this data's C·D + C parameters and be finite.</summary>
+    private void CheckShape(SolverState state)
+    {
+        long dimension = (long)Train.ClassNames.Count * Train.FeatureCount + Train.ClassNames.Count;
+        if (state.Buffers.Length == 0 || state.Buffers[0].LongLength != dimension)
+            throw new UsageException($"{ResumePath}: the checkpoint holds {(state.Buffers.Length == 0 ? 0 : state.Buffers[0].Length)} parameters, but {Train.ClassNames.Count} classes × {Train.FeatureCount} features need {dimension}.");
+        for (int b = 0; b < state.Buffers.Length; b++)
+            if (state.Buffers[b].Any(v => !double.IsFinite(v)))
+                throw new UsageException($"{ResumePath}: the checkpoint's buffer {b} holds values that are not finite.");
     }
 }

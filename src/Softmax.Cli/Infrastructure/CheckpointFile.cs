@@ -1,3 +1,4 @@
+using Softmax.IO;
 using System.IO.Hashing;
 using System.Text;
 using Softmax.Data;
@@ -59,8 +60,7 @@ public static class CheckpointFile
     /// <summary>Reads a checkpoint; a wrong magic, newer version, truncation or bad checksum is a <see cref="DataFormatException"/>.</summary>
     public static (Dictionary<string, string> Settings, SolverState State, List<CurvePoint> Curve) Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such checkpoint file: {path}", path);
-        var bytes = File.ReadAllBytes(path);
+        var bytes = ReadBounded(path);
         if (bytes.Length < Magic.Length + 12 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new DataFormatException(path, null, "expected a softmax checkpoint (magic SMXCKPT), found something else");
         ulong stored = BitConverter.ToUInt64(bytes, bytes.Length - 8);
@@ -73,18 +73,20 @@ public static class CheckpointFile
             int version = r.ReadInt32();
             if (version != Version) throw new DataFormatException(path, null, $"expected checkpoint version {Version}, found {version}");
             var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-            int n = r.ReadInt32();
+            int n = Count(r, path, "settings", 2);
             for (int i = 0; i < n; i++) settings[r.ReadString()] = r.ReadString();
             string solver = r.ReadString();
             int iteration = r.ReadInt32(), epoch = r.ReadInt32();
-            var buffers = new double[r.ReadInt32()][];
+            if (iteration < 0 || epoch < 0)
+                throw new DataFormatException(path, null, $"the checkpoint claims iteration {iteration} and epoch {epoch}; neither may be negative");
+            var buffers = new double[Count(r, path, "buffers", 4)][];
             for (int i = 0; i < buffers.Length; i++) buffers[i] = ReadDoubles(r);
             var scalars = ReadDoubles(r);
-            var history = new HistoryEntry[r.ReadInt32()];
+            var history = new HistoryEntry[Count(r, path, "history entries", 42)];
             for (int i = 0; i < history.Length; i++)
                 history[i] = new HistoryEntry(r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), ReadOptional(r), ReadOptional(r), r.ReadDouble());
             var curve = new List<CurvePoint>();
-            int points = r.ReadInt32();
+            int points = Count(r, path, "curve points", 20);
             for (int i = 0; i < points; i++) curve.Add(new CurvePoint(r.ReadInt32(), r.ReadDouble(), r.ReadDouble()));
             return (settings, new SolverState(solver, iteration, epoch, buffers, scalars, history), curve);
         }
@@ -92,6 +94,33 @@ public static class CheckpointFile
         {
             throw new DataFormatException(path, null, "the checkpoint ends early", e);
         }
+        catch (Exception e) when (e is IOException or FormatException)   // BinaryReader: a string length that is not a 7-bit encoded int
+        {
+            throw new DataFormatException(path, null, $"the checkpoint is malformed ({e.Message})", e);
+        }
+    }
+
+    /// <summary>The file's bytes; a pipe, a device or a file over 2 GiB is refused before anything is read.</summary>
+    private static byte[] ReadBounded(string path)
+    {
+        if (Directory.Exists(path)) throw new DataFormatException(path, null, "expected a checkpoint file, found a directory");
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such checkpoint file: {path}", path);
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        if (!fs.CanSeek || fs.Length > Array.MaxLength)
+            throw new DataFormatException(path, null, "expected a checkpoint file, found a pipe, a device or a file too large to be one");
+        var bytes = new byte[fs.Length];
+        fs.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>A count read from the file, refused when negative or when the bytes left cannot hold that many items of at least <paramref name="minBytes"/> each.</summary>
+    private static int Count(BinaryReader r, string path, string what, int minBytes)
+    {
+        int n = r.ReadInt32();
+        long left = r.BaseStream.Length - r.BaseStream.Position;
+        if (n < 0 || (long)n * minBytes > left)
+            throw new DataFormatException(path, null, $"the checkpoint claims {n} {what}, which its remaining {left} bytes cannot hold");
+        return n;
     }
 
     private static void WriteDoubles(BinaryWriter w, double[] values)

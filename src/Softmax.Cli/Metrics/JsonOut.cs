@@ -1,3 +1,4 @@
+using Softmax.IO;
 using System.Text.Json;
 using Softmax.Cli.Infrastructure;
 

@@ -5,7 +5,8 @@ namespace Softmax.Cli.Output;
 
 /// <summary>
 /// What a person sees. On a terminal: Spectre tables and progress bars with ETA. When stdout is redirected, or with
-/// --quiet: plain lines (key: value), easy for scripts to read. Errors always go to stderr.
+/// --quiet: plain lines (key: value), easy for scripts to read. Errors always go to stderr. Every string shown passes
+/// through <see cref="TerminalText.Safe"/>: names from data files cannot drive the terminal.
 /// </summary>
 public sealed class Ui
 {
@@ -34,6 +35,7 @@ public sealed class Ui
     public void Note(string text)
     {
         if (Quiet) return;
+        text = TerminalText.Safe(text);
         if (Interactive) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
         else Console.Out.WriteLine(text);
     }
@@ -41,6 +43,7 @@ public sealed class Ui
     /// <summary>A result line, shown even when quiet.</summary>
     public void Result(string text)
     {
+        text = TerminalText.Safe(text);
         if (Interactive) AnsiConsole.WriteLine(text);
         else Console.Out.WriteLine(text);
     }
@@ -48,6 +51,7 @@ public sealed class Ui
     /// <summary>A titled key/value summary: a table on a terminal, "key: value" lines otherwise.</summary>
     public void Summary(string title, IEnumerable<(string Key, string Value)> rows)
     {
+        rows = rows.Select(r => (TerminalText.Safe(r.Key), TerminalText.Safe(r.Value))).ToArray();
         if (Interactive)
         {
             var table = new Table { Title = new TableTitle(title) }.RoundedBorder();
@@ -62,6 +66,8 @@ public sealed class Ui
     /// <summary>A table with a header row: Spectre on a terminal, tab-separated lines otherwise.</summary>
     public void Table(string title, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> rows, bool numericColumns = true)
     {
+        header = header.Select(h => TerminalText.Safe(h)).ToArray();
+        rows = rows.Select(r => (IReadOnlyList<string>)r.Select(v => TerminalText.Safe(v)).ToArray()).ToArray();
         if (Interactive)
         {
             var table = new Table { Title = new TableTitle(title) }.RoundedBorder();
@@ -112,12 +118,13 @@ public sealed class ProgressBar
     {
         _ui = ui;
         _task = task;
-        _title = title;
+        _title = TerminalText.Safe(title);
     }
 
     /// <summary>Moves the bar to <paramref name="done"/> of <paramref name="total"/> (total ≤ 0: unknown) and shows <paramref name="status"/>.</summary>
     public void Update(double done, double total, string status, bool force = false)
     {
+        status = TerminalText.Safe(status);
         if (_task is not null)
         {
             if (total > 0) { _task.MaxValue = total; _task.Value = Math.Min(done, total); }

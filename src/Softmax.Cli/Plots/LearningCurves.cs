@@ -1,3 +1,4 @@
+using Softmax.IO;
 using Softmax.Cli.Infrastructure;
 using Softmax.Optimization;
 

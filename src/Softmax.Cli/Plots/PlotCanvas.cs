@@ -1,3 +1,4 @@
+using Softmax.IO;
 using SkiaSharp;
 using Softmax.Cli.Infrastructure;
 

@@ -76,7 +76,7 @@ public sealed class ByteMatrix : FeatureMatrix
         {
             fixed (byte* s = src)
             fixed (float* d = destination)
-                Engine.DenseKernels.ConvertBytes(s, src.Length, Scale, d);
+                Engine.Avx512Kernels.ConvertBytes(s, src.Length, Scale, d);
         }
     }
 

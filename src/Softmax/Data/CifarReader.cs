@@ -101,7 +101,7 @@ public static class CifarReader
         Span<byte> head = stackalloc byte[2];
         foreach (var f in files)
         {
-            using var fs = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.Read, DataFiles.BufferSize, FileOptions.SequentialScan);
+            using var fs = DataFiles.OpenRegular(f, DataFiles.BufferSize);
             long count = fs.Length / recordSize;
             for (long r = 0; r < count; r++, row++)
             {

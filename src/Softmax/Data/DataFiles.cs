@@ -8,32 +8,77 @@ internal static class DataFiles
     /// <summary>Buffer size for sequential reads.</summary>
     public const int BufferSize = 1 << 20;
 
+    /// <summary>The longest text record (line, or quoted multi-line CSV record) a reader accepts: 64 MiB.</summary>
+    public const int MaxRecordBytes = 64 << 20;
+
+    /// <summary>The largest decompressed size a gzip file may have, as a multiple of its own size …</summary>
+    public const int MaxExpansion = 512;
+
+    /// <summary>… but never less than this (256 MiB), so small files of very regular data still read.</summary>
+    public const long MinDecodedBound = 256L << 20;
+
     /// <summary>
-    /// Deflate cannot expand data by more than about 1032:1, so a gzip file of n bytes decodes to at most this many.
-    /// Used to reject headers that claim more data than the file could hold before anything is allocated.
+    /// The most bytes a gzip file of <paramref name="compressedLength"/> bytes may decode to: <see cref="MaxExpansion"/>
+    /// times its size, at least <see cref="MinDecodedBound"/>. Real data compress far less (text 3–20×); a file
+    /// beyond it is refused as a decompression bomb. Headers claiming more are refused before anything is allocated.
     /// </summary>
-    public static long MaxDecodedLength(long compressedLength) => compressedLength * 1032L + 1024;
+    public static long MaxDecodedLength(long compressedLength) => Math.Max(MinDecodedBound, compressedLength * MaxExpansion);
+
+    /// <summary>
+    /// Opens a regular file for reading. A directory, a pipe or socket (they cannot be read twice or measured) and a
+    /// missing file are refused with the path; so is a file the process may not read.
+    /// </summary>
+    public static FileStream OpenRegular(string path, int bufferSize)
+    {
+        if (Directory.Exists(path)) throw new DataFormatException(path, null, "expected a data file, found a directory");
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
+        FileStream fs;
+        try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, FileOptions.SequentialScan); }
+        catch (UnauthorizedAccessException e) { throw new DataFormatException(path, null, "cannot be read: permission denied", e); }
+        if (!fs.CanSeek)
+        {
+            fs.Dispose();
+            throw new DataFormatException(path, null,
+                "expected a regular file, found a pipe, socket or terminal (readers measure the file and read it more than once); save it to a file first");
+        }
+        return fs;
+    }
 
     /// <summary>True when the file starts with the gzip magic 1f 8b.</summary>
     public static bool IsGzip(string path)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        using var fs = OpenRegular(path, 1);
+        return IsGzip(fs);
+    }
+
+    private static bool IsGzip(FileStream fs)
+    {
         Span<byte> magic = stackalloc byte[2];
-        return fs.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        bool gzip = fs.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        fs.Position = 0;
+        return gzip;
     }
 
     /// <summary>
-    /// Opens a file for sequential reading, decompressing gzip transparently. <paramref name="bound"/> is the
-    /// most bytes the decoded stream can hold (exact for raw files, the deflate bound for gzip).
+    /// Opens a file for sequential reading, decompressing gzip transparently, through a <see cref="DataFileStream"/>
+    /// (bounds, gzip trailer check, errors that name the file). <paramref name="bound"/> is the most bytes the decoded
+    /// stream will yield (a raw file's length, the ratio bound for gzip).
     /// </summary>
     public static Stream Open(string path, out long bound, out bool compressed)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        compressed = IsGzip(path);
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, compressed ? 1 << 16 : BufferSize,
-            FileOptions.SequentialScan);
-        bound = compressed ? MaxDecodedLength(fs.Length) : fs.Length;
-        return compressed ? new BufferedStream(new GZipStream(fs, CompressionMode.Decompress), BufferSize) : fs;
+        var fs = OpenRegular(path, 1 << 16);
+        try
+        {
+            compressed = IsGzip(fs);
+            bound = compressed ? MaxDecodedLength(fs.Length) : fs.Length;
+            Stream inner = compressed ? new BufferedStream(new GZipStream(fs, CompressionMode.Decompress, leaveOpen: true), BufferSize) : fs;
+            return new DataFileStream(inner, fs, path, bound, compressed);
+        }
+        catch
+        {
+            fs.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes or returns how many were available.</summary>

@@ -11,12 +11,17 @@ namespace Softmax.Data;
 public static class LibSvmReader
 {
     /// <summary>
+    /// The largest feature index accepted: 2²⁴. A model holds C × D parameters and L-BFGS keeps 20 more vectors of that
+    /// size, so one stray index of 10⁸ would cost tens of GB before the first row is scored.
+    /// </summary>
+    internal const int MaxFeatureIndex = 1 << 24;
+
+    /// <summary>
     /// Reads <paramref name="path"/> (plain or gzip). <paramref name="featureCount"/> fixes the column count (needed
     /// when a test file lacks the highest features); otherwise it is the largest index seen.
     /// </summary>
     public static Dataset Read(string path, int? featureCount = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
         if (featureCount is <= 0) throw new ArgumentOutOfRangeException(nameof(featureCount), "The feature count must be positive.");
         var counter = new Counter();
         using (var s = DataFiles.Open(path, out _, out _)) TextRecords.ForEach(s, quotes: false, ref counter);
@@ -103,8 +108,12 @@ public static class LibSvmReader
                 var key = token[..colon];
                 if (key.SequenceEqual("qid"u8)) continue;
                 if (!int.TryParse(key, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int index))
-                    throw new DataFormatException(_path, line, $"expected an integer feature index, found '{Text(key)}'");
+                    throw new DataFormatException(_path, line, long.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out long big) && big > 0
+                        ? $"feature index {big} is above the limit of {MaxFeatureIndex} features (2^24; see docs/formats.md)"
+                        : $"expected an integer feature index, found '{Text(key)}'");
                 if (index <= 0) throw new DataFormatException(_path, line, $"expected a 1-based feature index (>= 1), found {index}");
+                if (index > MaxFeatureIndex)
+                    throw new DataFormatException(_path, line, $"feature index {index} is above the limit of {MaxFeatureIndex} features (2^24; see docs/formats.md)");
                 if (index <= previous)
                     throw new DataFormatException(_path, line, $"expected feature indices in strictly ascending order, found {index} after {previous}");
                 if (_featureCount is { } fc && index > fc)

@@ -64,6 +64,12 @@ internal sealed partial record NpyHeader(string Descr, long[] Shape, long DataOf
         for (int i = 0; i < dims.Length; i++)
             if (!long.TryParse(dims[i].TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out values[i]) || values[i] > int.MaxValue)
                 throw new DataFormatException(path, null, $"expected non-negative integer dimensions, found shape ({shape.Groups[1].Value})");
+        // The element count, checked: a shape whose product wraps modulo 2⁶⁴ must not pass for a small one.
+        long count = 1;
+        foreach (var v in values)
+            if (v != 0 && count > long.MaxValue / 8 / v)
+                throw new DataFormatException(path, null, $"shape ({shape.Groups[1].Value}) has more elements than any file can hold");
+            else count *= v;
         return new NpyHeader(descr.Groups[1].Value, values, offset);
     }
 

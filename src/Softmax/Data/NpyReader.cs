@@ -44,8 +44,7 @@ public static class NpyReader
 
     private static FileStream OpenChecked(string path, out NpyHeader header)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, DataFiles.BufferSize, FileOptions.SequentialScan);
+        var fs = DataFiles.OpenRegular(path, DataFiles.BufferSize);
         try
         {
             header = NpyHeader.Read(fs, path, fs.Length);

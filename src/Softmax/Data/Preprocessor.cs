@@ -39,6 +39,8 @@ public sealed class Preprocessor
         if (kind >= PreprocessKind.Center && mean is null) throw new ArgumentException($"{kind} needs the fitted mean.", nameof(mean));
         if (kind == PreprocessKind.Standardize && (inverseStd is null || inverseStd.Length != mean!.Length))
             throw new ArgumentException("Standardize needs an inverse deviation per feature.", nameof(inverseStd));
+        CheckFinite(mean, "mean");
+        CheckFinite(inverseStd, "inverse deviation");
         Kind = kind;
         Scale = kind == PreprocessKind.None ? 1f : scale;
         Mean = kind >= PreprocessKind.Center ? mean : null;
@@ -144,6 +146,14 @@ public sealed class Preprocessor
         System.Numerics.Tensors.TensorPrimitives.Multiply(raw, Scale, dst);
         if (Mean is not null) System.Numerics.Tensors.TensorPrimitives.Subtract(dst, Mean, dst);
         if (InverseStd is not null) System.Numerics.Tensors.TensorPrimitives.Multiply(dst, InverseStd, dst);
+    }
+
+    private static void CheckFinite(float[]? values, string what)
+    {
+        if (values is null) return;
+        for (int j = 0; j < values.Length; j++)
+            if (!float.IsFinite(values[j]))
+                throw new ArgumentException($"The preprocessing {what} of feature {j} is {values[j].ToString(System.Globalization.CultureInfo.InvariantCulture)}; it must be finite.");
     }
 
     private void CheckFeatureCount(int count)

@@ -9,7 +9,9 @@ internal interface IRecordVisitor
 
 /// <summary>
 /// Splits a stream into records at line ends, streaming through a buffer that only grows when a single record
-/// does not fit. With <c>quotes</c> on, newlines inside double-quoted fields do not end a record.
+/// does not fit, up to <see cref="DataFiles.MaxRecordBytes"/> (a longer record is refused, so a file without line
+/// ends or with an unclosed quote costs 64 MiB, not the whole file). With <c>quotes</c> on, newlines inside
+/// double-quoted fields do not end a record.
 /// </summary>
 internal static class TextRecords
 {
@@ -50,7 +52,13 @@ internal static class TextRecords
             }
             Buffer.BlockCopy(buffer, pos, buffer, 0, length - pos);
             length -= pos;
-            if (length == buffer.Length) Array.Resize(ref buffer, checked(buffer.Length * 2));
+            if (length == buffer.Length)
+            {
+                if (buffer.Length >= DataFiles.MaxRecordBytes)
+                    throw new DataFormatException((stream as DataFileStream)?.Path ?? "<stream>", line,
+                        $"a record longer than {DataFiles.MaxRecordBytes >> 20} MiB (no line end{(quotes ? ", or an unclosed quote" : "")}); records are limited to that size");
+                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, DataFiles.MaxRecordBytes));
+            }
         }
     }
 

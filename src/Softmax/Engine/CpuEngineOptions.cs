@@ -13,7 +13,7 @@ public sealed record CpuEngineOptions(int Threads = 0, KernelVariant Variant = K
     public CpuEngineOptions Validate()
     {
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), "Threads must be 0 (all cores) or positive.");
-        if (Variant == KernelVariant.Avx512 && !DenseKernels.IsSupported)
+        if (Variant == KernelVariant.Avx512 && !Avx512Kernels.IsSupported)
             throw new PlatformNotSupportedException("This processor has no AVX-512; use KernelVariant.Auto or Portable.");
         return this;
     }

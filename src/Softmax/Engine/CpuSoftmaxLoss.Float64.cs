@@ -161,7 +161,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                         // ByteMatrix.Levels, vectorised: float32 bytes, then the correctly rounded float32 b/k (or b·scale).
                         fixed (byte* src = bytes.Row(block[r]))
                         fixed (float* f = _row)
-                            DenseKernels.ConvertBytes(src, D, 1f, f);
+                            Avx512Kernels.ConvertBytes(src, D, 1f, f);
                         var row = _row.AsSpan(0, D);
                         if (bytes.Divisor > 0) TensorPrimitives.Divide(row, bytes.Divisor, row);
                         else TensorPrimitives.Multiply(row, bytes.Scale, row);

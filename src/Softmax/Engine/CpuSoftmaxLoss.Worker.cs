@@ -86,13 +86,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 {
                     for (int r = 0; r < n + RowsAhead; r++) src[r] = data + RowAhead(block, n, r) * D;
                     for (int r = 0; r < n; r++) x[r] = _x.Pointer + r * S;
-                    DenseKernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, scores, 1, Rp);
+                    Avx512Kernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, scores, 1, Rp);
                 }
             }
             else
             {
                 x = BlockRows(block, n);
-                if (_e._useAvx512) DenseKernels.Forward(x, n, RowsAhead, S, w, _e._panels.Pointer, b, C, scores, 1, Rp);
+                if (_e._useAvx512) Avx512Kernels.Forward(x, n, RowsAhead, S, w, _e._panels.Pointer, b, C, scores, 1, Rp);
                 else PortableKernels.Forward(x, n, S, w, b, C, scores, 1, Rp);
             }
             SoftmaxColumns(n, withGradient, ref loss, ref weight);
@@ -102,7 +102,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 if (_e._useAvx512)
                 {
                     var (next, nextBytes) = NextBlock(block, n);
-                    DenseKernels.Backward(x, n, S, scores, 1, Rp, C, g, (byte*)next, nextBytes);
+                    Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, g, (byte*)next, nextBytes);
                 }
                 else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, g, _scratch);
             }
@@ -211,7 +211,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                     // The forward kernel prefetches RowsAhead rows ahead; start the first rows here.
                     for (int r = 0; r < n + RowsAhead; r++) rows[r] = dense.Pointer + RowAhead(block, n, r) * S;
                     if (!block.IsRange)
-                        for (int r = 0; r < Math.Min(n, RowsAhead); r++) DenseKernels.Prefetch(rows[r], D * sizeof(float));
+                        for (int r = 0; r < Math.Min(n, RowsAhead); r++) Avx512Kernels.Prefetch(rows[r], D * sizeof(float));
                     break;
                 case ByteMatrix bytes:
                     fixed (byte* src = bytes.Data)
@@ -220,10 +220,10 @@ public sealed unsafe partial class CpuSoftmaxLoss
                             // Fetch a few rows ahead, across the block's end for a range: the hardware prefetcher alone
                             // leaves the conversion latency-bound (2.4x slower on Fashion-MNIST); mini-batch rows are
                             // scattered anyway.
-                            DenseKernels.Prefetch(src + RowAhead(block, n, r + RowsAhead) * D, D);
+                            Avx512Kernels.Prefetch(src + RowAhead(block, n, r + RowsAhead) * D, D);
                             rows[r] = _x.Pointer + r * S;
                             // Raw values: the engine keeps the scale in W (see PackParameters).
-                            DenseKernels.ConvertBytes(src + (long)block[r] * D, D, 1f, rows[r]);
+                            Avx512Kernels.ConvertBytes(src + (long)block[r] * D, D, 1f, rows[r]);
                         }
                     break;
                 default:

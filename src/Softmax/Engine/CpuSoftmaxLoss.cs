@@ -22,7 +22,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly float _xScale;            // uint8 rows: their scale, kept in W and applied to the gradient; else 1
     private readonly PinnedBuffer<float> _w;   // (C × S) row-major, zero padding; or (D × C) for CSR
     private readonly PinnedBuffer<float> _b;   // (C)
-    private readonly PinnedBuffer<float> _panels; // the first ⌊C/10⌋·10 rows of W as DenseKernels.PackPanels lays them out
+    private readonly PinnedBuffer<float> _panels; // the first ⌊C/10⌋·10 rows of W as Avx512Kernels.PackPanels lays them out
     private readonly Worker[] _workers;
     private readonly ParallelOptions _parallel;
 
@@ -46,14 +46,14 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _useAvx512 = options.Variant switch
         {
             KernelVariant.Portable => false,
-            _ => DenseKernels.IsSupported,
+            _ => Avx512Kernels.IsSupported,
         };
         _threads = options.EffectiveThreads;
         IsSparse = data.Features is CsrMatrix;
         _xScale = data.Features is ByteMatrix bytes ? bytes.Scale : 1f;
         _w = new PinnedBuffer<float>(IsSparse ? Features * Classes : Classes * Stride);
         _b = new PinnedBuffer<float>(Classes);
-        _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / DenseKernels.PanelClasses * DenseKernels.PanelClasses * Stride : 0);
+        _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         BlockRows = ChooseBlockRows(Stride, data.Features is DenseMatrix or CsrMatrix);
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
@@ -161,7 +161,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         }
         var b = _b.Span;
         for (int c = 0; c < C; c++) b[c] = (float)theta[C * D + c];
-        if (_panels.Length > 0) DenseKernels.PackPanels(_w.Pointer, C, S, _panels.Pointer);
+        if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, S, _panels.Pointer);
     }
 
     private void ReduceGradients(int parts, Span<double> grad)

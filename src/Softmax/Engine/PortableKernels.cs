@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Softmax.Engine;
 
 /// <summary>
-/// The same block operations as <see cref="DenseKernels"/>, written with TensorPrimitives only: the path for
+/// The same block operations as <see cref="Avx512Kernels"/>, written with TensorPrimitives only: the path for
 /// processors without AVX-512, and a second implementation the tests compare against.
 /// </summary>
 internal static unsafe class PortableKernels

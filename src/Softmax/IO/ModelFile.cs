@@ -88,23 +88,7 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = Serialize(model);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        AtomicFile.WriteStream(path, stream => stream.Write(bytes));
     }
 
     /// <summary>The file's bytes, checksum included.</summary>
@@ -165,27 +149,63 @@ public static class ModelFile
         return buffer.ToArray();
     }
 
+    private static long MaxFileBytes => Array.MaxLength;   // the bytes must fit one array
+
+    private const int HeaderBytes = 16;
+
     /// <summary>Reads a model file.</summary>
     public static SoftmaxModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path)) throw new ModelFormatException(path, "is a directory, not a model file");
         if (!File.Exists(path)) throw new FileNotFoundException($"No such model file: {path}", path);
         using var stream = File.OpenRead(path);
         return Load(stream, path);
     }
 
-    /// <summary>Reads a model from <paramref name="stream"/>; <paramref name="nameForErrors"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads a model from <paramref name="stream"/>; <paramref name="nameForErrors"/> names it in errors. The header
+    /// is checked before the rest is read, and no more than the header's sizes allow is ever read or allocated, so
+    /// an endless or hostile stream (<c>/dev/zero</c>, a forged class count) ends at once with a <see cref="ModelFormatException"/>.
+    /// </summary>
     public static SoftmaxModel Load(Stream stream, string nameForErrors)
     {
         ArgumentNullException.ThrowIfNull(stream);
         nameForErrors ??= "<stream>";
-        byte[] bytes;
-        using (var copy = new MemoryStream())
+        var header = new byte[HeaderBytes];
+        int got = stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
+        long minimum = MinimumBytes(header.AsSpan(0, got), nameForErrors);
+        if (minimum > MaxFileBytes)
+            throw new ModelFormatException(nameForErrors,
+                $"the header's class and feature counts need more than the {MaxFileBytes} bytes a model file may have");
+        if (stream.CanSeek && stream.Length - stream.Position + got < minimum)
+            throw new ModelFormatException(nameForErrors,
+                $"truncated: the header's sizes need at least {minimum} bytes, but the file has {stream.Length - stream.Position + got}");
+        using var copy = new MemoryStream();
+        copy.Write(header, 0, got);
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(chunk)) > 0)
         {
-            stream.CopyTo(copy);
-            bytes = copy.ToArray();
+            if (copy.Length + n > MaxFileBytes)
+                throw new ModelFormatException(nameForErrors, $"longer than the {MaxFileBytes} bytes a model file may have");
+            copy.Write(chunk, 0, n);
         }
-        return Deserialize(bytes, nameForErrors);
+        return Deserialize(copy.GetBuffer().AsSpan(0, (int)copy.Length), nameForErrors);
+    }
+
+    /// <summary>Checks magic, version and sizes of the first 16 bytes; returns the least file length they imply (checked arithmetic).</summary>
+    private static long MinimumBytes(ReadOnlySpan<byte> header, string name)
+    {
+        if (header.Length < 4 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
+            throw new ModelFormatException(name, "not a Softmax model file (the magic number \"SMAX\" is missing)");
+        if (header.Length < HeaderBytes)
+            throw new ModelFormatException(name, $"truncated: {header.Length} bytes, shorter than the {HeaderBytes}-byte header");
+        int C = BinaryPrimitives.ReadInt32LittleEndian(header[8..]), D = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+        if (C < 1 || D < 1) return HeaderBytes;   // Deserialize names the bad count
+        // θ (C·D + C doubles), one length word per class name, the checksum: at most 2^31·2^31·8, which fits a long only just, so check.
+        try { return checked(HeaderBytes + ((long)C * D + C) * 8 + (long)C * 4 + ChecksumBytes); }
+        catch (OverflowException) { return long.MaxValue; }
     }
 
     /// <summary>Parses the bytes of a model file.</summary>
@@ -203,7 +223,10 @@ public static class ModelFile
         int C = r.Int32("the class count"), D = r.Int32("the feature count");
         if (C < 1) throw r.Invalid($"the class count is {C}; it must be at least 1");
         if (D < 1) throw r.Invalid($"the feature count is {D}; it must be at least 1");
-        long dimension = (long)C * D + C;
+        long dimension = (long)C * D + C;   // < 2^62: no overflow
+        if (dimension > r.Remaining / 8)
+            throw new ModelFormatException(nameForErrors,
+                $"truncated: {C} classes × {D} features need {dimension} parameters ({dimension} × 8 bytes), but only {r.Remaining} bytes remain (file length {bytes.Length})");
         r.Need(dimension * 8 + (long)C * 4, $"{C} class names and {dimension} parameters");
         var names = new string[C];
         for (int c = 0; c < C; c++) names[c] = r.String($"the name of class {c}");
@@ -293,7 +316,7 @@ public static class ModelFile
 
         public int Position { get; private set; }
 
-        private readonly long Remaining => _bytes.Length - Position;
+        public readonly long Remaining => _bytes.Length - Position;
 
         public readonly ModelFormatException Invalid(string problem) => new(_name, $"invalid at byte {Position}: {problem}");
 

@@ -8,11 +8,11 @@ namespace Softmax.Model;
 /// A trained linear softmax classifier: scores o = W x' + b on preprocessed features x', probabilities softmax(o).
 /// It keeps the class names and the fitted preprocessing, so it takes raw rows. Thread-safe for prediction.
 /// </summary>
-public sealed unsafe class SoftmaxModel
+public sealed unsafe partial class SoftmaxModel
 {
     private readonly double[] _theta;
     private readonly PinnedBuffer<float> _w;   // (C × S), zero padding
-    private readonly PinnedBuffer<float> _panels; // W's first ⌊C/10⌋·10 rows as DenseKernels.PackPanels lays them out
+    private readonly PinnedBuffer<float> _panels; // W's first ⌊C/10⌋·10 rows as Avx512Kernels.PackPanels lays them out
     private readonly float[] _b;
     [ThreadStatic] private static float[]? t_row;
 
@@ -27,7 +27,9 @@ public sealed unsafe class SoftmaxModel
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features));
         if (theta.Length != C * features + C) throw new ArgumentException($"θ must have C·D + C = {C * features + C} entries, not {theta.Length}.", nameof(theta));
         for (int i = 0; i < theta.Length; i++)
-            if (!double.IsFinite(theta[i])) throw new ArgumentException($"θ[{i}] is {theta[i]}: a model must be finite.", nameof(theta));
+            if (!double.IsFinite(theta[i]) || Math.Abs(theta[i]) > float.MaxValue)
+                throw new ArgumentException(
+                    $"θ[{i}] is {theta[i].ToString(System.Globalization.CultureInfo.InvariantCulture)}: a model's parameters must be finite in float32, the precision it scores in.", nameof(theta));
         _theta = (double[])theta.Clone();
         ClassNames = classNames.ToArray();
         Features = features;
@@ -39,8 +41,8 @@ public sealed unsafe class SoftmaxModel
         var w = _w.Span;
         for (int c = 0; c < C; c++)
             for (int d = 0; d < features; d++) w[c * Stride + d] = (float)theta[c * features + d];
-        _panels = new PinnedBuffer<float>(DenseKernels.IsSupported ? C / DenseKernels.PanelClasses * DenseKernels.PanelClasses * Stride : 0);
-        if (_panels.Length > 0) DenseKernels.PackPanels(_w.Pointer, C, Stride, _panels.Pointer);
+        _panels = new PinnedBuffer<float>(Avx512Kernels.IsSupported ? C / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
+        if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, Stride, _panels.Pointer);
         _b = new float[C];
         for (int c = 0; c < C; c++) _b[c] = (float)theta[C * features + c];
     }
@@ -77,23 +79,30 @@ public sealed unsafe class SoftmaxModel
     /// <summary>The weights of class c as a row of D values (for pictures).</summary>
     public ReadOnlySpan<double> WeightRow(int c) => _theta.AsSpan(c * Features, Features);
 
-    /// <summary>Scores o = W x' + b of one raw row.</summary>
+    /// <summary>
+    /// Scores o = W x' + b of one raw row. A score beyond the float32 range is ±∞, never NaN: when the float32 path
+    /// overflows, the row is scored again in float64 (see <see cref="PreciseScores"/>).
+    /// </summary>
     public void DecisionFunction(ReadOnlySpan<float> row, Span<float> scores)
     {
-        CheckRow(row.Length);
-        if (scores.Length < Classes) throw new ArgumentException($"Need room for {Classes} scores.", nameof(scores));
-        var x = t_row is { } buf && buf.Length >= Stride ? buf : t_row = new float[Stride];
-        Preprocessor.ApplyRow(row, x);
-        var xs = x.AsSpan(0, Stride);
-        var w = _w.Span;
-        for (int c = 0; c < Classes; c++) scores[c] = TensorPrimitives.Dot(xs, w.Slice(c * Stride, Stride)) + _b[c];
+        if (FastScores(row, scores)) return;
+        Span<double> s = Classes <= 256 ? stackalloc double[Classes] : new double[Classes];
+        PreciseScores(row, s);
+        for (int c = 0; c < Classes; c++) scores[c] = (float)s[c];
     }
 
-    /// <summary>Class probabilities of one raw row.</summary>
+    /// <summary>Class probabilities of one raw row: finite and summing to 1 for every finite row.</summary>
     public void PredictProba(ReadOnlySpan<float> row, Span<float> probabilities)
     {
-        DecisionFunction(row, probabilities);
-        StableMath.SoftmaxInPlace(probabilities[..Classes]);
+        if (FastScores(row, probabilities))
+        {
+            StableMath.SoftmaxInPlace(probabilities[..Classes]);
+            return;
+        }
+        var s = new double[Classes];
+        PreciseScores(row, s);
+        StableMath.Softmax(s, s);
+        for (int c = 0; c < Classes; c++) probabilities[c] = (float)s[c];
     }
 
     /// <summary>Class probabilities of one raw row.</summary>
@@ -107,10 +116,10 @@ public sealed unsafe class SoftmaxModel
     /// <summary>log p of one raw row, through log-sum-exp.</summary>
     public double[] PredictLogProba(ReadOnlySpan<float> row)
     {
-        Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
-        DecisionFunction(row, s);
         var o = new double[Classes];
-        for (int c = 0; c < Classes; c++) o[c] = s[c];
+        Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
+        if (FastScores(row, s)) for (int c = 0; c < Classes; c++) o[c] = s[c];
+        else PreciseScores(row, o);
         StableMath.LogSoftmax(o, o);
         return o;
     }
@@ -119,8 +128,10 @@ public sealed unsafe class SoftmaxModel
     public int Predict(ReadOnlySpan<float> row)
     {
         Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
-        DecisionFunction(row, s);
-        return TensorPrimitives.IndexOfMax(s);
+        if (FastScores(row, s)) return TensorPrimitives.IndexOfMax(s[..Classes]);
+        var o = new double[Classes];
+        PreciseScores(row, o);
+        return TensorPrimitives.IndexOfMax<double>(o);
     }
 
     /// <summary>Label of the most probable class of one raw row.</summary>
@@ -146,7 +157,7 @@ public sealed unsafe class SoftmaxModel
     /// <summary>Probabilities of every row of a raw dataset, row-major (rows × C).</summary>
     public float[] PredictProba(Dataset data)
     {
-        var p = DecisionFunction(data);
+        var p = BlockScores(data, shifted: true);
         int C = Classes, N = data.Rows;
         const int Chunk = 1024;
         Parallel.For(0, (N + Chunk - 1) / Chunk, k =>
@@ -158,12 +169,14 @@ public sealed unsafe class SoftmaxModel
     }
 
     /// <summary>Scores of every row of a raw dataset, row-major (rows × C), computed with the engine's block kernels.</summary>
-    public float[] DecisionFunction(Dataset data)
+    public float[] DecisionFunction(Dataset data) => BlockScores(data, shifted: false);
+
+    private float[] BlockScores(Dataset data, bool shifted)
     {
         ArgumentNullException.ThrowIfNull(data);
         var scores = new float[(long)data.Rows * Classes];
         int C = Classes;
-        ScoreBlocks(data, (start, n, block) => block[..(n * C)].CopyTo(scores.AsSpan(start * C, n * C)));
+        ScoreBlocks(data, shifted, (start, n, block) => block[..(n * C)].CopyTo(scores.AsSpan(start * C, n * C)));
         return scores;
     }
 
@@ -173,7 +186,7 @@ public sealed unsafe class SoftmaxModel
         ArgumentNullException.ThrowIfNull(data);
         var y = new int[data.Rows];
         int C = Classes;
-        ScoreBlocks(data, (start, n, block) =>
+        ScoreBlocks(data, shifted: true, (start, n, block) =>
         {
             for (int r = 0; r < n; r++) y[start + r] = TensorPrimitives.IndexOfMax(block.Slice(r * C, C));
         });
@@ -184,7 +197,7 @@ public sealed unsafe class SoftmaxModel
     private delegate void BlockSink(int start, int n, Span<float> scores);
 
     /// <summary>Scores a raw dataset block by block with the engine's kernels and hands each block to <paramref name="sink"/>.</summary>
-    private void ScoreBlocks(Dataset data, BlockSink sink)
+    private void ScoreBlocks(Dataset data, bool shifted, BlockSink sink)
     {
         CheckRow(data.FeatureCount);
         var x = Preprocessor.Apply(data, allowDensify: true).Features;
@@ -198,6 +211,7 @@ public sealed unsafe class SoftmaxModel
                 _b.CopyTo(o, 0);
                 for (long k = csr.RowPointers[i]; k < csr.RowPointers[i + 1]; k++)
                     for (int c = 0; c < C; c++) o[c] += _w.Span[c * Stride + csr.ColumnIndices[k]] * csr.Values[k];
+                RepairScores(data, i, 1, o, shifted);
                 sink(i, 1, o);
             }
             return;
@@ -222,16 +236,17 @@ public sealed unsafe class SoftmaxModel
                         fixed (byte* src = bytes.Data)
                         {
                             // A few rows ahead, or the conversion waits on memory (see CpuSoftmaxLoss).
-                            DenseKernels.Prefetch(src + (long)Math.Min(start + r + 8, N - 1) * Features, Features);
-                            DenseKernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
+                            Avx512Kernels.Prefetch(src + (long)Math.Min(start + r + 8, N - 1) * Features, Features);
+                            Avx512Kernels.ConvertBytes(src + (long)(start + r) * Features, Features, bytes.Scale, rows[r]);
                         }
                     else x.CopyRow(start + r, buffer.Span.Slice(r * Stride, Features));
                 }
                 fixed (float* b = _b)
                 {
-                    if (DenseKernels.IsSupported) DenseKernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, scores.Pointer, C, 1);
+                    if (Avx512Kernels.IsSupported) Avx512Kernels.Forward(rows, n, 0, Stride, _w.Pointer, _panels.Pointer, b, C, scores.Pointer, C, 1);
                     else PortableKernels.Forward(rows, n, Stride, _w.Pointer, b, C, scores.Pointer, C, 1);
                 }
+                RepairScores(data, start, n, scores.Span, shifted);
                 sink(start, n, scores.Span);
             }
             // The kernels hold raw pointers into these pinned arrays: keep them reachable until the kernels are done.

@@ -34,8 +34,7 @@ public static class SoftmaxTrainer
         var preprocessor = FitPreprocessor(train, options);
         var trainX = preprocessor.Apply(train);
         var classWeights = options.BalancedClassWeights ? SampleWeights.Balanced(train) : options.ClassWeights;
-        var loss = options.LossFactory?.Invoke(trainX, classWeights)
-                   ?? new CpuSoftmaxLoss(trainX, options.Engine with { ClassWeights = classWeights });
+        var loss = BuildLoss(trainX, options, classWeights);
         var objective = new SoftmaxObjective(loss, options.L2, options.L1);
 
         Func<double[], ValidationScore>? validate = null;
@@ -80,7 +79,7 @@ public static class SoftmaxTrainer
         {
             result = solver.Minimize(objective, theta0, context);
             clock.Stop();
-            objectiveValue = ExactObjective(objective, trainX, options, classWeights, result.Theta);
+            objectiveValue = objective.ExactValue(result.Theta);
         }
         finally
         {
@@ -125,13 +124,16 @@ public static class SoftmaxTrainer
         return Evaluate(loss, x, model.Parameters);
     }
 
-    /// <summary>F at θ in float64: on the engine itself, or on the CPU engine for one without float64 (the GPU).</summary>
-    private static double ExactObjective(SoftmaxObjective objective, Dataset trainX, TrainingOptions options, IReadOnlyList<double>? classWeights, double[] theta)
+    /// <summary>
+    /// The data term: the CPU engine, or the plugged-in one; one without float64 arithmetic (the GPU) is paired with the
+    /// CPU engine over the same rows, so auto precision can polish and the reported F is float64.
+    /// </summary>
+    private static ISoftmaxLoss BuildLoss(Dataset trainX, TrainingOptions options, IReadOnlyList<double>? classWeights)
     {
-        if (objective.Loss.Arithmetic == Precision.Float64 || objective.Loss.TrySetArithmetic(Precision.Float64)) return objective.Value(theta);
-        var cpu = new CpuSoftmaxLoss(trainX, options.Engine with { ClassWeights = classWeights });
-        cpu.TrySetArithmetic(Precision.Float64);
-        return new SoftmaxObjective(cpu, options.L2, options.L1).Value(theta);
+        var engine = options.Engine with { ClassWeights = classWeights };
+        if (options.LossFactory?.Invoke(trainX, classWeights) is not { } plugged) return new CpuSoftmaxLoss(trainX, engine);
+        if (plugged.TrySetArithmetic(Precision.Float64)) return plugged;
+        return new TwoPrecisionLoss(plugged, new CpuSoftmaxLoss(trainX, engine));
     }
 
     private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)

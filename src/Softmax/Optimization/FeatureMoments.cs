@@ -77,7 +77,7 @@ public sealed class FeatureMoments
             variance[d] = Math.Max(0, sq[d] / n - mean[d] * mean[d]);
         }
         double[]? cov = null;
-        if (withCovariance && x is not CsrMatrix && D <= MaxCovarianceFeatures && DenseKernels.IsSupported && x.Rows > 1)
+        if (withCovariance && x is not CsrMatrix && D <= MaxCovarianceFeatures && Avx512Kernels.IsSupported && x.Rows > 1)
             cov = SampleCovariance(x, covarianceRows);
         return new FeatureMoments(mean, variance, cov);
     }
@@ -115,7 +115,7 @@ public sealed class FeatureMoments
                         for (int d = 0; d < D; d++) sum[d] += dst[d];
                 }
                 // Rows lo … hi − 1 of XᵀX: "classes" c = lo … hi − 1 with e(r, c) = x_r[c].
-                fixed (double* gp = xtx) DenseKernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer + lo, S, 1, hi - lo, gp + (long)lo * S);
+                fixed (double* gp = xtx) Avx512Kernels.Backward((float**)pointers.Pointer, count, S, rows.Pointer + lo, S, 1, hi - lo, gp + (long)lo * S);
             }
             GC.KeepAlive(rows);
             GC.KeepAlive(pointers);

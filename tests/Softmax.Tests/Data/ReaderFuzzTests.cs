@@ -7,10 +7,10 @@ namespace Softmax.Tests.Data;
 /// <summary>Random and mutated bytes: every binary reader returns data or throws <see cref="DataFormatException"/>.</summary>
 public class ReaderFuzzTests
 {
-    private static readonly Gen<(int, int, byte, int)[]> Mutations =
+    internal static readonly Gen<(int, int, byte, int)[]> Mutations =
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 1 << 20], Gen.Byte, Gen.Int[0, 3]).Array[1, 6];
 
-    private static byte[] Mutate(byte[] seed, (int Kind, int Where, byte Value, int Extra)[] mutations)
+    internal static byte[] Mutate(byte[] seed, (int Kind, int Where, byte Value, int Extra)[] mutations)
     {
         var list = seed.ToList();
         foreach (var (kind, where, value, extra) in mutations)

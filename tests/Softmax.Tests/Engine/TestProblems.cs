@@ -123,5 +123,5 @@ public static class TestProblems
 
     /// <summary>The kernel variants this processor can run.</summary>
     public static IEnumerable<KernelVariant> Variants() =>
-        DenseKernels.IsSupported ? [KernelVariant.Avx512, KernelVariant.Portable] : [KernelVariant.Portable];
+        Avx512Kernels.IsSupported ? [KernelVariant.Avx512, KernelVariant.Portable] : [KernelVariant.Portable];
 }

@@ -64,7 +64,8 @@ public sealed class ModelFileTests : IDisposable
         gen.Sample((c, d, kind, image, seed) =>
         {
             var rng = new Random(seed);
-            var theta = Enumerable.Range(0, c * d + c).Select(_ => BitConverter.Int64BitsToDouble(rng.NextInt64()) is var v && double.IsFinite(v) ? v : rng.NextDouble()).ToArray();
+            // Every bit pattern of a double the model can score with: random mantissa and sign, exponent up to float32's.
+            var theta = Enumerable.Range(0, c * d + c).Select(_ => Math.ScaleB(BitConverter.Int64BitsToDouble(rng.NextInt64() & ~(0x7FFL << 52) | (1023L << 52)), rng.Next(-1074, 128))).ToArray();
             float[] Floats() => Enumerable.Range(0, d).Select(_ => (float)rng.NextDouble()).ToArray();
             var pre = new Preprocessor((PreprocessKind)kind, (float)rng.NextDouble() + 0.1f, kind >= 2 ? Floats() : null, kind == 3 ? Floats() : null);
             var names = Enumerable.Range(0, c).Select(i => new string('é', i) + i).ToArray();

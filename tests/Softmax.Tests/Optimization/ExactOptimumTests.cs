@@ -143,6 +143,31 @@ public class ExactOptimumTests(ITestOutputHelper output)
         Assert.InRange(zeros, 1, data.ClassCount * data.FeatureCount - 1);   // the pattern is not trivial
     }
 
+    /// <summary>An engine with float32 arithmetic only, as the GPU engine is.</summary>
+    private sealed class Float32Only(ISoftmaxLoss inner) : ISoftmaxLoss
+    {
+        public int Classes => inner.Classes;
+        public int Features => inner.Features;
+        public int Rows => inner.Rows;
+        public Precision Arithmetic => Precision.Float32;
+        public bool TrySetArithmetic(Precision arithmetic) => arithmetic == Precision.Float32;
+        public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows) => inner.Accumulate(theta, gradientSums, rows);
+        public LossSums Value(ReadOnlySpan<double> theta, RowSet rows) => inner.Value(theta, rows);
+    }
+
+    [Fact]
+    public void A_float32_only_engine_is_polished_on_the_cpu_and_reports_float64_F()
+    {
+        var (data, l2) = Problem("raw-unscaled");
+        var (fStar, _, _) = new NewtonReference(data, l2).Solve();
+        var options = Tight(l2) with { LossFactory = (d, w) => new Float32Only(new CpuSoftmaxLoss(d, new CpuEngineOptions(2, ClassWeights: w))) };
+        var result = SoftmaxTrainer.Fit(data, options);
+        double f = new NewtonReference(data, l2).Value(result.Model.Parameters);
+        Assert.Equal(StopReason.Converged, result.Solver.Reason);
+        Assert.True(Math.Abs(f - fStar) <= 1e-9 * fStar, $"F − F* = {(f - fStar) / fStar:E2}");
+        Assert.Equal(f, result.Objective, 1e-12 * f);
+    }
+
     [Fact]
     public void Float32_alone_stops_at_its_noise_floor_and_says_so_while_float64_converges()
     {

@@ -1,8 +1,9 @@
-namespace Softmax.Cli.Infrastructure;
+namespace Softmax.IO;
 
 /// <summary>
 /// Writes a file under a temporary name beside the target and renames it into place, so the target name never
-/// holds a half-written file (a crash leaves at most a stray temporary, never a truncated result).
+/// holds a half-written file (a crash leaves at most a stray temporary, never a truncated result). The one atomic
+/// writer: models, ONNX files, ML.NET pipelines, metrics, plots, reports and predictions all go through it.
 /// </summary>
 public static class AtomicFile
 {
@@ -41,6 +42,27 @@ public static class AtomicFile
         var bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
         s.Write(bytes);
     });
+
+    /// <summary>
+    /// Fails now, before any training, when <see cref="Write"/> could not put a file at <paramref name="path"/>: the path
+    /// is a directory, or its folder cannot be created or written (an <see cref="IOException"/> naming <paramref name="what"/>, the flag).
+    /// </summary>
+    public static void CheckWritable(string path, string what)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new IOException($"{what} {path} is a directory; give a file name.");
+        string dir = Path.GetDirectoryName(full)!;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{what} {path} cannot be written: {e.Message}", e);
+        }
+    }
 
     /// <summary>Deletes a file, ignoring failure (cleanup only).</summary>
     public static void TryDelete(string path)

@@ -13,7 +13,7 @@ namespace Softmax.Engine;
 /// also prefetches the next block while it computes. Leftover classes use 4-row × 5-class and 5-class × 64-float tiles.
 /// Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
 /// </summary>
-internal static unsafe class DenseKernels
+internal static unsafe class Avx512Kernels
 {
     public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
 

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using Softmax.Data;
+
+namespace Softmax.Cli.Infrastructure;
+
+/// <summary>
+/// What a checkpoint records of the rows it was trained on, so a resume against other data (the same path holding
+/// a file with one more column, or different rows) is refused with the reason instead of padding old weights.
+/// <c>data.rows</c>, <c>data.features</c>, <c>data.classes</c> and <c>data.hash</c> (XxHash64 of every decoded
+/// row, label and class name: a content hash, so a file re-compressed or moved still matches) are compared;
+/// <c>data.file_bytes</c> is recorded to help explain a mismatch.
+/// </summary>
+public static class DataFingerprint
+{
+    /// <summary>The fingerprint of <paramref name="data"/>, read from <paramref name="path"/> when it is a file.</summary>
+    public static Dictionary<string, string> Of(Dataset data, string? path)
+    {
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+        var print = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["data.rows"] = I(data.Rows),
+            ["data.features"] = I(data.FeatureCount),
+            ["data.classes"] = I(data.ClassNames.Count),
+            ["data.hash"] = ContentHash(data).ToString("x16", CultureInfo.InvariantCulture),
+        };
+        if (path is not null && File.Exists(path)) print["data.file_bytes"] = I(new FileInfo(path).Length);
+        return print;
+    }
+
+    /// <summary>True for the keys a resume must match (the file size is only informative).</summary>
+    public static bool MustMatch(string key) => key.StartsWith("data.", StringComparison.Ordinal) && key != "data.file_bytes";
+
+    private static ulong ContentHash(Dataset data)
+    {
+        var hash = new XxHash64();
+        var row = new float[data.FeatureCount];
+        for (int i = 0; i < data.Rows; i++)
+        {
+            data.Features.CopyRow(i, row);
+            hash.Append(MemoryMarshal.AsBytes(row.AsSpan()));
+        }
+        hash.Append(MemoryMarshal.AsBytes(data.Labels.AsSpan()));
+        foreach (var name in data.ClassNames) hash.Append(System.Text.Encoding.UTF8.GetBytes(name + "\0"));
+        return hash.GetCurrentHashAsUInt64();
+    }
+}
