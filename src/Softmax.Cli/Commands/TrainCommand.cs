@@ -180,8 +180,9 @@ public static class TrainCommand
     public static (Dataset Train, Dataset? Test) LoadData(Ui ui, DataSource trainSource, DataSource? testSource, bool deferOwnTest = false)
     {
         bool defer = deferOwnTest && testSource is null;
+        trainSource = trainSource with { Notes = ui.Note };
         var (train, test) = defer ? (trainSource.LoadTrain(), null) : trainSource.LoadTrainTest();
-        if (testSource is not null) test = testSource.LoadForEvaluation();
+        if (testSource is not null) test = train.Schema is { } schema ? testSource.LoadForEvaluation(schema, out _) : testSource.LoadForEvaluation();
         CheckTest(train, test, testSource?.Spec ?? trainSource.Spec);
         ui.Note($"data: {train.Name ?? trainSource.Spec}: {train.Rows} training rows, {train.FeatureCount} features, {train.ClassCount} classes"
             + (defer ? "; its test split is read after training" : test is null ? ", no test set" : $"; {test.Rows} test rows"));

@@ -25,6 +25,13 @@ public static class CsvRecords
         splitter.Flush();
     }
 
+    /// <summary>Reads every record of a file, plain or gzip-compressed.</summary>
+    public static void Read(string path, char? delimiter, CsvRecordVisitor visit)
+    {
+        using var stream = DataFiles.Open(path, out _, out _);
+        Read(stream, path, delimiter, visit);
+    }
+
     /// <summary>Whether a record holds nothing but spaces and tabs (skipped by every CSV reader).</summary>
     internal static bool IsBlank(ReadOnlySpan<byte> record) => record.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0;
 

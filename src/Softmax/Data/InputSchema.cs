@@ -47,7 +47,7 @@ public sealed class InputSchema
     private readonly Dictionary<string, int>[] _levels;
 
     /// <summary>Creates a schema; every column name must be distinct.</summary>
-    public InputSchema(IReadOnlyList<InputColumn> columns, bool named = true, bool nanIsMissing = false)
+    public InputSchema(IReadOnlyList<InputColumn> columns, bool named = true, bool nanIsMissing = false, bool imputes = false)
     {
         ArgumentNullException.ThrowIfNull(columns);
         if (columns.Count == 0) throw new ArgumentException("A schema needs at least one column.", nameof(columns));
@@ -62,6 +62,7 @@ public sealed class InputSchema
         Columns = columns.ToArray();
         Named = named;
         NanIsMissing = nanIsMissing;
+        Imputes = imputes;
         _levels = Columns.Select(c => c.Categories.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal)).ToArray();
         FeatureCount = Columns.Sum(c => c.Width);
         var names = new List<string>(FeatureCount);
@@ -84,6 +85,9 @@ public sealed class InputSchema
 
     /// <summary>Whether <c>NaN</c> is read as a missing value (else it is an error).</summary>
     public bool NanIsMissing { get; }
+
+    /// <summary>Whether missing values are imputed (a fitted featurization); else a missing value is an error.</summary>
+    public bool Imputes { get; }
 
     /// <summary>D, the number of model features.</summary>
     public int FeatureCount { get; }
@@ -168,6 +172,8 @@ public sealed class InputSchema
             var dst = features.Slice(at, c.Width);
             at += c.Width;
             bool missing = IsMissing(field, NanIsMissing);
+            if (missing && !Imputes)
+                throw new DataFormatException(source, line, $"column {map[k] + 1} ('{DisplayText.Of(c.Name)}'): expected a finite number, found {(field.Length == 0 ? "an empty field" : $"'{DisplayText.Of(field)}'")} (this model imputes no missing values)");
             if (c.Kind == ColumnKind.Categorical)
             {
                 if (!EncodeCategory(k, missing ? null : field, dst)) unseen++;

@@ -55,6 +55,28 @@ public static class TabularCsv
         return builder.Finish();
     }
 
+    /// <summary>
+    /// Whether the first record of a CSV file is a header: it names a column label/target/class/y, a label column is
+    /// given by name, or a feature field (not the label's: <paramref name="labelColumn"/>, by default the last) is
+    /// neither a number nor a missing value. The rule <see cref="CsvReader"/> uses, so both readers agree.
+    /// </summary>
+    public static bool HasHeader(string path, string? labelColumn = null)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
+        List<string>? first = null;
+        using (var s = DataFiles.Open(path, out _, out _))
+            CsvRecords.Read(s, path, null, (fields, _) => { first = [.. fields]; return false; });
+        if (first is null) return false;
+        if (first.Any(f => LabelNames.Contains(f, StringComparer.OrdinalIgnoreCase))) return true;
+        int label = first.Count - 1;
+        if (labelColumn is not null)
+        {
+            if (!int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index)) return true;
+            label = index < 0 ? first.Count + index : index;
+        }
+        return first.Where((f, i) => i != label).Any(f => !InputSchema.IsMissing(f, true) && !double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+    }
+
     /// <summary>Resolves a column given by name or 0-based index against a header; −1 when <paramref name="spec"/> is null.</summary>
     public static int FindColumn(IReadOnlyList<string> header, string? spec, string name, string role)
     {

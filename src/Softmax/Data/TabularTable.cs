@@ -99,7 +99,7 @@ public sealed class TabularTable
                 MissingIndicator = missingIndicators && anyMissing,
             };
         }
-        return new InputSchema(columns, named: true, NanIsMissing);
+        return new InputSchema(columns, named: true, NanIsMissing, imputes: true);
     }
 
     /// <summary>

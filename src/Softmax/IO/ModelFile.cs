@@ -31,7 +31,7 @@ namespace Softmax.IO;
 ///         string stop reason; int32 seed; f64 seconds;
 ///         int32 settings count K, then K × (string key, string value)
 ///         -- input schema (version 2 only; version 1 means the default: f0…, or pixel positions) --
-///         uint8 flags (bit 0: columns are matched by name, bit 1: NaN is a missing value)
+///         uint8 flags (bit 0: columns are matched by name, bit 1: NaN is a missing value, bit 2: missing values are imputed)
 ///         int32 column count K, then K × column:
 ///             string name; uint8 kind (0 numeric, 1 categorical); uint8 missing indicator (0/1);
 ///             f32 fill (numeric: the imputed value); int32 fill category (categorical: the imputed level, −1 none);
@@ -243,7 +243,7 @@ public static class ModelFile
 
     private static void WriteSchema(BinaryWriter w, InputSchema schema)
     {
-        w.Write((byte)((schema.Named ? 1 : 0) | (schema.NanIsMissing ? 2 : 0)));
+        w.Write((byte)((schema.Named ? 1 : 0) | (schema.NanIsMissing ? 2 : 0) | (schema.Imputes ? 4 : 0)));
         w.Write(schema.Columns.Count);
         foreach (var c in schema.Columns)
         {
@@ -260,7 +260,7 @@ public static class ModelFile
     private static InputSchema ReadSchema(ref Reader r)
     {
         byte flags = r.Byte("the schema flags");
-        if (flags > 3) throw r.Invalid($"unknown schema flags {flags}");
+        if (flags > 7) throw r.Invalid($"unknown schema flags {flags}");
         int count = r.Int32("the schema column count");
         if (count < 1) throw r.Invalid($"the schema column count is {count}");
         r.Need((long)count * 18, $"{count} schema columns");
@@ -282,7 +282,7 @@ public static class ModelFile
                 Categories = categories, Fill = fill, FillCategory = fillCategory, MissingIndicator = indicator == 1,
             };
         }
-        try { return new InputSchema(columns, (flags & 1) != 0, (flags & 2) != 0); }
+        try { return new InputSchema(columns, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0); }
         catch (ArgumentException e) { throw r.Invalid(e.Message); }
     }
 
