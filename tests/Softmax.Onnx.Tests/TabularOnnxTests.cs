@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Softmax.Data;
 using Softmax.Model;
@@ -80,5 +81,50 @@ public sealed class TabularOnnxTests
             Assert.Equal(model.PredictLabel(features), labels[i]);
         }
         Assert.True(worst <= tolerance, $"ONNX Runtime and the model differ by {worst:E3}");
+    }
+
+    /// <summary>
+    /// scikit-learn's tabular sets written with a header and string labels: a model with named columns keeps the single
+    /// "input" tensor (columns in the model's order) and agrees with ONNX Runtime on every row.
+    /// </summary>
+    [Theory]
+    [InlineData("iris")]
+    [InlineData("wine")]
+    [InlineData("breast_cancer")]
+    public void Named_tabular_models_agree_with_onnx_runtime(string name)
+    {
+        using var dir = new TempDir();
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardError = true };
+        foreach (var a in new[] { "-c", """
+            import csv, sys
+            from sklearn import datasets
+            d = getattr(datasets, "load_" + sys.argv[1])()
+            with open(sys.argv[2], "w", newline="") as f:
+                w = csv.writer(f); w.writerow([c.replace(" ", "_") for c in d.feature_names] + ["target"])
+                w.writerows([[repr(float(v)) for v in x] + [str(d.target_names[t])] for x, t in zip(d.data, d.target)])
+            """.Replace("\r", ""), name, dir["data.csv"] }) psi.ArgumentList.Add(a);
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            string err = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, err);
+        }
+        var table = TabularCsv.Read(dir["data.csv"]);
+        var data = table.ToDataset(table.FitSchema(Enumerable.Range(0, table.Rows).ToArray()), out _);
+        var model = SoftmaxTrainer.Fit(data, new TrainingOptions { L2 = 1e-4 }).Model;
+        Assert.True(model.Schema.IsIdentity && model.Schema.Named);
+        Assert.Equal(PreprocessKind.Standardize, model.Preprocessor.Kind);
+        OnnxExporter.Export(model, dir["m.onnx"]);
+        using var ort = new OnnxRunner(dir["m.onnx"]);
+        Assert.Equal(model.Schema.FeatureNames, JsonSerializer.Deserialize<string[]>(ort.Metadata["softmax.feature_names"]));
+        var (p2, labels) = ort.Run(OnnxRunner.Rows(data, 0, data.Rows), data.Rows, data.FeatureCount);
+        var row = new float[data.FeatureCount];
+        for (int i = 0; i < data.Rows; i++)
+        {
+            data.Features.CopyRow(i, row);
+            var ours = model.PredictProba(row);
+            for (int c = 0; c < model.Classes; c++) Assert.True(Math.Abs(ours[c] - p2[i * model.Classes + c]) <= 1e-6);
+            Assert.Equal(model.PredictLabel(row), labels[i]);
+        }
     }
 }

@@ -25,7 +25,7 @@ public static class InfoCommand
             var rows = new List<(string, string)>
             {
                 ("file", path),
-                ("file version", I(ModelFile.Version)),
+                ("file version", I(m.HasSchema ? 2 : 1)),
                 ("file bytes", I(new FileInfo(path).Length)),
                 ("classes", I(m.Classes)),
                 ("class names", string.Join(", ", m.ClassNames.Take(20).Select(n => DisplayText.Of(n))) + (m.Classes > 20 ? ", …" : "")),

@@ -107,8 +107,10 @@ public static class TabularCsv
         {
             label = Array.FindIndex(header, h => LabelNames.Contains(h, StringComparer.OrdinalIgnoreCase));
             byName = label >= 0;
-            if (label < 0 && schemaMap is null) label = header.Length - 1;
             if (label >= 0 && schemaMap is not null && schemaMap.Contains(label)) label = -1;
+            // Else the last column; with a schema, the last one it does not use (when a label is needed).
+            if (label < 0 && (schemaMap is null || o.RequireLabel))
+                label = Enumerable.Range(0, header.Length).LastOrDefault(i => (schemaMap is null || !schemaMap.Contains(i)) && i != weight && i != id && !ignore.Contains(i), -1);
         }
         if (label < 0 && o.RequireLabel) throw new DataFormatException(name, 1, "expected a label column, found none (give --label-column)");
         if (label >= 0 && (label == weight || label == id || ignore.Contains(label)))
