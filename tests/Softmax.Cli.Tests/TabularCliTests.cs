@@ -151,4 +151,38 @@ public sealed class TabularCliTests
         Assert.Contains("rows.csv, record/line 3: column 3 ('b')", nan.Stderr);
         Assert.False(File.Exists(dir["out.csv"]));
     }
+
+    [Fact]
+    public void Train_and_predict_parse_quotes_and_blank_lines_alike()
+    {
+        using var dir = new TempDir();
+        var lines = new List<string>();
+        for (int i = 0; i < 40; i++)
+        {
+            string x = (i * 0.25).ToString("R", CultureInfo.InvariantCulture), z = ((i * 7) % 11).ToString(CultureInfo.InvariantCulture);
+            // A quoted label holding the delimiter (RFC 4180), quoted numbers, and lines of spaces or a tab.
+            lines.Add(i % 3 == 0 ? $"\"{x}\",{z},{(i < 20 ? "\"low, a\"" : "high")}" : $"{x},\"{z}\",{(i < 20 ? "\"low, a\"" : "high")}");
+            if (i % 10 == 5) lines.Add(i % 20 == 5 ? "   " : "\t");
+        }
+        File.WriteAllText(dir["q.csv"], string.Join("\n", lines) + "\n");
+        Cli.Ok(dir.Path, "train", "--data", "q.csv", "-q");
+        Cli.Ok(dir.Path, "predict", "--data", "q.csv", "-o", "p.csv");
+        var predictions = File.ReadAllLines(dir["p.csv"]);
+        Assert.Equal(41, predictions.Length);
+        Assert.Equal(20, predictions.Count(l => l.Contains(",\"low, a\",", StringComparison.Ordinal) && l.Split(',')[0] is var row && int.Parse(row, CultureInfo.InvariantCulture) < 20));
+    }
+
+    [Fact]
+    public void Ignored_and_weight_columns_are_not_features()
+    {
+        using var dir = new TempDir();
+        SciKit("iris", dir.Path);
+        var lines = File.ReadAllLines(dir["iris_train.csv"]);
+        File.WriteAllLines(dir["w.csv"], lines.Select((l, i) => i == 0 ? "junk,wt," + l : $"{i % 7},{(i % 2 == 0 ? 2 : 1)},{l}"));
+        var r = Cli.Ok(dir.Path, "train", "--data", "w.csv", "--weight-column", "wt", "--ignore-columns", "junk");
+        Assert.Contains("sample weights from 'wt'", r.Stdout);
+        var info = Cli.Ok(dir.Path, "info");
+        Assert.Contains("features: 4", info.Stdout);
+        Assert.DoesNotContain("junk", info.Stdout);
+    }
 }
