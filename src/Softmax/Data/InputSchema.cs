@@ -54,9 +54,10 @@ public sealed class InputSchema
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in columns)
         {
+            if (c.Kind == ColumnKind.Numeric && c.Categories.Count > 0) throw new ArgumentException($"Numeric column '{c.Name}' has categories.", nameof(columns));
             if (!seen.Add(c.Name)) throw new ArgumentException($"The column name '{c.Name}' appears twice.", nameof(columns));
             if (!float.IsFinite(c.Fill)) throw new ArgumentException($"Column '{c.Name}': the fill value must be finite.", nameof(columns));
-            if (c.Kind == ColumnKind.Categorical && c.FillCategory >= c.Categories.Count)
+            if (c.FillCategory < -1 || (c.Kind == ColumnKind.Categorical && c.FillCategory >= c.Categories.Count))
                 throw new ArgumentException($"Column '{c.Name}': the fill category is outside its categories.", nameof(columns));
         }
         Columns = columns.ToArray();
