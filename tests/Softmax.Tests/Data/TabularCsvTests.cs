@@ -136,4 +136,17 @@ public sealed class TabularCsvTests
         Assert.False(loaded.HasSchema);
         Assert.Equal(["px_0_0", "px_0_1", "px_1_0", "px_1_1"], loaded.Schema.FeatureNames);
     }
+
+    [Fact]
+    public void A_schema_refuses_what_a_crafted_file_could_hold()
+    {
+        Assert.Throws<ArgumentException>(() => new InputSchema([new InputColumn("a", ColumnKind.Numeric) { Fill = float.NaN }]));
+        Assert.Throws<ArgumentException>(() => new InputSchema([new InputColumn("a", ColumnKind.Numeric), new InputColumn("a", ColumnKind.Numeric)]));
+        Assert.Throws<ArgumentException>(() => new InputSchema([new InputColumn("c", ColumnKind.Categorical) { Categories = ["x"], FillCategory = 1 }]));
+        Assert.Throws<ArgumentException>(() => new InputSchema([new InputColumn("c", ColumnKind.Categorical) { Categories = ["x"], FillCategory = -2 }]));
+        var ok = new InputSchema([new InputColumn("c", ColumnKind.Categorical) { Categories = ["x", "y"], FillCategory = -1 }], imputes: true);
+        var row = new float[2];
+        Assert.Equal(0, ok.Encode([""], [0], row, "s", 1));   // missing with no mode: all zero, not an unseen category
+        Assert.Equal([0f, 0], row);
+    }
 }
