@@ -141,12 +141,18 @@ public static class TrainCommand
         // A deferred own test split (loadedTest null with loaded rows) is read here, after training, like the rest.
         var test = loadedTest ?? testSource?.LoadForEvaluation() ?? trainSource.LoadOwnTestSplit();
         string path = PackedSource.Resolve(trainSource, create: true, loaded);
+        var schema = loaded?.Schema;   // tabular rows were packed featurized: the model keeps their input schema
         loaded = null;   // the streamed passes hold two blocks, not the rows the size check read
         using var file = PackedDataset.Open(path);
         if (test is not null && test.FeatureCount != file.Features)
             throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
                 $"the test set has {test.FeatureCount} features per row but the training set has {file.Features}");
         var result = ScaleTraining.FitStreamed(ui, file, options, new StreamingOptions(MemoryBudget.BlockBytesFor(limit)), token);
+        if (schema is not null)
+        {
+            var m = result.Model;
+            result = result with { Model = new SoftmaxModel(m.Parameters, m.ClassNames, m.Features, m.Preprocessor, m.Image, m.Training) { Schema = schema } };
+        }
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, modelPath);
         var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
