@@ -91,19 +91,37 @@ public static class SoftmaxTrainer
             ["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["validation_fraction"] = options.ValidationFraction.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info);
+        var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info)
+        {
+            Schema = data.Schema ?? InputSchema.Default(data.FeatureCount, data.Image),
+        };
         return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
     }
 
-    /// <summary>The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>.</summary>
+    /// <summary>
+    /// The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>. The default is
+    /// Scale(1/255) for uint8 images, Standardize for tabular data (a <see cref="Dataset.Schema"/> with named columns),
+    /// None otherwise. One-hot and missing-indicator features are left as they are (mean 0, deviation 1), as
+    /// scikit-learn's ColumnTransformer scales only the numeric columns.
+    /// </summary>
     public static Preprocessor FitPreprocessor(Dataset train, TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
         bool bytes = train.Features is ByteMatrix;
-        var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
+        var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : train.Schema is { Named: true } ? PreprocessKind.Standardize : PreprocessKind.None);
         float? scale = options.PreprocessScale ?? (bytes ? Preprocessor.PixelScale : null);
-        return Preprocessor.Fit(kind, train, scale);
+        var fitted = Preprocessor.Fit(kind, train, scale);
+        if (train.Schema is not { } schema || fitted.Mean is null || schema.NumericFeatures.All(n => n)) return fitted;
+        var mean = (float[])fitted.Mean.Clone();
+        var inverseStd = fitted.InverseStd is null ? null : (float[])fitted.InverseStd.Clone();
+        for (int j = 0; j < mean.Length; j++)
+        {
+            if (schema.NumericFeatures[j]) continue;
+            mean[j] = 0;
+            if (inverseStd is not null) inverseStd[j] = 1f / fitted.Scale;
+        }
+        return new Preprocessor(fitted.Kind, fitted.Scale, mean, inverseStd);
     }
 
     /// <summary>
