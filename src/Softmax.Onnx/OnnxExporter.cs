@@ -60,7 +60,7 @@ public static class OnnxExporter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = Serialize(model, opset, precision);
-        AtomicFile.WriteStream(path, stream => stream.Write(bytes));
+        AtomicFile.WriteStream(path, stream => stream.Write(bytes), createDirectory: false);
     }
 
     /// <summary>The ONNX file's bytes.</summary>

@@ -59,7 +59,7 @@ public static class ModelFile
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = Serialize(model);
-        AtomicFile.WriteStream(path, stream => stream.Write(bytes));
+        AtomicFile.WriteStream(path, stream => stream.Write(bytes), createDirectory: false);
     }
 
     /// <summary>The file's bytes, checksum included.</summary>
