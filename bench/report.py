@@ -165,6 +165,13 @@ def headlines(rows):
     mlnet = find(lambda d: "LbfgsMaximumEntropy" in d.get("system", ""))
     ratio_line("L-BFGS time to 1e-6 vs ML.NET LbfgsMaximumEntropy (its longest run)",
                max(mlnet, key=lambda d: d["seconds"]) if mlnet else None, 5)
+    ours_exact = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("metric") == "time to 1e-9"
+                       and d.get("workload", "").startswith("fashion-mnist"))
+    if ours_fit and ours_exact:
+        r = ours_exact["seconds"] / ours_fit["seconds"]
+        out.append(f"- L-BFGS time to 1e-9 of F* / time to 1e-6 (float64 polish): {r:.2f}× "
+                   f"(target ≤ 2×: {'met' if r <= 2 else 'MISSED'}); passes to 1e-6: {ours_fit.get('evaluations')} "
+                   f"(target ≤ 250: {'met' if (ours_fit.get('evaluations') or 1e9) <= 250 else 'MISSED'}), to 1e-9: {ours_exact.get('evaluations')}")
     ours_sgd = first(lambda d: d.get("system", "").startswith(OURS_PREFIX) and d.get("metric", "").startswith("SGD"))
     torch = find(lambda d: d.get("system", "").startswith("PyTorch") and d.get("metric", "").startswith("SGD"))
     if ours_sgd and torch:

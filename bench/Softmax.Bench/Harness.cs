@@ -26,7 +26,8 @@ public sealed class Harness(bool quick, ISet<string> parts)
         SoftmaxModel? model = null;
         if (Wants("lbfgs"))
         {
-            model = TimeToOptimum(bytes, "fashion-mnist u8", scoring, testScoring);
+            model = TimeToOptimum(bytes, "fashion-mnist u8", scoring, testScoring, 1e-6);
+            TimeToOptimum(bytes, "fashion-mnist u8", scoring, testScoring, 1e-9);
         }
         if (Wants("predict"))
         {
@@ -46,7 +47,7 @@ public sealed class Harness(bool quick, ISet<string> parts)
             ValueAndGradient("fashion-mnist f32", f32, _repeats, 1, scoring);
             if (!quick && Wants("lbfgs"))
             {
-                TimeToOptimum(f32, "fashion-mnist f32", scoring, testScoring);
+                TimeToOptimum(f32, "fashion-mnist f32", scoring, testScoring, 1e-6);
             }
         }
         bytes = testBytes = null!;
@@ -92,18 +93,19 @@ public sealed class Harness(bool quick, ISet<string> parts)
         ResultLine.Emit(Ours, workload, "value+grad full batch", med, repeats, extra: extra);
     }
 
-    // L-BFGS to within 1e-6 of F*: one recorded run finds the first iteration that gets there; a fresh run with
-    // that iteration limit is timed and scored with the shared F (the same method as the scikit-learn peer).
-    private SoftmaxModel TimeToOptimum(Dataset data, string workload, FashionMnistSplit scoring, FashionMnistSplit test)
+    // L-BFGS (auto precision) to within `relative` of F*: one recorded run finds the first iteration that gets there;
+    // a fresh run with that iteration limit is timed and scored with the shared F (the same method as the scikit-learn
+    // peer). The margin allows for the float32 phase's F; a float64-polished F is exact, so 1e-9 needs none.
+    private SoftmaxModel TimeToOptimum(Dataset data, string workload, FashionMnistSplit scoring, FashionMnistSplit test, double relative)
     {
-        double target = Objective.FStar * (1 + 1e-6);
+        double target = Objective.FStar * (1 + relative), margin = relative >= 1e-7 ? 2e-7 : 0;
         var lbfgs = new LbfgsOptions { MaxIterations = 3000, GradientTolerance = 1e-12, RelativeTolerance = 1e-15 };
         using var cts = new CancellationTokenSource();
         var trace = new List<TrainingProgress>();
         var recorder = new Recorder(p =>
         {
             trace.Add(p);
-            if (p.Loss <= target * (1 - 2e-7))
+            if (p.Loss <= target * (1 - margin))
             {
                 cts.Cancel(); // a margin for float32 arithmetic; the timed run is checked with the shared F
             }
@@ -111,7 +113,7 @@ public sealed class Harness(bool quick, ISet<string> parts)
         var learnClock = Stopwatch.StartNew();
         SoftmaxTrainer.Fit(data, new TrainingOptions { L2 = Lambda, Lbfgs = lbfgs }, recorder, cts.Token);
         double learnSeconds = learnClock.Elapsed.TotalSeconds;
-        int first = trace.FindIndex(p => p.Loss <= target * (1 - 2e-7));
+        int first = trace.FindIndex(p => p.Loss <= target * (1 - margin));
         int m = first >= 0 ? trace[first].Iteration : lbfgs.MaxIterations;
         Console.Error.WriteLine($"{workload}: learning run {trace.Count} iterations in {learnSeconds:F2} s; target at iteration {m}");
 
@@ -122,13 +124,13 @@ public sealed class Harness(bool quick, ISet<string> parts)
             double seconds = clock.Elapsed.TotalSeconds;
             var (w, b) = Split(result.Model.Parameters, result.Model.Classes, result.Model.Features);
             double f = Objective.Value(scoring, w, b, 10);
-            bool reached = (f - Objective.FStar) / Objective.FStar <= 1e-6;
-            if (reached || attempt == 5 || first < 0)
+            bool reached = (f - Objective.FStar) / Objective.FStar <= relative;
+            if (reached || attempt == 8 || first < 0)
             {
-                ResultLine.Emit(Ours + " L-BFGS", workload, "time to 1e-6", seconds, result.Solver.Iterations, f,
+                ResultLine.Emit(Ours + " L-BFGS", workload, $"time to {relative:0e0}", seconds, result.Solver.Iterations, f,
                     Objective.Accuracy(test, w, b, 10), extra: new Dictionary<string, object?>
                     {
-                        ["F_rel_error"] = (f - Objective.FStar) / Objective.FStar, ["reached_1e-6"] = reached,
+                        ["F_rel_error"] = (f - Objective.FStar) / Objective.FStar, [$"reached_{relative:0e0}"] = reached,
                         ["evaluations"] = result.Solver.Evaluations,
                         ["passes"] = $"{result.Solver.Evaluations + 2} passes over X",
                         ["solver_seconds"] = result.Elapsed.TotalSeconds, ["stop"] = result.Solver.Reason.ToString(),
@@ -137,7 +139,7 @@ public sealed class Harness(bool quick, ISet<string> parts)
                     });
                 return result.Model;
             }
-            m++;
+            m += relative >= 1e-7 ? 1 : 5;
         }
     }
 

@@ -8,7 +8,9 @@ using Softmax.Model;
 namespace Softmax.Onnx;
 
 /// <summary>
-/// Writes a <see cref="SoftmaxModel"/> as a standard ONNX graph (default domain only, no custom ops):
+/// Writes a <see cref="SoftmaxModel"/> as a standard ONNX graph (default domain only, no custom ops; a model with
+/// categorical, imputed or indicator columns takes one input per raw column instead of "input", featurized in the
+/// graph with the ONNX-ML OneHotEncoder: see OnnxFeaturizer):
 /// <code>
 /// input "input": float32 [N, D]            (N is the symbolic batch dimension "N")
 ///   Mul(·, scale)                          when the preprocessing scale is not 1
@@ -31,6 +33,13 @@ namespace Softmax.Onnx;
 /// </summary>
 public static class OnnxExporter
 {
+    // Tensor names of the graph that an input column may not take.
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
+    {
+        InputName, ProbabilitiesName, LabelName, "features", "scale", "scaled", "mean", "centered", "inverse_std", "standardized",
+        "W", "b", "input_f64", "scores", "probabilities_f64", "class_index", "class_names",
+    };
+
     /// <summary>The lowest opset written: Softmax's per-axis meaning and Gather on strings need 13.</summary>
     public const int MinOpset = 13;
 
@@ -51,7 +60,7 @@ public static class OnnxExporter
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = Serialize(model, opset, precision);
-        AtomicFile.WriteStream(path, stream => stream.Write(bytes));
+        AtomicFile.WriteStream(path, stream => stream.Write(bytes), createDirectory: false);
     }
 
     /// <summary>The ONNX file's bytes.</summary>
@@ -75,9 +84,11 @@ public static class OnnxExporter
             throw new ArgumentOutOfRangeException(nameof(opset), $"The opset must lie in {MinOpset}..{MaxOpset}; {opset} was asked for.");
         int C = model.Classes, D = model.Features;
         var graph = new GraphProto { Name = "softmax_regression" };
-        graph.Input.Add(OnnxGraph.Value(InputName, OnnxGraph.FloatType, "Raw feature rows, as the model was trained on", "N", D));
-
-        string x = AddPreprocessing(graph, model.Preprocessor, D);
+        string x = InputName;
+        if (model.Schema.IsIdentity)
+            graph.Input.Add(OnnxGraph.Value(InputName, OnnxGraph.FloatType, "Raw feature rows, as the model was trained on", "N", D));
+        else x = OnnxFeaturizer.Add(graph, model.Schema, Reserved);
+        x = AddPreprocessing(graph, model.Preprocessor, D, x);
 
         // W: (C, D) row-major, the model's own float32 rounding of θ; b: (C). In Float64 mode the same float32
         // values are widened (exactly), so only the accumulation is wider.
@@ -128,6 +139,7 @@ public static class OnnxExporter
             Graph = graph,
         };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        if (!model.Schema.IsIdentity) proto.OpsetImport.Add(new OperatorSetIdProto { Domain = OnnxFeaturizer.MlDomain, Version = 1 });
         foreach (var (key, value) in Metadata(model)) proto.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return proto;
     }
@@ -142,9 +154,8 @@ public static class OnnxExporter
     };
 
     // Returns the name of the preprocessed input; steps are added in the order Preprocessor.ApplyRow uses.
-    private static string AddPreprocessing(GraphProto graph, Preprocessor pre, int D)
+    private static string AddPreprocessing(GraphProto graph, Preprocessor pre, int D, string x)
     {
-        string x = InputName;
         if (pre.Kind != PreprocessKind.None && pre.Scale != 1f)
         {
             graph.Initializer.Add(OnnxGraph.FloatTensor("scale", [pre.Scale]));
@@ -171,6 +182,15 @@ public static class OnnxExporter
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         yield return ("softmax.class_names", System.Text.Json.JsonSerializer.Serialize(model.ClassNames));
         yield return ("softmax.features", model.Features.ToString(CultureInfo.InvariantCulture));
+        yield return ("softmax.feature_names", System.Text.Json.JsonSerializer.Serialize(model.Schema.FeatureNames));
+        yield return ("softmax.input_columns", System.Text.Json.JsonSerializer.Serialize(model.Schema.Columns.Select(c => new Dictionary<string, object>
+        {
+            ["name"] = c.Name,
+            ["kind"] = c.Kind == ColumnKind.Numeric ? "numeric" : "categorical",
+            ["categories"] = c.Categories,
+            ["missing_indicator"] = c.MissingIndicator,
+        })));
+        yield return ("softmax.input_named", model.Schema.Named ? "true" : "false");
         yield return ("softmax.preprocessing", model.Preprocessor.Kind.ToString());
         yield return ("softmax.preprocessing_scale", F(model.Preprocessor.Scale));
         if (model.Image is { } im)

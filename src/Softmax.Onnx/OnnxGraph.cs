@@ -32,6 +32,15 @@ internal static class OnnxGraph
         return t;
     }
 
+    /// <summary>An int64 tensor initializer of the given shape.</summary>
+    public static TensorProto Int64Tensor(string name, ReadOnlySpan<long> values, params long[] dims)
+    {
+        var t = new TensorProto { Name = name, DataType = Int64Type };
+        t.Dims.AddRange(dims);
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        return t;
+    }
+
     /// <summary>A 1-D string tensor initializer (UTF-8).</summary>
     public static TensorProto StringTensor(string name, IReadOnlyList<string> values)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Softmax.Data;
 using Softmax.Model;
 
 namespace Softmax.Serving;
@@ -29,6 +30,7 @@ internal static class ModelInfoWriter
             json.WriteEndObject();
         }
         else json.WriteNull("image");
+        Schema(json, m.Schema);
         json.WriteStartObject("input_range");
         json.WriteNumber("min", 0);
         json.WriteNumber("max", InputMax(m, options));
@@ -60,6 +62,41 @@ internal static class ModelInfoWriter
         json.WriteNumber("max_body_bytes", options.MaxBodyBytes);
         json.WriteNumber("max_rows", options.MaxRows);
         json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The input schema: whether columns are matched by name, each column (name, kind, categories, imputed value,
+    /// indicator) and the name of every model feature.
+    /// </summary>
+    private static void Schema(Utf8JsonWriter json, InputSchema schema)
+    {
+        json.WriteStartObject("input");
+        json.WriteBoolean("named", schema.Named);
+        json.WriteBoolean("nan_is_missing", schema.NanIsMissing);
+        json.WriteBoolean("imputes", schema.Imputes);
+        json.WriteStartArray("columns");
+        foreach (var c in schema.Columns)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", c.Name);
+            json.WriteString("kind", c.Kind == ColumnKind.Numeric ? "numeric" : "categorical");
+            if (c.Kind == ColumnKind.Numeric) json.WriteNumber("fill", c.Fill);
+            else
+            {
+                json.WriteStartArray("categories");
+                foreach (var level in c.Categories) json.WriteStringValue(level);
+                json.WriteEndArray();
+                if (c.FillCategory >= 0) json.WriteString("fill", c.Categories[c.FillCategory]);
+                else json.WriteNull("fill");
+            }
+            json.WriteBoolean("missing_indicator", c.MissingIndicator);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("feature_names");
+        foreach (var name in schema.FeatureNames) json.WriteStringValue(name);
+        json.WriteEndArray();
         json.WriteEndObject();
     }
 

@@ -18,7 +18,7 @@ internal sealed class PredictEndpoint(ModelSlot slot, ServingMetrics metrics, Se
         var model = served.Model;
         int topK = TopK(context.Request.Query["top_k"], model.Classes);
         using var body = await HttpBody.ReadAsync(context, options.MaxBodyBytes, context.RequestAborted);
-        using var rows = RequestRows.Parse(context.Request.ContentType, body.Span, model.Features, options.MaxRows);
+        using var rows = RequestRows.Parse(context.Request.ContentType, body.Span, model.Schema, options.MaxRows);
         metrics.Rows(rows.Rows);
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var json = new Utf8JsonWriter(context.Response.BodyWriter);

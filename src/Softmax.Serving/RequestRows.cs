@@ -2,34 +2,40 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Softmax.Data;
 
 namespace Softmax.Serving;
 
 /// <summary>
-/// Parses a prediction body into rows, checking every value: JSON <c>{"instances": [[...], ...]}</c>, raw
-/// little-endian float32 rows (<c>application/octet-stream</c>), or CSV (<c>text/csv</c>, no header). Every problem
-/// is an <see cref="InputException"/> that says where it is and what was expected.
+/// Parses a prediction body into rows of the model's D features, checking every value: JSON
+/// <c>{"instances": [[...], ...]}</c> (features) or <c>{"instances": [{"column": value, ...}, ...]}</c> (raw input
+/// columns by name, featurized by the model's <see cref="InputSchema"/>; null is a missing value), raw little-endian
+/// float32 rows (<c>application/octet-stream</c>), or CSV (<c>text/csv</c>, through the readers' own
+/// <see cref="CsvRecords"/>; a header is accepted when the model's columns are named, and binds them by name). Every
+/// problem is an <see cref="InputException"/> that says where it is and what was expected.
 /// </summary>
 internal static class RequestRows
 {
-    public static RowBatch Parse(string? contentType, ReadOnlySpan<byte> body, int features, int maxRows)
+    public static RowBatch Parse(string? contentType, ReadOnlySpan<byte> body, InputSchema schema, int maxRows)
     {
+        int features = schema.FeatureCount;
         string media = (contentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         if (body.IsEmpty) throw new InputException("The request body is empty; send {\"instances\": [[...]]}, raw float32 rows or CSV.");
         return media switch
         {
-            "application/json" or "text/json" or "" => Json(body, features, maxRows),
-            _ when media.EndsWith("+json", StringComparison.Ordinal) => Json(body, features, maxRows),
+            "application/json" or "text/json" or "" => Json(body, schema, maxRows),
+            _ when media.EndsWith("+json", StringComparison.Ordinal) => Json(body, schema, maxRows),
             "application/octet-stream" => Binary(body, features, maxRows),
-            "text/csv" or "text/plain" => Csv(body, features, maxRows),
+            "text/csv" or "text/plain" => RequestCsv.Parse(body, schema, maxRows),
             _ => throw new InputException(
                 $"Unsupported content type '{media}'; use application/json, application/octet-stream (float32 little-endian rows) or text/csv.",
                 415, "unsupported_media_type"),
         };
     }
 
-    public static RowBatch Json(ReadOnlySpan<byte> body, int features, int maxRows)
+    public static RowBatch Json(ReadOnlySpan<byte> body, InputSchema schema, int maxRows)
     {
+        int features = schema.FeatureCount;
         var batch = new RowBatch(features, body.Length / (2 * features + 2));
         try
         {
@@ -48,7 +54,7 @@ internal static class RequestRows
                 if (seen) throw new InputException("\"instances\" appears twice.");
                 seen = true;
                 reader.Read();
-                ReadInstances(ref reader, batch, maxRows);
+                ReadInstances(ref reader, batch, schema, maxRows);
             }
             while (reader.Read()) { }   // the reader rejects trailing content
             if (!seen) throw new InputException("The JSON body has no \"instances\" array.");
@@ -66,7 +72,7 @@ internal static class RequestRows
         }
     }
 
-    private static void ReadInstances(ref Utf8JsonReader reader, RowBatch batch, int maxRows)
+    private static void ReadInstances(ref Utf8JsonReader reader, RowBatch batch, InputSchema schema, int maxRows)
     {
         int D = batch.Features;
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -74,6 +80,13 @@ internal static class RequestRows
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             int i = batch.Rows;
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                if (i >= maxRows) throw TooManyRows(maxRows);
+                ReadObject(ref reader, batch.Next(), schema, i);
+                batch.Commit();
+                continue;
+            }
             if (reader.TokenType != JsonTokenType.StartArray)
                 throw new InputException($"instances[{i}] must be an array of {D} numbers, not {Describe(reader.TokenType)}.");
             if (i >= maxRows) throw TooManyRows(maxRows);
@@ -95,6 +108,31 @@ internal static class RequestRows
             batch.Commit();
         }
         if (batch.Rows == 0) throw new InputException("\"instances\" is empty; send at least one row.");
+    }
+
+    // One instance as an object keyed by input column name: numbers, strings (categories) or null (missing).
+    private static void ReadObject(ref Utf8JsonReader reader, Span<float> row, InputSchema schema, int i)
+    {
+        var fields = new string?[schema.Columns.Count];
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < fields.Length; k++) index[schema.Columns[k].Name] = k;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string name = reader.GetString()!;
+            reader.Read();
+            if (!index.TryGetValue(name, out int k)) { reader.Skip(); continue; }
+            fields[k] = reader.TokenType switch
+            {
+                JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+                JsonTokenType.String => reader.GetString(),
+                JsonTokenType.Null => "",
+                _ => throw new InputException($"instances[{i}].{Clip(name)} is {Describe(reader.TokenType)}; expected a number, a string or null."),
+            };
+        }
+        for (int k = 0; k < fields.Length; k++)
+            if (fields[k] is null) throw new InputException($"instances[{i}] has no '{Clip(schema.Columns[k].Name)}'; the model's input columns are {string.Join(", ", schema.Columns.Take(10).Select(c => $"'{Clip(c.Name)}'"))}{(fields.Length > 10 ? ", …" : "")} (null for a missing value).");
+        try { schema.Encode(fields!, Enumerable.Range(0, fields.Length).ToArray(), row, "instances", i); }
+        catch (DataFormatException e) { throw new InputException($"instances[{i}]: {e.Detail}"); }
     }
 
     public static RowBatch Binary(ReadOnlySpan<byte> body, int features, int maxRows)
@@ -123,45 +161,7 @@ internal static class RequestRows
         return batch;
     }
 
-    public static RowBatch Csv(ReadOnlySpan<byte> body, int features, int maxRows)
-    {
-        string text;
-        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body); }
-        catch (DecoderFallbackException) { throw new InputException("The CSV body is not valid UTF-8."); }
-        var batch = new RowBatch(features, 1);
-        try
-        {
-            int lineNumber = 0;
-            foreach (var rawLine in text.AsSpan().EnumerateLines())
-            {
-                lineNumber++;
-                var line = rawLine.Trim();
-                if (line.IsEmpty) continue;
-                if (batch.Rows >= maxRows) throw TooManyRows(maxRows);
-                var row = batch.Next();
-                int j = 0;
-                foreach (var range in line.Split(','))
-                {
-                    var field = line[range].Trim();
-                    if (j >= features) throw new InputException($"CSV line {lineNumber} has more than {features} fields; the model expects {features} features.");
-                    if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
-                        throw new InputException($"CSV line {lineNumber}, field {j + 1}: '{Clip(field.ToString())}' is not a finite number (send no header line).");
-                    row[j++] = v;
-                }
-                if (j != features) throw new InputException($"CSV line {lineNumber} has {j} fields; the model expects {features} features.");
-                batch.Commit();
-            }
-            if (batch.Rows == 0) throw new InputException("The CSV body has no rows.");
-            return batch;
-        }
-        catch
-        {
-            batch.Dispose();
-            throw;
-        }
-    }
-
-    private static InputException TooManyRows(int maxRows) =>
+    internal static InputException TooManyRows(int maxRows) =>
         new($"More than {maxRows} rows in one request; split it.", 413, "too_many_rows");
 
     private static string Describe(JsonTokenType token) => token switch
@@ -176,5 +176,5 @@ internal static class RequestRows
         _ => token.ToString(),
     };
 
-    private static string Clip(string? s) => s is null ? "" : s.Length <= 40 ? s : s[..40] + "…";
+    internal static string Clip(string? s) => DisplayText.Of(s);
 }

@@ -31,11 +31,11 @@ public static class EvalCommand
             var m = ModelFile.Load(parse.GetValue(model)!);
             DataSource.CheckSpec(parse.GetValue(data)!, "--data");
             var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
-            var rows = source.LoadForEvaluation();
+            var rows = source.LoadForEvaluation(m.Schema, out int unseen);
             CheckFeatures(m, rows, source.Spec);
             int k = parse.GetValue(topK);
             if (k < 1) throw new UsageException("--top-k must be at least 1.");
-            var e = Evaluation.Run(m, rows, k);
+            var e = Evaluation.Run(m, rows, k, unseen);
             if (parse.GetValue(metrics) is { } path) JsonOut.WriteFile(path, w => w.Evaluation(e));
             if (parse.GetValue(plots) is { } dir)
             {
@@ -60,14 +60,24 @@ public static class EvalCommand
     public static void Show(Ui ui, Evaluation e, string name)
     {
         string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        ui.Summary($"evaluation on {name}", new List<(string, string)>
+        var rows = new List<(string, string)>
         {
             ("rows", I(e.Rows)),
             ("accuracy", Ui.F(e.Accuracy, "F4")),
-            ($"top-{e.K} accuracy", Ui.F(e.TopKAccuracy, "F4")),
-            ("log-loss", Ui.F(e.LogLoss, "F4")),
-            ("unknown labels", I(e.UnknownLabels)),
-        });
+        };
+        if (e.K is { } k) rows.Add(($"top-{k} accuracy", Ui.F(e.TopKAccuracy ?? double.NaN, "F4")));
+        rows.Add(("log-loss", Ui.F(e.LogLoss, "F4")));
+        rows.Add(("Brier score", Ui.F(e.Metrics.BrierScore, "F4")));
+        rows.Add(("macro F1", Ui.F(e.Metrics.Macro.F1, "F4")));
+        rows.Add(("weighted F1", Ui.F(e.Metrics.Weighted.F1, "F4")));
+        if (e.Metrics.Binary is { } b)
+        {
+            rows.Add(($"ROC AUC ({e.Classes[1]})", Ui.F(b.RocAuc, "F4")));
+            rows.Add(($"average precision ({e.Classes[1]})", Ui.F(b.AveragePrecision, "F4")));
+        }
+        rows.Add(("unknown labels", I(e.UnknownLabels)));
+        rows.Add(("unseen categories", I(e.UnseenCategories)));
+        ui.Summary($"evaluation on {name}", rows);
         ui.Table("per-class scores", ["class", "precision", "recall", "f1", "support"],
             e.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), I(c.Support)]));
         int C = e.Classes.Length;

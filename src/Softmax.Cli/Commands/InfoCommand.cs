@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Globalization;
 using Softmax.Cli.Output;
+using Softmax.Data;
 using Softmax.IO;
 using Softmax.Model;
 
@@ -14,6 +15,8 @@ namespace Softmax.Cli.Commands;
 /// </summary>
 public static class InfoCommand
 {
+    private const int MaxColumns = 40;
+
     /// <summary>Builds the command.</summary>
     public static Command Create(GlobalFlags global)
     {
@@ -28,10 +31,10 @@ public static class InfoCommand
             var rows = new List<(string, string)>
             {
                 ("file", path),
-                ("file version", I(ModelFile.Version)),
+                ("file version", I(m.HasSchema ? 2 : 1)),
                 ("file bytes", I(new FileInfo(path).Length)),
                 ("classes", I(m.Classes)),
-                ("class names", string.Join(", ", m.ClassNames.Take(20)) + (m.Classes > 20 ? ", …" : "")),
+                ("class names", string.Join(", ", m.ClassNames.Take(20).Select(n => DisplayText.Of(n))) + (m.Classes > 20 ? ", …" : "")),
                 ("features", I(m.Features)),
                 ("parameters", I((long)m.Classes * m.Features + m.Classes)),
                 ("weights sha256", WeightsHash(m)),
@@ -50,6 +53,16 @@ public static class InfoCommand
             };
             rows.AddRange(t.Settings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => ($"setting {p.Key}", p.Value)));
             ui.Summary("model", rows);
+            var schema = m.Schema;
+            ui.Table($"input columns ({(schema.Named ? "matched by name" : "matched by position")}{(schema.NanIsMissing ? "; NaN is missing" : "")})",
+                ["column", "kind", "features", "missing →", "indicator"],
+                schema.Columns.Take(MaxColumns).Select(c => (IReadOnlyList<string>)[DisplayText.Of(c.Name), c.Kind.ToString().ToLowerInvariant(),
+                    c.Kind == ColumnKind.Numeric ? "1" : $"{c.Categories.Count} ({DisplayText.Of(string.Join(", ", c.Categories), 60)})",
+                    c.Kind == ColumnKind.Numeric ? Ui.F(c.Fill) : c.FillCategory >= 0 ? DisplayText.Of(c.Categories[c.FillCategory]) : "all zero",
+                    c.MissingIndicator ? "yes" : "no"]));
+            if (schema.Columns.Count > MaxColumns) ui.Note($"({schema.Columns.Count - MaxColumns} more columns)");
+            ui.Table("largest weights per class (preprocessed units)", ["class", "features"],
+                Coefficients.Lines(m).Select(p => (IReadOnlyList<string>)[DisplayText.Of(p.Class), p.Text]));
             return 0;
         }));
         return command;

@@ -24,12 +24,13 @@ public static class PredictCommand
         var inputFormat = new Option<string>("--input-format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
         inputFormat.AcceptOnlyFromAmong(DataSource.FormatNames);
         var label = new Option<string?>("--label-column") { Description = "Label column of CSV input, when it has one (default: the last, if there is one more column than features)" };
+        var id = new Option<string?>("--id-column") { Description = "CSV column of row ids, copied into the predictions" };
         var output = new Option<string?>("--output", "-o") { Description = "Output file (default: stdout)" };
         var topK = new Option<int>("--top-k") { Description = "How many most probable classes to list", DefaultValueFactory = _ => 1 };
         var format = new Option<string>("--format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var command = new Command("predict", "Predict labels and probabilities for new rows");
-        foreach (Option o in new Option[] { model, data, inputFormat, label, output, topK, format }) command.Add(o);
+        foreach (Option o in new Option[] { model, data, inputFormat, label, id, output, topK, format }) command.Add(o);
         command.SetAction(parse => global.Run(parse, (ui, token) =>
         {
             var m = ModelFile.Load(parse.GetValue(model)!);
@@ -44,29 +45,37 @@ public static class PredictCommand
             if (input == "-" && !Console.IsInputRedirected)
                 Console.Error.WriteLine($"softmax: reading CSV rows ({m.Features} values each) from the terminal; end with Ctrl+D, or give --data FILE.");
             string? outPath = parse.GetValue(output);
-            long count = 0;
+            long count = 0, unseen = 0;
             void Write(TextWriter writer)
             {
                 var sink = new PredictionWriter(writer, m, k, json);
                 if (stream)
                 {
-                    using var rows = new CsvRowStream(input, m.Features, parse.GetValue(label));
+                    var binder = new CsvInput(m, input == "-" ? "<stdin>" : input, parse.GetValue(label), parse.GetValue(id));
                     var row = new float[m.Features];
                     var p = new float[m.Classes];
-                    sink.Begin(rows.HasLabels);
-                    while (rows.Next(row))
+                    bool Visit(IReadOnlyList<string> fields, long line)
                     {
                         token.ThrowIfCancellationRequested();
+                        if (!binder.Bound && binder.Bind(fields)) { sink.Begin(binder.HasLabels, binder.IdName); return true; }
+                        if (count == 0 && !sink.Started) sink.Begin(binder.HasLabels, binder.IdName);
+                        unseen += binder.Row(fields, line, row, out string? truth, out string? rowId);
                         m.PredictProba(row, p);
-                        sink.Row(count++, p, rows.Label);
+                        sink.Row(count++, p, truth, rowId);
+                        return true;
                     }
+                    if (input == "-")
+                        using (var stdin = Console.OpenStandardInput()) CsvRecords.Read(stdin, "<stdin>", null, Visit);
+                    else CsvRecords.Read(input, null, Visit);
+                    if (!binder.Bound) throw new DataFormatException(input == "-" ? "<stdin>" : input, null, "expected CSV rows, found an empty input");
+                    if (!sink.Started) sink.Begin(binder.HasLabels, binder.IdName);
                 }
                 else
                 {
                     var source = new DataSource(input, inFormat, parse.GetValue(label));
                     var set = source.LoadForEvaluation();
                     EvalCommand.CheckFeatures(m, set, input);
-                    sink.Begin(hasTruth: true);
+                    sink.Begin(hasTruth: true, null);
                     const int Block = 4096;
                     for (int start = 0; start < set.Rows; start += Block)
                     {
@@ -74,7 +83,7 @@ public static class PredictCommand
                         var block = set.Slice(start, Math.Min(Block, set.Rows - start));
                         var p = Scoring.Proba(m, block);
                         for (int i = 0; i < block.Rows; i++)
-                            sink.Row(count++, p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]]);
+                            sink.Row(count++, p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]], null);
                     }
                 }
                 writer.Flush();
@@ -91,7 +100,7 @@ public static class PredictCommand
                     using var writer = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
                     Write(writer);
                 });
-                ui.Note($"wrote {count} predictions to {outPath}");
+                ui.Note($"wrote {count} predictions to {outPath}" + (unseen > 0 ? $" ({unseen} categorical values not seen in training, encoded as all zero)" : ""));
             }
             return 0;
         }));
@@ -102,18 +111,25 @@ public static class PredictCommand
     private sealed class PredictionWriter(TextWriter writer, SoftmaxModel model, int k, bool json)
     {
         private bool _truth;
+        private string? _idName;
 
-        public void Begin(bool hasTruth)
+        public bool Started { get; private set; }
+
+        public void Begin(bool hasTruth, string? idName)
         {
+            Started = true;
             _truth = hasTruth;
+            _idName = idName;
             if (json) return;
-            var header = new StringBuilder("row,label,probability");
+            var header = new StringBuilder("row");
+            if (idName is not null) header.Append(',').Append(Csv(idName));
+            header.Append(",label,probability");
             if (hasTruth) header.Append(",true_label");
             for (int i = 1; i <= k; i++) header.Append(CultureInfo.InvariantCulture, $",top{i}_label,top{i}_probability");
             writer.WriteLine(header.ToString());
         }
 
-        public void Row(long index, ReadOnlySpan<float> probabilities, string? truth)
+        public void Row(long index, ReadOnlySpan<float> probabilities, string? truth, string? id)
         {
             var top = SoftmaxModel.TopKOf(probabilities, k);
             string P(float v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -124,6 +140,7 @@ public static class PredictCommand
                 {
                     w.WriteStartObject();
                     w.WriteNumber("row", index);
+                    if (_idName is not null) w.WriteString(_idName, id);
                     w.WriteString("label", model.ClassNames[top[0].Class]);
                     w.WriteNumber("probability", top[0].Probability);
                     if (_truth && truth is not null) w.WriteString("true_label", truth);
@@ -142,7 +159,9 @@ public static class PredictCommand
                 return;
             }
             var line = new StringBuilder();
-            line.Append(index.ToString(CultureInfo.InvariantCulture)).Append(',').Append(Csv(model.ClassNames[top[0].Class])).Append(',').Append(P(top[0].Probability));
+            line.Append(index.ToString(CultureInfo.InvariantCulture)).Append(',');
+            if (_idName is not null) line.Append(Csv(id ?? "")).Append(',');
+            line.Append(Csv(model.ClassNames[top[0].Class])).Append(',').Append(P(top[0].Probability));
             if (_truth) line.Append(',').Append(Csv(truth ?? ""));
             foreach (var (c, p) in top) line.Append(',').Append(Csv(model.ClassNames[c])).Append(',').Append(P(p));
             writer.WriteLine(line.ToString());

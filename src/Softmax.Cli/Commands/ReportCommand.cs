@@ -34,9 +34,9 @@ public static class ReportCommand
             var m = ModelFile.Load(modelPath);
             DataSource.CheckSpec(parse.GetValue(data)!, "--data");
             var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
-            var rows = source.LoadForEvaluation();
+            var rows = source.LoadForEvaluation(m.Schema, out int unseen);
             EvalCommand.CheckFeatures(m, rows, source.Spec);
-            var e = Evaluation.Run(m, rows);
+            var e = Evaluation.Run(m, rows, unseenCategories: unseen);
             string name = rows.Name ?? source.Spec;
             var html = new StringBuilder();
             string H(string s) => WebUtility.HtmlEncode(s);
@@ -51,8 +51,16 @@ public static class ReportCommand
             html.Append("<h2>Metrics</h2><table>");
             void Row(string k, string v) => html.Append("<tr><td>").Append(H(k)).Append("</td><td>").Append(H(v)).Append("</td></tr>");
             Row("accuracy", F(e.Accuracy));
-            Row($"top-{e.K} accuracy", F(e.TopKAccuracy));
+            if (e.K is { } k) Row($"top-{k} accuracy", F(e.TopKAccuracy ?? double.NaN));
             Row("log-loss", F(e.LogLoss));
+            Row("Brier score", F(e.Metrics.BrierScore));
+            Row("macro F1", F(e.Metrics.Macro.F1));
+            Row("weighted F1", F(e.Metrics.Weighted.F1));
+            if (e.Metrics.Binary is { } b)
+            {
+                Row($"ROC AUC ({e.Classes[1]})", F(b.RocAuc));
+                Row($"average precision ({e.Classes[1]})", F(b.AveragePrecision));
+            }
             Row("classes", m.Classes.ToString(CultureInfo.InvariantCulture));
             Row("features", m.Features.ToString(CultureInfo.InvariantCulture));
             Row("solver", m.Training.Solver);
@@ -75,6 +83,10 @@ public static class ReportCommand
             if (WeightPictures.Png(m, "learned weights per class") is { } weights)
                 html.Append("<h2>Learned weights</h2><p>Each class's weights drawn as an image on one scale shared by all classes: red pushes towards the class, blue away, white is 0 (the colour bar gives the values, in preprocessed units).</p>")
                     .Append(Img(weights, "learned weights")).Append('\n');
+            html.Append("<h2>Largest weights per class</h2><p>By feature name, in preprocessed (standardized) units.</p><table><tr><th>class</th><th>features</th></tr>");
+            foreach (var (cls, text) in Output.Coefficients.Lines(m, 8))
+                html.Append("<tr><td>").Append(H(cls)).Append("</td><td style=\"text-align:left\">").Append(H(text)).Append("</td></tr>");
+            html.Append("</table>\n");
             html.Append("<h2>Confusion matrix</h2>").Append(Img(ConfusionHeatmap.Png(e, $"{name}: confusion matrix"), "confusion matrix")).Append('\n');
             html.Append("<h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>");
             foreach (var c in e.PerClass)

@@ -143,12 +143,18 @@ public static class TrainCommand
         // A deferred own test split (loadedTest null with loaded rows) is read here, after training, like the rest.
         var test = loadedTest ?? testSource?.LoadForEvaluation() ?? trainSource.LoadOwnTestSplit();
         string path = PackedSource.Resolve(trainSource, create: true, loaded);
+        var schema = loaded?.Schema;   // tabular rows were packed featurized: the model keeps their input schema
         loaded = null;   // the streamed passes hold two blocks, not the rows the size check read
         using var file = PackedDataset.Open(path);
         if (test is not null && test.FeatureCount != file.Features)
             throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
                 $"the test set has {test.FeatureCount} features per row but the training set has {file.Features}");
         var result = ScaleTraining.FitStreamed(ui, file, options, new StreamingOptions(MemoryBudget.BlockBytesFor(limit)), token);
+        if (schema is not null)
+        {
+            var m = result.Model;
+            result = result with { Model = new SoftmaxModel(m.Parameters, m.ClassNames, m.Features, m.Preprocessor, m.Image, m.Training) { Schema = schema } };
+        }
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, modelPath);
         var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
@@ -182,8 +188,9 @@ public static class TrainCommand
     public static (Dataset Train, Dataset? Test) LoadData(Ui ui, DataSource trainSource, DataSource? testSource, bool deferOwnTest = false)
     {
         bool defer = deferOwnTest && testSource is null;
+        trainSource = trainSource with { Notes = ui.Note };
         var (train, test) = defer ? (trainSource.LoadTrain(), null) : trainSource.LoadTrainTest();
-        if (testSource is not null) test = testSource.LoadForEvaluation();
+        if (testSource is not null) test = train.Schema is { } schema ? testSource.LoadForEvaluation(schema, out _) : testSource.LoadForEvaluation();
         CheckTest(train, test, testSource?.Spec ?? trainSource.Spec);
         ui.Note($"data: {train.Name ?? trainSource.Spec}: {train.Rows} training rows, {train.FeatureCount} features, {train.ClassCount} classes"
             + (defer ? "; its test split is read after training" : test is null ? ", no test set" : $"; {test.Rows} test rows"));

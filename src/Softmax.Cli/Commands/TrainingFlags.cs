@@ -63,6 +63,17 @@ public sealed class TrainingFlags
     /// <summary>--class-weight.</summary>
     public Option<string?> ClassWeight { get; } = new("--class-weight") { Description = "'balanced' for scikit-learn's balanced class weights" };
 
+    /// <summary>--weight-column.</summary>
+    public Option<string?> WeightColumn { get; } = new("--weight-column") { Description = "CSV column of non-negative sample weights (by header name or index)" };
+    /// <summary>--id-column.</summary>
+    public Option<string?> IdColumn { get; } = new("--id-column") { Description = "CSV column of row ids: not a feature" };
+    /// <summary>--ignore-columns.</summary>
+    public Option<string?> IgnoreColumns { get; } = new("--ignore-columns") { Description = "Comma-separated CSV columns that are not features" };
+    /// <summary>--nan-missing.</summary>
+    public Option<bool> NanMissing { get; } = new("--nan-missing") { Description = "Read NaN in CSV as a missing value (empty and NA always are); missing values are imputed with the training mean or mode" };
+    /// <summary>--missing-indicator.</summary>
+    public Option<bool> MissingIndicator { get; } = new("--missing-indicator") { Description = "Add a 0/1 feature per CSV column that has missing training values" };
+
     /// <summary>--device.</summary>
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, or auto (CUDA when present, else the CPU with a notice)", DefaultValueFactory = _ => "cpu" };
 
@@ -77,7 +88,8 @@ public sealed class TrainingFlags
         Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
         Precision.AcceptOnlyFromAmong("auto", "float32", "float64");
         foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
-                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device, Ftol, Precision })
+                     Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device,
+                     Ftol, Precision, WeightColumn, IdColumn, IgnoreColumns, NanMissing, MissingIndicator })
             command.Add(o);
     }
 
@@ -139,10 +151,23 @@ public sealed class TrainingFlags
         string? label = p.GetValue(LabelColumn);
         DataSource.CheckSpec(p.GetValue(Data)!, "--data");
         if (p.GetValue(Test) is { Length: > 0 } spec) DataSource.CheckSpec(spec, "--test");
-        var train = new DataSource(p.GetValue(Data)!, format, label);
-        var test = p.GetValue(Test) is { Length: > 0 } t ? new DataSource(t, format, label) : null;
+        var tabular = Tabular(p);
+        var train = new DataSource(p.GetValue(Data)!, format, label) { Tabular = tabular };
+        var test = p.GetValue(Test) is { Length: > 0 } t ? new DataSource(t, format, label) { Tabular = tabular } : null;
         return (train, test);
     }
+
+    /// <summary>The tabular CSV settings: column roles, missing values, and the split the featurization is fitted on.</summary>
+    public TabularSettings Tabular(ParseResult p) => new()
+    {
+        WeightColumn = p.GetValue(WeightColumn),
+        IdColumn = p.GetValue(IdColumn),
+        IgnoreColumns = p.GetValue(IgnoreColumns)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
+        NanIsMissing = p.GetValue(NanMissing),
+        MissingIndicators = p.GetValue(MissingIndicator),
+        HoldoutFraction = p.GetValue(ValidationFraction),
+        Seed = p.GetValue(Seed),
+    };
 
     /// <summary>Builds validated training options from the flags.</summary>
     public TrainingOptions Options(ParseResult p)
@@ -216,6 +241,7 @@ public sealed class TrainingFlags
             ["data"] = train.Spec,
             ["format"] = train.Format.ToString(),
             ["label_column"] = train.LabelColumn ?? "",
+            ["tabular"] = $"{train.Tabular.WeightColumn}|{train.Tabular.IdColumn}|{string.Join(',', train.Tabular.IgnoreColumns)}|{train.Tabular.NanIsMissing}|{train.Tabular.MissingIndicators}",
             ["solver"] = o.Solver.ToString().ToLowerInvariant(),
             ["l2"] = D(o.L2),
             ["l1"] = D(o.L1),

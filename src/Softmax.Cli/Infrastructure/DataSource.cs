@@ -14,6 +14,20 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// <summary>The --format values.</summary>
     public static readonly string[] FormatNames = ["auto", "idx", "cifar10", "cifar100", "csv", "libsvm", "npy"];
 
+    /// <summary>Column roles and missing values of tabular CSV.</summary>
+    public TabularSettings Tabular { get; init; } = new();
+
+    /// <summary>Receives notes about how the data were read (the label column chosen, the column kinds).</summary>
+    public Action<string>? Notes { get; init; }
+
+    /// <summary>
+    /// True when <see cref="Spec"/> is a CSV file with a header: read as tabular data (named columns, categorical
+    /// and missing values, column roles) into a model with an input schema.
+    /// </summary>
+    public bool IsTabular => !IsNamed && !IsPacked && File.Exists(Spec)
+        && (Format == DataFormat.Csv || (Format == DataFormat.Auto && DataLoader.Detect(Spec) == DataFormat.Csv))
+        && (Tabular.AnyRole || TabularCsv.HasHeader(Spec, LabelColumn));
+
     /// <summary>True when <see cref="Spec"/> names a known dataset rather than an existing path.</summary>
     public bool IsNamed => IsName(Spec);
 
@@ -82,7 +96,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
             catch (DataFormatException) { }
             return (train, test);
         }
-        return (DataLoader.Load(Spec, Format, LoadOptions()), null);
+        return (LoadTrain(), null);
     }
 
     /// <summary>The training rows alone: what <see cref="LoadTrainTest"/> gives as Train, without reading any test files.</summary>
@@ -90,7 +104,42 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     {
         if (IsNamed) return NamedDatasets.Load(Spec, DataSplit.Train);
         if (IsPacked) return LoadPacked(Spec);
+        if (IsTabular) return LoadTabular();
+        if (Tabular.AnyRole) throw new UsageException("--weight-column, --id-column and --ignore-columns need a CSV file with a header.");
         return DataLoader.Load(Spec, Format, LoadOptions());
+    }
+
+    /// <summary>A tabular CSV file, its featurization fitted on the training split only.</summary>
+    private Dataset LoadTabular()
+    {
+        var table = TabularCsv.Read(Spec, Tabular.ReaderOptions(LabelColumn));
+        var rows = Tabular.HoldoutFraction > 0
+            ? Dataset.StratifiedSplit(table.Labels, table.ClassNames.Count, Tabular.HoldoutFraction, Tabular.Seed).Train
+            : Enumerable.Range(0, table.Rows).ToArray();
+        var data = table.ToDataset(table.FitSchema(rows, Tabular.MissingIndicators), out _);
+        Notes?.Invoke($"label column: '{DisplayText.Of(table.LabelColumn)}' ({(LabelColumn is not null ? "--label-column" : table.LabelByName ? "named like a label" : "the last column")}); " +
+            table.Describe() + (Tabular.WeightColumn is { } w ? $"; sample weights from '{DisplayText.Of(w)}'" : ""));
+        return data;
+    }
+
+    /// <summary>
+    /// The rows to evaluate, read for a model with <paramref name="schema"/>: a CSV file with a header is matched to
+    /// the schema's columns by name (reordered, extra columns ignored, a missing one an error naming it) and
+    /// featurized by it; <paramref name="unseenCategories"/> counts category values the model has not seen.
+    /// </summary>
+    public Dataset LoadForEvaluation(Softmax.Data.InputSchema schema, out int unseenCategories)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        unseenCategories = 0;
+        if (!IsTabular)
+        {
+            if (!schema.IsIdentity) throw new DataFormatException(Spec, null, "expected a CSV file with a header naming the model's input columns (it has categorical or imputed columns)");
+            return LoadForEvaluation();
+        }
+        if (!schema.Named)
+            return LoadForEvaluation();
+        var table = TabularCsv.Read(Spec, Tabular.ReaderOptions(LabelColumn, schema));
+        return table.ToDataset(schema, out unseenCategories);
     }
 
     /// <summary>

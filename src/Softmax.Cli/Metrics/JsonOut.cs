@@ -1,6 +1,7 @@
 using Softmax.IO;
 using System.Text.Json;
 using Softmax.Cli.Infrastructure;
+using Softmax.Metrics;
 
 namespace Softmax.Cli.Metrics;
 
@@ -59,10 +60,22 @@ public static class JsonOut
         w.WriteStartObject();
         w.WriteNumber("n_rows", e.Rows);
         w.Number("accuracy", e.Accuracy);
-        w.WriteNumber("top_k", e.K);
+        if (e.K is { } k) w.WriteNumber("top_k", k);
+        else w.WriteNull("top_k");
         w.Number("top_k_accuracy", e.TopKAccuracy);
         w.Number("log_loss", e.LogLoss);
+        w.Number("brier_score", e.Metrics.BrierScore);
         w.WriteNumber("unknown_labels", e.UnknownLabels);
+        w.WriteNumber("unseen_categories", e.UnseenCategories);
+        foreach (var (name, a) in new[] { ("macro_avg", e.Metrics.Macro), ("weighted_avg", e.Metrics.Weighted) })
+        {
+            w.WriteStartObject(name);
+            w.Number("precision", a.Precision);
+            w.Number("recall", a.Recall);
+            w.Number("f1", a.F1);
+            w.WriteEndObject();
+        }
+        if (e.Metrics.Binary is { } b) w.Binary(b, e.Classes[1]);
         w.WriteStartArray("classes");
         foreach (var c in e.Classes) w.WriteStringValue(c);
         w.WriteEndArray();
@@ -79,12 +92,43 @@ public static class JsonOut
         }
         w.WriteEndArray();
         w.WriteStartArray("confusion_matrix");
-        int C = e.Classes.Length;
+        int C = e.Metrics.Classes.Count;
         for (int i = 0; i < C; i++)
         {
             w.WriteStartArray();
             for (int j = 0; j < C; j++) w.WriteNumberValue(e.Confusion[i, j]);
             w.WriteEndArray();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>The two-class scores and curves.</summary>
+    private static void Binary(this Utf8JsonWriter w, BinaryMetrics b, string positive)
+    {
+        w.WriteStartObject("binary");
+        w.WriteString("positive_class", positive);
+        w.Number("roc_auc", b.RocAuc);
+        w.Number("average_precision", b.AveragePrecision);
+        w.Number("brier_score", b.BrierScore);
+        w.WriteStartArray("roc_curve");
+        foreach (var p in b.Roc)
+        {
+            w.WriteStartObject();
+            w.Number("fpr", p.FalsePositiveRate);
+            w.Number("tpr", p.TruePositiveRate);
+            w.Number("threshold", p.Threshold);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("pr_curve");
+        foreach (var p in b.PrecisionRecall)
+        {
+            w.WriteStartObject();
+            w.Number("precision", p.Precision);
+            w.Number("recall", p.Recall);
+            w.Number("threshold", p.Threshold);
+            w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteEndObject();

@@ -5,7 +5,7 @@ namespace Softmax.Data;
 /// <summary>
 /// Reads delimited numeric text into a <see cref="DenseMatrix"/> plus one label column. Invariant culture,
 /// RFC 4180 quoting, header and delimiter detection. Two streaming passes (count rows, then parse straight into
-/// the final matrix), so memory is the decoded matrix plus one read buffer. Blank lines are skipped.
+/// the final matrix), so memory is the decoded matrix plus one read buffer. Lines that are empty or hold only spaces and tabs are skipped (<see cref="CsvRecords"/>'s rules).
 /// </summary>
 public static class CsvReader
 {
@@ -58,7 +58,7 @@ public static class CsvReader
 
     private static string Printable(char c) => c == '\t' ? "\\t" : c.ToString();
 
-    private static char DetectDelimiter(List<(long Line, byte[] Record)> sample)
+    internal static char DetectDelimiter(List<(long Line, byte[] Record)> sample)
     {
         char best = ',';
         int bestCount = 0;
@@ -114,19 +114,8 @@ public static class CsvReader
     }
 
     /// <summary>Splits one record into unquoted field strings (used for the header and sniffing only).</summary>
-    internal static List<string> SplitFields(ReadOnlySpan<byte> record, byte delimiter, string name, long line)
-    {
-        var fields = new List<string>();
-        var scratch = new List<byte>();
-        int pos = 0;
-        while (true)
-        {
-            int end = FieldEnd(record, pos, delimiter, scratch, name, line, fields.Count + 1, out bool quoted);
-            fields.Add(quoted ? Encoding.UTF8.GetString(scratch.ToArray()).Trim() : Encoding.UTF8.GetString(record[pos..end]).Trim());
-            if (end >= record.Length) return fields;
-            pos = end + 1;
-        }
-    }
+    internal static List<string> SplitFields(ReadOnlySpan<byte> record, byte delimiter, string name, long line) =>
+        CsvRecords.Split(record, delimiter, name, line);
 
     /// <summary>
     /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).
@@ -165,7 +154,7 @@ public static class CsvReader
 
         public readonly bool Visit(ReadOnlySpan<byte> record, long line)
         {
-            if (record.Length > 0) Sample.Add((line, record.ToArray()));
+            if (!CsvRecords.IsBlank(record)) Sample.Add((line, record.ToArray()));
             return Sample.Count < 20;
         }
     }
@@ -176,7 +165,7 @@ public static class CsvReader
 
         public bool Visit(ReadOnlySpan<byte> record, long line)
         {
-            if (record.Length > 0) Count++;
+            if (!CsvRecords.IsBlank(record)) Count++;
             return true;
         }
     }

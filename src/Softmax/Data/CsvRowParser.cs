@@ -33,7 +33,7 @@ internal struct RowParser : IRecordVisitor
 
     public bool Visit(ReadOnlySpan<byte> record, long line)
     {
-        if (record.Length == 0) return true;
+        if (CsvRecords.IsBlank(record)) return true;
         if (_skip) { _skip = false; return true; }
         if (Row >= LabelIds.Length)
             throw new DataFormatException(_name, line, $"expected {LabelIds.Length} rows (first pass), found more: the file changed while being read");
@@ -82,7 +82,7 @@ internal struct RowParser : IRecordVisitor
         ReadOnlySpan<byte> field = quoted ? _scratch.ToArray() : record[pos..end];
         field = field.Trim((byte)' ');
         if (field.Length == 0) throw new DataFormatException(_name, line, $"{ColumnName(_labelColumn)} (label): expected a label, found an empty field");
-        LabelIds[Row] = Labels.Add(field);
+        LabelIds[Row] = Labels.Add(CsvRecords.Decode(field, _name, line, _labelColumn + 1));
         return end;
     }
 

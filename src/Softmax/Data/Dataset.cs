@@ -53,6 +53,20 @@ public sealed class Dataset
     /// <summary>A name for reports, such as "digits" or a file name.</summary>
     public string? Name { get; }
 
+    /// <summary>The named input columns and fitted featurization the features came from, or null (see <see cref="InputSchema.Default"/>).</summary>
+    public InputSchema? Schema
+    {
+        get => _schema;
+        init
+        {
+            if (value is not null && value.FeatureCount != Features.Columns)
+                throw new ArgumentException($"The schema gives {value.FeatureCount} features but rows have {Features.Columns}.", nameof(value));
+            _schema = value;
+        }
+    }
+
+    private readonly InputSchema? _schema;
+
     /// <summary>Number of rows.</summary>
     public int Rows => Features.Rows;
 
@@ -63,10 +77,10 @@ public sealed class Dataset
     public int ClassCount => ClassNames.Count;
 
     /// <summary>Same rows with other features (same row count), for example after preprocessing.</summary>
-    public Dataset WithFeatures(FeatureMatrix features) => new(features, Labels, ClassNames, SampleWeights, Image, Name);
+    public Dataset WithFeatures(FeatureMatrix features) => new(features, Labels, ClassNames, SampleWeights, Image, Name) { Schema = features.Columns == Features.Columns ? Schema : null };
 
     /// <summary>Same rows with other sample weights.</summary>
-    public Dataset WithSampleWeights(float[]? weights) => new(Features, Labels, ClassNames, weights, Image, Name);
+    public Dataset WithSampleWeights(float[]? weights) => new(Features, Labels, ClassNames, weights, Image, Name) { Schema = Schema };
 
     /// <summary>Rows <paramref name="start"/> .. <paramref name="start"/>+<paramref name="count"/>−1.</summary>
     public Dataset Slice(int start, int count)
@@ -87,7 +101,7 @@ public sealed class Dataset
             labels[i] = Labels[rows[i]];
             if (weights is not null) weights[i] = SampleWeights![rows[i]];
         }
-        return new Dataset(Features.Take(rows), labels, ClassNames, weights, Image, Name);
+        return new Dataset(Features.Take(rows), labels, ClassNames, weights, Image, Name) { Schema = Schema };
     }
 
     /// <summary>All rows in an order drawn from <paramref name="seed"/>.</summary>
@@ -104,21 +118,34 @@ public sealed class Dataset
     /// </summary>
     public (Dataset Train, Dataset Holdout) Split(double fraction, int seed)
     {
+        var (train, test) = StratifiedSplit(Labels, ClassCount, fraction, seed);
+        return (Take(train), Take(test));
+    }
+
+    /// <summary>
+    /// The row indices of <see cref="Split"/> for these labels: about <paramref name="fraction"/> of each class in the
+    /// second part, chosen with <paramref name="seed"/>, both in the original order. Lets a caller split rows that
+    /// are not a dataset yet (raw tabular columns) exactly as <see cref="Split"/> will.
+    /// </summary>
+    public static (int[] Train, int[] Holdout) StratifiedSplit(IReadOnlyList<int> labels, int classCount, double fraction, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
         if (!(fraction > 0 && fraction < 1)) throw new ArgumentOutOfRangeException(nameof(fraction), "The fraction must lie strictly between 0 and 1.");
+        int rows = labels.Count;
         var rng = new Random(seed);
-        var holdout = new bool[Rows];
-        for (int c = 0; c < ClassCount; c++)
+        var holdout = new bool[rows];
+        for (int c = 0; c < classCount; c++)
         {
-            var members = Enumerable.Range(0, Rows).Where(i => Labels[i] == c).ToArray();
+            var members = Enumerable.Range(0, rows).Where(i => labels[i] == c).ToArray();
             rng.Shuffle(members);
             int take = (int)Math.Round(members.Length * fraction);
             if (take == members.Length && members.Length > 1) take--;
             for (int k = 0; k < take; k++) holdout[members[k]] = true;
         }
-        var train = Enumerable.Range(0, Rows).Where(i => !holdout[i]).ToArray();
-        var test = Enumerable.Range(0, Rows).Where(i => holdout[i]).ToArray();
-        if (train.Length == 0 || test.Length == 0) throw new InvalidOperationException($"A split of {Rows} rows with fraction {fraction} leaves one part empty.");
-        return (Take(train), Take(test));
+        var train = Enumerable.Range(0, rows).Where(i => !holdout[i]).ToArray();
+        var test = Enumerable.Range(0, rows).Where(i => holdout[i]).ToArray();
+        if (train.Length == 0 || test.Length == 0) throw new InvalidOperationException($"A split of {rows} rows with fraction {fraction} leaves one part empty.");
+        return (train, test);
     }
 
     /// <summary>Number of rows of each class.</summary>

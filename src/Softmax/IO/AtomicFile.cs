@@ -8,12 +8,12 @@ namespace Softmax.IO;
 public static class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> on a temporary path with the same extension, then renames it to <paramref name="path"/>.</summary>
-    public static void Write(string path, Action<string> write)
+    public static void Write(string path, Action<string> write, bool createDirectory = true)
     {
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        if (createDirectory) Directory.CreateDirectory(dir);
         // Keep the extension: some writers (image encoders) choose the format from it.
         string temp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp{Path.GetExtension(full)}");
         try
@@ -29,12 +29,12 @@ public static class AtomicFile
     }
 
     /// <summary>Writes through a stream, flushed to disk before the rename.</summary>
-    public static void WriteStream(string path, Action<Stream> write) => Write(path, temp =>
+    public static void WriteStream(string path, Action<Stream> write, bool createDirectory = true) => Write(path, temp =>
     {
         using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         write(stream);
         stream.Flush(flushToDisk: true);
-    });
+    }, createDirectory);
 
     /// <summary>Writes text (UTF-8, no BOM).</summary>
     public static void WriteText(string path, string text) => WriteStream(path, s =>

@@ -13,7 +13,7 @@ namespace Softmax.IO;
 /// <code>
 /// offset  type                 field
 /// 0       4 bytes              magic "SMAX" (53 4D 41 58; uint32 0x58414D53)
-/// 4       uint32               format version (1)
+/// 4       uint32               format version: 1, or 2 when the model has an input schema (below)
 /// 8       int32                C, number of classes (≥ 1)
 /// 12      int32                D, number of features (≥ 1)
 ///         C × string           class names, by class index
@@ -33,6 +33,12 @@ namespace Softmax.IO;
 ///                              (TrainingInfo.History): records separated by ';', each "iteration,epoch,loss,
 ///                              gradient norm,validation accuracy,validation loss,seconds" (invariant round-trip
 ///                              numbers; an empty field for a missing validation score)
+///         -- input schema (version 2 only; version 1 means the default: f0…, or pixel positions) --
+///         uint8 flags (bit 0: columns are matched by name, bit 1: NaN is a missing value, bit 2: missing values are imputed)
+///         int32 column count K, then K × column:
+///             string name; uint8 kind (0 numeric, 1 categorical); uint8 missing indicator (0/1);
+///             f32 fill (numeric: the imputed value); int32 fill category (categorical: the imputed level, −1 none);
+///             int32 category count L, then L × string (the one-hot levels, in feature order)
 ///         -- checksum --
 ///         uint64               XxHash64 (seed 0) of every byte before it
 /// </code>
@@ -45,8 +51,8 @@ public static class ModelFile
     /// <summary>"SMAX" read as a little-endian uint32.</summary>
     public const uint Magic = 0x58414D53;
 
-    /// <summary>The format version this build writes and reads.</summary>
-    public const int Version = 1;
+    /// <summary>The newest format version this build reads and writes (it writes 1 when the model has the default schema, so older builds still read it).</summary>
+    public const int Version = 2;
 
     private const int ChecksumBytes = 8;
 
@@ -99,7 +105,7 @@ public static class ModelFile
         using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write((uint)Version);
+            w.Write((uint)(model.HasSchema ? 2 : 1));
             w.Write(model.Classes);
             w.Write(model.Features);
             foreach (var name in model.ClassNames) WriteString(w, name);
@@ -141,6 +147,7 @@ public static class ModelFile
                 WriteString(w, key);
                 WriteString(w, value);
             }
+            if (model.HasSchema) WriteSchema(w, model.Schema);
         }
         ulong checksum = XxHash64.HashToUInt64(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         Span<byte> tail = stackalloc byte[ChecksumBytes];
@@ -265,6 +272,8 @@ public static class ModelFile
             settings[key] = r.String($"setting '{key}'");
         }
 
+        InputSchema? schema = version >= 2 ? ReadSchema(ref r) : null;
+
         int body = r.Position;
         if (bytes.Length - body < ChecksumBytes)
             throw new ModelFormatException(nameForErrors, $"truncated: the file ends {ChecksumBytes - (bytes.Length - body)} bytes short of its checksum ({bytes.Length} bytes, expected {body + ChecksumBytes})");
@@ -285,12 +294,58 @@ public static class ModelFile
                 Epochs = epochs, StopReason = stop, Seed = seed, Seconds = seconds, Settings = settings,
                 History = history,
             };
-            return new SoftmaxModel(theta, names, D, pre, image, info);
+            return schema is null ? new SoftmaxModel(theta, names, D, pre, image, info)
+                : new SoftmaxModel(theta, names, D, pre, image, info) { Schema = schema };
         }
         catch (Exception e) when (e is ArgumentException)
         {
             throw new ModelFormatException(nameForErrors, $"invalid model: {e.Message}", e);
         }
+    }
+
+    private static void WriteSchema(BinaryWriter w, InputSchema schema)
+    {
+        w.Write((byte)((schema.Named ? 1 : 0) | (schema.NanIsMissing ? 2 : 0) | (schema.Imputes ? 4 : 0)));
+        w.Write(schema.Columns.Count);
+        foreach (var c in schema.Columns)
+        {
+            WriteString(w, c.Name);
+            w.Write((byte)c.Kind);
+            w.Write((byte)(c.MissingIndicator ? 1 : 0));
+            w.Write(c.Fill);
+            w.Write(c.FillCategory);
+            w.Write(c.Categories.Count);
+            foreach (var level in c.Categories) WriteString(w, level);
+        }
+    }
+
+    private static InputSchema ReadSchema(ref Reader r)
+    {
+        byte flags = r.Byte("the schema flags");
+        if (flags > 7) throw r.Invalid($"unknown schema flags {flags}");
+        int count = r.Int32("the schema column count");
+        if (count < 1) throw r.Invalid($"the schema column count is {count}");
+        r.Need((long)count * 18, $"{count} schema columns");
+        var columns = new InputColumn[count];
+        for (int k = 0; k < count; k++)
+        {
+            string name = r.String($"schema column {k}'s name");
+            byte kind = r.Byte($"column '{name}''s kind"), indicator = r.Byte($"column '{name}''s indicator flag");
+            if (kind > 1 || indicator > 1) throw r.Invalid($"column '{name}': kind {kind}, indicator {indicator}");
+            float fill = r.Single($"column '{name}''s fill");
+            int fillCategory = r.Int32($"column '{name}''s fill category");
+            int levels = r.Int32($"column '{name}''s category count");
+            if (levels < 0 || (kind == 0 && levels != 0)) throw r.Invalid($"column '{name}' has {levels} categories");
+            r.Need((long)levels * 4, $"column '{name}''s {levels} categories");
+            var categories = new string[levels];
+            for (int i = 0; i < levels; i++) categories[i] = r.String($"column '{name}''s category {i}");
+            columns[k] = new InputColumn(name, (ColumnKind)kind)
+            {
+                Categories = categories, Fill = fill, FillCategory = fillCategory, MissingIndicator = indicator == 1,
+            };
+        }
+        try { return new InputSchema(columns, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0); }
+        catch (ArgumentException e) { throw r.Invalid(e.Message); }
     }
 
     private static void WriteString(BinaryWriter w, string value)

@@ -65,6 +65,27 @@ public sealed unsafe partial class SoftmaxModel
     /// <summary>How the model was trained.</summary>
     public TrainingInfo Training { get; }
 
+    /// <summary>
+    /// The input the model expects: named columns and the featurization into its <see cref="Features"/> features;
+    /// <see cref="InputSchema.Default"/> (f0…, or pixel positions) unless one is given.
+    /// </summary>
+    public InputSchema Schema
+    {
+        get => _schema ??= InputSchema.Default(Features, Image);
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (value.FeatureCount != Features)
+                throw new ArgumentException($"The schema gives {value.FeatureCount} features but the model has {Features}.", nameof(value));
+            _schema = value;
+        }
+    }
+
+    private InputSchema? _schema;
+
+    /// <summary>Whether <see cref="Schema"/> was given (named columns or a featurization), not the default.</summary>
+    public bool HasSchema => _schema is { } s && (s.Named || !s.IsIdentity);
+
     private int Stride { get; }
 
     /// <summary>A copy of θ = [W, b] in float64.</summary>

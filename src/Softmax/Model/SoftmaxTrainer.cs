@@ -94,15 +94,20 @@ public static class SoftmaxTrainer
         settings["preprocess_scale"] = preprocessor.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         settings["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var info = TrainingInfo.From(solver.Name, options, result, objectiveValue, train.Rows, clock.Elapsed, settings);
-        var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info);
+        var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info)
+        {
+            Schema = data.Schema ?? InputSchema.Default(data.FeatureCount, data.Image),
+        };
         return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
     }
 
     /// <summary>
-    /// The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>. By default, data with
-    /// a declared range (<see cref="ImageShape.MaxValue"/>; uint8 rows: 255) are scaled by 1/range, others are left as
-    /// they are; <see cref="PreprocessKind.Scale"/> without <see cref="TrainingOptions.PreprocessScale"/> uses the
-    /// declared range, or 1/255 when none is declared.
+    /// The preprocessing <paramref name="options"/> ask for, fitted on <paramref name="train"/>. The default is Scale by
+    /// the data's declared range (<see cref="ImageShape.MaxValue"/>: 16 for digits; 255 for uint8 rows), Standardize
+    /// for tabular data (a <see cref="Dataset.Schema"/> with named columns), None otherwise;
+    /// <see cref="PreprocessKind.Scale"/> without <see cref="TrainingOptions.PreprocessScale"/> uses the declared range,
+    /// or 1/255 when none is declared. One-hot and missing-indicator features are left as they are (mean 0, deviation
+    /// 1), as scikit-learn's ColumnTransformer scales only the numeric columns.
     /// </summary>
     public static Preprocessor FitPreprocessor(Dataset train, TrainingOptions options)
     {
@@ -111,9 +116,19 @@ public static class SoftmaxTrainer
         // Images are scaled by their declared range (255 for 8-bit pixels, 16 for digits) unless asked otherwise.
         bool bytes = train.Features is ByteMatrix;
         float? declared = Preprocessor.DeclaredScale(train.Image, bytes);
-        var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : PreprocessKind.None);
+        var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : train.Schema is { Named: true } ? PreprocessKind.Standardize : PreprocessKind.None);
         float? scale = options.PreprocessScale ?? declared;
-        return Preprocessor.Fit(kind, train, scale);
+        var fitted = Preprocessor.Fit(kind, train, scale);
+        if (train.Schema is not { } schema || fitted.Mean is null || schema.NumericFeatures.All(n => n)) return fitted;
+        var mean = (float[])fitted.Mean.Clone();
+        var inverseStd = fitted.InverseStd is null ? null : (float[])fitted.InverseStd.Clone();
+        for (int j = 0; j < mean.Length; j++)
+        {
+            if (schema.NumericFeatures[j]) continue;
+            mean[j] = 0;
+            if (inverseStd is not null) inverseStd[j] = 1f / fitted.Scale;
+        }
+        return new Preprocessor(fitted.Kind, fitted.Scale, mean, inverseStd);
     }
 
     /// <summary>Accuracy and mean log-loss of <paramref name="model"/> on raw rows (unweighted).</summary>

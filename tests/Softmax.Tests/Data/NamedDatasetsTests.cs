@@ -43,9 +43,8 @@ public class NamedDatasetsTests
     {
         Assert.True(Directory.Exists(FashionDir),
             $"{FashionDir} is missing: install the Debian package with 'apt-get install dataset-fashion-mnist' (CI installs it).");
-        var watch = Stopwatch.StartNew();
+        // Load speed is measured in bench/readers, not here: unit tests assert no timings.
         var (train, test) = NamedDatasets.Load("fashion-mnist", FashionDir);
-        watch.Stop();
         Assert.Equal(60000, train.Rows);
         Assert.Equal(10000, test.Rows);
         Assert.Equal(784, train.FeatureCount);
@@ -62,8 +61,6 @@ public class NamedDatasetsTests
             for (int i = 0; i < ds.Rows; i++) labels += (long)ds.Labels[i] * (i % 101);
             Assert.Equal(expected[name], (total, weighted, labels));
         }
-        // Timing of the load alone, on a warm file cache; a generous bound keeps a loaded CI machine green.
-        Assert.True(watch.Elapsed.TotalSeconds < 2.0, $"loading took {watch.Elapsed.TotalSeconds:F2} s");
     }
 
     [Theory]

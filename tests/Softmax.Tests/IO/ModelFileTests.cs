@@ -120,12 +120,12 @@ public sealed class ModelFileTests : IDisposable
     public void A_newer_version_is_rejected_by_name()
     {
         var bytes = ModelFile.Serialize(ModelFixtures.Tiny());
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 2);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 3);
         string path = PathOf("new.smax");
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<ModelFormatException>(() => ModelFile.Load(path));
         Assert.Contains(path, e.Message);
-        Assert.Contains("written by a newer version (v2); this build reads v1", e.Message);
+        Assert.Contains("written by a newer version (v3); this build reads v2", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,73 @@
+using System.Globalization;
+using Softmax.Data;
+
+namespace Softmax.Serving;
+
+/// <summary>
+/// A <c>text/csv</c> prediction body, read with the readers' own <see cref="CsvRecords"/> (same quoting and
+/// blank-line rules as <c>train</c> and <c>predict</c>). A model with named columns accepts a header and binds its
+/// columns by name (reordered, extra ones ignored, a missing one named in the error); rows without a header are
+/// the model's D features in order.
+/// </summary>
+internal static class RequestCsv
+{
+    public static RowBatch Parse(ReadOnlySpan<byte> body, InputSchema schema, int maxRows)
+    {
+        int features = schema.FeatureCount;
+        var batch = new RowBatch(features, 1);
+        int[]? map = null;
+        int width = 0;
+        try
+        {
+            using var stream = new MemoryStream(body.ToArray(), writable: false);
+            CsvRecords.Read(stream, "CSV body", null, (fields, line) =>
+            {
+                if (map is null && schema.Named && fields.Any(f => !IsNumber(f) && !InputSchema.IsMissing(f, true)))
+                {
+                    try { map = schema.Bind(fields, "CSV body"); }
+                    catch (DataFormatException e) { throw new InputException($"CSV header: {e.Detail}."); }
+                    width = fields.Count;
+                    return true;
+                }
+                if (batch.Rows >= maxRows) throw RequestRows.TooManyRows(maxRows);
+                var row = batch.Next();
+                if (map is not null) Named(fields, line, width, map, schema, row);
+                else Positional(fields, line, features, row);
+                batch.Commit();
+                return true;
+            });
+            if (batch.Rows == 0) throw new InputException("The CSV body has no rows.");
+            return batch;
+        }
+        catch (DataFormatException e)
+        {
+            batch.Dispose();
+            throw new InputException($"CSV line {e.Record}: {e.Detail}.");
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+
+    private static void Named(IReadOnlyList<string> fields, long line, int width, int[] map, InputSchema schema, Span<float> row)
+    {
+        if (fields.Count != width) throw new InputException($"CSV line {line} has {fields.Count} fields; the header has {width}.");
+        schema.Encode(fields, map, row, "CSV body", line);
+    }
+
+    private static void Positional(IReadOnlyList<string> fields, long line, int features, Span<float> row)
+    {
+        for (int j = 0; j < fields.Count; j++)
+        {
+            if (j >= features) throw new InputException($"CSV line {line} has more than {features} fields; the model expects {features} features.");
+            if (!float.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
+                throw new InputException($"CSV line {line}, field {j + 1}: '{RequestRows.Clip(fields[j])}' is not a finite number (send no header line).");
+            row[j] = v;
+        }
+        if (fields.Count != features) throw new InputException($"CSV line {line} has {fields.Count} fields; the model expects {features} features.");
+    }
+
+    private static bool IsNumber(string f) => double.TryParse(f, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+}

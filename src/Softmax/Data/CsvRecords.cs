@@ -1,0 +1,111 @@
+using System.Text;
+
+namespace Softmax.Data;
+
+/// <summary>Receives one CSV record's fields (unquoted, trimmed) and its 1-based line; return false to stop.</summary>
+public delegate bool CsvRecordVisitor(IReadOnlyList<string> fields, long line);
+
+/// <summary>
+/// The CSV record layer that every reader shares (training, predict, eval and serve): RFC 4180 quoting (a quoted
+/// field may hold the delimiter, <c>""</c> and newlines), a UTF-8 byte order mark skipped, lines that are empty or
+/// hold only spaces and tabs skipped, the delimiter detected among ',', ';', tab and '|' from the first 20 records.
+/// Fields must be valid UTF-8; anything else is a <see cref="DataFormatException"/> naming the line and column.
+/// </summary>
+public static class CsvRecords
+{
+    private static readonly UTF8Encoding Strict = new(false, throwOnInvalidBytes: true);
+
+    /// <summary>Reads every record of <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    public static void Read(Stream stream, string name, char? delimiter, CsvRecordVisitor visit)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(visit);
+        var splitter = new Splitter(name, delimiter, visit);
+        TextRecords.ForEach(stream, quotes: true, ref splitter);
+        splitter.Flush();
+    }
+
+    /// <summary>Reads every record of a file, plain or gzip-compressed.</summary>
+    public static void Read(string path, char? delimiter, CsvRecordVisitor visit)
+    {
+        using var stream = DataFiles.Open(path, out _, out _);
+        Read(stream, path, delimiter, visit);
+    }
+
+    /// <summary>Whether a record holds nothing but spaces and tabs (skipped by every CSV reader).</summary>
+    internal static bool IsBlank(ReadOnlySpan<byte> record) => record.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0;
+
+    /// <summary>Decodes a field strictly: invalid UTF-8 is an error naming the place.</summary>
+    internal static string Decode(ReadOnlySpan<byte> field, string name, long line, int column)
+    {
+        try { return Strict.GetString(field); }
+        catch (DecoderFallbackException)
+        {
+            throw new DataFormatException(name, line, $"column {column}: expected UTF-8 text, found invalid bytes");
+        }
+    }
+
+    /// <summary>Splits one record into unquoted, trimmed fields.</summary>
+    internal static List<string> Split(ReadOnlySpan<byte> record, byte delimiter, string name, long line)
+    {
+        var fields = new List<string>();
+        var scratch = new List<byte>();
+        int pos = 0;
+        while (true)
+        {
+            int end = CsvReader.FieldEnd(record, pos, delimiter, scratch, name, line, fields.Count + 1, out bool quoted);
+            ReadOnlySpan<byte> raw = quoted ? scratch.ToArray() : record[pos..end];
+            fields.Add(Decode(raw.Trim((byte)' '), name, line, fields.Count + 1));
+            if (end >= record.Length) return fields;
+            pos = end + 1;
+        }
+    }
+
+    private sealed class Box(string name, char? delimiter, CsvRecordVisitor visit)
+    {
+        public readonly string Name = name;
+        public readonly CsvRecordVisitor Visit = visit;
+        public byte? Delimiter = delimiter is { } d ? (byte)d : null;
+        public readonly List<(long Line, byte[] Record)> Sample = [];
+        public bool Stopped;
+    }
+
+    private struct Splitter(string name, char? delimiter, CsvRecordVisitor visit) : IRecordVisitor
+    {
+        private readonly Box _box = new(name, delimiter, visit);
+
+        public readonly bool Visit(ReadOnlySpan<byte> record, long line)
+        {
+            if (IsBlank(record)) return true;
+            if (_box.Delimiter is null)
+            {
+                _box.Sample.Add((line, record.ToArray()));
+                if (_box.Sample.Count < 20) return true;
+                return Release();
+            }
+            return Emit(record, line);
+        }
+
+        public readonly void Flush()
+        {
+            if (_box.Delimiter is null && !_box.Stopped) Release();
+        }
+
+        private readonly bool Release()
+        {
+            _box.Delimiter = _box.Sample.Count == 0 ? (byte)',' : (byte)CsvReader.DetectDelimiter(_box.Sample);
+            foreach (var (line, record) in _box.Sample)
+                if (!Emit(record, line)) return false;
+            _box.Sample.Clear();
+            return true;
+        }
+
+        private readonly bool Emit(ReadOnlySpan<byte> record, long line)
+        {
+            if (_box.Stopped) return false;
+            bool go = _box.Visit(Split(record, _box.Delimiter!.Value, _box.Name, line), line);
+            if (!go) _box.Stopped = true;
+            return go;
+        }
+    }
+}
