@@ -74,7 +74,9 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal(64, json.GetProperty("features").GetInt32());
         Assert.Equal(8, json.GetProperty("image").GetProperty("height").GetInt32());
         Assert.Equal(16, json.GetProperty("input_range").GetProperty("max").GetSingle());
-        Assert.Equal("None", json.GetProperty("preprocessing").GetProperty("kind").GetString());
+        // Digits are scaled by their declared range (16) by default.
+        Assert.Equal("Scale", json.GetProperty("preprocessing").GetProperty("kind").GetString());
+        Assert.Equal(1f / 16, json.GetProperty("preprocessing").GetProperty("scale").GetSingle());
         Assert.Equal("lbfgs", json.GetProperty("training").GetProperty("solver").GetString()!.ToLowerInvariant());
         Assert.Equal(1e-3, json.GetProperty("training").GetProperty("l2").GetDouble());
         Assert.Equal(4 << 20, json.GetProperty("limits").GetProperty("max_body_bytes").GetInt64());
