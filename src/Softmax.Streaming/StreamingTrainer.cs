@@ -9,7 +9,7 @@ namespace Softmax.Streaming;
 
 /// <summary>
 /// <see cref="SoftmaxTrainer.Fit"/> for a packed file that is streamed instead of loaded: L-BFGS/OWL-QN make one
-/// streamed pass per evaluation; SGD and Adam run <see cref="StreamedMiniBatchSolver"/>. With an
+/// streamed pass per evaluation; SGD and Adam run <see cref="MiniBatchSolver"/> over a <see cref="BlockBatchPlan"/>. With an
 /// <see cref="IAllReduce"/> and a shard range in <see cref="StreamingOptions"/>, every worker trains on its rows and
 /// the sums (and the preconditioner's moments) are combined, so all workers take identical steps.
 /// <para>Supported preprocessing: None and Scale (the default for uint8 files: 1/255). A validation split, warm
@@ -42,8 +42,8 @@ public static class StreamingTrainer
             SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, options.Lbfgs.Precondition
                 ? StreamedMoments.Compute(loss.Blocks, allReduce: allReduce, globalOffset: globalOffset, totalRows: totalRows)
                 : null),
-            SolverKind.Sgd => new StreamedMiniBatchSolver(new SgdRule(options.Momentum, options.Nesterov), options.MiniBatch),
-            SolverKind.Adam => new StreamedMiniBatchSolver(new AdamRule(), options.MiniBatch),
+            SolverKind.Sgd => new MiniBatchSolver(new SgdRule(options.Momentum, options.Nesterov), options.MiniBatch, new BlockBatchPlan(loss.Blocks)),
+            SolverKind.Adam => new MiniBatchSolver(new AdamRule(), options.MiniBatch, new BlockBatchPlan(loss.Blocks)),
             _ => throw new ArgumentOutOfRangeException(nameof(options)),
         };
         var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };

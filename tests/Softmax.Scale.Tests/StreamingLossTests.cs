@@ -114,7 +114,7 @@ public sealed class StreamingLossTests : IDisposable
         SolverResult Train(int seed)
         {
             var loss = new StreamingSoftmaxLoss(file, new StreamingOptions(9000, new CpuEngineOptions(2), new Preprocessor(PreprocessKind.Scale, 1 / 255f)));
-            var solver = new StreamedMiniBatchSolver(new AdamRule(), new MiniBatchOptions { Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = seed });
+            var solver = new MiniBatchSolver(new AdamRule(), new MiniBatchOptions { Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = seed }, new BlockBatchPlan(loss.Blocks));
             return solver.Minimize(new SoftmaxObjective(loss, 1e-4), new double[4 * 30 + 4], new SolverContext());
         }
         var a = Train(1);
@@ -123,9 +123,9 @@ public sealed class StreamingLossTests : IDisposable
         Assert.Equal(a.Theta, b.Theta);
         Assert.NotEqual(a.Theta, c.Theta);
         Assert.True(a.History[^1].Loss < a.History[0].Loss);
-        var solver = new StreamedMiniBatchSolver(new SgdRule(), new MiniBatchOptions { Seed = 1 });
-        var order = solver.BlockOrder(10, 0);
+        var options = new MiniBatchOptions { Seed = 1 };
+        var order = BlockBatchPlan.BlockOrder(options, 10, 0);
         Assert.Equal(Enumerable.Range(0, 10), order.Order());
-        Assert.NotEqual(order, solver.BlockOrder(10, 1));
+        Assert.NotEqual(order, BlockBatchPlan.BlockOrder(options, 10, 1));
     }
 }
