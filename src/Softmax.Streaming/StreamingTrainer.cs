@@ -12,15 +12,21 @@ namespace Softmax.Streaming;
 /// streamed pass per evaluation; SGD and Adam run <see cref="MiniBatchSolver"/> over a <see cref="BlockBatchPlan"/>. With an
 /// <see cref="IAllReduce"/> and a shard range in <see cref="StreamingOptions"/>, every worker trains on its rows and
 /// the sums (and the preconditioner's moments) are combined, so all workers take identical steps.
-/// <para>Supported preprocessing: None and Scale (the default for uint8 files: 1/255). A validation split, warm
-/// starts and checkpoints are not offered on this path.</para>
+/// <para>Supported preprocessing: None and Scale (the default for uint8 files: 1/255). Checkpoints and resume work
+/// as in memory (the solvers are the same); a validation split and warm starts are not offered on this path.</para>
 /// </summary>
 public static class StreamingTrainer
 {
-    /// <summary>Trains on <paramref name="file"/>; <paramref name="totalRows"/> and <paramref name="globalOffset"/> place a worker's shard in the whole.</summary>
+    /// <summary>
+    /// Trains on <paramref name="file"/>; <paramref name="totalRows"/> and <paramref name="globalOffset"/> place a
+    /// worker's shard in the whole. <paramref name="checkpoint"/> receives the solver's state every
+    /// <paramref name="checkpointEvery"/> epochs (L-BFGS: iterations); <paramref name="resumeFrom"/> continues from one,
+    /// bit-identically to the uninterrupted run with the same block size and threads.
+    /// </summary>
     public static TrainingResult Fit(PackedDataset file, TrainingOptions options, StreamingOptions? stream = null,
         IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default,
+        SolverState? resumeFrom = null, Action<SolverState>? checkpoint = null, int checkpointEvery = 1)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
@@ -46,7 +52,15 @@ public static class StreamingTrainer
             SolverKind.Adam => new MiniBatchSolver(new AdamRule(), options.MiniBatch, new BlockBatchPlan(loss.Blocks)),
             _ => throw new ArgumentOutOfRangeException(nameof(options)),
         };
-        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };
+        var context = new SolverContext
+        {
+            Progress = progress,
+            CancellationToken = cancellationToken,
+            Precision = options.Precision,
+            ResumeFrom = resumeFrom,
+            Checkpoint = checkpoint,
+            CheckpointEvery = checkpointEvery,
+        };
         var clock = Stopwatch.StartNew();
         var result = solver.Minimize(objective, new double[objective.Dimension], context);
         clock.Stop();
