@@ -101,7 +101,6 @@ public static class DistributedTrainer
             }).ToArray());
         var objective = new SoftmaxObjective(loss, options.L2, options.L1, allReduce);
         IUpdateRule rule = options.Solver == SolverKind.Adam ? new AdamRule() : new SgdRule(options.Momentum, options.Nesterov);
-        if (settings.AverageEvery < 0) throw new ArgumentOutOfRangeException(nameof(settings), "--average-every must be ≥ 0 (0: synchronous).");
         var averaging = settings.AverageEvery > 0 ? new AveragingBatchPlan(shard.GlobalOffset, shard.TotalRows, settings.AverageEvery) : null;
         var solver = new MiniBatchSolver(rule, options.MiniBatch, averaging ?? (IBatchPlan)new ShardBatchPlan(shard.GlobalOffset, shard.TotalRows));
         var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };

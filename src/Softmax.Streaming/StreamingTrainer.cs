@@ -12,8 +12,9 @@ namespace Softmax.Streaming;
 /// streamed pass per evaluation; SGD and Adam run <see cref="MiniBatchSolver"/> over a <see cref="BlockBatchPlan"/>. With an
 /// <see cref="IAllReduce"/> and a shard range in <see cref="StreamingOptions"/>, every worker trains on its rows and
 /// the sums (and the preconditioner's moments) are combined, so all workers take identical steps.
-/// <para>Supported preprocessing: None and Scale (the default for uint8 files: 1/255). Checkpoints and resume work
-/// as in memory (the solvers are the same); a validation split and warm starts are not offered on this path.</para>
+/// <para>Preprocessing: None and Scale (the default for uint8 files: 1/255); Center and Standardize in one process,
+/// fitted by a streamed pass. Checkpoints and resume work as in memory (the solvers are the same); a validation split
+/// and warm starts are not offered on this path.</para>
 /// </summary>
 public static class StreamingTrainer
 {
@@ -33,7 +34,7 @@ public static class StreamingTrainer
         options.Validate();
         if (options.ValidationFraction > 0) throw new NotSupportedException("A validation split is not offered for streamed training; pack the validation rows separately.");
         if (options.WarmStart is not null) throw new NotSupportedException("Warm starts are not offered for streamed training.");
-        var preprocessor = FitPreprocessor(file, options);
+        var preprocessor = FitPreprocessor(file, options, allReduce is null ? stream ?? new StreamingOptions() : null);
         var classWeights = options.BalancedClassWeights ? BalancedWeights(file, stream, allReduce) : options.ClassWeights;
         stream = (stream ?? new StreamingOptions()) with
         {
@@ -77,16 +78,23 @@ public static class StreamingTrainer
         return new TrainingResult(model, result, value, null, clock.Elapsed);
     }
 
-    /// <summary>None or Scale, as <see cref="SoftmaxTrainer.FitPreprocessor"/> would choose for the file's element type.</summary>
-    public static Preprocessor FitPreprocessor(PackedDataset file, TrainingOptions options)
+    /// <summary>
+    /// The preprocessing <see cref="SoftmaxTrainer.FitPreprocessor"/> would choose for the file's element type. Center
+    /// and Standardize are fitted by one streamed pass over <paramref name="stream"/>'s rows, giving the same mean and
+    /// scale as in memory, bit for bit; without a stream (a worker's shard is not the training set) they are refused.
+    /// </summary>
+    public static Preprocessor FitPreprocessor(PackedDataset file, TrainingOptions options, StreamingOptions? stream = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
         bool bytes = file.Header.ElementType == PackedElementType.UInt8;
         var kind = options.Preprocess ?? (bytes ? PreprocessKind.Scale : PreprocessKind.None);
-        if (kind > PreprocessKind.Scale) throw new NotSupportedException($"Streamed training offers preprocessing None and Scale, not {kind}.");
-        float scale = options.PreprocessScale ?? (kind == PreprocessKind.Scale && bytes ? Preprocessor.PixelScale : 1f);
-        return new Preprocessor(kind, scale);
+        if (kind > PreprocessKind.Scale && stream is null) throw new NotSupportedException($"Training over workers offers preprocessing None and Scale, not {kind}.");
+        if (kind <= PreprocessKind.Scale) return new Preprocessor(kind, options.PreprocessScale ?? (kind == PreprocessKind.Scale && bytes ? Preprocessor.PixelScale : 1f));
+        float? scale = options.PreprocessScale ?? (bytes ? Preprocessor.PixelScale : null);   // as SoftmaxTrainer.FitPreprocessor
+        // The raw rows, block after block in file order: the sums of Preprocessor.Fit in its order.
+        var raw = new BlockStream(file, stream! with { Preprocessor = new Preprocessor(PreprocessKind.None), DoubleBuffer = false });
+        return Preprocessor.Fit(kind, raw.Read(null).Select(block => block.Data.Slice(0, block.Count)), scale);
     }
 
     private static double[] BalancedWeights(PackedDataset file, StreamingOptions? stream, IAllReduce? allReduce)

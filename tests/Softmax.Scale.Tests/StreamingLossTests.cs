@@ -156,4 +156,33 @@ public sealed class StreamingLossTests : IDisposable
         Assert.NotEqual(states[0].Buffers[0], whole.Model.Parameters);
         Assert.Equal(whole.Solver.Iterations, resumed.Solver.Iterations);
     }
+
+    [Theory]
+    [InlineData(PreprocessKind.Center)]
+    [InlineData(PreprocessKind.Standardize)]
+    public void Streamed_center_and_standardize_are_fitted_as_in_memory_and_train_to_the_in_memory_F(PreprocessKind kind)
+    {
+        var data = TestData.Bytes(3000, 20, 3, seed: 12);
+        string path = Path.Combine(_dir, "standardize.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 5000));
+        using var file = PackedDataset.Open(path);
+        var options = new TrainingOptions { Preprocess = kind, L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { RelativeTolerance = 1e-13 } };
+        var stream = new StreamingOptions(BlockBytes: 7000);
+        // The fit: one streamed pass in blocks, the same sums in the same order as over the loaded rows.
+        var streamedFit = StreamingTrainer.FitPreprocessor(file, options, stream);
+        var memoryFit = SoftmaxTrainer.FitPreprocessor(file.Load(), options);
+        Assert.Equal(kind, streamedFit.Kind);
+        Assert.Equal(memoryFit.Scale, streamedFit.Scale);
+        Assert.Equal(memoryFit.Mean, streamedFit.Mean);
+        Assert.Equal(memoryFit.InverseStd, streamedFit.InverseStd);
+        Assert.Contains(memoryFit.Mean!, m => m > 0.1f);   // 1/255 scale applied, not raw bytes
+        // Training: L-BFGS over the stream (more than one block) reaches the in-memory optimum of the same problem.
+        var memory = SoftmaxTrainer.Fit(file.Load(), options);
+        var streamed = StreamingTrainer.Fit(file, options, stream);
+        Assert.True(int.Parse(streamed.Model.Training.Settings["stream_block_rows"]) < 3000 / 4);
+        Assert.Equal(kind.ToString(), streamed.Model.Training.Settings["preprocess"]);
+        double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
+        Assert.True(gap < 1e-9, $"in memory {memory.Objective:R}, streamed {streamed.Objective:R} (gap {gap:E2})");
+        Assert.Throws<NotSupportedException>(() => StreamingTrainer.FitPreprocessor(file, options));
+    }
 }
