@@ -14,7 +14,7 @@ namespace Softmax.Streaming;
 /// the sums (and the preconditioner's moments) are combined, so all workers take identical steps.
 /// <para>Preprocessing: None and Scale (the default for uint8 files: 1/255); Center and Standardize in one process,
 /// fitted by a streamed pass. Checkpoints and resume work as in memory (the solvers are the same); a validation split
-/// and warm starts are not offered on this path.</para>
+/// and warm starts are not offered on this path (validation rows are passed in memory).</para>
 /// </summary>
 public static class StreamingTrainer
 {
@@ -22,17 +22,19 @@ public static class StreamingTrainer
     /// Trains on <paramref name="file"/>; <paramref name="totalRows"/> and <paramref name="globalOffset"/> place a
     /// worker's shard in the whole. <paramref name="checkpoint"/> receives the solver's state every
     /// <paramref name="checkpointEvery"/> epochs (L-BFGS: iterations); <paramref name="resumeFrom"/> continues from one,
-    /// bit-identically to the uninterrupted run with the same block size and threads.
+    /// bit-identically to the uninterrupted run with the same block size and threads. <paramref name="validation"/>
+    /// (raw rows in memory, held out of the file) turns on early stopping with <see cref="TrainingOptions.Patience"/>,
+    /// scored as <see cref="SoftmaxTrainer.Fit"/> scores its split.
     /// </summary>
     public static TrainingResult Fit(PackedDataset file, TrainingOptions options, StreamingOptions? stream = null,
         IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default,
-        SolverState? resumeFrom = null, Action<SolverState>? checkpoint = null, int checkpointEvery = 1)
+        SolverState? resumeFrom = null, Action<SolverState>? checkpoint = null, int checkpointEvery = 1, Dataset? validation = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.ValidationFraction > 0) throw new NotSupportedException("A validation split is not offered for streamed training; pack the validation rows separately.");
+        if (options.ValidationFraction > 0) throw new NotSupportedException("A validation split is not offered for streamed training; pack the validation rows separately and pass them as validation.");
         if (options.WarmStart is not null) throw new NotSupportedException("Warm starts are not offered for streamed training.");
         var preprocessor = FitPreprocessor(file, options, allReduce is null ? stream ?? new StreamingOptions() : null);
         var classWeights = options.BalancedClassWeights ? BalancedWeights(file, stream, allReduce) : options.ClassWeights;
@@ -58,6 +60,9 @@ public static class StreamingTrainer
             Progress = progress,
             CancellationToken = cancellationToken,
             Precision = options.Precision,
+            Validate = validation is null ? null : SoftmaxTrainer.Validator(validation, preprocessor, stream.Engine ?? options.Engine),
+            Patience = options.Patience,
+            ValidateEvery = options.Solver == SolverKind.Lbfgs ? 5 : 1,
             ResumeFrom = resumeFrom,
             Checkpoint = checkpoint,
             CheckpointEvery = checkpointEvery,
@@ -75,7 +80,7 @@ public static class StreamingTrainer
         });
         var h = file.Header;
         var model = new SoftmaxModel(result.Theta, h.ClassNames, h.Features, preprocessor, h.Image, info);
-        return new TrainingResult(model, result, value, null, clock.Elapsed);
+        return new TrainingResult(model, result, value, validation, clock.Elapsed);
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using Softmax.Streaming;
 
 namespace Softmax.Scale.Tests;
 
-public sealed class StreamingLossTests : IDisposable
+public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = TestData.TempDirectory("stream");
 
@@ -184,5 +184,34 @@ public sealed class StreamingLossTests : IDisposable
         double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
         Assert.True(gap < 1e-9, $"in memory {memory.Objective:R}, streamed {streamed.Objective:R} (gap {gap:E2})");
         Assert.Throws<NotSupportedException>(() => StreamingTrainer.FitPreprocessor(file, options));
+    }
+
+    [Fact]
+    public void Streamed_training_with_validation_rows_stops_early_as_the_in_memory_split_does()
+    {
+        var data = TestData.Bytes(600, 60, 4, seed: 21);   // few rows, many features, no L2: it overfits, so validation stops it
+        var options = new TrainingOptions
+        {
+            L2 = 0, Engine = new CpuEngineOptions(2), Seed = 3, ValidationFraction = 0.3, Patience = 1,
+            Lbfgs = new LbfgsOptions { MaxIterations = 300, RelativeTolerance = 1e-14 },
+        };
+        var memory = SoftmaxTrainer.Fit(data, options);
+        // The same split, its training rows packed and streamed, its validation rows passed in memory.
+        var (train, validation) = data.Split(options.ValidationFraction, options.Seed);
+        string path = Path.Combine(_dir, "train.smxp");
+        PackedDataset.Pack(train, path, new PackOptions(ChunkBytes: 3000));
+        using var file = PackedDataset.Open(path);
+        var streamed = StreamingTrainer.Fit(file, options with { ValidationFraction = 0 }, new StreamingOptions(BlockBytes: 6000), validation: validation);
+        Assert.Same(validation, streamed.Validation);
+        var accuracies = memory.Solver.History.Select(h => h.ValidationAccuracy).Where(a => a is not null).ToArray();
+        Assert.True(accuracies.Length >= 2, "validation was scored");
+        Assert.Equal(accuracies, streamed.Solver.History.Select(h => h.ValidationAccuracy).Where(a => a is not null));
+        Assert.Equal(StopReason.EarlyStopping, memory.Solver.Reason);
+        Assert.Equal(memory.Solver.Reason, streamed.Solver.Reason);
+        Assert.Equal(memory.Model.Parameters, memory.Solver.Theta);   // the best validated θ is the model
+        Assert.Equal(memory.Solver.Iterations, streamed.Solver.Iterations);
+        double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
+        output.WriteLine($"{memory.Solver.Reason} after {memory.Solver.Iterations} iterations, accuracies {string.Join(", ", accuracies)}");
+        Assert.True(gap < 1e-9, $"in memory {memory.Objective:R} ({memory.Solver.Reason}), streamed {streamed.Objective:R} (gap {gap:E2})");
     }
 }
