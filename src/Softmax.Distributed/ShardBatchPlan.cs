@@ -90,10 +90,4 @@ public sealed class ShardBatchPlan : IBatchPlan
             yield return new MiniBatch(objective, rows, count, s);
         }
     }
-
-    /// <inheritdoc />
-    public void AfterStep(in MiniBatch batch, long step, double[] theta) { }
-
-    /// <inheritdoc />
-    public double EndEpoch(double[] theta, double lossSum) => lossSum;
 }

@@ -69,10 +69,4 @@ public sealed class BlockBatchPlan(BlockStream blocks) : IBatchPlan
             }
         }
     }
-
-    /// <inheritdoc />
-    public void AfterStep(in MiniBatch batch, long step, double[] theta) { }
-
-    /// <inheritdoc />
-    public double EndEpoch(double[] theta, double lossSum) => lossSum;
 }

@@ -28,11 +28,11 @@ public interface IBatchPlan
     /// <summary>The batches of epoch <paramref name="epoch"/> (0-based), in order; a function of the seed and epoch alone.</summary>
     IEnumerable<MiniBatch> Epoch(int epoch);
 
-    /// <summary>After the update of <paramref name="batch"/>, the <paramref name="step"/>-th of the run (1-based).</summary>
-    void AfterStep(in MiniBatch batch, long step, double[] theta);
+    /// <summary>After the update of <paramref name="batch"/>, the <paramref name="step"/>-th of the run (1-based). Nothing by default.</summary>
+    void AfterStep(in MiniBatch batch, long step, double[] theta) { }
 
-    /// <summary>At the epoch's end: returns the epoch's summed batch loss over all workers (<paramref name="lossSum"/> in one process).</summary>
-    double EndEpoch(double[] theta, double lossSum);
+    /// <summary>At the epoch's end: returns the epoch's summed batch loss over all workers (<paramref name="lossSum"/> by default: one process).</summary>
+    double EndEpoch(double[] theta, double lossSum) => lossSum;
 }
 
 /// <summary>
@@ -87,10 +87,4 @@ public sealed class RowBatchPlan : IBatchPlan
             yield return new MiniBatch(objective, RowSet.Of(_order, start, count), count, s);
         }
     }
-
-    /// <inheritdoc />
-    public void AfterStep(in MiniBatch batch, long step, double[] theta) { }
-
-    /// <inheritdoc />
-    public double EndEpoch(double[] theta, double lossSum) => lossSum;
 }
