@@ -17,7 +17,7 @@ public sealed record DistributedResult(TrainingResult Result, ShardPlan Shard, M
 /// <summary>
 /// <c>mpiexec -n K softmax train --distributed</c>: each rank streams its shard, the loss sums and the preconditioner's
 /// moments are allreduced, every rank runs the same L-BFGS (OWL-QN) steps (SGD/Adam: see
-/// <see cref="DistributedMiniBatchSolver"/>), and rank 0 alone writes the model,
+/// a <see cref="MiniBatchSolver"/> over a <see cref="ShardBatchPlan"/> or <see cref="AveragingBatchPlan"/>), and rank 0 alone writes the model,
 /// atomically (temporary file, then rename), after every rank has finished. An error on any rank aborts the whole job
 /// (MPI_Abort), so no rank is left waiting and no model is written.
 /// </summary>
@@ -31,7 +31,7 @@ public static class DistributedTrainer
 
     /// <summary>
     /// Trains on the shard this rank is given and, on rank 0, saves the model to <paramref name="modelPath"/>.
-    /// L-BFGS/OWL-QN stream the shard; SGD and Adam hold it in memory and run <see cref="DistributedMiniBatchSolver"/>
+    /// L-BFGS/OWL-QN stream the shard; SGD and Adam hold it in memory and run a <see cref="MiniBatchSolver"/> over a <see cref="ShardBatchPlan"/> or <see cref="AveragingBatchPlan"/>
     /// (synchronous, or local SGD with averaging when <see cref="DistributedOptions.AverageEvery"/> &gt; 0).
     /// </summary>
     public static DistributedResult Fit(MpiRuntime mpi, IReadOnlyList<string> files, TrainingOptions options, string? modelPath,
@@ -101,7 +101,8 @@ public static class DistributedTrainer
             }).ToArray());
         var objective = new SoftmaxObjective(loss, options.L2, options.L1, allReduce);
         IUpdateRule rule = options.Solver == SolverKind.Adam ? new AdamRule() : new SgdRule(options.Momentum, options.Nesterov);
-        var solver = new DistributedMiniBatchSolver(rule, options.MiniBatch, shard.GlobalOffset, shard.TotalRows, settings.AverageEvery);
+        var averaging = settings.AverageEvery > 0 ? new AveragingBatchPlan(shard.GlobalOffset, shard.TotalRows, settings.AverageEvery) : null;
+        var solver = new MiniBatchSolver(rule, options.MiniBatch, averaging ?? (IBatchPlan)new ShardBatchPlan(shard.GlobalOffset, shard.TotalRows));
         var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };
         var clock = Stopwatch.StartNew();
         var solved = solver.Minimize(objective, new double[objective.Dimension], context);
@@ -113,7 +114,7 @@ public static class DistributedTrainer
             ["threads"] = engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture),
             ["batch"] = options.MiniBatch.BatchSize.ToString(CultureInfo.InvariantCulture),
             ["average_every"] = settings.AverageEvery.ToString(CultureInfo.InvariantCulture),
-            ["model_averages"] = solver.Averages.ToString(CultureInfo.InvariantCulture),
+            ["model_averages"] = (averaging?.Averages ?? 0).ToString(CultureInfo.InvariantCulture),
         });
         var h = file.Header;
         var model = new SoftmaxModel(solved.Theta, h.ClassNames, h.Features, preprocessor, h.Image, info);

@@ -38,6 +38,18 @@ public sealed class SlicedLoss : Softmax.Engine.ISoftmaxLoss
     public int Rows => _starts[^1];
 
     /// <inheritdoc />
+    public Softmax.Engine.Precision Arithmetic => _slices[0].Arithmetic;
+
+    /// <inheritdoc />
+    public bool TrySetArithmetic(Softmax.Engine.Precision arithmetic)
+    {
+        // Every slice, as every rank of the run it stands for sets its own engine.
+        bool all = true;
+        foreach (var slice in _slices) all &= slice.TrySetArithmetic(arithmetic);
+        return all;
+    }
+
+    /// <inheritdoc />
     public Softmax.Engine.LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, Softmax.Engine.RowSet rows)
     {
         if (_gradient.Length != gradientSums.Length) _gradient = new double[gradientSums.Length];

@@ -11,8 +11,9 @@ namespace Softmax.Gpu;
 /// two kernels (<see cref="Kernel2Fused"/> over the batch, then <see cref="SgdUpdate"/>) queued back to back on one
 /// stream with no host synchronisation until the epoch ends. Then one download of 2·steps + 2·steps·groups
 /// numbers gives the same epoch loss as <see cref="SgdSolver"/> reports (mean of the batch F values).
-/// <para>The batch order is <see cref="SgdSolver"/>'s exactly (same seed, epoch and sampling), so an epoch here
-/// and there visit the same batches; they differ only in θ being float32 on the device.</para>
+/// <para>The batch order is <see cref="RowBatchPlan.Order"/>'s, the in-memory <see cref="SgdSolver"/>'s (same seed,
+/// epoch and sampling), so an epoch here and there visit the same batches; they differ only in θ being float32 on
+/// the device.</para>
 /// </summary>
 public sealed class GpuSgdEpoch : IDisposable
 {
@@ -109,14 +110,7 @@ public sealed class GpuSgdEpoch : IDisposable
     public double RunEpoch(int epoch, bool computeLoss = true)
     {
         int n = _loss.Rows;
-        var rng = new Random(Options.EpochSeed(epoch));
-        if (Options.Sampling == BatchSampling.Shuffle)
-        {
-            for (int i = 0; i < n; i++) _orderHost[i] = i;
-            rng.Shuffle(_orderHost);
-        }
-        else
-            for (int i = 0; i < n; i++) _orderHost[i] = rng.Next(n);
+        RowBatchPlan.Order(Options, epoch, _orderHost);
         var stream = _acc.DefaultStream;
         _order.View.CopyFromCPU(stream, (ReadOnlySpan<int>)_orderHost);
         double rate = Options.Schedule.Rate(Options.LearningRate, epoch, Options.Epochs);

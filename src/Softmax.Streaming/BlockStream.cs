@@ -63,8 +63,17 @@ public sealed class BlockStream
     public void ForEach(IReadOnlyList<int>? order, Action<RowBlock> body)
     {
         ArgumentNullException.ThrowIfNull(body);
+        foreach (var block in Read(order)) body(block);
+    }
+
+    /// <summary>
+    /// The blocks listed in <paramref name="order"/> (all blocks in order when null), each valid until the next is
+    /// asked for; while the caller computes on one, the next is read. Abandoning the enumeration waits for that read.
+    /// </summary>
+    public IEnumerable<RowBlock> Read(IReadOnlyList<int>? order)
+    {
         int n = order?.Count ?? BlockCount;
-        if (n == 0) return;
+        if (n == 0) yield break;
         int At(int i) => order is null ? i : order[i];
         void Fill(RowBlock slot, int i)
         {
@@ -83,10 +92,10 @@ public sealed class BlockStream
                 int k = i + 1;
                 next = Task.Factory.StartNew(() => Fill(slot, k), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
-            try { body(current); }
+            try { yield return current; }
             finally
             {
-                // Never leave a reader writing into a buffer after this call returns, even when the body threw.
+                // Never leave a reader writing into a buffer after the caller moves on, even when it threw.
                 if (next is not null) try { next.Wait(); } catch (AggregateException) when (next.IsFaulted) { }
             }
             if (next is not null) next.GetAwaiter().GetResult();

@@ -1,4 +1,5 @@
 using Softmax.Engine;
+using Softmax.Optimization;
 
 namespace Softmax.Streaming;
 
@@ -12,7 +13,7 @@ namespace Softmax.Streaming;
 /// the block totals are added): F and the gradient agree to rounding, about 1e-15 relative per evaluation.</para>
 /// <para>Rows are numbered 0..<see cref="Rows"/>−1 within the streamed range. Only contiguous <see cref="RowSet"/>
 /// ranges are accepted: random row lists would turn a pass into random reads; mini-batch training over a stream
-/// uses <see cref="StreamedMiniBatchSolver"/>, which shuffles blocks and rows within blocks.</para>
+/// runs a <see cref="MiniBatchSolver"/> over a <see cref="BlockBatchPlan"/>, which shuffles blocks and rows within blocks.</para>
 /// </summary>
 public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
 {
@@ -24,7 +25,7 @@ public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
         Features = file.Features;
     }
 
-    /// <summary>The block reader, shared with the moments pass and the mini-batch solver.</summary>
+    /// <summary>The block reader, shared with the moments pass and the mini-batch plan.</summary>
     public BlockStream Blocks { get; }
 
     /// <inheritdoc />
@@ -64,7 +65,7 @@ public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
     private unsafe LossSums Pass(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows, bool withGradient)
     {
         if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
-        if (!rows.IsRange) throw new NotSupportedException("A streamed loss sums over contiguous row ranges only; use StreamedMiniBatchSolver for mini-batches.");
+        if (!rows.IsRange) throw new NotSupportedException("A streamed loss sums over contiguous row ranges only; use a BlockBatchPlan for mini-batches.");
         if (rows.Start < 0 || rows.Count < 0 || (long)rows.Start + rows.Count > Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows {rows.Start}..{rows.Start + rows.Count - 1} exceed {Rows}.");
         if (rows.Count == 0) return default;
         int B = Blocks.BlockRows, first = rows.Start / B, last = (rows.Start + rows.Count - 1) / B;

@@ -122,12 +122,12 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
     public void The_global_batch_order_is_reproducible_from_the_seed_and_the_same_on_every_rank()
     {
         var options = new MiniBatchOptions { BatchSize = 64, Epochs = 1, Seed = 3 };
-        var a = new DistributedMiniBatchSolver(new SgdRule(), options, globalOffset: 0, totalRows: 1000);
-        var b = new DistributedMiniBatchSolver(new SgdRule(), options, globalOffset: 500, totalRows: 1000);
-        Assert.Equal(a.GlobalOrder(2), b.GlobalOrder(2));
-        Assert.NotEqual(a.GlobalOrder(1), a.GlobalOrder(2));
-        Assert.Equal(16, a.StepsPerEpoch);
-        Assert.Equal(16, b.StepsPerEpoch);
+        var a = new ShardBatchPlan(globalOffset: 0, totalRows: 1000);
+        var b = new ShardBatchPlan(globalOffset: 500, totalRows: 1000);
+        Assert.Equal(a.GlobalOrder(options, 2), b.GlobalOrder(options, 2));
+        Assert.NotEqual(a.GlobalOrder(options, 1), a.GlobalOrder(options, 2));
+        Assert.Equal(16, a.StepsPerEpoch(options.BatchSize));
+        Assert.Equal(16, b.StepsPerEpoch(options.BatchSize));
     }
 
     [Fact]
@@ -137,9 +137,9 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
         var data = TestData.Dense(TestData.Bytes(300, 12, 3, seed: 2), 1f / 255);
         var objective = new SoftmaxObjective(new CpuSoftmaxLoss(data, new CpuEngineOptions(Threads: 1)), 1e-3);
         var options = new MiniBatchOptions { BatchSize = 32, Epochs = 2, Seed = 1, LearningRate = 0.1 };
-        var k1 = new DistributedMiniBatchSolver(new SgdRule(0.5), options, 0, 300, averageEvery: 1)
+        var k1 = new MiniBatchSolver(new SgdRule(0.5), options, new AveragingBatchPlan(0, 300, averageEvery: 1))
             .Minimize(objective, new double[objective.Dimension], new SolverContext());
-        var k7 = new DistributedMiniBatchSolver(new SgdRule(0.5), options, 0, 300, averageEvery: 7)
+        var k7 = new MiniBatchSolver(new SgdRule(0.5), options, new AveragingBatchPlan(0, 300, averageEvery: 7))
             .Minimize(objective, new double[objective.Dimension], new SolverContext());
         Assert.Equal(k1.Theta, k7.Theta);
         Assert.True(objective.Value(k1.Theta) < objective.Value(new double[objective.Dimension]));

@@ -6,7 +6,7 @@ using Softmax.Streaming;
 
 namespace Softmax.Scale.Tests;
 
-public sealed class StreamingLossTests : IDisposable
+public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = TestData.TempDirectory("stream");
 
@@ -151,7 +151,7 @@ public sealed class StreamingLossTests : IDisposable
         SolverResult Train(int seed)
         {
             var loss = new StreamingSoftmaxLoss(file, new StreamingOptions(9000, new CpuEngineOptions(2), new Preprocessor(PreprocessKind.Scale, 1 / 255f)));
-            var solver = new StreamedMiniBatchSolver(new AdamRule(), new MiniBatchOptions { Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = seed });
+            var solver = new MiniBatchSolver(new AdamRule(), new MiniBatchOptions { Epochs = 3, BatchSize = 64, LearningRate = 0.01, Seed = seed }, new BlockBatchPlan(loss.Blocks));
             return solver.Minimize(new SoftmaxObjective(loss, 1e-4), new double[4 * 30 + 4], new SolverContext());
         }
         var a = Train(1);
@@ -160,9 +160,95 @@ public sealed class StreamingLossTests : IDisposable
         Assert.Equal(a.Theta, b.Theta);
         Assert.NotEqual(a.Theta, c.Theta);
         Assert.True(a.History[^1].Loss < a.History[0].Loss);
-        var solver = new StreamedMiniBatchSolver(new SgdRule(), new MiniBatchOptions { Seed = 1 });
-        var order = solver.BlockOrder(10, 0);
+        var options = new MiniBatchOptions { Seed = 1 };
+        var order = BlockBatchPlan.BlockOrder(options, 10, 0);
         Assert.Equal(Enumerable.Range(0, 10), order.Order());
-        Assert.NotEqual(order, solver.BlockOrder(10, 1));
+        Assert.NotEqual(order, BlockBatchPlan.BlockOrder(options, 10, 1));
+    }
+
+    [Theory]
+    [InlineData(SolverKind.Sgd)]
+    [InlineData(SolverKind.Adam)]
+    public void Streamed_minibatch_training_resumed_from_a_checkpoint_is_bit_identical(SolverKind kind)
+    {
+        var data = TestData.Bytes(2000, 24, 4, seed: 8);
+        string path = Path.Combine(_dir, "resume.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 4000));
+        using var file = PackedDataset.Open(path);
+        var options = new TrainingOptions
+        {
+            Solver = kind, Momentum = kind == SolverKind.Sgd ? 0.9 : 0, L2 = 1e-3, Engine = new CpuEngineOptions(2),
+            MiniBatch = new MiniBatchOptions { Epochs = 5, BatchSize = 50, LearningRate = kind == SolverKind.Sgd ? 0.05 : 0.01, Seed = 4 },
+        };
+        var stream = new StreamingOptions(BlockBytes: 6000);
+        var states = new List<SolverState>();
+        var whole = StreamingTrainer.Fit(file, options, stream, checkpoint: states.Add, checkpointEvery: 2);
+        Assert.Equal([2, 4], states.Select(s => s.Epoch));
+        Assert.Equal(1 + (kind == SolverKind.Adam ? 2 : 1), states[0].Buffers.Length);
+        var resumed = StreamingTrainer.Fit(file, options, stream, resumeFrom: states[0]);
+        Assert.Equal(whole.Model.Parameters, resumed.Model.Parameters);
+        Assert.Equal(whole.Solver.History.Select(h => h.Loss), resumed.Solver.History.Select(h => h.Loss));
+        Assert.Equal(whole.Objective, resumed.Objective);
+        // The checkpoint is not a no-op: the epoch-2 weights differ from the final ones, and resuming continues from them.
+        Assert.NotEqual(states[0].Buffers[0], whole.Model.Parameters);
+        Assert.Equal(whole.Solver.Iterations, resumed.Solver.Iterations);
+    }
+
+    [Theory]
+    [InlineData(PreprocessKind.Center)]
+    [InlineData(PreprocessKind.Standardize)]
+    public void Streamed_center_and_standardize_are_fitted_as_in_memory_and_train_to_the_in_memory_F(PreprocessKind kind)
+    {
+        var data = TestData.Bytes(3000, 20, 3, seed: 12);
+        string path = Path.Combine(_dir, "standardize.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 5000));
+        using var file = PackedDataset.Open(path);
+        var options = new TrainingOptions { Preprocess = kind, L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { RelativeTolerance = 1e-13 } };
+        var stream = new StreamingOptions(BlockBytes: 7000);
+        // The fit: one streamed pass in blocks, the same sums in the same order as over the loaded rows.
+        var streamedFit = StreamingTrainer.FitPreprocessor(file, options, stream);
+        var memoryFit = SoftmaxTrainer.FitPreprocessor(file.Load(), options);
+        Assert.Equal(kind, streamedFit.Kind);
+        Assert.Equal(memoryFit.Scale, streamedFit.Scale);
+        Assert.Equal(memoryFit.Mean, streamedFit.Mean);
+        Assert.Equal(memoryFit.InverseStd, streamedFit.InverseStd);
+        Assert.Contains(memoryFit.Mean!, m => m > 0.1f);   // 1/255 scale applied, not raw bytes
+        // Training: L-BFGS over the stream (more than one block) reaches the in-memory optimum of the same problem.
+        var memory = SoftmaxTrainer.Fit(file.Load(), options);
+        var streamed = StreamingTrainer.Fit(file, options, stream);
+        Assert.True(int.Parse(streamed.Model.Training.Settings["stream_block_rows"]) < 3000 / 4);
+        Assert.Equal(kind.ToString(), streamed.Model.Training.Settings["preprocess"]);
+        double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
+        Assert.True(gap < 1e-9, $"in memory {memory.Objective:R}, streamed {streamed.Objective:R} (gap {gap:E2})");
+        Assert.Throws<NotSupportedException>(() => StreamingTrainer.FitPreprocessor(file, options));
+    }
+
+    [Fact]
+    public void Streamed_training_with_validation_rows_stops_early_as_the_in_memory_split_does()
+    {
+        var data = TestData.Bytes(600, 60, 4, seed: 21);   // few rows, many features, no L2: it overfits, so validation stops it
+        var options = new TrainingOptions
+        {
+            L2 = 0, Engine = new CpuEngineOptions(2), Seed = 3, ValidationFraction = 0.3, Patience = 1,
+            Lbfgs = new LbfgsOptions { MaxIterations = 300, RelativeTolerance = 1e-14 },
+        };
+        var memory = SoftmaxTrainer.Fit(data, options);
+        // The same split, its training rows packed and streamed, its validation rows passed in memory.
+        var (train, validation) = data.Split(options.ValidationFraction, options.Seed);
+        string path = Path.Combine(_dir, "train.smxp");
+        PackedDataset.Pack(train, path, new PackOptions(ChunkBytes: 3000));
+        using var file = PackedDataset.Open(path);
+        var streamed = StreamingTrainer.Fit(file, options with { ValidationFraction = 0 }, new StreamingOptions(BlockBytes: 6000), validation: validation);
+        Assert.Same(validation, streamed.Validation);
+        var accuracies = memory.Solver.History.Select(h => h.ValidationAccuracy).Where(a => a is not null).ToArray();
+        Assert.True(accuracies.Length >= 2, "validation was scored");
+        Assert.Equal(accuracies, streamed.Solver.History.Select(h => h.ValidationAccuracy).Where(a => a is not null));
+        Assert.Equal(StopReason.EarlyStopping, memory.Solver.Reason);
+        Assert.Equal(memory.Solver.Reason, streamed.Solver.Reason);
+        Assert.Equal(memory.Model.Parameters, memory.Solver.Theta);   // the best validated θ is the model
+        Assert.Equal(memory.Solver.Iterations, streamed.Solver.Iterations);
+        double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
+        output.WriteLine($"{memory.Solver.Reason} after {memory.Solver.Iterations} iterations, accuracies {string.Join(", ", accuracies)}");
+        Assert.True(gap < 1e-9, $"in memory {memory.Objective:R} ({memory.Solver.Reason}), streamed {streamed.Objective:R} (gap {gap:E2})");
     }
 }

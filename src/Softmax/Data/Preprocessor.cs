@@ -73,23 +73,45 @@ public sealed class Preprocessor
     public static Preprocessor Fit(PreprocessKind kind, Dataset train, float? scale = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return Fit(kind, [train], scale);
+    }
+
+    /// <summary>
+    /// Fits on the rows of <paramref name="parts"/> taken in order as one training set (for example a streamed file's
+    /// blocks): the same sums in the same order, so the same result as <see cref="Fit(PreprocessKind, Dataset, float?)"/>
+    /// on their concatenation, bit for bit.
+    /// </summary>
+    public static Preprocessor Fit(PreprocessKind kind, IEnumerable<Dataset> parts, float? scale = null)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
         float s = scale ?? (kind == PreprocessKind.Scale ? PixelScale : 1f);
         if (kind <= PreprocessKind.Scale) return new Preprocessor(kind, s);
-        int d = train.FeatureCount, n = train.Rows;
-        if (n == 0) throw new ArgumentException("Cannot fit on an empty dataset.", nameof(train));
-        var sum = new double[d];
-        var sumSq = new double[d];
-        var row = new float[d];
-        for (int i = 0; i < n; i++)
+        double[] sum = [], sumSq = [];
+        float[] row = [];
+        long n = 0;
+        foreach (var part in parts)
         {
-            train.Features.CopyRow(i, row);
-            for (int j = 0; j < d; j++)
+            int d = part.FeatureCount;
+            if (n == 0 && sum.Length == 0) (sum, sumSq, row) = (new double[d], new double[d], new float[d]);
+            else if (d != sum.Length) throw new ArgumentException($"The parts have {sum.Length} and {d} features.", nameof(parts));
+            for (int i = 0; i < part.Rows; i++, n++)
             {
-                double x = row[j] * s;
-                sum[j] += x;
-                sumSq[j] += x * x;
+                part.Features.CopyRow(i, row);
+                for (int j = 0; j < d; j++)
+                {
+                    double x = row[j] * s;
+                    sum[j] += x;
+                    sumSq[j] += x * x;
+                }
             }
         }
+        if (n == 0) throw new ArgumentException("Cannot fit on an empty dataset.", nameof(parts));
+        return Moments(kind, s, sum, sumSq, n);
+    }
+
+    private static Preprocessor Moments(PreprocessKind kind, float s, double[] sum, double[] sumSq, long n)
+    {
+        int d = sum.Length;
         var mean = new float[d];
         float[]? inverseStd = kind == PreprocessKind.Standardize ? new float[d] : null;
         for (int j = 0; j < d; j++)

@@ -37,14 +37,7 @@ public static class SoftmaxTrainer
         var loss = BuildLoss(trainX, options, classWeights);
         var objective = new SoftmaxObjective(loss, options.L2, options.L1);
 
-        Func<double[], ValidationScore>? validate = null;
-        if (hasValidation)
-        {
-            var valX = preprocessor.Apply(validation);
-            var valLoss = new CpuSoftmaxLoss(valX, options.Engine with { ClassWeights = null });
-            valLoss.TrySetArithmetic(Precision.Float64);   // the validation log-loss is a metric: float64
-            validate = theta => Evaluate(valLoss, valX, theta);
-        }
+        var validate = hasValidation ? Validator(validation, preprocessor, options.Engine) : null;
         var context = new SolverContext
         {
             Progress = progress,
@@ -149,6 +142,21 @@ public static class SoftmaxTrainer
         if (options.LossFactory?.Invoke(trainX, classWeights) is not { } plugged) return new CpuSoftmaxLoss(trainX, engine);
         if (plugged.TrySetArithmetic(Precision.Float64)) return plugged;
         return new TwoPrecisionLoss(plugged, new CpuSoftmaxLoss(trainX, engine));
+    }
+
+    /// <summary>
+    /// Scores θ on <paramref name="validation"/> (raw rows, preprocessed here with the training fit): accuracy and the
+    /// float64 log-loss without class weights. Every trainer's early stopping scores through this.
+    /// </summary>
+    public static Func<double[], ValidationScore> Validator(Dataset validation, Preprocessor preprocessor, CpuEngineOptions engine)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        ArgumentNullException.ThrowIfNull(preprocessor);
+        ArgumentNullException.ThrowIfNull(engine);
+        var valX = preprocessor.Apply(validation);
+        var valLoss = new CpuSoftmaxLoss(valX, engine with { ClassWeights = null });
+        valLoss.TrySetArithmetic(Precision.Float64);   // the validation log-loss is a metric: float64
+        return theta => Evaluate(valLoss, valX, theta);
     }
 
     private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)

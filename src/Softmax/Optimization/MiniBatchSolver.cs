@@ -3,96 +3,109 @@ using Softmax.Engine;
 namespace Softmax.Optimization;
 
 /// <summary>
-/// The loop shared by SGD and Adam: draws batches, evaluates F and its gradient on each, lets the subclass
-/// update θ, applies the L1 proximal step (soft-thresholding of W), and reports once per epoch.
+/// The one mini-batch loop, whatever the rows' home: an update rule (<see cref="SgdRule"/>, <see cref="AdamRule"/>)
+/// over the batches of a plan (<see cref="RowBatchPlan"/> in memory, streamed blocks, shards of workers). Per
+/// batch it evaluates F and its gradient, steps, applies the L1 proximal step (soft-thresholding of W); per epoch it
+/// reports (validation, early stopping) and checkpoints, and it resumes bit-identically from a checkpoint.
 /// </summary>
-public abstract class MiniBatchSolver : ISolver
+public class MiniBatchSolver : ISolver
 {
-    /// <summary>Creates the solver.</summary>
-    protected MiniBatchSolver(MiniBatchOptions options) => Options = options.Validate();
+    /// <summary>Creates the solver; the plan defaults to rows in memory.</summary>
+    public MiniBatchSolver(IUpdateRule rule, MiniBatchOptions options, IBatchPlan? plan = null)
+    {
+        Rule = rule ?? throw new ArgumentNullException(nameof(rule));
+        Options = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
+        Plan = plan ?? new RowBatchPlan();
+    }
 
     /// <summary>Batch settings.</summary>
     public MiniBatchOptions Options { get; }
 
+    /// <summary>The update.</summary>
+    public IUpdateRule Rule { get; }
+
+    /// <summary>Where the batches come from.</summary>
+    public IBatchPlan Plan { get; }
+
     /// <inheritdoc />
-    public abstract string Name { get; }
-
-    /// <summary>Prepares per-run state for a parameter vector of length <paramref name="dimension"/>.</summary>
-    protected abstract void Reset(int dimension);
-
-    /// <summary>The solver's own vectors (velocity, moments), for checkpoints.</summary>
-    protected abstract double[][] StateBuffers { get; }
-
-    /// <summary>Updates θ in place from the batch gradient at step <paramref name="step"/> (1-based) with rate η.</summary>
-    protected abstract void Step(Span<double> theta, ReadOnlySpan<double> gradient, double rate, long step);
+    public string Name => Plan.Prefix + Rule.Name;
 
     /// <inheritdoc />
     public SolverResult Minimize(SoftmaxObjective objective, double[] theta0, SolverContext context)
     {
         ArgumentNullException.ThrowIfNull(objective);
+        ArgumentNullException.ThrowIfNull(theta0);
         ArgumentNullException.ThrowIfNull(context);
         MiniBatchStep.UseArithmetic(objective.Loss, context.Precision);
         var theta = (double[])theta0.Clone();
-        var grad = new double[theta.Length];
-        int n = objective.Loss.Rows, batch = Math.Min(Options.BatchSize, n);
-        var order = new int[n];
-        Reset(theta.Length);
-        long step = 0;
-        int epoch = 0, evaluations = 0;
-        if (context.ResumeFrom is { } state)
-        {
-            if (state.Solver != Name) throw new ArgumentException($"The checkpoint was written by {state.Solver}, not {Name}.");
-            state.Buffers[0].CopyTo(theta, 0);
-            for (int b = 0; b < StateBuffers.Length; b++) state.Buffers[b + 1].CopyTo(StateBuffers[b], 0);
-            step = state.Iteration;
-            epoch = state.Epoch;
-            context.Restore(state);
-        }
+        Rule.Reset(theta.Length);
+        int rows = Plan.Begin(objective, Options, Rule);
+        var run = new Run(theta, new double[theta.Length]);
+        if (context.ResumeFrom is { } state) Resume(state, run, context);
         var reason = StopReason.EpochsCompleted;
         double lastLoss = double.NaN;
-        int stepsPerEpoch = (n + batch - 1) / batch;
-        for (; epoch < Options.Epochs; epoch++)
+        for (; run.Epoch < Options.Epochs; run.Epoch++)
         {
             if (context.CancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
-            // Each epoch's order depends only on (seed, epoch), so a resumed run draws the same batches.
-            var rng = new Random(Options.EpochSeed(epoch));
-            if (Options.Sampling == BatchSampling.Shuffle)
-            {
-                for (int i = 0; i < n; i++) order[i] = i;
-                rng.Shuffle(order);
-            }
-            double rate = Options.Schedule.Rate(Options.LearningRate, epoch, Options.Epochs);
-            double sum = 0;
-            for (int s = 0; s < stepsPerEpoch; s++)
-            {
-                int start = s * batch, count = Math.Min(batch, n - start);
-                RowSet rows;
-                if (Options.Sampling == BatchSampling.Shuffle) rows = RowSet.Of(order, start, count);
-                else
-                {
-                    for (int i = 0; i < count; i++) order[i] = rng.Next(n);
-                    rows = RowSet.Of(order, 0, count);
-                }
-                double value = objective.ValueAndGradient(theta, grad, rows);
-                evaluations++;
-                MiniBatchStep.CheckLoss(Name, value, epoch + 1, s + 1, rate);
-                sum += value * count;
-                Step(theta, grad, rate, ++step);
-                MiniBatchStep.ApplyL1(objective, theta, rate);
-            }
-            lastLoss = sum / n;
-            bool stop = context.Report(Name, (int)step, epoch + 1, lastLoss, double.NaN, theta, Options.Epochs);
-            int done = epoch + 1;
-            long stepsDone = step;
-            context.MaybeCheckpoint(done, () => new SolverState(Name, (int)stepsDone, done,
-                [(double[])theta.Clone(), .. StateBuffers.Select(b => (double[])b.Clone())], [], context.History.ToArray()));
+            lastLoss = RunEpoch(objective, run) / rows;
+            bool stop = context.Report(Name, (int)run.Step, run.Epoch + 1, lastLoss, double.NaN, theta, Options.Epochs);
+            Checkpoint(context, run);
             if (stop)
             {
                 reason = StopReason.EarlyStopping;
-                epoch++;
+                run.Epoch++;
                 break;
             }
         }
-        return context.Result(Name, theta, lastLoss, (int)step, epoch, evaluations, reason);
+        return context.Result(Name, theta, lastLoss, (int)run.Step, run.Epoch, run.Evaluations, reason);
+    }
+
+    private sealed class Run(double[] theta, double[] gradient)
+    {
+        public readonly double[] Theta = theta, Gradient = gradient;
+        public long Step;
+        public int Epoch, Evaluations;
+    }
+
+    /// <summary>One epoch of steps; returns the epoch's summed batch loss (each batch's F times its rows).</summary>
+    private double RunEpoch(SoftmaxObjective objective, Run run)
+    {
+        double rate = Options.Schedule.Rate(Options.LearningRate, run.Epoch, Options.Epochs);
+        double sum = 0;
+        foreach (var batch in Plan.Epoch(run.Epoch))
+        {
+            run.Step++;
+            if (batch.Objective is { } f)
+            {
+                double value = f.ValueAndGradient(run.Theta, run.Gradient, batch.Rows);
+                run.Evaluations++;
+                MiniBatchStep.CheckLoss(Name, value, run.Epoch + 1, batch.Index + 1, rate);
+                sum += value * batch.Count;
+                Rule.Step(run.Theta, run.Gradient, rate, run.Step);
+                MiniBatchStep.ApplyL1(objective, run.Theta, rate);
+            }
+            Plan.AfterStep(batch, run.Step, run.Theta);
+        }
+        return Plan.EndEpoch(run.Theta, sum);
+    }
+
+    private void Resume(SolverState state, Run run, SolverContext context)
+    {
+        if (state.Solver != Name) throw new ArgumentException($"The checkpoint was written by {state.Solver}, not {Name}.");
+        var buffers = Rule.State;
+        if (state.Buffers.Length != buffers.Count + 1) throw new ArgumentException($"The checkpoint holds {state.Buffers.Length} vectors; {Name} needs {buffers.Count + 1}.");
+        state.Buffers[0].CopyTo(run.Theta, 0);
+        for (int b = 0; b < buffers.Count; b++) state.Buffers[b + 1].CopyTo(buffers[b], 0);
+        run.Step = state.Iteration;
+        run.Epoch = state.Epoch;
+        context.Restore(state);
+    }
+
+    private void Checkpoint(SolverContext context, Run run)
+    {
+        int done = run.Epoch + 1;
+        long steps = run.Step;
+        context.MaybeCheckpoint(done, () => new SolverState(Name, (int)steps, done,
+            [(double[])run.Theta.Clone(), .. Rule.State.Select(b => (double[])b.Clone())], [], context.History.ToArray()));
     }
 }
