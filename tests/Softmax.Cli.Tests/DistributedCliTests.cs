@@ -90,6 +90,19 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
 
     private static double Relative(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), Math.Abs(b));
 
+    /// <summary>A distributed run that diverges (a learning rate far too large) exits 3 on every rank, as a single process does.</summary>
+    [SkippableFact]
+    public void A_diverged_distributed_run_exits_3_with_one_warning()
+    {
+        fixture.Require();
+        using var dir = new TempDir();
+        string shards = string.Join(',', Path.Combine(fixture.Dir.Path, "shard0.smxp"), Path.Combine(fixture.Dir.Path, "shard1.smxp"));
+        var job = Mpi(dir.Path, 2, ["train", "--distributed", "--data", shards, "--threads", "1", "--collective-timeout", "60",
+            "--solver", "sgd", "--lr", "100", "--epochs", "1", "--model", "m.softmax", "-q"], TimeSpan.FromMinutes(3));
+        Assert.True(job.ExitCode == 3, $"exit {job.ExitCode}\n{job.Stdout}\n{job.Stderr}");
+        Assert.Single(job.Stderr.Split('\n'), l => l.Contains("training diverged", StringComparison.Ordinal));
+    }
+
     [SkippableFact]
     public void Two_ranks_reach_the_single_process_F_and_only_rank_0_writes()
     {

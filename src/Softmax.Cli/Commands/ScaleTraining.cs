@@ -141,7 +141,9 @@ public static class ScaleTraining
                     rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
                                 (options.Solver == SolverKind.Lbfgs ? "" : averageEvery > 0 ? $"; local SGD, weights averaged every {averageEvery} steps" : "; synchronous mini-batches"));
                 }
-                return 0;
+                // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
+                if (root) return GlobalFlags.Health(result);
+                return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
             }
             catch (Exception e)
             {
