@@ -62,10 +62,6 @@ public sealed class Preprocessor
     /// <summary>Number of features the fitted vectors cover, or null when any count works.</summary>
     public int? FeatureCount => Mean?.Length;
 
-    /// <summary>The default kind for a file format: images are scaled by 1/255, the rest are left as they are.</summary>
-    public static PreprocessKind DefaultKind(DataFormat format) =>
-        format is DataFormat.Idx or DataFormat.Cifar10 or DataFormat.Cifar100 ? PreprocessKind.Scale : PreprocessKind.None;
-
     /// <summary>
     /// Fits on <paramref name="train"/> (the training split only). <paramref name="scale"/> defaults to 1/255 for
     /// <see cref="PreprocessKind.Scale"/> and to 1 for Center and Standardize.

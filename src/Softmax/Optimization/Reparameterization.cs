@@ -33,9 +33,6 @@ internal sealed class Reparameterization : IReparameterization
         for (int j = 0; j < _d; j++) _a[j] = 1 / Math.Sqrt(moments.Variance[j] + floor);
     }
 
-    /// <summary>Per-feature scale a_d.</summary>
-    public ReadOnlySpan<double> Scale => _a;
-
     /// <inheritdoc />
     public double L1Scale(int feature) => _a[feature];
 

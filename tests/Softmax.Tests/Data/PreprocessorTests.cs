@@ -79,10 +79,5 @@ public class PreprocessorTests
         var q = new Preprocessor(p.Kind, p.Scale, p.Mean, p.InverseStd);
         Assert.Equal(RowOf(p.Apply(train).Features, 1), RowOf(q.Apply(train).Features, 1));
         Assert.Throws<ArgumentException>(() => q.ApplyRow([1f, 2f, 3f], new float[3]));
-        Assert.Equal(PreprocessKind.Scale, Preprocessor.DefaultKind(DataFormat.Idx));
-        Assert.Equal(PreprocessKind.Scale, Preprocessor.DefaultKind(DataFormat.Cifar10));
-        Assert.Equal(PreprocessKind.None, Preprocessor.DefaultKind(DataFormat.Csv));
-        Assert.Equal(PreprocessKind.None, Preprocessor.DefaultKind(DataFormat.Npy));
-        Assert.Equal(PreprocessKind.None, Preprocessor.DefaultKind(DataFormat.LibSvm));
     }
 }
