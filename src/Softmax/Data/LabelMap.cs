@@ -27,14 +27,6 @@ internal sealed class LabelMap
         return id;
     }
 
-    /// <summary>Provisional id of a UTF-8 label.</summary>
-    public int Add(ReadOnlySpan<byte> utf8)
-    {
-        Span<char> chars = utf8.Length <= 256 ? stackalloc char[utf8.Length] : new char[utf8.Length];
-        int n = System.Text.Encoding.UTF8.GetChars(utf8, chars);
-        return Add(chars[..n]);
-    }
-
     /// <summary>Renumbers <paramref name="labels"/> in place into sorted class order and returns the class names.</summary>
     public string[] Finish(int[] labels)
     {

@@ -97,7 +97,7 @@ public static class LibSvmReader
             int pos = NextToken(content, 0, out var label);
             if (label.Contains((byte)':'))
                 throw new DataFormatException(_path, line, $"expected a label first, found '{Text(label)}'");
-            LabelIds[Row] = Labels.Add(label);
+            LabelIds[Row] = Labels.Add(CsvRecords.Decode(label, _path, line, 1));   // strict UTF-8: 0xFF and 0xFE are not one class
             int previous = 0;
             while (pos < content.Length)
             {

@@ -90,6 +90,11 @@ public sealed class TabularCsvTests
         Assert.Contains("UTF-8", strict.Message);
         string headed = dir.Write("headed.csv", [.. "x,z,y\n"u8, .. bytes]);
         Assert.Equal(3, Assert.Throws<DataFormatException>(() => TabularCsv.Read(headed)).Record);
+        // LIBSVM labels too (issue 15, item 9: 0xFF and 0xFE both became U+FFFD, one class instead of two).
+        string svm = dir.Write("bad.svm", [.. "a 1:1\n"u8, 0xFF, .. " 1:2\n"u8, 0xFE, .. " 2:1\n"u8]);
+        var libsvm = Assert.Throws<DataFormatException>(() => LibSvmReader.Read(svm));
+        Assert.Equal(2, libsvm.Record);
+        Assert.Contains("UTF-8", libsvm.Message);
     }
 
     [Fact]
