@@ -49,7 +49,7 @@ public sealed class LbfgsSolver : ISolver
         return new Run(this, objective, context).Execute(theta0);
     }
 
-    /// <summary>The arithmetic to start in: what was asked for; under auto, float64 for small problems and float32 otherwise.</summary>
+    /// <summary>The arithmetic to start in: what was asked for; under auto, float64 for small problems (on an engine that has it) and float32 otherwise.</summary>
     private static void ChooseArithmetic(ISoftmaxLoss loss, Precision asked)
     {
         if (asked == Precision.Float64)
@@ -58,7 +58,9 @@ public sealed class LbfgsSolver : ISolver
                 throw new NotSupportedException($"This engine ({loss.GetType().Name}) has no float64 arithmetic; use precision auto or float32.");
             return;
         }
-        bool small = (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit;
+        // A float32 engine paired with the CPU for its polish (the GPU) starts on its own arithmetic even when small: the
+        // device runs the passes, the CPU only the float64 polish.
+        bool small = (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit && loss is not TwoPrecisionLoss;
         loss.TrySetArithmetic(asked == Precision.Auto && small ? Precision.Float64 : Precision.Float32);
     }
 
