@@ -255,7 +255,7 @@ public sealed class TrainingFlags
             ["sampling"] = o.MiniBatch.Sampling.ToString(),
             ["momentum"] = D(o.Momentum),
             ["nesterov"] = o.Nesterov ? "true" : "false",
-            ["lbfgs_history"] = o.Lbfgs.History.ToString(CultureInfo.InvariantCulture),
+            ["lbfgs_history"] = o.Lbfgs.History?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             ["class_weight"] = o.BalancedClassWeights ? "balanced" : "none",
             ["epochs"] = o.MiniBatch.Epochs.ToString(CultureInfo.InvariantCulture),
             ["max_iter"] = o.Lbfgs.MaxIterations.ToString(CultureInfo.InvariantCulture),

@@ -60,7 +60,7 @@ public static class SoftmaxTrainer
         }
         ISolver solver = options.Solver switch
         {
-            SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, options.Lbfgs.Precondition ? FeatureMoments.Compute(trainX.Features) : null),
+            SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, FeatureMoments.Compute(trainX.Features, withCovariance: options.Lbfgs.Precondition)),
             SolverKind.Sgd => new SgdSolver(options.MiniBatch, options.Momentum, options.Nesterov),
             SolverKind.Adam => new AdamSolver(options.MiniBatch),
             _ => throw new ArgumentOutOfRangeException(nameof(options)),

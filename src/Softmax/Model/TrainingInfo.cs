@@ -51,7 +51,7 @@ public sealed record TrainingInfo
             s["max_iter"] = I(options.Lbfgs.MaxIterations);
             s["tol"] = D(options.Lbfgs.GradientTolerance);
             s["ftol"] = D(options.Lbfgs.RelativeTolerance);
-            s["lbfgs_history"] = I(options.Lbfgs.History);
+            s["lbfgs_history"] = options.Lbfgs.History is { } pairs ? I(pairs) : "auto";
             return s;
         }
         var m = options.MiniBatch;

@@ -14,12 +14,26 @@ namespace Softmax.Optimization;
 public sealed class LbfgsSolver : ISolver
 {
     private readonly FeatureMoments? _moments;
+    private readonly double[]? _featureScale;   // max(1, RMS of each feature): the gradient test's scale
 
     /// <summary>Creates the solver; <paramref name="moments"/> of the training features enable preconditioning.</summary>
     public LbfgsSolver(LbfgsOptions? options = null, FeatureMoments? moments = null)
     {
         Options = (options ?? new LbfgsOptions()).Validate();
         _moments = Options.Precondition ? moments : null;
+        _featureScale = moments is null ? null : FeatureScale(moments);
+    }
+
+    /// <summary>
+    /// max(1, RMS) of each feature. A float64 ∂F/∂W_cd carries rounding of order 1e-16·|x_d|, so on raw features in the
+    /// thousands an unscaled test below ~1e-12 could never be met; on data scaled to RMS ≤ 1 (standardized, pixels/255)
+    /// the scale is 1 and the test is scikit-learn's.
+    /// </summary>
+    private static double[] FeatureScale(FeatureMoments moments)
+    {
+        var scale = new double[moments.Mean.Length];
+        for (int d = 0; d < scale.Length; d++) scale[d] = Math.Max(1, Math.Sqrt(moments.Variance[d] + moments.Mean[d] * moments.Mean[d]));
+        return scale;
     }
 
     /// <summary>Iterations over which the relative decrease is averaged for <see cref="LbfgsOptions.RelativeTolerance"/>.</summary>
@@ -87,7 +101,7 @@ public sealed class LbfgsSolver : ISolver
         {
             (_solver, _objective, _context) = (solver, objective, context);
             _n = objective.Dimension;
-            _m = solver.Options.History;
+            _m = solver.Options.HistoryFor(_n, objective.L1 > 0);
             var moments = solver._moments;
             _map = moments is null ? null
                 : moments.Covariance is not null && objective.L1 == 0 ? new Whitening(moments, objective.Classes, objective.L2)
@@ -153,7 +167,7 @@ public sealed class LbfgsSolver : ISolver
             while (true)
             {
                 PseudoGradient(_x, _g, _l1, _pg);
-                double gnorm = Math.Abs(TensorPrimitives.MaxMagnitude<double>(_pg));
+                double gnorm = GradientNorm();
                 if (gnorm <= Options.GradientTolerance) { if (Polish()) continue; return StopReason.Converged; }
                 if (_iter >= Options.MaxIterations) return StopReason.MaxIterations;
                 if (_context.CancellationToken.IsCancellationRequested) return StopReason.Cancelled;
@@ -170,6 +184,29 @@ public sealed class LbfgsSolver : ISolver
                 if (relative < Float32Floor && Polish()) continue;
                 if (Stalled(gnorm, relative)) return StopReason.PrecisionLimit;
             }
+        }
+
+        /// <summary>
+        /// The quantity <see cref="LbfgsOptions.GradientTolerance"/> is defined on, whatever coordinates the solver works
+        /// in: ‖·‖∞ of the (pseudo-)gradient of F with respect to θ = (W, b), each ∂F/∂W_cd divided by the feature's
+        /// scale max(1, RMS of x_d) when the moments are known.
+        /// </summary>
+        private double GradientNorm()
+        {
+            var scale = _solver._featureScale;
+            if (_map is null && scale is null) return Math.Abs(TensorPrimitives.MaxMagnitude<double>(_pg));
+            int weights = _objective.WeightCount, D = _objective.Features;
+            var pg = _pg;
+            if (_map is not null)
+            {
+                _map.ToOuter(_x, _outer);
+                _map.GradientToOuter(_g, _gLo);
+                for (int i = 0; i < _n; i++) _gLo[i] = Pseudo(_outer[i], _gLo[i], i < weights ? _objective.L1 : 0);
+                pg = _gLo;
+            }
+            double norm = 0;
+            for (int i = 0; i < _n; i++) norm = Math.Max(norm, Math.Abs(pg[i]) / (scale is not null && i < weights ? scale[i % D] : 1));
+            return norm;
         }
 
         /// <summary>
@@ -340,14 +377,10 @@ public sealed class LbfgsSolver : ISolver
     private static void PseudoGradient(double[] x, double[] g, double[]? l1, double[] pg)
     {
         if (l1 is null) { g.CopyTo(pg, 0); return; }
-        for (int i = 0; i < x.Length; i++)
-        {
-            double w = l1[i];
-            if (x[i] > 0) pg[i] = g[i] + w;
-            else if (x[i] < 0) pg[i] = g[i] - w;
-            else if (g[i] + w < 0) pg[i] = g[i] + w;
-            else if (g[i] - w > 0) pg[i] = g[i] - w;
-            else pg[i] = 0;
-        }
+        for (int i = 0; i < x.Length; i++) pg[i] = Pseudo(x[i], g[i], l1[i]);
     }
+
+    /// <summary>One entry of the pseudo-gradient of f + w|x|: the one-sided derivative that descends, 0 where none does.</summary>
+    private static double Pseudo(double x, double g, double w) =>
+        x > 0 ? g + w : x < 0 ? g - w : g + w < 0 ? g + w : g - w > 0 ? g - w : 0;
 }

@@ -7,6 +7,8 @@ internal interface IReparameterization
     void ToOuter(ReadOnlySpan<double> phi, Span<double> theta);
     /// <summary>Maps ∂F/∂θ to ∂F/∂φ in place.</summary>
     void GradientToInner(Span<double> gradient);
+    /// <summary>Maps ∂F/∂φ back to ∂F/∂θ (the stop test is on θ's gradient, whatever coordinates the solver uses).</summary>
+    void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer);
     /// <summary>a_d such that |W_cd| = a_d |W̃_cd|, for OWL-QN's per-coordinate L1 weight; NaN when the map mixes features.</summary>
     double L1Scale(int feature);
 }
@@ -76,6 +78,17 @@ internal sealed class Reparameterization : IReparameterization
         {
             double gb = g[C * D + c];
             for (int j = 0; j < D; j++) g[c * D + j] = _a[j] * (g[c * D + j] - _mu[j] * gb);
+        }
+    }
+
+    public void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer)
+    {
+        int C = _c, D = _d;
+        for (int c = 0; c < C; c++)
+        {
+            double gb = inner[C * D + c];
+            for (int j = 0; j < D; j++) outer[c * D + j] = inner[c * D + j] / _a[j] + _mu[j] * gb;
+            outer[C * D + c] = gb;
         }
     }
 }

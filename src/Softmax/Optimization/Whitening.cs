@@ -13,7 +13,11 @@ internal sealed class Whitening : IReparameterization
     private readonly int _c, _d;
     private readonly double[] _mu;
     private readonly double[][] _m;   // M = L⁻¹, lower-triangular rows: _m[i] has i + 1 entries
+    private readonly double[][] _l;   // L itself, for mapping gradients back (GradientToOuter)
     private readonly double[] _work;
+
+    /// <summary>k of Σ + diag(k·σ²) + εI: how far the covariance is shrunk toward its diagonal.</summary>
+    internal const double Shrinkage = 10;
 
     public Whitening(FeatureMoments moments, int classes, double l2)
     {
@@ -23,7 +27,12 @@ internal sealed class Whitening : IReparameterization
         _mu = moments.Mean;
         int D = _d;
         double meanVariance = moments.Variance.Average();
-        // ε makes directions the data barely use as curved as the others, through λ2 (see docs/derivation.md).
+        // ε makes directions the data barely use as curved as the others, through λ2 (see docs/derivation.md). The
+        // diagonal is also shrunk: Σ + diag(k·σ²) + εI, k = Shrinkage, keeps the decorrelation of the leading directions
+        // without blowing up those whose curvature is mostly λ2's, and is invariant to each feature's scale. Measured on
+        // Fashion-MNIST (λ 1e-4, history 40), passes to F within 1e-6 of F*: k = 0 (full whitening) 308, 1 260, 3 247,
+        // 10 224, 30 222, 100 264; shrinking toward (mean σ²)·I instead is as good there but fails on raw features
+        // spanning 1e-3..1e3.
         double eps = Math.Max(30 * l2, 1e-6 * Math.Max(meanVariance, 1e-12));
         // Cholesky factor L, row by row; then M = L⁻¹ overwrites it row by row (row i of M needs row i of L and the
         // rows of M above it), so only one triangle is ever held.
@@ -33,7 +42,7 @@ internal sealed class Whitening : IReparameterization
             var row = l[i] = new double[i + 1];
             for (int j = 0; j <= i; j++)
             {
-                double s = cov[(long)i * D + j] + (i == j ? eps : 0);
+                double s = cov[(long)i * D + j] + (i == j ? eps + Shrinkage * cov[(long)i * D + i] : 0);
                 s -= TensorPrimitives.Dot(row.AsSpan(0, j), l[j].AsSpan(0, j));
                 if (i == j)
                 {
@@ -43,6 +52,7 @@ internal sealed class Whitening : IReparameterization
                 else row[j] = s / l[j][j];
             }
         }
+        _l = Array.ConvertAll(l, row => (double[])row.Clone());
         var li = new double[D];
         for (int i = 0; i < D; i++)
         {
@@ -113,6 +123,19 @@ internal sealed class Whitening : IReparameterization
         {
             var mk = _m[k];
             for (int c = 0; c < C; c++) g[c * D + k] = TensorPrimitives.Dot(shifted.Slice(c * D, k + 1), mk);
+        }
+    }
+
+    public void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer)
+    {
+        int C = _c, D = _d;
+        // ∂F/∂W_c = L ∂F/∂W̃_c + ∂F/∂b_c μ (the inverse of GradientToInner: M⁻¹ = L).
+        for (int c = 0; c < C; c++)
+        {
+            double gb = inner[C * D + c];
+            var gi = inner.Slice(c * D, D);
+            for (int i = 0; i < D; i++) outer[c * D + i] = TensorPrimitives.Dot(_l[i], gi[..(i + 1)]) + gb * _mu[i];
+            outer[C * D + c] = gb;
         }
     }
 }

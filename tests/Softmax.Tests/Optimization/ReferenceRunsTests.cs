@@ -127,7 +127,7 @@ public class ReferenceRunsTests(ITestOutputHelper output)
             string source = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../reference/digits_lbfgs_trajectory.json"));
             var doc = new
             {
-                description = "F after 0..10 L-BFGS iterations on digits/16, lambda2 = 1e-3, default LbfgsOptions (History 10, Precondition on), ReferenceSoftmaxLoss (float64), theta0 = 0",
+                description = "F after 0..10 L-BFGS iterations on digits/16, lambda2 = 1e-3, default LbfgsOptions (History auto: 40 here, Precondition on: covariance shrunk toward its diagonal), ReferenceSoftmaxLoss (float64), theta0 = 0",
                 regenerate = "SOFTMAX_REGENERATE_REFERENCE=1 dotnet test tests/Softmax.Tests -c Release --filter FullyQualifiedName~DigitsTrajectory",
                 tolerance = 1e-9,
                 values = values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray(),
