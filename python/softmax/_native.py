@@ -1,8 +1,11 @@
 """ctypes bindings of libsoftmax (softmax.h): the library, its structs, and thin wrappers around its handles.
 
 The library is found through the environment variable SOFTMAX_LIBRARY (a path to libsoftmax.so), else as
-libsoftmax.so beside this package. Arrays are passed by pointer: a C-contiguous float32/float64/uint8 array (or CSR
-arrays) is read in place by the library, which copies it once into the engine's layout (see softmax.h).
+libsoftmax.so beside this package. Arrays are passed by pointer, never copied in Python when they are C-contiguous
+(and CSR arrays in a supported dtype). A C-contiguous float32 array whose column count is a multiple of 16 (28x28
+images, ...) is the engine's layout already: the library wraps it without any copy and the Problem keeps a reference
+to it, so it must not be changed while the Problem lives (Problem.is_view says which). The library copies other
+inputs once into its layout (float64 is rounded to float32; see softmax.h).
 """
 import ctypes
 import os
@@ -83,6 +86,10 @@ def _declare(so):
         "softmax_problem_csr": (c_int, [P, P, c_int32, P, c_int32, c_int64, c_int64, P, P, c_int32, H]),
         "softmax_problem_load": (c_int, [c_char_p, c_int32, H]),
         "softmax_problem_shape": (c_int, [P, POINTER(c_int64), POINTER(c_int64), POINTER(c_int32)]),
+        "softmax_problem_is_view": (c_int, [P]),
+        "softmax_padded_cols": (c_int64, [c_int64]),
+        "softmax_model_class_name": (c_int, [P, c_int32, P, c_size_t, POINTER(c_size_t)]),
+        "softmax_model_with_class_names": (c_int, [P, POINTER(c_char_p), c_int32, H]),
         "softmax_problem_free": (None, [P]),
         "softmax_train": (c_int, [P, POINTER(Options), P, PROGRESS_FN, P, H]),
         "softmax_model_shape": (c_int, [P, POINTER(c_int32), POINTER(c_int32)]),
@@ -145,6 +152,7 @@ class Problem:
             if X.size and not X.flags.c_contiguous:
                 X = np.ascontiguousarray(X)  # documented conversion: the library reads C-ordered rows
             dtype = {np.dtype(np.float32): FLOAT32, np.dtype(np.float64): FLOAT64, np.dtype(np.uint8): UINT8}[X.dtype]
+            self._x = X  # the library may read X in place until the handle is freed (see is_view)
             check(lib().softmax_problem_dense(_ptr(X), dtype, X.shape[0], X.shape[1], 0, _ptr(y), _ptr(sw),
                                               n_classes, byref(self.handle)))
 
@@ -169,6 +177,13 @@ class Problem:
         p.handle = c_void_p()
         check(lib().softmax_problem_load(os.fsencode(source), part, byref(p.handle)))
         return p
+
+    @property
+    def is_view(self):
+        """True when the library reads the caller's array in place (no copy was made): keep it unchanged."""
+        status = lib().softmax_problem_is_view(self.handle)
+        check(min(status, 0))
+        return status == 1
 
     @property
     def shape(self):
