@@ -81,7 +81,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, sample_weight=None):
         """Fits the model; returns self."""
-        X, y = self._validate_data(X, y, accept_sparse="csr", dtype=_DTYPES, order="C")
+        X, y = self._validate_data(X, y, accept_sparse="csr", dtype=_DTYPES)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -154,7 +154,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def _problem(self, X):
         check_is_fitted(self)
-        X = self._validate_data(X, accept_sparse="csr", dtype=_DTYPES, order="C", reset=False)
+        X = self._validate_data(X, accept_sparse="csr", dtype=_DTYPES, reset=False)
         return _native.Problem(X)
 
     def decision_function(self, X):

@@ -1,11 +1,12 @@
 """ctypes bindings of libsoftmax (softmax.h): the library, its structs, and thin wrappers around its handles.
 
 The library is found through the environment variable SOFTMAX_LIBRARY (a path to libsoftmax.so), else as
-libsoftmax.so beside this package. Arrays are passed by pointer, never copied in Python when they are C-contiguous
-(and CSR arrays in a supported dtype). A C-contiguous float32 array whose column count is a multiple of 16 (28x28
-images, ...) is the engine's layout already: the library wraps it without any copy and the Problem keeps a reference
-to it, so it must not be changed while the Problem lives (Problem.is_view says which). The library copies other
-inputs once into its layout (float64 is rounded to float32; see softmax.h).
+libsoftmax.so beside this package. Arrays are passed by pointer, never copied in Python when their rows are
+contiguous (and CSR arrays in a supported dtype). Rows already in the engine's layout are not copied at all: a
+C-contiguous uint8 array, or a C-contiguous float32 array whose column count is a multiple of 16 (28x28 images, ...).
+The library wraps them and the Problem keeps a reference to the array, which must not change while the Problem lives
+(Problem.is_view says which). The library copies other inputs once into its layout (float64 is rounded to float32;
+see softmax.h).
 """
 import ctypes
 import os
@@ -130,6 +131,13 @@ def _ptr(array):
     return None if array is None else c_void_p(array.ctypes.data)
 
 
+def _rows_in_place(X):
+    """Whether the library can read X's rows where they are: each row contiguous, rows a whole number of elements apart
+    in increasing order (C-contiguous arrays, row slices X[a:b:k], column slices of a wider array)."""
+    row, column = X.strides
+    return column == X.itemsize and row % X.itemsize == 0 and (X.shape[0] <= 1 or row >= X.shape[1] * X.itemsize)
+
+
 class Problem:
     """Features (dense numpy or scipy CSR), optional int32 labels 0..C-1 and sample weights, as a library handle."""
 
@@ -149,11 +157,12 @@ class Problem:
                 X = X.astype(np.float64)
             if X.ndim != 2:
                 raise ValueError(f"X must be 2-D, not {X.ndim}-D")
-            if X.size and not X.flags.c_contiguous:
-                X = np.ascontiguousarray(X)  # documented conversion: the library reads C-ordered rows
+            if X.size and not _rows_in_place(X):
+                X = np.ascontiguousarray(X)  # documented conversion: the library reads rows of contiguous values
             dtype = {np.dtype(np.float32): FLOAT32, np.dtype(np.float64): FLOAT64, np.dtype(np.uint8): UINT8}[X.dtype]
+            stride = X.strides[0] // X.itemsize if X.shape[0] > 1 else 0
             self._x = X  # the library may read X in place until the handle is freed (see is_view)
-            check(lib().softmax_problem_dense(_ptr(X), dtype, X.shape[0], X.shape[1], 0, _ptr(y), _ptr(sw),
+            check(lib().softmax_problem_dense(_ptr(X), dtype, X.shape[0], X.shape[1], stride, _ptr(y), _ptr(sw),
                                               n_classes, byref(self.handle)))
 
     def _csr(self, X, y, sw, n_classes):

@@ -4,10 +4,10 @@ using Softmax.Data;
 namespace Softmax.Native;
 
 /// <summary>
-/// Builds a <see cref="Dataset"/> from caller-owned memory (softmax_problem_dense / _csr). float32 rows already in the
-/// engine's layout (row_stride = <see cref="DenseMatrix.PaddedLength"/>(cols), padding zero: every C-contiguous array
-/// whose cols is a multiple of 16) are wrapped in place; other inputs are copied once into the engine's layout
-/// (padded float32 rows, uint8 bytes, int64/int32/float32 CSR).
+/// Builds a <see cref="Dataset"/> from caller-owned memory (softmax_problem_dense / _csr). Rows already in the engine's
+/// layout are wrapped in place: float32 with row_stride = <see cref="DenseMatrix.PaddedLength"/>(cols) and zero padding
+/// (every C-contiguous array whose cols is a multiple of 16), uint8 with row_stride = cols (C-contiguous). Other inputs
+/// are copied once into the engine's layout (padded float32 rows, packed uint8 rows, int64/int32/float32 CSR).
 /// </summary>
 internal static unsafe class NativeProblem
 {
@@ -23,6 +23,9 @@ internal static unsafe class NativeProblem
         FeatureMatrix features;
         switch (dtype)
         {
+            case UInt8 when rowStride == d:
+                features = ByteMatrix.Wrap((byte*)x, n, d);
+                break;
             case UInt8:
                 var bytes = new byte[(long)n * d];
                 for (int i = 0; i < n; i++) new ReadOnlySpan<byte>((byte*)x + i * rowStride, d).CopyTo(bytes.AsSpan(i * d, d));
@@ -81,7 +84,7 @@ internal static unsafe class NativeProblem
     }
 
     /// <summary>Whether the problem's features are the caller's memory (a wrapped <see cref="DenseMatrix"/>).</summary>
-    public static bool IsView(Dataset data) => data.Features is DenseMatrix { OwnsStorage: false };
+    public static bool IsView(Dataset data) => data.Features is DenseMatrix { OwnsStorage: false } or ByteMatrix { OwnsStorage: false };
 
     private static Dataset Build(FeatureMatrix features, int* y, double* sampleWeight, int classes)
     {

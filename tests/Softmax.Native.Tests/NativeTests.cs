@@ -50,7 +50,12 @@ public sealed partial class NativeTests(NativeLibraryFixture native) : IClassFix
     public void PythonPackagePassesItsTestsIncludingScikitLearnsEstimatorChecks()
     {
         var run = Repo.Run("/usr/bin/python3", ["-m", "pytest", "python/tests", "-q", "-p", "no:cacheprovider"], Repo.Root,
-            TimeSpan.FromMinutes(6), new Dictionary<string, string> { ["SOFTMAX_LIBRARY"] = native.Library, ["PYTHONDONTWRITEBYTECODE"] = "1" });
+            TimeSpan.FromMinutes(6), new Dictionary<string, string>
+            {
+                ["SOFTMAX_LIBRARY"] = native.Library,
+                ["SOFTMAX_CLI"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "Softmax.Cli.dll")}",
+                ["PYTHONDONTWRITEBYTECODE"] = "1",
+            });
         run.ShouldSucceed("pytest python/tests");
         var summary = PytestSummary().Match(run.Output);
         Assert.True(summary.Success, run.Output);
