@@ -21,6 +21,7 @@ public sealed partial class NativeTests(NativeLibraryFixture native) : IClassFix
         var (train, test) = NamedDatasets.Load("digits");
         Assert.Equal(train.Rows, (int)Number("rows"));
         Assert.Equal("1", values["round_trip_equal"]);
+        Assert.Equal(string.Join(" ", train.ClassNames), values["class_names"]);
         Assert.Equal(Number("iterations"), Number("progress_reports"));
 
         // The model file written through the C API is the library's format: .NET reads it and scores the same.
