@@ -111,12 +111,15 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--iterations", type=int, default=300)
     ap.add_argument("--threads", type=int, default=0, help="0: all cores (both sides)")
+    ap.add_argument("--rows", type=int, default=0, help="the first N rows only (a check of the script)")
     args = ap.parse_args()
     cli = os.environ.get("SOFTMAX_CLI")
     if not cli:
         sys.exit("set SOFTMAX_CLI to the softmax command, e.g. 'dotnet src/Softmax.Cli/bin/Release/net10.0/Softmax.Cli.dll'")
 
     pixels, y = common.load_fashion_mnist("train", raw=True)
+    if args.rows:
+        pixels, y = pixels[:args.rows], y[:args.rows]
     X = (pixels.astype(np.float64) / 255.0).astype(np.float32)
     wide = np.zeros((X.shape[0], 800), dtype=np.float32)
     wide[:, :784] = X
@@ -140,7 +143,7 @@ def main():
         print(json.dumps({"system": name, **{k: median(runs, k) for k in runs[0]}, "runs": runs}))
     py, cp, cl = results["python"], results["python --copy"], results["cli"]
     fit, train = median(py, "fit"), median(py, "train")
-    print(f"| binding overhead, Fashion-MNIST float32, {args.iterations} L-BFGS iterations, median of {args.runs} "
+    print(f"| binding overhead, Fashion-MNIST float32 ({len(y)} rows), {args.iterations} L-BFGS iterations, median of {args.runs} "
           f"(load {load[0]:.1f}) | fit {fit:.2f} s = validate {median(py, 'validate') * 1e3:.0f} ms + problem "
           f"{median(py, 'problem') * 1e3:.1f} ms + softmax_train {train:.2f} s (solver {median(py, 'solver'):.2f} s) "
           f"+ after {median(py, 'after') * 1e3:.0f} ms; overhead (fit - train) / fit = {100 * (fit - train) / fit:.1f} % "
