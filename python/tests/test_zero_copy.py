@@ -1,10 +1,11 @@
 """Arrays reach the library without a copy where the layout allows: the library reads float32 rows in the engine's
-layout (cols a multiple of 16, or rows padded with zeros to that stride) and C-contiguous uint8 rows in place. Observed, not assumed: a view sees
+layout (64-byte aligned, cols a multiple of 16 or rows padded with zeros to that stride) and C-contiguous uint8 rows
+in place. Observed, not assumed: a view sees
 a later change to the caller's array, a copy does not."""
 import numpy as np
 import pytest
 
-from softmax import Model, Problem, SoftmaxClassifier
+from softmax import Model, Problem, SoftmaxClassifier, empty_aligned
 from softmax import _native
 
 
@@ -31,13 +32,30 @@ def check_sees(model, problem, X, view):
 
 def test_padded_float32_rows_are_read_in_place(model):
     # A (50, 32) buffer, zero past column 20: X = buffer[:, :20] has the engine's stride (32) and zero padding.
-    buffer = np.zeros((50, _native.lib().softmax_padded_cols(20)), dtype=np.float32)
-    assert buffer.shape[1] == 32
+    buffer = empty_aligned((50, _native.lib().softmax_padded_cols(20)))
+    assert buffer.shape[1] == 32 and buffer.ctypes.data % 64 == 0
+    buffer[...] = 0
     buffer[:, :20] = np.random.default_rng(1).standard_normal((50, 20))
     X = buffer[:, :20]
     problem = Problem(X)
     assert problem._x.ctypes.data == buffer.ctypes.data  # no Python-side copy either
     check_sees(model, problem, X, view=True)
+
+
+def test_float32_rows_off_a_64_byte_boundary_are_copied(model):
+    b = model[2]
+    values = np.random.default_rng(5).standard_normal((40, 32)).astype(np.float32)
+    aligned = empty_aligned(values.shape)
+    aligned[...] = values
+    assert Problem(aligned).is_view
+    raw = empty_aligned((40 * 32 + 4,))
+    shifted = raw[4:].reshape(40, 32)  # 16 bytes past the boundary, as numpy's own arrays usually are
+    shifted[...] = values
+    problem = Problem(shifted)
+    assert shifted.flags.c_contiguous and not problem.is_view
+    W32 = np.random.default_rng(6).standard_normal((3, 32))
+    m32 = Model.from_coefficients(W32, b)
+    np.testing.assert_allclose(m32.decision_function(problem), scores(W32, b, values), rtol=1e-12, atol=1e-12)
 
 
 def test_other_layouts_are_copied_and_read_the_same_values(model):
@@ -55,9 +73,10 @@ def test_c_contiguous_uint8_rows_are_read_in_place(model):
     check_sees(model, Problem(wide[:, :20]), wide[:, :20], view=False)  # 24 bytes a row: copied into packed rows
     assert not Problem(X8.astype(np.float64)).is_view
 
-def test_fit_passes_a_c_contiguous_float32_array_without_any_copy(monkeypatch):
+def test_fit_passes_an_aligned_float32_array_without_any_copy(monkeypatch):
     rng = np.random.default_rng(4)
-    X = rng.standard_normal((120, 48)).astype(np.float32)
+    X = empty_aligned((120, 48))
+    X[...] = rng.standard_normal((120, 48))
     y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 0.5)
     seen = []
     original = _native.Problem.__init__
