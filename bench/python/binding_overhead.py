@@ -1,7 +1,7 @@
 """The Python binding's overhead: SoftmaxClassifier.fit against `softmax train` on the same data and settings.
 
-Fashion-MNIST training set, x = pixel/255 as float32 (C-contiguous, 784 = 49 x 16 columns: the library wraps the
-array without a copy), lambda = 1e-4, L-BFGS with tol 0 and a fixed --iterations (so both run the same iterations),
+Fashion-MNIST training set, x = pixel/255 as float32 (C-contiguous, 784 = 49 x 16 columns, 64-byte aligned through
+softmax.empty_aligned: the library wraps the array without a copy), lambda = 1e-4, L-BFGS with tol 0 and a fixed --iterations (so both run the same iterations),
 all cores, auto precision, no preprocessing. Each measurement is the median of --runs fresh fits.
 
 Python: the fit's wall time, split by timing the calls it makes:
@@ -13,8 +13,8 @@ Python: the fit's wall time, split by timing the calls it makes:
 The binding's overhead is (fit - train) / fit: what Python adds around the trainer the CLI runs.
 CLI: `softmax train --data features.npy` (labels.npy beside it), its train_seconds (the solver's own clock, as
 `solver` above) and the process's wall time (startup, reading the .npy, training, accuracy, writing the model).
-The --copy run passes the same values as a row-strided view (800 floats a row), which the library must copy: the
-cost the zero-copy path removes.
+The --copy run passes the same values in numpy's own array (16-byte aligned), which the library copies into aligned
+rows: the cost the zero-copy path removes, and what misaligned rows would cost the solver instead.
 
     SOFTMAX_LIBRARY=.../libsoftmax.so SOFTMAX_CLI="dotnet .../Softmax.Cli.dll" /usr/bin/python3 bench/python/binding_overhead.py
 """
@@ -120,11 +120,13 @@ def main():
     pixels, y = common.load_fashion_mnist("train", raw=True)
     if args.rows:
         pixels, y = pixels[:args.rows], y[:args.rows]
-    X = (pixels.astype(np.float64) / 255.0).astype(np.float32)
-    wide = np.zeros((X.shape[0], 800), dtype=np.float32)
-    wide[:, :784] = X
-    strided = wide[:, :784]  # the same values, 800 floats a row: not the engine's layout, so copied
-    assert softmax.Problem(X).is_view and not softmax.Problem(strided).is_view
+    plain = (pixels.astype(np.float64) / 255.0).astype(np.float32)  # numpy's: 16-byte aligned, so copied
+    if plain.ctypes.data % 64 == 0:
+        plain = softmax.empty_aligned((plain.size + 4,))[4:].reshape(plain.shape)
+        plain[...] = (pixels.astype(np.float64) / 255.0).astype(np.float32)
+    X = softmax.empty_aligned(plain.shape)  # the same values at a 64-byte boundary: wrapped
+    X[...] = plain
+    assert softmax.Problem(X).is_view and not softmax.Problem(plain).is_view
 
     results = {}
     with tempfile.TemporaryDirectory() as out:
@@ -132,7 +134,7 @@ def main():
         np.save(os.path.join(out, "labels.npy"), y.astype(np.int32))
         for r in range(args.runs):  # interleaved, so load changes touch all three alike
             for name, run in (("python", lambda: python_fit(X, y, args.iterations, args.threads)),
-                              ("python --copy", lambda: python_fit(strided, y, args.iterations, args.threads)),
+                              ("python --copy", lambda: python_fit(plain, y, args.iterations, args.threads)),
                               ("cli", lambda: cli_train(cli, os.path.join(out, "features.npy"), args.iterations,
                                                         args.threads, out))):
                 results.setdefault(name, []).append(run())

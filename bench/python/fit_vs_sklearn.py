@@ -6,7 +6,7 @@ are deterministic), then a fresh fit with that max_iter, timed. scikit-learn's p
 (learned from one recorded trajectory); ours records F through the progress callback of softmax.Model.train.
 
 Also: (fit wall time - the solver's own seconds, as the CLI reports them) / fit wall time: the argument checks, the
-problem (no copy: float32 rows of 784 columns are wrapped), the trainer's own work outside the solver's clock (moments
+problem (no copy: 64-byte aligned float32 rows of 784 columns are wrapped), the trainer's own work outside the solver's clock (moments
 for the preconditioner, the final float64 F; the CLI does the same) and the coefficients out.
 bench/python/binding_overhead.py splits it and compares with `softmax train`.
 
@@ -66,7 +66,8 @@ def main():
         pixels, y = pixels[:args.subset], y[:args.subset]
     n = len(y)
     X64 = pixels.astype(np.float64) / 255.0
-    X32 = X64.astype(np.float32)  # what the engine stores; the library wraps it without any copy
+    X32 = softmax.empty_aligned(X64.shape)  # what the engine stores, 64-byte aligned: the library wraps it, no copy
+    X32[...] = X64
     lam = common.LAMBDA
 
     if args.subset:
