@@ -86,7 +86,7 @@ internal static unsafe class NativeProblem
         return Build(new CsrMatrix(pointers, columns, values, n, (int)cols), y, sampleWeight, classes);
     }
 
-    /// <summary>Whether the problem's features are the caller's memory (a wrapped <see cref="DenseMatrix"/>).</summary>
+    /// <summary>Whether the problem's features are the caller's memory (a wrapped <see cref="DenseMatrix"/> or <see cref="ByteMatrix"/>).</summary>
     public static bool IsView(Dataset data) => data.Features is DenseMatrix { OwnsStorage: false } or ByteMatrix { OwnsStorage: false };
 
     private static Dataset Build(FeatureMatrix features, int* y, double* sampleWeight, int classes)

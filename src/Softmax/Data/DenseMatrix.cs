@@ -41,6 +41,8 @@ public sealed unsafe class DenseMatrix : FeatureMatrix
     internal static DenseMatrix Wrap(float* origin, int rows, int columns)
     {
         if (origin is null && rows > 0) throw new ArgumentNullException(nameof(origin));
+        if ((long)rows * PaddedLength(columns) > Array.MaxLength)
+            throw new InvalidDataException($"A dense matrix of {rows} x {columns} floats exceeds the largest array .NET allows.");
         return new DenseMatrix(origin, rows, columns);
     }
 
