@@ -81,7 +81,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y, sample_weight=None):
         """Fits the model; returns self."""
-        X, y = self._validate_data(X, y, accept_sparse="csr", dtype=_DTYPES, order="C")
+        X, y = self._validate_data(X, y, accept_sparse="csr", dtype=_DTYPES)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -100,7 +100,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                                  or not np.array_equal(getattr(self, "classes_", None), classes)):
             warm = None
         problem = _native.Problem(X, y_index, sample_weight, len(classes))
-        self._model = Model.train(problem, options, warm_start=warm)
+        self._model = _named(Model.train(problem, options, warm_start=warm), classes)
         self.classes_ = classes
         self.lambda_ = lam
         self._set_fitted_attributes()
@@ -154,7 +154,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def _problem(self, X):
         check_is_fitted(self)
-        X = self._validate_data(X, accept_sparse="csr", dtype=_DTYPES, order="C", reset=False)
+        X = self._validate_data(X, accept_sparse="csr", dtype=_DTYPES, reset=False)
         return _native.Problem(X)
 
     def decision_function(self, X):
@@ -179,9 +179,29 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return self._model.predict_log_proba(problem)
 
     def save_model(self, path):
-        """Writes the model file (read by the CLI, .NET and C; class i is classes_[i])."""
+        """Writes the model file (read by the CLI, .NET and C), its class i named str(classes_[i])."""
         check_is_fitted(self)
         self._model.save(path)
+
+    @classmethod
+    def load_model(cls, path):
+        """A fitted classifier from a model file written by the CLI, .NET, C or save_model.
+
+        classes_ are the file's class names: integers when every name is one written the canonical way ("0", "-3"),
+        else strings. Predictions apply the model's own preprocessing (a CLI model of a CSV standardizes by
+        default); coef_ and intercept_ are then in the preprocessed units, as softmax_model_coefficients gives them.
+        The hyperparameters are the defaults: the model file does not carry them."""
+        return cls.from_model(Model.load(path))
+
+    @classmethod
+    def from_model(cls, model):
+        """A fitted classifier around a softmax.Model (see load_model)."""
+        clf = cls()
+        clf._model = model
+        clf.classes_ = _classes_from_names(model.class_names)
+        clf.n_features_in_ = model.shape[1]
+        clf._set_fitted_attributes()
+        return clf
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -198,3 +218,21 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         super().__setstate__(state)
 
     # No _more_tags: every scikit-learn estimator check applies and passes, none is marked as expected to fail.
+
+
+def _named(model, classes):
+    """The model with its classes named str(classes_[i]), so the CLI prints the labels; unchanged when those strings
+    are not distinct and non-empty (for example classes 1 and '1'), where the file keeps the indices "0".."C-1"."""
+    names = [str(c) for c in classes]
+    if len(set(names)) != len(names) or not all(names):
+        return model
+    return model.with_class_names(names)
+
+
+def _classes_from_names(names):
+    """classes_ for a model file's names: int64 when each is a canonical integer, else strings."""
+    try:
+        numbers = [int(name) for name in names]
+    except ValueError:
+        return np.array(names)
+    return np.array(numbers, dtype=np.int64) if [str(k) for k in numbers] == names else np.array(names)

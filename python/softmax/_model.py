@@ -1,4 +1,5 @@
 """softmax.Model: a trained model handle of libsoftmax (train, predict, coefficients, the model file format)."""
+import ctypes
 import os
 from ctypes import byref, c_double, c_int32, c_size_t, c_void_p
 
@@ -73,6 +74,25 @@ class Model:
         classes, features = c_int32(), c_int32()
         n.check(n.lib().softmax_model_shape(self.handle, byref(classes), byref(features)))
         return classes.value, features.value
+
+    @property
+    def class_names(self):
+        """The class names stored in the model (what the CLI prints), by class index."""
+        names = []
+        for i in range(self.shape[0]):
+            size = c_size_t()
+            n.check(n.lib().softmax_model_class_name(self.handle, i, None, 0, byref(size)))
+            buffer = ctypes.create_string_buffer(size.value)
+            n.check(n.lib().softmax_model_class_name(self.handle, i, buffer, size.value, byref(size)))
+            names.append(buffer.value.decode("utf-8"))
+        return names
+
+    def with_class_names(self, names):
+        """A new model with class i named names[i] (distinct, non-empty strings)."""
+        encoded = (ctypes.c_char_p * len(names))(*[str(name).encode("utf-8") for name in names])
+        handle = c_void_p()
+        n.check(n.lib().softmax_model_with_class_names(self.handle, encoded, len(names), byref(handle)))
+        return Model(handle)
 
     @property
     def training_info(self):

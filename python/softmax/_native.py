@@ -1,8 +1,13 @@
 """ctypes bindings of libsoftmax (softmax.h): the library, its structs, and thin wrappers around its handles.
 
 The library is found through the environment variable SOFTMAX_LIBRARY (a path to libsoftmax.so), else as
-libsoftmax.so beside this package. Arrays are passed by pointer: a C-contiguous float32/float64/uint8 array (or CSR
-arrays) is read in place by the library, which copies it once into the engine's layout (see softmax.h).
+libsoftmax.so beside this package. Arrays are passed by pointer, never copied in Python when their rows are
+contiguous (and CSR arrays in a supported dtype). Rows already in the engine's layout are not copied at all: a
+C-contiguous uint8 array, or a 64-byte aligned C-contiguous float32 array whose column count is a multiple of 16
+(28x28 images, ...; empty_aligned makes one: numpy's own arrays are 16-byte aligned, and the library copies those,
+since rows straddling cache lines train ~15 % slower than the one copy costs). The library wraps them and the Problem
+keeps a reference to the array, which must not change while the Problem lives (Problem.is_view says which). The
+library copies other inputs once into its layout (float64 is rounded to float32; see softmax.h).
 """
 import ctypes
 import os
@@ -83,6 +88,10 @@ def _declare(so):
         "softmax_problem_csr": (c_int, [P, P, c_int32, P, c_int32, c_int64, c_int64, P, P, c_int32, H]),
         "softmax_problem_load": (c_int, [c_char_p, c_int32, H]),
         "softmax_problem_shape": (c_int, [P, POINTER(c_int64), POINTER(c_int64), POINTER(c_int32)]),
+        "softmax_problem_is_view": (c_int, [P]),
+        "softmax_padded_cols": (c_int64, [c_int64]),
+        "softmax_model_class_name": (c_int, [P, c_int32, P, c_size_t, POINTER(c_size_t)]),
+        "softmax_model_with_class_names": (c_int, [P, POINTER(c_char_p), c_int32, H]),
         "softmax_problem_free": (None, [P]),
         "softmax_train": (c_int, [P, POINTER(Options), P, PROGRESS_FN, P, H]),
         "softmax_model_shape": (c_int, [P, POINTER(c_int32), POINTER(c_int32)]),
@@ -123,6 +132,23 @@ def _ptr(array):
     return None if array is None else c_void_p(array.ctypes.data)
 
 
+def empty_aligned(shape, dtype=np.float32):
+    """An uninitialised C-contiguous array whose data start on a 64-byte boundary: float32 rows of a multiple of 16
+    columns in such an array are the engine's layout, which the library trains on and scores without a copy."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    raw = np.empty(count * dtype.itemsize + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64
+    return raw[start:start + count * dtype.itemsize].view(dtype).reshape(shape)
+
+
+def _rows_in_place(X):
+    """Whether the library can read X's rows where they are: each row contiguous, rows a whole number of elements apart
+    in increasing order (C-contiguous arrays, row slices X[a:b:k], column slices of a wider array)."""
+    row, column = X.strides
+    return column == X.itemsize and row % X.itemsize == 0 and (X.shape[0] <= 1 or row >= X.shape[1] * X.itemsize)
+
+
 class Problem:
     """Features (dense numpy or scipy CSR), optional int32 labels 0..C-1 and sample weights, as a library handle."""
 
@@ -142,10 +168,12 @@ class Problem:
                 X = X.astype(np.float64)
             if X.ndim != 2:
                 raise ValueError(f"X must be 2-D, not {X.ndim}-D")
-            if X.size and not X.flags.c_contiguous:
-                X = np.ascontiguousarray(X)  # documented conversion: the library reads C-ordered rows
+            if X.size and not _rows_in_place(X):
+                X = np.ascontiguousarray(X)  # documented conversion: the library reads rows of contiguous values
             dtype = {np.dtype(np.float32): FLOAT32, np.dtype(np.float64): FLOAT64, np.dtype(np.uint8): UINT8}[X.dtype]
-            check(lib().softmax_problem_dense(_ptr(X), dtype, X.shape[0], X.shape[1], 0, _ptr(y), _ptr(sw),
+            stride = X.strides[0] // X.itemsize if X.shape[0] > 1 else 0
+            self._x = X  # the library may read X in place until the handle is freed (see is_view)
+            check(lib().softmax_problem_dense(_ptr(X), dtype, X.shape[0], X.shape[1], stride, _ptr(y), _ptr(sw),
                                               n_classes, byref(self.handle)))
 
     def _csr(self, X, y, sw, n_classes):
@@ -169,6 +197,13 @@ class Problem:
         p.handle = c_void_p()
         check(lib().softmax_problem_load(os.fsencode(source), part, byref(p.handle)))
         return p
+
+    @property
+    def is_view(self):
+        """True when the library reads the caller's array in place (no copy was made): keep it unchanged."""
+        status = lib().softmax_problem_is_view(self.handle)
+        check(min(status, 0))
+        return status == 1
 
     @property
     def shape(self):

@@ -72,6 +72,18 @@ int main(int argc, char **argv)
     printf("train_accuracy: %.17g\n", train_accuracy);
     if (test) printf("test_accuracy: %.17g\n", test_accuracy);
 
+    /* The class names the model carries (the labels the CLI prints), here "0".."9". */
+    printf("class_names:");
+    for (int32_t c = 0; c < classes; c++) {
+        size_t length = 0; /* asked first: the size with the NUL */
+        check(softmax_model_class_name(model, c, NULL, 0, &length), "softmax_model_class_name (size)");
+        char *name = malloc(length);
+        check(softmax_model_class_name(model, c, name, length, &length), "softmax_model_class_name");
+        printf(" %s", name);
+        free(name);
+    }
+    printf("\n");
+
     /* The model as bytes and back: the same predictions. */
     size_t size = 0;
     check(softmax_model_to_bytes(model, NULL, 0, &size), "softmax_model_to_bytes (size)");

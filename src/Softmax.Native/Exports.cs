@@ -10,7 +10,7 @@ internal static unsafe class Exports
         (typeof(Exports).Assembly.GetName().Version?.ToString(3) ?? "0.0.0") + "\0");
     private static readonly GCHandle VersionPin = GCHandle.Alloc(VersionUtf8, GCHandleType.Pinned);
 
-    public const int ApiVersion = 1;
+    public const int ApiVersion = 2;
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_version")]
     public static byte* Version() => (byte*)VersionPin.AddrOfPinnedObject();
@@ -58,6 +58,17 @@ internal static unsafe class Exports
         if (cols is not null) *cols = data.FeatureCount;
         if (classes is not null) *classes = data.ClassCount;
     });
+
+    [UnmanagedCallersOnly(EntryPoint = "softmax_problem_is_view")]
+    public static int ProblemIsView(nint problem)
+    {
+        int view = 0;
+        int status = Errors.Run(() => view = NativeProblem.IsView(Handles.Get<Dataset>(problem, "problem")) ? 1 : 0);
+        return status == Status.Ok ? view : status;
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "softmax_padded_cols")]
+    public static long PaddedCols(long cols) => cols <= 0 ? DenseMatrix.Alignment : (cols + DenseMatrix.Alignment - 1) / DenseMatrix.Alignment * DenseMatrix.Alignment;
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_problem_free")]
     public static void ProblemFree(nint problem) => Handles.Free(problem);

@@ -20,10 +20,16 @@
  *    receives with softmax_problem_free / softmax_model_free (NULL is allowed there). A handle is immutable after
  *    creation, so one handle may be used from several threads at once (train from one problem, predict from one
  *    model), except that it must not be freed while in use. Freeing a handle twice is undefined, as with free().
- *  - Input arrays are caller-owned and only read during the call. The engine keeps features as float32 (dense rows
- *    padded to 64-byte multiples, uint8 rows as bytes, CSR as int64 row pointers, int32 columns, float32 values), so
- *    a problem copies the caller's data once into that layout (float64 values are rounded to float32, int32 row
- *    pointers widened); the caller may free its arrays as soon as softmax_problem_* returns.
+ *  - Input arrays are caller-owned. softmax_problem_dense WRAPS rows that are already in the engine's layout, without
+ *    copying: float32 at a 64-byte aligned address with row_stride == softmax_padded_cols(cols) (in elements) and the
+ *    padding elements 0 (so every row is 64-byte aligned; an aligned C-contiguous array whose cols is a multiple of 16
+ *    qualifies, e.g. 28x28 images: allocate with aligned_alloc(64, ...) or posix_memalign), and uint8 with row_stride
+ *    0 or cols (C-contiguous, any address). Such a problem reads the caller's memory whenever it is used (train,
+ *    predict, ...): the caller keeps the array alive and unchanged until softmax_problem_free. Every other input is
+ *    copied once, and the caller may free it as soon as softmax_problem_* returns: float32 rows in another layout or
+ *    at an unaligned address (rows straddling cache lines train ~15 % slower than the one copy costs), float64 rows
+ *    (rounded to float32: the engine stores float32), strided uint8 rows (packed), CSR (into int64 row pointers, int32
+ *    columns, float32 values), labels and sample weights. softmax_problem_is_view tells which happened.
  *  - Output buffers are caller-allocated with the documented size; outputs are row-major.
  *  - Scores and probabilities are computed in float64 from the stored float32 rows.
  */
@@ -37,8 +43,9 @@
 extern "C" {
 #endif
 
-/* Version of this C API; softmax_api_version() returns the library's. A library accepts every older options struct. */
-#define SOFTMAX_API_VERSION 1
+/* Version of this C API; softmax_api_version() returns the library's. A library accepts every older options struct.
+ * 2: softmax_problem_is_view, softmax_padded_cols, softmax_model_class_name, softmax_model_with_class_names. */
+#define SOFTMAX_API_VERSION 2
 
 /* Status codes. */
 #define SOFTMAX_OK 0
@@ -163,6 +170,12 @@ int softmax_problem_csr(const void *indptr, const void *indices, int32_t index_d
  * Labels keep the file's class names; softmax_model_score matches them by name. */
 int softmax_problem_load(const char *source, int32_t part, softmax_problem **out);
 
+/* 1 when the problem reads the caller's x in place (see Conventions: keep x alive and unchanged until the problem is
+ * freed), 0 when it holds its own copy, negative on error. */
+int softmax_problem_is_view(const softmax_problem *problem);
+/* The row stride (in float32 elements) of the engine's layout for cols features: cols rounded up to a multiple of 16. */
+int64_t softmax_padded_cols(int64_t cols);
+
 int softmax_problem_shape(const softmax_problem *problem, int64_t *rows, int64_t *cols, int32_t *n_classes);
 void softmax_problem_free(softmax_problem *problem);
 
@@ -176,6 +189,14 @@ int softmax_train(const softmax_problem *problem, const softmax_options *options
 /* ---- models ---- */
 int softmax_model_shape(const softmax_model *model, int32_t *n_classes, int32_t *n_features);
 int softmax_model_training_info(const softmax_model *model, softmax_training_info *out);
+/* Class i's name (the label the CLI prints; "0".."C-1" unless the data or softmax_model_with_class_names named
+ * them) as a NUL-terminated UTF-8 string. Call with buffer NULL (or too small) to learn the size including the NUL:
+ * *size receives it and the call returns SOFTMAX_OK for NULL, SOFTMAX_E_BUFFER for a too-small buffer. */
+int softmax_model_class_name(const softmax_model *model, int32_t index, char *buffer, size_t capacity, size_t *size);
+/* A new model equal to `model` but with class i named names[i] (n_names = n_classes distinct non-empty UTF-8
+ * strings; copied). Name the classes of a model trained from integer labels before saving it for the CLI. */
+int softmax_model_with_class_names(const softmax_model *model, const char *const *names, int32_t n_names,
+                                   softmax_model **out);
 /* coef: n_classes x n_features (row-major) and intercept: n_classes, in float64, in the units the model is scored in
  * after its preprocessing (with SOFTMAX_PREPROCESS_NONE: the raw features). Either may be NULL. */
 int softmax_model_coefficients(const softmax_model *model, double *coef, double *intercept);

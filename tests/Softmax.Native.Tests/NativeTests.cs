@@ -21,6 +21,7 @@ public sealed partial class NativeTests(NativeLibraryFixture native) : IClassFix
         var (train, test) = NamedDatasets.Load("digits");
         Assert.Equal(train.Rows, (int)Number("rows"));
         Assert.Equal("1", values["round_trip_equal"]);
+        Assert.Equal(string.Join(" ", train.ClassNames), values["class_names"]);
         Assert.Equal(Number("iterations"), Number("progress_reports"));
 
         // The model file written through the C API is the library's format: .NET reads it and scores the same.
@@ -50,7 +51,12 @@ public sealed partial class NativeTests(NativeLibraryFixture native) : IClassFix
     public void PythonPackagePassesItsTestsIncludingScikitLearnsEstimatorChecks()
     {
         var run = Repo.Run("/usr/bin/python3", ["-m", "pytest", "python/tests", "-q", "-p", "no:cacheprovider"], Repo.Root,
-            TimeSpan.FromMinutes(6), new Dictionary<string, string> { ["SOFTMAX_LIBRARY"] = native.Library, ["PYTHONDONTWRITEBYTECODE"] = "1" });
+            TimeSpan.FromMinutes(6), new Dictionary<string, string>
+            {
+                ["SOFTMAX_LIBRARY"] = native.Library,
+                ["SOFTMAX_CLI"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "Softmax.Cli.dll")}",
+                ["PYTHONDONTWRITEBYTECODE"] = "1",
+            });
         run.ShouldSucceed("pytest python/tests");
         var summary = PytestSummary().Match(run.Output);
         Assert.True(summary.Success, run.Output);

@@ -2,10 +2,14 @@ namespace Softmax.Data;
 
 /// <summary>
 /// Compact uint8 rows (raw pixels). The engines read x = byte * <see cref="Scale"/> on the fly,
-/// which moves a quarter of the bytes a float32 copy would.
+/// which moves a quarter of the bytes a float32 copy would. The rows live in a managed array, or in memory its owner
+/// keeps alive and unchanged (libsoftmax's zero-copy problems, see <see cref="Wrap"/>).
 /// </summary>
-public sealed class ByteMatrix : FeatureMatrix
+public sealed unsafe class ByteMatrix : FeatureMatrix
 {
+    private readonly byte[]? _data;   // null when wrapping outside memory
+    private readonly byte* _origin;
+
     /// <summary>Wraps row-major bytes (rows × columns, no padding).</summary>
     public ByteMatrix(byte[] data, int rows, int columns, float scale = 1f) : base(rows, columns)
     {
@@ -13,12 +17,36 @@ public sealed class ByteMatrix : FeatureMatrix
         if (data.LongLength != (long)rows * columns)
             throw new ArgumentException($"Expected {(long)rows * columns} bytes for {rows}x{columns}, got {data.LongLength}.", nameof(data));
         if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), "Scale must be finite.");
-        Data = data;
+        _data = data;
         Scale = scale;
     }
 
-    /// <summary>Row-major bytes.</summary>
-    public byte[] Data { get; }
+    private ByteMatrix(byte* origin, int rows, int columns, float scale) : base(rows, columns)
+    {
+        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), "Scale must be finite.");
+        _origin = origin;
+        Scale = scale;
+    }
+
+    /// <summary>
+    /// Wraps rows × columns bytes at <paramref name="origin"/> (row-major, no padding) without copying. The owner keeps
+    /// the memory alive and unchanged while the matrix is used.
+    /// </summary>
+    internal static ByteMatrix Wrap(byte* origin, int rows, int columns)
+    {
+        if (origin is null && (long)rows * columns > 0) throw new ArgumentNullException(nameof(origin));
+        if ((long)rows * columns > Array.MaxLength) throw new ArgumentException($"{rows} x {columns} bytes exceed the largest matrix.");
+        return new ByteMatrix(origin, rows, columns, 1f);
+    }
+
+    /// <summary>Row-major bytes in a managed array. A matrix that wraps outside memory has none: read <see cref="Bytes"/>.</summary>
+    public byte[] Data => _data ?? throw new InvalidOperationException("This byte matrix wraps memory outside the managed heap; read Bytes or Row.");
+
+    /// <summary>All rows, row-major (rows × columns bytes).</summary>
+    public ReadOnlySpan<byte> Bytes => _data ?? new ReadOnlySpan<byte>(_origin, Rows * Columns);
+
+    /// <summary>False for a matrix that wraps memory it does not own (<see cref="Wrap"/>).</summary>
+    internal bool OwnsStorage => _data is not null;
 
     /// <summary>Factor applied to every byte when it is read.</summary>
     public float Scale { get; }
@@ -59,25 +87,22 @@ public sealed class ByteMatrix : FeatureMatrix
     }
 
     /// <summary>The same bytes read with another scale.</summary>
-    public ByteMatrix WithScale(float scale) => new(Data, Rows, Columns, scale);
+    public ByteMatrix WithScale(float scale) => _data is null ? new(_origin, Rows, Columns, scale) : new(_data, Rows, Columns, scale);
 
     /// <summary>The raw bytes of one row.</summary>
-    public ReadOnlySpan<byte> Row(int row) => Data.AsSpan(row * Columns, Columns);
+    public ReadOnlySpan<byte> Row(int row) => Bytes.Slice(row * Columns, Columns);
 
     /// <inheritdoc />
-    public override long StorageBytes => Data.LongLength;
+    public override long StorageBytes => (long)Rows * Columns;
 
     /// <inheritdoc />
     public override void CopyRow(int row, Span<float> destination)
     {
         var src = Row(row);
         if (destination.Length < src.Length) throw new ArgumentException("The destination is shorter than the row.", nameof(destination));
-        unsafe
-        {
-            fixed (byte* s = src)
-            fixed (float* d = destination)
-                Engine.Avx512Kernels.ConvertBytes(s, src.Length, Scale, d);
-        }
+        fixed (byte* s = src)
+        fixed (float* d = destination)
+            Engine.Avx512Kernels.ConvertBytes(s, src.Length, Scale, d);
     }
 
     /// <inheritdoc />

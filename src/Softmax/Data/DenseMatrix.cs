@@ -4,17 +4,18 @@ using System.Runtime.InteropServices;
 namespace Softmax.Data;
 
 /// <summary>
-/// Dense float32 rows. Each row starts on a 64-byte boundary and is padded with zeros to
-/// <see cref="Stride"/> floats (a multiple of 16), so SIMD kernels need no scalar tails.
-/// The backing array lives on the pinned object heap, so its address never moves.
+/// Dense float32 rows. Each row is padded with zeros to <see cref="Stride"/> floats (a multiple of 16), so SIMD kernels
+/// need no scalar tails; the kernels load unaligned, and rows this class allocates also start on a 64-byte boundary.
+/// The backing array lives on the pinned object heap, so its address never moves. A matrix can instead wrap memory its
+/// owner keeps alive and unchanged (libsoftmax's zero-copy problems, see <see cref="Wrap"/>).
 /// </summary>
-public sealed class DenseMatrix : FeatureMatrix
+public sealed unsafe class DenseMatrix : FeatureMatrix
 {
     /// <summary>The SIMD width rows are padded to, in floats.</summary>
     public const int Alignment = 16;
 
-    private readonly float[] _buffer;
-    private readonly int _offset;
+    private readonly float[]? _buffer;   // null when wrapping outside memory
+    private readonly float* _origin;     // row 0: in the pinned _buffer, or the wrapped memory
 
     /// <summary>Allocates a zeroed matrix.</summary>
     public DenseMatrix(int rows, int columns) : base(rows, columns)
@@ -24,32 +25,57 @@ public sealed class DenseMatrix : FeatureMatrix
         if (length > Array.MaxLength)
             throw new InvalidDataException($"A dense matrix of {rows} x {columns} floats exceeds the largest array .NET allows.");
         _buffer = GC.AllocateArray<float>((int)length, pinned: true);
-        _offset = AlignedOffset(_buffer);
+        _origin = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer)) + AlignedOffset(_buffer);
+    }
+
+    private DenseMatrix(float* origin, int rows, int columns) : base(rows, columns)
+    {
+        Stride = PaddedLength(columns);
+        _origin = origin;
+    }
+
+    /// <summary>
+    /// Wraps rows × <see cref="PaddedLength"/>(columns) floats at <paramref name="origin"/> without copying: row i at
+    /// origin + i · Stride, padding zero. The owner keeps the memory alive and unchanged while the matrix is used.
+    /// </summary>
+    internal static DenseMatrix Wrap(float* origin, int rows, int columns)
+    {
+        if (origin is null && rows > 0) throw new ArgumentNullException(nameof(origin));
+        if ((long)rows * PaddedLength(columns) > Array.MaxLength)
+            throw new InvalidDataException($"A dense matrix of {rows} x {columns} floats exceeds the largest array .NET allows.");
+        return new DenseMatrix(origin, rows, columns);
     }
 
     /// <summary>Row length in floats including the zero padding.</summary>
     public int Stride { get; }
 
     /// <inheritdoc />
-    public override long StorageBytes => (long)_buffer.Length * sizeof(float);
+    public override long StorageBytes => (_buffer?.LongLength ?? (long)Rows * Stride) * sizeof(float);
 
     /// <summary>Rounds a column count up to a multiple of <see cref="Alignment"/>.</summary>
     public static int PaddedLength(int columns) => Math.Max(Alignment, (columns + Alignment - 1) / Alignment * Alignment);
 
     /// <summary>The <paramref name="row"/>-th row, without padding.</summary>
-    public Span<float> Row(int row) => _buffer.AsSpan(_offset + row * Stride, Columns);
+    public Span<float> Row(int row)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        return new Span<float>(_origin + (long)row * Stride, Columns);
+    }
 
     /// <summary>All rows including padding, row-major with <see cref="Stride"/>.</summary>
-    public Span<float> Storage => _buffer.AsSpan(_offset, Rows * Stride);
+    public Span<float> Storage => new(_origin, Rows * Stride);
 
     /// <summary>Element accessor.</summary>
     public float this[int row, int column]
     {
-        get => _buffer[_offset + row * Stride + column];
-        set => _buffer[_offset + row * Stride + column] = value;
+        get => Row(row)[column];
+        set => Row(row)[column] = value;
     }
 
-    internal unsafe float* Pointer => (float*)Unsafe.AsPointer(ref _buffer[_offset]);
+    internal float* Pointer => _origin;
+
+    /// <summary>False for a matrix that wraps memory it does not own (<see cref="Wrap"/>).</summary>
+    internal bool OwnsStorage => _buffer is not null;
 
     /// <summary>Copies unpadded row-major values into a new matrix.</summary>
     public static DenseMatrix FromRowMajor(ReadOnlySpan<float> values, int rows, int columns)
@@ -76,14 +102,17 @@ public sealed class DenseMatrix : FeatureMatrix
     {
         var m = new DenseMatrix(rows.Length, Columns);
         for (int i = 0; i < rows.Length; i++)
-            _buffer.AsSpan(_offset + rows[i] * Stride, Stride).CopyTo(m._buffer.AsSpan(m._offset + i * Stride, Stride));
+        {
+            if ((uint)rows[i] >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(rows));
+            new ReadOnlySpan<float>(_origin + (long)rows[i] * Stride, Stride).CopyTo(new Span<float>(m._origin + (long)i * Stride, Stride));
+        }
         return m;
     }
 
     /// <inheritdoc />
     public override DenseMatrix ToDense() => this;
 
-    private static unsafe int AlignedOffset(float[] pinned)
+    private static int AlignedOffset(float[] pinned)
     {
         nint address = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
         int misalignment = (int)(address & 63);

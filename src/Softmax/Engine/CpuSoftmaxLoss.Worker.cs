@@ -82,7 +82,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 // the backward pass: the block's bytes are read from memory once.
                 x = (float**)_rows.Pointer;
                 byte** src = (byte**)_src.Pointer;
-                fixed (byte* data = bytes.Data)
+                fixed (byte* data = bytes.Bytes)
                 {
                     for (int r = 0; r < n + RowsAhead; r++) src[r] = data + RowAhead(block, n, r) * D;
                     for (int r = 0; r < n; r++) x[r] = _x.Pointer + r * S;
@@ -120,7 +120,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             return _e._data.Features switch
             {
                 DenseMatrix dense => ((nint)(dense.Pointer + first * _e.Stride), count * _e.Stride * sizeof(float)),
-                ByteMatrix bytes => ((nint)Unsafe.AsPointer(ref bytes.Data[first * _e.Features]), count * _e.Features),
+                ByteMatrix bytes => ((nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(bytes.Bytes[(int)(first * _e.Features)..])), count * _e.Features),
                 _ => (0, 0),
             };
         }
@@ -214,7 +214,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                         for (int r = 0; r < Math.Min(n, RowsAhead); r++) Avx512Kernels.Prefetch(rows[r], D * sizeof(float));
                     break;
                 case ByteMatrix bytes:
-                    fixed (byte* src = bytes.Data)
+                    fixed (byte* src = bytes.Bytes)
                         for (int r = 0; r < n; r++)
                         {
                             // Fetch a few rows ahead, across the block's end for a range: the hardware prefetcher alone

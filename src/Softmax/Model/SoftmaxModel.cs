@@ -254,7 +254,7 @@ public sealed unsafe partial class SoftmaxModel
                     if (x is DenseMatrix dense) { rows[r] = dense.Pointer + (long)(start + r) * Stride; continue; }
                     rows[r] = buffer!.Pointer + r * Stride;
                     if (x is ByteMatrix bytes)
-                        fixed (byte* src = bytes.Data)
+                        fixed (byte* src = bytes.Bytes)
                         {
                             // A few rows ahead, or the conversion waits on memory (see CpuSoftmaxLoss).
                             Avx512Kernels.Prefetch(src + (long)Math.Min(start + r + 8, N - 1) * Features, Features);
