@@ -20,6 +20,10 @@ public class CountsInMetricsTests(DigitsFixture f)
         Assert.All(counts.Zip(counts.Skip(1)), p => Assert.True(p.Second > p.First, $"{p.First} then {p.Second}"));
         Assert.True(counts[^1] <= evaluations);
         Assert.Contains($"evaluations: {evaluations}", f.Train.Stdout);
+        // The model file keeps the same count, and `info` names it.
+        var info = Cli.Ok(f.Dir.Path, "info", "--model", f.Model, "-q").Stdout;
+        Assert.Contains($"evaluations: {evaluations}", info);
+        Assert.DoesNotContain("\nepochs:", info);
     }
 
     [Fact]
