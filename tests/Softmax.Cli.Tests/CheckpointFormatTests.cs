@@ -148,4 +148,29 @@ public class CheckpointFormatTests
         File.WriteAllBytes(dir["long.ckpt"], Sealed(2, [.. good[12..^8], 0, 0, 0]));
         Assert.Equal($"{dir["long.ckpt"]}: the checkpoint has 3 bytes after its last record", Refusal(dir["long.ckpt"]));
     }
+
+    [Fact]
+    public void A_resume_refuses_early_stopping_weights_of_another_length_or_not_finite()
+    {
+        using var dir = new TempDir();
+        string[] train = ["train", "--solver", "sgd", "--epochs", "2", "--lr", "0.001", "--validation-fraction", "0.2", "--checkpoint-every", "1", "--threads", "1", "-q"];
+        Cli.Ok(dir.Path, train);
+        string ckpt = dir["model.softmax.ckpt"];
+        var (settings, state, curve) = CheckpointFile.Load(ckpt);
+        var best = state.EarlyStopping!.Best!;
+        Assert.Equal(state.Parameters.Length, best.Length);
+
+        CheckpointFile.Save(ckpt, settings, state with { EarlyStopping = state.EarlyStopping with { Best = [.. best.SkipLast(1), double.NaN] } }, curve);
+        var r = Cli.Run(dir.Path, [.. train, "--resume", ckpt]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"{ckpt}: the checkpoint's vector 'early_stopping.best' holds values that are not finite.", r.Stderr);
+
+        CheckpointFile.Save(ckpt, settings, state with { EarlyStopping = state.EarlyStopping with { Best = best[1..] } }, curve);
+        r = Cli.Run(dir.Path, [.. train, "--resume", ckpt]);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains($"early-stopping weights hold {best.Length - 1} parameters, but this data needs {best.Length}", r.Stderr);
+
+        CheckpointFile.Save(ckpt, settings, state, curve);
+        Cli.Ok(dir.Path, [.. train, "--resume", ckpt]);   // the untouched state resumes
+    }
 }
