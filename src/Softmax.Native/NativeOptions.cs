@@ -142,7 +142,7 @@ internal sealed unsafe class CallbackProgress(delegate* unmanaged<NativeProgress
         var p = new NativeProgress
         {
             Iteration = value.Iteration,
-            Epoch = value.Epoch,
+            Epoch = value.Epoch > 0 ? value.Epoch : value.Evaluations,   // softmax.h: passes over the rows (L-BFGS: evaluations)
             Loss = value.Loss,
             GradientNorm = value.GradientNorm,
             ElapsedSeconds = value.Elapsed.TotalSeconds,

@@ -54,8 +54,10 @@ public class CheckpointFuzzTests
     private static byte[] Seed(TempDir dir)
     {
         string seedPath = dir["seed.ckpt"];
-        var state = new SolverState("sgd", 7, 3, [[1, 2, 3, 4, 5, 6], [0.5, 0.25, 0, 0, 0, 0]], [0.1, 2],
-            [new HistoryEntry(1, 1, 0.9, 0.3, 0.5, null, 0.01), new HistoryEntry(2, 2, 0.8, 0.2, null, 0.7, 0.02)]);
+        var state = new SolverState("sgd", 7, 3, 21, new Dictionary<string, double[]> { ["theta"] = [1, 2, 3, 4, 5, 6], ["velocity"] = [0.5, 0.25, 0, 0, 0, 0] },
+            new Dictionary<string, double> { ["a"] = 0.1, ["b"] = 2 },
+            [new HistoryEntry(1, 1, 0.9, 0.3, 0.5, null, 0.01), new HistoryEntry(2, 2, 0.8, 0.2, null, 0.7, 0.02)],
+            new EarlyStoppingState([1, 2, 3, 4, 5, 7], 0.5, 1) { BestLoss = 0.7 });
         CheckpointFile.Save(seedPath, new Dictionary<string, string> { ["solver"] = "sgd", ["data.hash"] = "00ff" }, state, [new CurvePoint(1, 0.5, 0.4)]);
         Assert.Equal(7, CheckpointFile.Load(seedPath).State.Iteration);
         return File.ReadAllBytes(seedPath);

@@ -131,12 +131,12 @@ public class HostileCliTests
         File.WriteAllText(dir["d.csv"], Csv(90, 4, 4));
         Cli.Ok(dir.Path, [.. train, "--resume", ckpt]);   // the same data resumes
         File.WriteAllBytes(ckpt, Crafted(good, epoch: -5));
-        AssertInputError(Cli.Run(dir.Path, [.. train, "--resume", ckpt]), ckpt, "epoch -5; neither may be negative");
+        AssertInputError(Cli.Run(dir.Path, [.. train, "--resume", ckpt]), ckpt, "epoch -5; none may be negative");
         File.WriteAllBytes(ckpt, Crafted(good, buffers: int.MaxValue));
-        AssertInputError(Cli.Run(dir.Path, [.. train, "--resume", ckpt]), ckpt, $"claims {int.MaxValue} buffers");
+        AssertInputError(Cli.Run(dir.Path, [.. train, "--resume", ckpt]), ckpt, $"claims {int.MaxValue} vectors");
     }
 
-    /// <summary>The checkpoint with its epoch or buffer count replaced and the checksum made valid again.</summary>
+    /// <summary>The checkpoint with its epoch or vector count replaced and the checksum made valid again.</summary>
     private static byte[] Crafted(byte[] good, int? epoch = null, int? buffers = null)
     {
         var bytes = (byte[])good.Clone();
@@ -146,9 +146,9 @@ public class HostileCliTests
         for (int i = 0; i < 2 * n; i++) r.ReadString();
         r.ReadString();   // solver
         r.ReadInt32();    // iteration
-        int at = (int)r.BaseStream.Position;
+        int at = (int)r.BaseStream.Position;   // epoch, then evaluations, then the count of named vectors
         if (epoch is { } e) BitConverter.GetBytes(e).CopyTo(bytes, at);
-        if (buffers is { } b) BitConverter.GetBytes(b).CopyTo(bytes, at + 4);
+        if (buffers is { } b) BitConverter.GetBytes(b).CopyTo(bytes, at + 8);
         BitConverter.GetBytes(XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8))).CopyTo(bytes, bytes.Length - 8);
         return bytes;
     }

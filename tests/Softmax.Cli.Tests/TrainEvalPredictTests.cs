@@ -11,7 +11,7 @@ public class TrainEvalPredictTests(DigitsFixture f)
     public void Train_reports_the_expected_digits_results_and_every_metrics_key()
     {
         var m = f.Metrics;
-        foreach (var key in new[] { "objective", "train_accuracy", "test_accuracy", "validation_accuracy", "iterations", "epochs",
+        foreach (var key in new[] { "objective", "train_accuracy", "test_accuracy", "validation_accuracy", "iterations", "epochs", "evaluations",
                      "train_seconds", "solver", "l2", "l1", "n_train", "n_features", "n_classes", "stop_reason", "history" })
             Assert.True(m.TryGetProperty(key, out _), $"metrics.json lacks '{key}'");
         Assert.Equal("lbfgs", m.GetProperty("solver").GetString());

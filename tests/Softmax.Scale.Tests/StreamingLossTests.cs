@@ -184,13 +184,13 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         var states = new List<SolverState>();
         var whole = StreamingTrainer.Fit(file, options, stream, checkpoint: states.Add, checkpointEvery: 2);
         Assert.Equal([2, 4], states.Select(s => s.Epoch));
-        Assert.Equal(1 + (kind == SolverKind.Adam ? 2 : 1), states[0].Buffers.Length);
+        Assert.Equal(1 + (kind == SolverKind.Adam ? 2 : 1), states[0].Vectors.Count);
         var resumed = StreamingTrainer.Fit(file, options, stream, resumeFrom: states[0]);
         Assert.Equal(whole.Model.Parameters, resumed.Model.Parameters);
         Assert.Equal(whole.Solver.History.Select(h => h.Loss), resumed.Solver.History.Select(h => h.Loss));
         Assert.Equal(whole.Objective, resumed.Objective);
         // The checkpoint is not a no-op: the epoch-2 weights differ from the final ones, and resuming continues from them.
-        Assert.NotEqual(states[0].Buffers[0], whole.Model.Parameters);
+        Assert.NotEqual(states[0].Parameters, whole.Model.Parameters);
         Assert.Equal(whole.Solver.Iterations, resumed.Solver.Iterations);
     }
 

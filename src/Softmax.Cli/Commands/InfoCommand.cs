@@ -46,7 +46,8 @@ public static class InfoCommand
                 ("objective", Ui.F(t.Objective, "R")),
                 ("training rows", I(t.Rows)),
                 ("iterations", I(t.Iterations)),
-                ("epochs", I(t.Epochs)),
+                // The model file keeps one count: L-BFGS's evaluations of F and ∇F (it has no epochs), else the epochs.
+                (t.Settings.ContainsKey("lbfgs_history") ? "evaluations" : "epochs", I(t.Epochs)),
                 ("stop reason", t.StopReason),
                 ("seed", I(t.Seed)),
                 ("train seconds", Ui.F(t.Seconds, "F3")),

@@ -45,7 +45,7 @@ public static class ScaleTraining
             var progress = new SyncProgress<TrainingProgress>(p =>
             {
                 int step = lbfgs ? p.Iteration : p.Epoch;
-                bar.Update(step, total, $"{(lbfgs ? "iter" : "epoch")} {step} loss {Ui.F(p.Loss, "G8")}");
+                bar.Update(step, total, $"{(lbfgs ? "iter" : "epoch")} {step}{(lbfgs ? $" ({p.Evaluations} evaluations)" : "")} loss {Ui.F(p.Loss, "G8")}");
             });
             var result = fit(progress);
             int last = lbfgs ? result.Solver.Iterations : result.Solver.Epochs;

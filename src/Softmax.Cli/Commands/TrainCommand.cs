@@ -122,7 +122,7 @@ public static class TrainCommand
                 var confusionOn = testEval ?? Evaluation.Run(result.Model, train);
                 written.AddRange(ConfusionHeatmap.Save(confusionOn, plotDir, $"{title}: confusion matrix ({(testEval is null ? "train" : "test")} set)"));
             }
-            Summarize(ui, result, train.Name ?? "", trainAccuracy, validationAccuracy, testEval, written);
+            Summarize(ui, result, options.Solver == SolverKind.Lbfgs, train.Name ?? "", trainAccuracy, validationAccuracy, testEval, written);
             return GlobalFlags.Health(result);
         }));
         return command;
@@ -177,7 +177,7 @@ public static class TrainCommand
             written.AddRange(WeightPictures.Save(result.Model, plotDir, $"{dataName}: learned weights per class"));
             if (testEval is not null) written.AddRange(ConfusionHeatmap.Save(testEval, plotDir, $"{dataName}: confusion matrix (test set)"));
         }
-        Summarize(ui, result, dataName, trainAccuracy, null, testEval, written, ranks);
+        Summarize(ui, result, options.Solver == SolverKind.Lbfgs, dataName, trainAccuracy, null, testEval, written, ranks);
     }
 
     /// <summary>
@@ -223,8 +223,7 @@ public static class TrainCommand
         w.Number("train_accuracy", trainAccuracy);
         w.Number("test_accuracy", test?.Accuracy);
         w.Number("validation_accuracy", validationAccuracy);
-        w.WriteNumber("iterations", r.Solver.Iterations);
-        w.WriteNumber("epochs", r.Solver.Epochs);
+        w.Counts(r.Solver, o.Solver == SolverKind.Lbfgs);
         w.Number("train_seconds", r.Elapsed.TotalSeconds);
         w.WriteString("solver", r.Model.Training.Solver);
         w.Number("l2", o.L2);
@@ -254,7 +253,7 @@ public static class TrainCommand
         w.WriteEndObject();
     });
 
-    private static void Summarize(Ui ui, TrainingResult r, string dataName, double trainAccuracy, double? validationAccuracy,
+    private static void Summarize(Ui ui, TrainingResult r, bool lbfgs, string dataName, double trainAccuracy, double? validationAccuracy,
         Evaluation? test, List<string> written, int? ranks = null)
     {
         var rows = new List<(string, string)>
@@ -264,7 +263,8 @@ public static class TrainCommand
             ("objective F", Ui.F(r.Objective, "R")),
             ("stop reason", r.Solver.Reason.ToString()),
             ("iterations", r.Solver.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ("epochs", r.Solver.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            lbfgs ? ("evaluations", r.Solver.Evaluations.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                  : ("epochs", r.Solver.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
             ("train accuracy", Ui.F(trainAccuracy, "F4")),
         };

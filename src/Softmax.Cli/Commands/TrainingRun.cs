@@ -50,7 +50,7 @@ public sealed class TrainingRun
             CheckShape(state);
             resume = state;
             curve.AddRange(savedCurve);
-            ui.Note($"resuming from {ResumePath} at iteration {state.Iteration}, epoch {state.Epoch}");
+            ui.Note($"resuming from {ResumePath} at iteration {state.Iteration}, " + (Options.Solver == SolverKind.Lbfgs ? $"{state.Evaluations} evaluations" : $"epoch {state.Epoch}"));
         }
 
         var options = Options;
@@ -86,7 +86,7 @@ public sealed class TrainingRun
                 int step = lbfgs ? p.Iteration : p.Epoch;
                 if (lbfgs && recorder?.Take(p.Loss) is { } theta) AddPoint(step, theta);
                 string val = p.ValidationAccuracy is { } va ? $" val_acc {Ui.F(va, "F4")}" : "";
-                bar.Update(step, total, $"{(lbfgs ? "iter" : "epoch")} {step} loss {Ui.F(p.Loss, "G8")}{val}");
+                bar.Update(step, total, $"{(lbfgs ? "iter" : "epoch")} {step}{(lbfgs ? $" ({p.Evaluations} evaluations)" : "")} loss {Ui.F(p.Loss, "G8")}{val}");
                 if (EpochDelayMs > 0) Thread.Sleep(EpochDelayMs);
             });
             bool wantCheckpoints = CheckpointEvery > 0 && CheckpointPath is not null;
@@ -95,7 +95,7 @@ public sealed class TrainingRun
                 checkpoint = state =>
                 {
                     int step = lbfgs ? state.Iteration : state.Epoch;
-                    if (!lbfgs) AddPoint(step, state.Buffers[0]);
+                    if (!lbfgs) AddPoint(step, state.Parameters);
                     if (wantCheckpoints && step % CheckpointEvery == 0) CheckpointFile.Save(CheckpointPath!, written, state, curve);
                 };
             var result = SoftmaxTrainer.Fit(Train, options, progress, token, resume, checkpoint, checkpointEvery: 1);
@@ -123,14 +123,19 @@ public sealed class TrainingRun
         }
     }
 
-    /// <summary>The checkpoint's θ must fit this data's C·D + C parameters and be finite.</summary>
+    /// <summary>The checkpoint's θ must fit this data's C·D + C parameters, and its vectors (early stopping's best θ too) be finite.</summary>
     private void CheckShape(SolverState state)
     {
         long dimension = (long)Train.ClassNames.Count * Train.FeatureCount + Train.ClassNames.Count;
-        if (state.Buffers.Length == 0 || state.Buffers[0].LongLength != dimension)
-            throw new UsageException($"{ResumePath}: the checkpoint holds {(state.Buffers.Length == 0 ? 0 : state.Buffers[0].Length)} parameters, but {Train.ClassNames.Count} classes × {Train.FeatureCount} features need {dimension}.");
-        for (int b = 0; b < state.Buffers.Length; b++)
-            if (state.Buffers[b].Any(v => !double.IsFinite(v)))
-                throw new UsageException($"{ResumePath}: the checkpoint's buffer {b} holds values that are not finite.");
+        int found = state.Vectors.TryGetValue(SolverState.ParametersName, out var theta) ? theta.Length : 0;
+        if (found != dimension)
+            throw new UsageException($"{ResumePath}: the checkpoint holds {found} parameters, but {Train.ClassNames.Count} classes × {Train.FeatureCount} features need {dimension}.");
+        var best = state.EarlyStopping?.Best;
+        if (best is not null && best.Length != dimension)
+            throw new UsageException($"{ResumePath}: the checkpoint's early-stopping weights hold {best.Length} parameters, but this data needs {dimension}.");
+        var vectors = best is null ? state.Vectors : state.Vectors.Append(new("early_stopping.best", best));
+        foreach (var (name, values) in vectors)
+            if (values.Any(v => !double.IsFinite(v)))
+                throw new UsageException($"{ResumePath}: the checkpoint's vector '{name}' holds values that are not finite.");
     }
 }

@@ -35,7 +35,21 @@ public static class JsonOut
         w.WriteEndObject();
     }
 
-    /// <summary>"history": the recorded curve (training loss, gradient norm, validation loss and accuracy per record).</summary>
+    /// <summary>
+    /// "iterations", "epochs" and "evaluations": a mini-batch solver counts epochs ("evaluations" null); L-BFGS has no
+    /// epochs ("epochs" null) and counts its evaluations of F and ∇F, each a full pass over the training rows.
+    /// </summary>
+    public static void Counts(this Utf8JsonWriter w, Softmax.Optimization.SolverResult r, bool lbfgs)
+    {
+        w.WriteNumber("iterations", r.Iterations);
+        w.Number("epochs", lbfgs ? null : r.Epochs);
+        w.Number("evaluations", lbfgs ? r.Evaluations : null);
+    }
+
+    /// <summary>
+    /// "history": the recorded curve (training loss, gradient norm, validation loss and accuracy per record); a
+    /// mini-batch record has its "epoch" ("evaluations" null), an L-BFGS record, which has no epoch, its "evaluations".
+    /// </summary>
     public static void History(this Utf8JsonWriter w, IReadOnlyList<Softmax.Optimization.HistoryEntry> history)
     {
         w.WriteStartArray("history");
@@ -43,7 +57,9 @@ public static class JsonOut
         {
             w.WriteStartObject();
             w.WriteNumber("iteration", h.Iteration);
-            w.WriteNumber("epoch", h.Epoch);
+            bool lbfgs = h.Epoch == 0;   // mini-batch records start at epoch 1
+            w.Number("epoch", lbfgs ? null : h.Epoch);
+            w.Number("evaluations", lbfgs ? h.Evaluations : null);
             w.Number("loss", h.Loss);
             w.Number("gradient_norm", h.GradientNorm);
             w.Number("validation_accuracy", h.ValidationAccuracy);

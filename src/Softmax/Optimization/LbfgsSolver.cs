@@ -283,32 +283,42 @@ public sealed class LbfgsSolver : ISolver
         {
             bool validate = _context.Validate is not null && _iter % Math.Max(1, _context.ValidateEvery) == 0;
             var current = _x;
-            if (_context.Report(_solver.Name, _iter, _evaluations, _f, gnorm, validate ? Outer(_x) : _x, Options.MaxIterations, validate, () => Outer(current)))
+            if (_context.Report(_solver.Name, _iter, 0, _evaluations, _f, gnorm, validate ? Outer(_x) : _x, Options.MaxIterations, validate, () => Outer(current)))
                 return true;
-            _context.MaybeCheckpoint(_iter, () => new SolverState(_solver.Name, _iter, _evaluations,
-                [(double[])_x.Clone(), (double[])_g.Clone(), (double[])_rho.Clone(), .. _s.Select(a => (double[])a.Clone()), .. _y.Select(a => (double[])a.Clone()), (double[])_recent.Clone()],
-                [_f, _head, _stored, _evaluations, (double)Arithmetic, _windowStart], _context.History.ToArray()));
+            _context.MaybeCheckpoint(_iter, State);
             return false;
+        }
+
+        /// <summary>The run's state by name (docs/formats.md, "Solver state"): correction pair i is "s{i}", "y{i}" in ring order.</summary>
+        private SolverState State()
+        {
+            var vectors = new Dictionary<string, double[]>(StringComparer.Ordinal)
+            {
+                [SolverState.ParametersName] = (double[])_x.Clone(), ["gradient"] = (double[])_g.Clone(),
+                ["rho"] = (double[])_rho.Clone(), ["recent_f"] = (double[])_recent.Clone(),
+            };
+            for (int i = 0; i < _m; i++) { vectors[$"s{i}"] = (double[])_s[i].Clone(); vectors[$"y{i}"] = (double[])_y[i].Clone(); }
+            var scalars = new Dictionary<string, double>(StringComparer.Ordinal)
+            {
+                ["f"] = _f, ["head"] = _head, ["stored"] = _stored, ["arithmetic"] = (double)Arithmetic, ["window_start"] = _windowStart,
+                ["best_gradient"] = _bestGradient, ["since_best_gradient"] = _sinceBestGradient,
+            };
+            return new SolverState(_solver.Name, _iter, 0, _evaluations, vectors, scalars, _context.History.ToArray());
         }
 
         private void Restore(SolverState state)
         {
-            if (state.Solver != _solver.Name || state.Buffers.Length != 4 + 2 * _m) throw new ArgumentException("The checkpoint was not written by L-BFGS with this history size.");
-            state.Buffers[3 + 2 * _m].CopyTo(_recent, 0);
-            state.Buffers[0].CopyTo(_x, 0);
-            state.Buffers[1].CopyTo(_g, 0);
-            state.Buffers[2].CopyTo(_rho, 0);
-            for (int i = 0; i < _m; i++) { state.Buffers[3 + i].CopyTo(_s[i], 0); state.Buffers[3 + _m + i].CopyTo(_y[i], 0); }
-            _f = state.Scalars[0];
-            _head = (int)state.Scalars[1];
-            _stored = (int)state.Scalars[2];
-            _evaluations = (int)state.Scalars[3];
-            if (state.Scalars.Length >= 6)
-            {
-                // A run that had moved to float64 resumes in float64.
-                if ((Precision)(int)state.Scalars[4] == Precision.Float64) _objective.Loss.TrySetArithmetic(Precision.Float64);
-                _windowStart = (int)state.Scalars[5];
-            }
+            if (state.Solver != _solver.Name) throw new ArgumentException($"The checkpoint was written by {state.Solver}, not {_solver.Name}.");
+            if (state.Vectors.ContainsKey($"s{_m}") || !state.Vectors.ContainsKey($"s{_m - 1}"))
+                throw new ArgumentException($"The checkpoint was not written by L-BFGS with history size {_m}.");
+            foreach (var (name, into) in new[] { (SolverState.ParametersName, _x), ("gradient", _g), ("rho", _rho), ("recent_f", _recent) }) state.CopyVector(name, into);
+            for (int i = 0; i < _m; i++) { state.CopyVector($"s{i}", _s[i]); state.CopyVector($"y{i}", _y[i]); }
+            _f = state.Scalar("f");
+            (_head, _stored, _windowStart) = ((int)state.Scalar("head"), (int)state.Scalar("stored"), (int)state.Scalar("window_start"));
+            (_bestGradient, _sinceBestGradient) = (state.Scalar("best_gradient"), (int)state.Scalar("since_best_gradient"));
+            // A run that had moved to float64 resumes in float64.
+            if ((Precision)(int)state.Scalar("arithmetic") == Precision.Float64) _objective.Loss.TrySetArithmetic(Precision.Float64);
+            _evaluations = state.Evaluations;
             _iter = state.Iteration;
             _context.Restore(state);
         }

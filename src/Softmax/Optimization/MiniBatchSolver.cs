@@ -48,7 +48,7 @@ public class MiniBatchSolver : ISolver
         {
             if (context.CancellationToken.IsCancellationRequested) { reason = StopReason.Cancelled; break; }
             lastLoss = RunEpoch(objective, run) / rows;
-            bool stop = context.Report(Name, (int)run.Step, run.Epoch + 1, lastLoss, double.NaN, theta, Options.Epochs);
+            bool stop = context.Report(Name, (int)run.Step, run.Epoch + 1, run.Evaluations, lastLoss, double.NaN, theta, Options.Epochs);
             Checkpoint(context, run);
             if (stop)
             {
@@ -92,20 +92,25 @@ public class MiniBatchSolver : ISolver
     private void Resume(SolverState state, Run run, SolverContext context)
     {
         if (state.Solver != Name) throw new ArgumentException($"The checkpoint was written by {state.Solver}, not {Name}.");
-        var buffers = Rule.State;
-        if (state.Buffers.Length != buffers.Count + 1) throw new ArgumentException($"The checkpoint holds {state.Buffers.Length} vectors; {Name} needs {buffers.Count + 1}.");
-        state.Buffers[0].CopyTo(run.Theta, 0);
-        for (int b = 0; b < buffers.Count; b++) state.Buffers[b + 1].CopyTo(buffers[b], 0);
+        state.CopyVector(SolverState.ParametersName, run.Theta);
+        var (buffers, names) = (Rule.State, Rule.StateNames);
+        for (int b = 0; b < buffers.Count; b++) state.CopyVector(names[b], buffers[b]);
         run.Step = state.Iteration;
         run.Epoch = state.Epoch;
+        run.Evaluations = state.Evaluations;
         context.Restore(state);
     }
 
     private void Checkpoint(SolverContext context, Run run)
     {
-        int done = run.Epoch + 1;
+        int done = run.Epoch + 1, evaluations = run.Evaluations;
         long steps = run.Step;
-        context.MaybeCheckpoint(done, () => new SolverState(Name, (int)steps, done,
-            [(double[])run.Theta.Clone(), .. Rule.State.Select(b => (double[])b.Clone())], [], context.History.ToArray()));
+        context.MaybeCheckpoint(done, () =>
+        {
+            var vectors = new Dictionary<string, double[]>(StringComparer.Ordinal) { [SolverState.ParametersName] = (double[])run.Theta.Clone() };
+            var (buffers, names) = (Rule.State, Rule.StateNames);
+            for (int b = 0; b < buffers.Count; b++) vectors.Add(names[b], (double[])buffers[b].Clone());
+            return new SolverState(Name, (int)steps, done, evaluations, vectors, new Dictionary<string, double>(), context.History.ToArray());
+        });
     }
 }

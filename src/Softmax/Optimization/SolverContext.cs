@@ -95,18 +95,19 @@ public sealed class SolverContext
     /// </summary>
     /// <param name="solver">The solver's name, for messages and progress.</param>
     /// <param name="iteration">Steps (or iterations) so far.</param>
-    /// <param name="epoch">Epochs (or evaluations) so far.</param>
+    /// <param name="epoch">Epochs so far (mini-batch solvers); 0 for L-BFGS, which has no epochs.</param>
+    /// <param name="evaluations">Evaluations of F and ∇F so far (L-BFGS: full passes; mini-batch: batch evaluations).</param>
     /// <param name="loss">The objective at the end of the epoch.</param>
     /// <param name="gradNorm">The gradient norm, or NaN when not known.</param>
     /// <param name="theta">The current parameters (scored on validation rows when <paramref name="validateNow"/>).</param>
     /// <param name="total">Epochs (or iterations) planned, for progress bars.</param>
     /// <param name="validateNow">Whether to score validation this time.</param>
     /// <param name="parameters">How a progress consumer gets a copy of the parameters; a clone of θ by default.</param>
-    public bool Report(string solver, int iteration, int epoch, double loss, double gradNorm, double[] theta, int total, bool validateNow = true,
+    public bool Report(string solver, int iteration, int epoch, int evaluations, double loss, double gradNorm, double[] theta, int total, bool validateNow = true,
         Func<double[]>? parameters = null)
     {
         if (!double.IsFinite(loss))
-            throw new TrainingDivergedException($"{solver}: the loss became {loss} at iteration {iteration} (epoch {epoch}). The step is too large: try a smaller learning rate (--lr), or L-BFGS.");
+            throw new TrainingDivergedException($"{solver}: the loss became {loss} at iteration {iteration} ({(epoch > 0 ? $"epoch {epoch}" : $"{evaluations} evaluations")}). The step is too large: try a smaller learning rate (--lr), or L-BFGS.");
         ValidationScore? score = null;
         if (Validate is not null && validateNow)
         {
@@ -121,10 +122,11 @@ public sealed class SolverContext
             }
             else _sinceBest++;
         }
-        var entry = new HistoryEntry(iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed.TotalSeconds);
+        var entry = new HistoryEntry(iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed.TotalSeconds) { Evaluations = evaluations };
         _history.Add(entry);
         Progress?.Report(new TrainingProgress(solver, iteration, epoch, loss, gradNorm, score?.Accuracy, score?.Loss, Elapsed, total)
         {
+            Evaluations = evaluations,
             CurrentParameters = parameters ?? (() => (double[])theta.Clone()),
         });
         return Patience > 0 && _sinceBest >= Patience;

@@ -3,7 +3,7 @@ namespace Softmax.Optimization;
 /// <summary>One progress report: after each L-BFGS iteration, or each SGD/Adam epoch.</summary>
 /// <param name="Solver">Solver name.</param>
 /// <param name="Iteration">Iterations (solver steps) so far.</param>
-/// <param name="Epoch">Passes over the training rows so far (L-BFGS: evaluations).</param>
+/// <param name="Epoch">Epochs (passes over the training rows) done by a mini-batch solver; 0 for L-BFGS, which has no epochs: see <see cref="Evaluations"/>.</param>
 /// <param name="Loss">Objective F (L-BFGS: exact; SGD/Adam: mean of the epoch's batch values).</param>
 /// <param name="GradientNorm">Infinity norm of the (pseudo-)gradient, when known.</param>
 /// <param name="ValidationAccuracy">Accuracy on the validation rows, when a validation set is given.</param>
@@ -13,6 +13,12 @@ namespace Softmax.Optimization;
 public sealed record TrainingProgress(string Solver, int Iteration, int Epoch, double Loss, double GradientNorm,
     double? ValidationAccuracy, double? ValidationLoss, TimeSpan Elapsed, int TotalEpochs)
 {
+    /// <summary>
+    /// Evaluations of F and ∇F so far: for L-BFGS each one is a full pass over the training rows (the line search's
+    /// trial points included), and this is its count of work; for mini-batch solvers, batch evaluations.
+    /// </summary>
+    public int Evaluations { get; init; }
+
     /// <summary>
     /// Returns a copy of the current θ = [W, b] in model coordinates, valid during the report (call it inside the
     /// handler; for preconditioned L-BFGS it costs O(C·D²)). For learning curves and live previews.
@@ -45,10 +51,26 @@ public enum StopReason
     Diverged,
 }
 
-/// <summary>One row of the learning curve.</summary>
-public sealed record HistoryEntry(int Iteration, int Epoch, double Loss, double GradientNorm, double? ValidationAccuracy, double? ValidationLoss, double Seconds);
+/// <summary>One row of the learning curve, counted as <see cref="TrainingProgress"/> counts.</summary>
+/// <param name="Iteration">Steps (mini-batch) or iterations (L-BFGS) so far.</param>
+/// <param name="Epoch">Epochs done by a mini-batch solver; 0 for L-BFGS.</param>
+/// <param name="Loss">Objective F at this point.</param>
+/// <param name="GradientNorm">Infinity norm of the (pseudo-)gradient, or NaN when not known.</param>
+/// <param name="ValidationAccuracy">Accuracy on the validation rows, when scored.</param>
+/// <param name="ValidationLoss">Mean cross-entropy on the validation rows, when scored.</param>
+/// <param name="Seconds">Time since training started.</param>
+public sealed record HistoryEntry(int Iteration, int Epoch, double Loss, double GradientNorm, double? ValidationAccuracy, double? ValidationLoss, double Seconds)
+{
+    /// <summary>Evaluations of F and ∇F so far (L-BFGS: full passes; mini-batch: batch evaluations); 0 when not recorded (histories read from a model file).</summary>
+    public int Evaluations { get; init; }
+}
 
 /// <summary>What a solver returns. <see cref="Theta"/> is always finite.</summary>
+/// <remarks>
+/// <see cref="Epochs"/> is the epochs of a mini-batch solver; L-BFGS, which has none, puts its evaluations there too
+/// (the model file's training info records that one number); <see cref="Evaluations"/> counts F-and-∇F evaluations
+/// for every solver.
+/// </remarks>
 public sealed record SolverResult(double[] Theta, double Value, int Iterations, int Epochs, int Evaluations, StopReason Reason, IReadOnlyList<HistoryEntry> History);
 
 /// <summary>Thrown when the loss becomes NaN or infinite; no model is produced.</summary>

@@ -14,6 +14,9 @@ public interface IUpdateRule
     /// <summary>The rule's vectors (velocity, moments), for checkpoints and for model averaging across workers.</summary>
     IReadOnlyList<double[]> State { get; }
 
+    /// <summary>The name of each vector of <see cref="State"/>, in its order: a checkpoint stores the vectors under these names.</summary>
+    IReadOnlyList<string> StateNames { get; }
+
     /// <summary>Prepares zeroed state for a parameter vector of length <paramref name="dimension"/>.</summary>
     void Reset(int dimension);
 
@@ -39,6 +42,9 @@ public sealed class SgdRule(double momentum = 0, bool nesterov = false) : IUpdat
 
     /// <inheritdoc />
     public IReadOnlyList<double[]> State => [_velocity];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> StateNames => ["velocity"];
 
     /// <inheritdoc />
     public void Reset(int dimension) => _velocity = new double[dimension];
@@ -85,6 +91,9 @@ public sealed class AdamRule(double beta1 = 0.9, double beta2 = 0.999, double ep
 
     /// <inheritdoc />
     public IReadOnlyList<double[]> State => [_m, _v];
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> StateNames => ["first_moment", "second_moment"];
 
     /// <inheritdoc />
     public void Reset(int dimension) => (_m, _v) = (new double[dimension], new double[dimension]);
