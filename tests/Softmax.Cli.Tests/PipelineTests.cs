@@ -156,6 +156,18 @@ public class PipelineTests
         Assert.False(File.Exists(dir["model.softmax"]));
     }
 
+    [Fact]
+    public void Sparse_rows_on_the_gpu_are_an_input_error_that_says_why()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["rows.svm"], string.Join('\n', Enumerable.Range(0, 30).Select(i => $"{i % 3} 1:{i % 7} 4:{(i * 13) % 5}")) + "\n");
+        var r = Cli.Run(dir.Path, ["train", "--data", "rows.svm", "--format", "libsvm", "--device", "cuda", "-q"], env: SimulatedGpu);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains("CSR", r.Stderr);
+        Assert.DoesNotContain("a bug in softmax", r.Stderr);
+        Assert.False(File.Exists(dir["model.softmax"]));
+    }
+
     private static double NaiveObjective(Dataset x, double[] theta, double l2)
     {
         int c = x.ClassCount, d = x.FeatureCount;

@@ -62,7 +62,20 @@ public sealed class TrainingEngine : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         if (Device is not { } device) return options;
-        return options with { LossFactory = (x, classWeights) => new CountedLoss(new GpuSoftmaxLoss(device, x, new GpuEngineOptions(ClassWeights: classWeights)), this) };
+        return options with { LossFactory = (x, classWeights) => new CountedLoss(Upload(device, x, classWeights), this) };
+    }
+
+    /// <summary>The GPU loss over <paramref name="x"/>; data the device cannot hold or read is a usage error (exit 2) that says why.</summary>
+    private static GpuSoftmaxLoss Upload(GpuDevice device, Dataset x, IReadOnlyList<double>? classWeights)
+    {
+        try
+        {
+            return new GpuSoftmaxLoss(device, x, new GpuEngineOptions(ClassWeights: classWeights));
+        }
+        catch (Exception e) when (e is NotSupportedException or GpuMemoryException)
+        {
+            throw new UsageException($"--device: {e.Message}");
+        }
     }
 
     /// <summary>Frees the device (and the losses made on it).</summary>
