@@ -156,6 +156,19 @@ public class PipelineTests
         Assert.False(File.Exists(dir["model.softmax"]));
     }
 
+    [SkippableFact]
+    public void Device_auto_without_a_gpu_says_so_even_when_quiet_and_trains_on_the_cpu()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir["rows.csv"], Csv(30, 2, 6));
+        var r = Cli.Run(dir.Path, ["train", "--data", "rows.csv", "--device", "auto", "--metrics-json", "m.json", "-q"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string engine = Metrics(dir["m.json"]).GetProperty("engine").GetString()!;
+        Skip.If(engine == "gpu", "this machine has a CUDA GPU: --device auto uses it");
+        Assert.Equal("cpu", engine);
+        Assert.Contains("softmax: note: GPU not used: ", r.Stderr);
+    }
+
     [Fact]
     public void Sparse_rows_on_the_gpu_are_an_input_error_that_says_why()
     {

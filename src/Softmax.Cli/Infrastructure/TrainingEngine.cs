@@ -31,7 +31,7 @@ public sealed class TrainingEngine : IDisposable
     /// <summary>Passes (full or mini-batch) the GPU loss ran; 0 on the CPU.</summary>
     public long DevicePasses => Interlocked.Read(ref _passes);
 
-    /// <summary>Opens the engine <paramref name="choice"/> names; with auto and no GPU, says so through <paramref name="ui"/>.</summary>
+    /// <summary>Opens the engine <paramref name="choice"/> names (with auto and no GPU, says so on stderr); notes the device through <paramref name="ui"/>.</summary>
     public static TrainingEngine Open(ComputeDevice choice, Ui ui)
     {
         ArgumentNullException.ThrowIfNull(ui);
@@ -47,7 +47,8 @@ public sealed class TrainingEngine : IDisposable
         try
         {
             device = GpuDevice.Open(choice, out string? notice);
-            if (notice is not null) ui.Note($"note: {notice}");
+            // On stderr even under --quiet: the run is not where --device auto would have put it.
+            if (notice is not null) Console.Error.WriteLine($"softmax: note: {TerminalText.Safe(notice)}");
         }
         catch (InvalidOperationException e)
         {
