@@ -83,7 +83,7 @@ public class CourseGuardRailTests
     [InlineData("'digits'", "train", "--data", "digit")]
     [InlineData("'lbfgs'", "train", "--solver", "lbgfs")]
     [InlineData("'--epochs'", "train", "--solver", "sgd", "--epoch", "3")]
-    [InlineData("'json'", "predict", "--model", "m.softmax", "--format", "jsn")]
+    [InlineData("'json'", "predict", "--model", "m.softmax", "--output-format", "jsn")]
     public void Typos_get_did_you_mean(string suggestion, params string[] args)
     {
         using var dir = new TempDir();

@@ -168,7 +168,7 @@ public class HostileCliTests
         File.WriteAllText(dir["rows.csv"], "3e38,3e38,-3e38\n1,2,3\n");
         foreach (var format in new[] { "json", "csv" })
         {
-            var p = Cli.Ok(dir.Path, "predict", "--model", "model.softmax", "--data", "rows.csv", "--format", format, "--output", $"p.{format}", "-q");
+            var p = Cli.Ok(dir.Path, "predict", "--model", "model.softmax", "--data", "rows.csv", "--output-format", format, "--output", $"p.{format}", "-q");
             string text = File.ReadAllText(dir[$"p.{format}"]);
             Assert.DoesNotContain("NaN", text, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("Infinity", text, StringComparison.OrdinalIgnoreCase);

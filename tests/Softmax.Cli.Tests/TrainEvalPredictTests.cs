@@ -77,7 +77,7 @@ public class TrainEvalPredictTests(DigitsFixture f)
     public void Predict_streams_csv_from_stdin_as_json_lines()
     {
         var rows = File.ReadAllLines(f.Dir["digits-test.csv"]).Take(25).Select(l => string.Join(',', l.Split(',').SkipLast(1)));
-        var r = Cli.Run(f.Dir.Path, ["predict", "--model", f.Model, "--format", "json", "--top-k", "3"], string.Join('\n', rows) + "\n");
+        var r = Cli.Run(f.Dir.Path, ["predict", "--model", f.Model, "--output-format", "json", "--top-k", "3"], string.Join('\n', rows) + "\n");
         Assert.True(r.ExitCode == 0, r.ToString());
         var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(25, lines.Length);

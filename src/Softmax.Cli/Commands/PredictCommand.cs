@@ -16,18 +16,31 @@ namespace Softmax.Cli.Commands;
 /// </summary>
 public static class PredictCommand
 {
+    /// <summary>
+    /// --format is the input format in every command; before it was predict's output format, so "json" (never an
+    /// input format) is answered with the flag that took its place.
+    /// </summary>
+    private static void InputFormatIsNotOutput(System.CommandLine.Parsing.OptionResult result)
+    {
+        string value = result.GetValueOrDefault<string>() ?? "auto";
+        if (value == "json")
+            result.AddError("--format is the input format (as in every command); predict's output format is --output-format: give --output-format json.");
+        else if (!DataSource.FormatNames.Contains(value))
+            result.AddError($"--format: '{value}' is not one of {string.Join(", ", DataSource.FormatNames)}.{Suggest.Hint(value, DataSource.FormatNames)}");
+    }
+
     /// <summary>Builds the command.</summary>
     public static Command Create(GlobalFlags global)
     {
         var model = new Option<string>("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
         var data = new Option<string>("--data") { Description = "Input: a file in any supported format, a dataset name (its test split), or - for CSV on stdin", DefaultValueFactory = _ => "-" };
-        var inputFormat = new Option<string>("--input-format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
-        inputFormat.AcceptOnlyFromAmong(DataSource.FormatNames);
+        var inputFormat = new Option<string>("--format", "--input-format") { Description = "Input format (as in every command)", DefaultValueFactory = _ => "auto" };
+        inputFormat.Validators.Add(InputFormatIsNotOutput);
         var label = new Option<string?>("--label-column") { Description = "Label column of CSV input, when it has one (default: the last, if there is one more column than features)" };
         var id = new Option<string?>("--id-column") { Description = "CSV column of row ids, copied into the predictions" };
         var output = new Option<string?>("--output", "-o") { Description = "Output file (default: stdout)" };
         var topK = new Option<int>("--top-k") { Description = "How many most probable classes to list", DefaultValueFactory = _ => 1 };
-        var format = new Option<string>("--format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" };
+        var format = new Option<string>("--output-format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var command = new Command("predict", "Predict labels and probabilities for new rows");
         foreach (Option o in new Option[] { model, data, inputFormat, label, id, output, topK, format }) command.Add(o);

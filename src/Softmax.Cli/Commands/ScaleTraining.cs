@@ -35,24 +35,9 @@ public static class ScaleTraining
         return WithBar(ui, options, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token));
     }
 
-    /// <summary>Runs <paramref name="fit"/> under a progress bar fed by its progress reports.</summary>
-    public static TrainingResult WithBar(Ui ui, TrainingOptions options, Func<IProgress<TrainingProgress>, TrainingResult> fit)
-    {
-        bool lbfgs = options.Solver == SolverKind.Lbfgs;
-        int total = lbfgs ? options.Lbfgs.MaxIterations : options.MiniBatch.Epochs;
-        return ui.WithProgress("training", bar =>
-        {
-            var progress = new SyncProgress<TrainingProgress>(p =>
-            {
-                int step = lbfgs ? p.Iteration : p.Epoch;
-                bar.Update(step, total, $"{(lbfgs ? "iter" : "epoch")} {step}{(lbfgs ? $" ({p.Evaluations} evaluations)" : "")} loss {Ui.F(p.Loss, "G8")}");
-            });
-            var result = fit(progress);
-            int last = lbfgs ? result.Solver.Iterations : result.Solver.Epochs;
-            bar.Update(last, last, $"done: {result.Solver.Reason}, F {Ui.F(result.Objective, "G10")}", force: true);
-            return result;
-        });
-    }
+    /// <summary>Runs <paramref name="fit"/> under the one progress adapter (<see cref="RunProgress"/>).</summary>
+    public static TrainingResult WithBar(Ui ui, TrainingOptions options, Func<IProgress<TrainingProgress>, TrainingResult> fit) =>
+        new RunProgress(options).Run(ui, "training", fit);
 
     /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
     public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start = 0, int count = -1)
@@ -77,8 +62,6 @@ public static class ScaleTraining
     public static int RunDistributed(Ui ui, DataSource trainSource, DataSource? testSource, TrainingOptions options, string modelPath,
         long? memoryLimit, TimeSpan collectiveTimeout, ScaledReport report, CancellationToken token, int averageEvery = 0)
     {
-        if (averageEvery > 0 && options.Solver == SolverKind.Lbfgs)
-            throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");
         MpiRuntime mpi;

@@ -4,6 +4,7 @@ using Softmax.Cli.Infrastructure;
 using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Engine;
+using Softmax.Gpu;
 using Softmax.Model;
 using Softmax.Optimization;
 
@@ -221,15 +222,21 @@ public sealed class TrainingFlags
             throw new UsageException("--min-delta applies to early stopping: give --patience (and --validation-fraction) too.");
         if (options.Patience > 0 && options.ValidationFraction <= 0)
             throw new UsageException("--patience needs a validation set: give --validation-fraction too.");
-        var device = Softmax.Gpu.GpuEngine.ParseDevice(p.GetValue(Device)!);
-        if (device != Softmax.Gpu.ComputeDevice.Cpu)
-        {
-            // The device lives until the process ends; the losses made on it are disposed with the trainer's.
-            var factory = Softmax.Gpu.GpuEngine.LossFactory(device, out _, out string? notice);
-            if (notice is not null) Console.Error.WriteLine($"softmax: note: {notice}");
-            if (factory is not null) options = options with { LossFactory = factory };
-        }
         return options.Validate();
+    }
+
+    /// <summary>
+    /// The engine --device asks for, checked against the options at parse time; the run opens it
+    /// (<see cref="TrainingEngine.Open"/>). The GPU computes in float32: --precision float64 would run every pass
+    /// on the CPU, so that pair is refused rather than quietly falling back.
+    /// </summary>
+    public ComputeDevice DeviceChoice(ParseResult p, TrainingOptions options)
+    {
+        var device = GpuEngine.ParseDevice(p.GetValue(Device)!);
+        if (device != ComputeDevice.Cpu && options.Precision == Engine.Precision.Float64)
+            throw new UsageException($"--device {p.GetValue(Device)} computes in float32 (auto precision: float32 passes on the device, a float64 polish on the CPU); "
+                + "--precision float64 would run every pass on the CPU. Use --precision auto or float32, or --device cpu.");
+        return device;
     }
 
     /// <summary>The settings that decide a run's trajectory, as text: stored in checkpoints and compared on resume.</summary>

@@ -41,89 +41,68 @@ public static class TuneCommand
     {
         var flags = new TrainingFlags();
         flags.ValidationFraction.DefaultValueFactory = _ => 0.2;
-        var lrGrid = new Option<string?>("--lr-grid") { Description = "Comma-separated learning rates, sgd/adam (default: --lr)" };
-        var l2Grid = new Option<string?>("--l2-grid") { Description = "Comma-separated λ2 values (default: --l2)" };
-        var batchGrid = new Option<string?>("--batch-size-grid") { Description = "Comma-separated batch sizes, sgd/adam (default: --batch-size)" };
-        var epochsGrid = new Option<string?>("--epochs-grid") { Description = "Comma-separated epoch counts, sgd/adam (default: --epochs)" };
-        var search = new Option<string>("--search") { Description = "grid (every combination) or random (log-uniform within each grid's range)", DefaultValueFactory = _ => "grid" };
-        search.AcceptOnlyFromAmong("grid", "random");
-        var trials = new Option<int>("--trials") { Description = "Trials for random search", DefaultValueFactory = _ => 20 };
-        var folds = new Option<int>("--folds") { Description = "Score each setting by stratified K-fold cross-validation on the training rows (mean ± std) instead of one validation split (0: one split)", DefaultValueFactory = _ => 0 };
-        var noRefit = new Option<bool>("--no-refit") { Description = "Save the best trial's model (fit without its validation rows) instead of refitting the best setting on all training rows" };
-        var model = new Option<string>("--model") { Description = "Where to write the best model", DefaultValueFactory = _ => "model.softmax" };
-        var metrics = new Option<string?>("--metrics-json") { Description = "Write every trial and the best one as JSON" };
-        var plots = new Option<string?>("--plots") { Description = "Directory for the overlaid curves of every setting (sweep-loss, sweep-accuracy; PNG and SVG)" };
+        var own = new TuneFlags();
         var command = new Command("tune", "Search learning rate, λ2, batch size and epochs on a validation split or by k-fold cross-validation, then refit the best on all training rows");
         flags.AddTo(command);
-        foreach (Option o in new Option[] { lrGrid, l2Grid, batchGrid, epochsGrid, search, trials, folds, noRefit, model, metrics, plots }) command.Add(o);
-        command.SetAction(parse => global.Run(parse, (ui, token) =>
-        {
-            flags.CheckApplicable(parse, parse.GetValue(flags.Solver)!, lrGrid, batchGrid, epochsGrid);
-            var baseOptions = flags.Options(parse);
-            int k = parse.GetValue(folds);
-            if (k is < 0 or 1) throw new UsageException($"--folds must be 0 (one validation split) or at least 2, not {k}.");
-            if (k == 0 && !(baseOptions.ValidationFraction > 0)) throw new UsageException("tune needs a validation split: --validation-fraction must be > 0 (or give --folds K).");
-            if (k > 0 && parse.GetValue(noRefit)) throw new UsageException("--no-refit keeps one split's model; with --folds every fold has its own: the best setting is refitted on all training rows.");
-            var (trainSource, testSource) = flags.Sources(parse);
-            var lrs = Grid(parse.GetValue(lrGrid), "--lr-grid", baseOptions.MiniBatch.LearningRate);
-            var l2s = Grid(parse.GetValue(l2Grid), "--l2-grid", baseOptions.L2);
-            var batches = Grid(parse.GetValue(batchGrid), "--batch-size-grid", baseOptions.MiniBatch.BatchSize).Select(v => (int)v).ToArray();
-            var epochs = Grid(parse.GetValue(epochsGrid), "--epochs-grid", baseOptions.MiniBatch.Epochs).Select(v => (int)v).ToArray();
-            var settings = parse.GetValue(search) == "random"
-                ? RandomSettings(lrs, l2s, batches, epochs, parse.GetValue(trials), baseOptions.Seed)
-                : (from lr in lrs from l2 in l2s from b in batches from e in epochs select (lr, l2, b, e)).ToList();
-            if (settings.Count == 0) throw new UsageException("--trials must be at least 1.");
-            var (train, test) = TrainCommand.LoadData(ui, trainSource, testSource);
-
-            TrainingOptions OptionsOf((double Lr, double L2, int Batch, int Epochs) s) => (baseOptions with
-            {
-                L2 = s.L2,
-                MiniBatch = baseOptions.MiniBatch with { LearningRate = s.Lr, BatchSize = s.Batch, Epochs = s.Epochs },
-            }).Validate();
-
-            var results = new List<Trial>();
-            var models = new Dictionary<int, SoftmaxModel>();
-            ui.WithProgress("tuning", bar =>
-            {
-                for (int i = 0; i < settings.Count && !token.IsCancellationRequested; i++)
-                {
-                    var s = settings[i];
-                    bar.Update(i, settings.Count, $"trial {i + 1}/{settings.Count}: lr {Ui.F(s.Item1)} l2 {Ui.F(s.Item2)} batch {s.Item3} epochs {s.Item4}", force: true);
-                    var (trial, fitted) = k > 0 ? CrossValidated(i + 1, s, train, OptionsOf(s), k, token) : OneSplit(i + 1, s, train, OptionsOf(s), token);
-                    results.Add(trial with { MiniBatch = baseOptions.Solver != SolverKind.Lbfgs });
-                    if (fitted is not null) models[trial.Index] = fitted;
-                }
-                bar.Update(settings.Count, settings.Count, "done", force: true);
-                return 0;
-            });
-            var ranked = Rank(results);
-            if (ranked.Count == 0 || ranked[0].Diverged) throw new TrainingDivergedException("Every trial diverged: try smaller learning rates (--lr-grid) or L-BFGS.");
-            var winner = ranked[0];
-            var bestOptions = OptionsOf(settings[winner.Index - 1]);
-            bool refit = !parse.GetValue(noRefit);
-            SoftmaxModel bestModel;
-            if (refit)
-            {
-                ui.Note($"refitting the best setting (trial {winner.Index}) on all {train.Rows} training rows");
-                bestModel = SoftmaxTrainer.Fit(train, bestOptions with { ValidationFraction = 0, Patience = 0 }, null, token).Model;
-            }
-            else bestModel = models[winner.Index];
-            string modelPath = parse.GetValue(model)!;
-            ModelFile.Save(bestModel, modelPath);
-            double? testAccuracy = test is null ? null : Scoring.Accuracy(bestModel, test);
-            var written = new List<string> { modelPath };
-            if (parse.GetValue(plots) is { } dir)
-                written.AddRange(SweepCurves.Save(ranked, bestOptions.Solver == SolverKind.Lbfgs, dir, $"{train.Name ?? trainSource.Spec}: {(k > 0 ? $"fold 1 of {k}" : "validation split")}"));
-            Print(ui, ranked, k, testAccuracy, modelPath, refit);
-            if (parse.GetValue(metrics) is { } path)
-            {
-                TuneMetrics.Write(path, bestModel, ranked, k, refit, testAccuracy);
-                written.Add(path);
-            }
-            ui.Note($"written: {string.Join(", ", written.Where(f => !f.EndsWith(".svg", StringComparison.Ordinal)))}");
-            return 0;
-        }));
+        own.AddTo(command);
+        command.SetAction(parse => global.Run(parse, (ui, token) => Run(ui, TunePlan.Parse(parse, flags, own), token)));
         return command;
+    }
+
+    /// <summary>Runs every trial of <paramref name="plan"/> on its engine, saves the best model and reports.</summary>
+    public static int Run(Ui ui, TunePlan plan, CancellationToken token)
+    {
+        var (train, test) = TrainCommand.LoadData(ui, plan.TrainSource, plan.TestSource);
+        using var engine = TrainingEngine.Open(plan.Device, ui);
+        var (ranked, models) = RunTrials(ui, plan, engine, train, token);
+        if (ranked.Count == 0 || ranked[0].Diverged) throw new TrainingDivergedException("Every trial diverged: try smaller learning rates (--lr-grid) or L-BFGS.");
+        var winner = ranked[0];
+        var bestOptions = engine.Apply(plan.OptionsOf(winner.Index - 1));
+        SoftmaxModel bestModel;
+        if (plan.Refit)
+        {
+            ui.Note($"refitting the best setting (trial {winner.Index}) on all {train.Rows} training rows");
+            bestModel = SoftmaxTrainer.Fit(train, bestOptions with { ValidationFraction = 0, Patience = 0 }, null, token).Model;
+        }
+        else bestModel = models[winner.Index];
+        ModelFile.Save(bestModel, plan.ModelPath);
+        double? testAccuracy = test is null ? null : Scoring.Accuracy(bestModel, test);
+        var written = new List<string> { plan.ModelPath };
+        int k = plan.Folds;
+        if (plan.PlotDir is { } dir)
+            written.AddRange(SweepCurves.Save(ranked, bestOptions.Solver == SolverKind.Lbfgs, dir, $"{train.Name ?? plan.TrainSource.Spec}: {(k > 0 ? $"fold 1 of {k}" : "validation split")}"));
+        Print(ui, ranked, k, testAccuracy, plan.ModelPath, plan.Refit);
+        if (plan.MetricsPath is { } path)
+        {
+            TuneMetrics.Write(path, bestModel, ranked, k, plan.Refit, testAccuracy);
+            written.Add(path);
+        }
+        ui.Note($"written: {string.Join(", ", written.Where(f => !f.EndsWith(".svg", StringComparison.Ordinal)))}");
+        return 0;
+    }
+
+    /// <summary>Scores every setting under one progress bar; returns the trials best first and the models kept.</summary>
+    private static (List<Trial> Ranked, Dictionary<int, SoftmaxModel> Models) RunTrials(Ui ui, TunePlan plan, TrainingEngine engine, Dataset train, CancellationToken token)
+    {
+        var results = new List<Trial>();
+        var models = new Dictionary<int, SoftmaxModel>();
+        var settings = plan.Settings;
+        int k = plan.Folds;
+        ui.WithProgress("tuning", bar =>
+        {
+            for (int i = 0; i < settings.Count && !token.IsCancellationRequested; i++)
+            {
+                var s = settings[i];
+                bar.Update(i, settings.Count, $"trial {i + 1}/{settings.Count}: lr {Ui.F(s.Lr)} l2 {Ui.F(s.L2)} batch {s.Batch} epochs {s.Epochs}", force: true);
+                var options = engine.Apply(plan.OptionsOf(i));
+                var (trial, fitted) = k > 0 ? CrossValidated(i + 1, s, train, options, k, token) : OneSplit(i + 1, s, train, options, token);
+                results.Add(trial with { MiniBatch = plan.BaseOptions.Solver != SolverKind.Lbfgs });
+                if (fitted is not null) models[trial.Index] = fitted;
+            }
+            bar.Update(settings.Count, settings.Count, "done", force: true);
+            return 0;
+        });
+        return (Rank(results), models);
     }
 
     private static (Trial, SoftmaxModel?) OneSplit(int index, (double Lr, double L2, int Batch, int Epochs) s, Dataset train, TrainingOptions options, CancellationToken token)
@@ -185,32 +164,5 @@ public static class TuneCommand
             ("test accuracy", testAccuracy is { } ta ? Ui.F(ta, "F4") : "n/a"),
             ("model", modelPath),
         });
-    }
-
-    private static double[] Grid(string? text, string flag, double fallback)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return [fallback];
-        var values = new List<double>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || v < 0)
-                throw new UsageException($"{flag}: '{part}' is not a non-negative number.");
-            values.Add(v);
-        }
-        return values.Distinct().ToArray();
-    }
-
-    private static List<(double, double, int, int)> RandomSettings(double[] lrs, double[] l2s, int[] batches, int[] epochs, int count, int seed)
-    {
-        var rng = new Random(seed);
-        double LogUniform(double[] grid)
-        {
-            double lo = grid.Min(), hi = grid.Max();
-            if (lo <= 0 || lo == hi) return grid[rng.Next(grid.Length)];
-            return Math.Exp(Math.Log(lo) + rng.NextDouble() * (Math.Log(hi) - Math.Log(lo)));
-        }
-        var list = new List<(double, double, int, int)>();
-        for (int i = 0; i < count; i++) list.Add((LogUniform(lrs), LogUniform(l2s), batches[rng.Next(batches.Length)], epochs[rng.Next(epochs.Length)]));
-        return list;
     }
 }

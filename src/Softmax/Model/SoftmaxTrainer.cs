@@ -11,7 +11,14 @@ namespace Softmax.Model;
 /// <param name="Objective">F on the (preprocessed) training rows at the returned weights, in float64 accumulation.</param>
 /// <param name="Validation">The held-out rows, raw, when a validation fraction was given.</param>
 /// <param name="Elapsed">Wall time of the solver.</param>
-public sealed record TrainingResult(SoftmaxModel Model, SolverResult Solver, double Objective, Dataset? Validation, TimeSpan Elapsed);
+public sealed record TrainingResult(SoftmaxModel Model, SolverResult Solver, double Objective, Dataset? Validation, TimeSpan Elapsed)
+{
+    /// <summary>
+    /// The rows the solver fitted, raw (the data less <see cref="Validation"/>), when they are in memory; null for
+    /// streamed and distributed training. Score train accuracy and curves on these: never split the data again.
+    /// </summary>
+    public Dataset? Train { get; init; }
+}
 
 /// <summary>
 /// Fits a <see cref="SoftmaxModel"/>: splits off validation rows, fits the preprocessing on the training split only,
@@ -91,7 +98,7 @@ public static class SoftmaxTrainer
         {
             Schema = data.Schema ?? InputSchema.Default(data.FeatureCount, data.Image),
         };
-        return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed);
+        return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed) { Train = train };
     }
 
     /// <summary>

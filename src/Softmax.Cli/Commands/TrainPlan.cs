@@ -1,0 +1,156 @@
+using System.CommandLine;
+using Softmax.Cli.Infrastructure;
+using Softmax.Data;
+using Softmax.Gpu;
+using Softmax.IO;
+using Softmax.Model;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary>How the training rows reach the solver.</summary>
+public enum DataView
+{
+    /// <summary>Loaded into memory (the run may still switch to <see cref="Streamed"/> when they exceed --memory-limit).</summary>
+    InMemory,
+    /// <summary>Read in row blocks from a packed file (<c>--stream</c>).</summary>
+    Streamed,
+    /// <summary>Split over the ranks of an MPI job (<c>--distributed</c>).</summary>
+    Distributed,
+}
+
+/// <summary>
+/// What one <c>softmax train</c> will do, decided in one place from the flags before any work: the data view, the
+/// engine, the options and the outputs. Every flag combination the chosen mode cannot honour fails here with a
+/// one-line reason (exit 2); only the automatic switch to streaming, which depends on the data's size, is decided
+/// later, through <see cref="SwitchToStreamed"/>, with the same checks.
+/// </summary>
+public sealed record TrainPlan
+{
+    /// <summary>The data view.</summary>
+    public required DataView View { get; init; }
+    /// <summary>The engine, opened by the run (<see cref="TrainingEngine.Open"/>).</summary>
+    public required ComputeDevice Device { get; init; }
+    /// <summary>The --device text, for messages.</summary>
+    public required string DeviceText { get; init; }
+    /// <summary>Validated training options (no engine plugged in yet).</summary>
+    public required TrainingOptions Options { get; init; }
+    /// <summary>--data.</summary>
+    public required DataSource TrainSource { get; init; }
+    /// <summary>--test, or null for the source's own test split.</summary>
+    public DataSource? TestSource { get; init; }
+    /// <summary>--model.</summary>
+    public required string ModelPath { get; init; }
+    /// <summary>--metrics-json.</summary>
+    public string? MetricsPath { get; init; }
+    /// <summary>--plots.</summary>
+    public string? PlotDir { get; init; }
+    /// <summary>--checkpoint-every (0: none).</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>Where checkpoints go.</summary>
+    public required string CheckpointPath { get; init; }
+    /// <summary>--resume.</summary>
+    public string? ResumePath { get; init; }
+    /// <summary>--debug-epoch-delay-ms.</summary>
+    public int EpochDelayMs { get; init; }
+    /// <summary>--memory-limit.</summary>
+    public long? MemoryLimit { get; init; }
+    /// <summary>--collective-timeout.</summary>
+    public TimeSpan CollectiveTimeout { get; init; }
+    /// <summary>--average-every.</summary>
+    public int AverageEvery { get; init; }
+
+    /// <summary>Reads and checks the flags of <c>softmax train</c>.</summary>
+    public static TrainPlan Parse(ParseResult p, TrainingFlags flags, TrainOutputFlags own)
+    {
+        var options = flags.Options(p);
+        var (trainSource, testSource) = flags.Sources(p);
+        var plan = new TrainPlan
+        {
+            View = p.GetValue(own.Distributed) ? DataView.Distributed : p.GetValue(own.Stream) ? DataView.Streamed : DataView.InMemory,
+            Device = flags.DeviceChoice(p, options),
+            DeviceText = p.GetValue(flags.Device)!,
+            Options = options,
+            TrainSource = trainSource,
+            TestSource = testSource,
+            ModelPath = p.GetValue(own.Model)!,
+            MetricsPath = p.GetValue(own.Metrics),
+            PlotDir = p.GetValue(own.Plots),
+            CheckpointEvery = p.GetValue(own.CheckpointEvery),
+            CheckpointPath = p.GetValue(own.Checkpoint) ?? p.GetValue(own.Model)! + ".ckpt",
+            ResumePath = p.GetValue(own.Resume),
+            EpochDelayMs = p.GetValue(own.Delay),
+            MemoryLimit = p.GetValue(own.MemoryLimit),
+            CollectiveTimeout = TimeSpan.FromSeconds(Positive(p.GetValue(own.CollectiveTimeout), "--collective-timeout", "a positive number of seconds")),
+            AverageEvery = p.GetValue(own.AverageEvery),
+        };
+        if (p.GetValue(own.Stream) && p.GetValue(own.Distributed))
+            throw new UsageException("--stream and --distributed exclude each other: a distributed run already reads each rank's rows in blocks.");
+        if (TrainingFlags.IsGiven(p, own.CollectiveTimeout) && plan.View != DataView.Distributed)
+            throw new UsageException("--collective-timeout applies to --distributed training only.");
+        return plan.Check();
+    }
+
+    /// <summary>The same plan streamed, because the data exceed the memory limit (<paramref name="reason"/> says so).</summary>
+    public TrainPlan SwitchToStreamed(string reason) => (this with { View = DataView.Streamed, SwitchReason = reason }).Check(reason);
+
+    /// <summary>Why the run streams although neither --stream nor --distributed was given; null otherwise.</summary>
+    public string? SwitchReason { get; init; }
+
+    /// <summary>The flag that chose the data view, or the reason it was chosen, for messages.</summary>
+    public string ModeText(string? reason = null) => reason ?? (View == DataView.Distributed ? "--distributed" : "--stream");
+
+    private TrainPlan Check(string? reason = null)
+    {
+        AtomicFile.CheckWritable(ModelPath, "--model");
+        if (MetricsPath is not null) AtomicFile.CheckWritable(MetricsPath, "--metrics-json");
+        if (CheckpointEvery < 0) throw new UsageException("--checkpoint-every must be ≥ 0.");
+        if (ResumePath is not null && !File.Exists(ResumePath)) throw new FileNotFoundException($"No such checkpoint file: {ResumePath}", ResumePath);
+        if (MemoryLimit is <= 0) throw new UsageException($"--memory-limit must be a positive number of bytes, not {MemoryLimit}.");
+        if (AverageEvery < 0) throw new UsageException($"--average-every must be ≥ 0, not {AverageEvery}.");
+        if (AverageEvery > 0 && View != DataView.Distributed) throw new UsageException("--average-every applies to --distributed training only.");
+        if (AverageEvery > 0 && Options.Solver == SolverKind.Lbfgs)
+            throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
+        if (View != DataView.InMemory)
+            ScaleTraining.CheckSupported(Options, ModeText(reason), CheckpointEvery > 0, ResumePath is not null, DeviceText);
+        return this;
+    }
+
+    private static double Positive(double value, string flag, string what) =>
+        value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");
+}
+
+/// <summary>The flags of <c>softmax train</c> beyond the shared <see cref="TrainingFlags"/>: outputs, checkpoints and the data view.</summary>
+public sealed class TrainOutputFlags
+{
+    /// <summary>--model.</summary>
+    public Option<string> Model { get; } = new("--model") { Description = "Where to write the trained model", DefaultValueFactory = _ => "model.softmax" };
+    /// <summary>--metrics-json.</summary>
+    public Option<string?> Metrics { get; } = new("--metrics-json") { Description = "Write the run's metrics as one JSON object" };
+    /// <summary>--plots.</summary>
+    public Option<string?> Plots { get; } = new("--plots") { Description = "Directory for learning curves, weight pictures and the confusion matrix (PNG and SVG)" };
+    /// <summary>--checkpoint-every.</summary>
+    public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write a checkpoint every N epochs (L-BFGS: iterations)", DefaultValueFactory = _ => 0 };
+    /// <summary>--checkpoint.</summary>
+    public Option<string?> Checkpoint { get; } = new("--checkpoint") { Description = "Checkpoint file (default: MODEL.ckpt)" };
+    /// <summary>--resume.</summary>
+    public Option<string?> Resume { get; } = new("--resume") { Description = "Continue from a checkpoint written by --checkpoint-every" };
+    /// <summary>--debug-epoch-delay-ms.</summary>
+    public Option<int> Delay { get; } = new("--debug-epoch-delay-ms") { Hidden = true, Description = "Testing aid: pause after each epoch" };
+    /// <summary>--stream.</summary>
+    public Option<bool> Stream { get; } = new("--stream") { Description = "Stream row blocks from a packed cache instead of loading the data (on by itself when the decoded data exceed --memory-limit)" };
+    /// <summary>--memory-limit.</summary>
+    public Option<long?> MemoryLimit { get; } = new("--memory-limit") { Description = "Bytes the decoded training data may take in memory before training streams (default: half the memory available)" };
+    /// <summary>--distributed.</summary>
+    public Option<bool> Distributed { get; } = new("--distributed") { Description = "Data-parallel training over MPI: run as 'mpiexec.mpich -n K softmax train --distributed ...'; --data is one file split by rows, or a comma-separated list of one file per rank. L-BFGS/OWL-QN are exact; SGD/Adam run synchronous mini-batches (one allreduce per step) or, with --average-every, local SGD" };
+    /// <summary>--average-every.</summary>
+    public Option<int> AverageEvery { get; } = new("--average-every") { Description = "With --distributed and --solver sgd/adam: local SGD, each rank steps on its own rows and the ranks average the weights every K steps and at each epoch's end (0: synchronous mini-batches, one allreduce per step)", DefaultValueFactory = _ => 0 };
+    /// <summary>--collective-timeout.</summary>
+    public Option<double> CollectiveTimeout { get; } = new("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
+
+    /// <summary>Adds every flag to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option o in new Option[] { Model, Metrics, Plots, CheckpointEvery, Checkpoint, Resume, Delay, Stream, MemoryLimit, Distributed, AverageEvery, CollectiveTimeout })
+            command.Add(o);
+    }
+}

@@ -1,0 +1,132 @@
+using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Metrics;
+using Softmax.Cli.Output;
+using Softmax.Cli.Plots;
+using Softmax.Data;
+using Softmax.Model;
+using Softmax.Optimization;
+
+namespace Softmax.Cli.Commands;
+
+/// <summary>What a finished run hands to the report, whatever its data view and engine.</summary>
+/// <param name="Result">The trainer's result (the model is already saved).</param>
+/// <param name="DataName">The dataset's name, for titles.</param>
+/// <param name="TrainAccuracy">Accuracy on the rows the solver fitted.</param>
+public sealed record TrainedRun(TrainingResult Result, string DataName, double TrainAccuracy)
+{
+    /// <summary>Accuracy on the validation rows, when there were any.</summary>
+    public double? ValidationAccuracy { get; init; }
+    /// <summary>The test rows (raw), or null.</summary>
+    public Dataset? Test { get; init; }
+    /// <summary>Ranks of a streamed (1) or distributed run; null in memory.</summary>
+    public int? Ranks { get; init; }
+    /// <summary>Train accuracy per epoch (L-BFGS: iteration), when recorded.</summary>
+    public IReadOnlyList<CurvePoint> Curve { get; init; } = [];
+    /// <summary>The engine that trained: "cpu" or "gpu".</summary>
+    public string Engine { get; init; } = "cpu";
+    /// <summary>Passes the GPU loss ran (0 on the CPU).</summary>
+    public long DevicePasses { get; init; }
+}
+
+/// <summary>
+/// The one report tail of <c>softmax train</c>, for every data view and engine: the metrics JSON, the plots and the
+/// summary table. Nothing here trains, splits or refits: it reads what the run returned.
+/// </summary>
+public static class TrainingReport
+{
+    /// <summary>Writes the metrics and plots <paramref name="plan"/> asks for and prints the summary.</summary>
+    public static void Write(Ui ui, TrainPlan plan, TrainedRun run)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(run);
+        var testEval = run.Test is null ? null : Evaluation.Run(run.Result.Model, run.Test);
+        var written = new List<string> { plan.ModelPath };
+        if (plan.MetricsPath is not null)
+        {
+            WriteMetrics(plan.MetricsPath, plan.Options, run, testEval);
+            written.Add(plan.MetricsPath);
+        }
+        if (plan.PlotDir is not null) written.AddRange(Plots(plan.PlotDir, plan.Options, run, testEval));
+        Summarize(ui, run, testEval, written);
+    }
+
+    private static IEnumerable<string> Plots(string directory, TrainingOptions options, TrainedRun run, Evaluation? testEval)
+    {
+        var r = run.Result;
+        var files = new List<string>();
+        files.AddRange(LearningCurves.Save(r.Solver.History, run.Curve, options.Solver == SolverKind.Lbfgs, directory, run.DataName));
+        files.AddRange(WeightPictures.Save(r.Model, directory, $"{run.DataName}: learned weights per class"));
+        // The confusion matrix on the test set, else on the fitted rows when they are in memory.
+        var confusionOn = testEval ?? (r.Train is { } train ? Evaluation.Run(r.Model, train) : null);
+        if (confusionOn is not null)
+            files.AddRange(ConfusionHeatmap.Save(confusionOn, directory, $"{run.DataName}: confusion matrix ({(testEval is null ? "train" : "test")} set)"));
+        return files;
+    }
+
+    private static void WriteMetrics(string path, TrainingOptions o, TrainedRun run, Evaluation? test) => JsonOut.WriteFile(path, w =>
+    {
+        var r = run.Result;
+        w.WriteStartObject();
+        w.Number("objective", r.Objective);
+        w.Number("train_accuracy", run.TrainAccuracy);
+        w.Number("test_accuracy", test?.Accuracy);
+        w.Number("validation_accuracy", run.ValidationAccuracy);
+        w.Counts(r.Solver, o.Solver == SolverKind.Lbfgs);
+        w.Number("train_seconds", r.Elapsed.TotalSeconds);
+        w.WriteString("solver", r.Model.Training.Solver);
+        w.Number("l2", o.L2);
+        w.Number("l1", o.L1);
+        w.WriteNumber("n_train", r.Model.Training.Rows);
+        w.WriteNumber("n_features", r.Model.Features);
+        w.WriteNumber("n_classes", r.Model.Classes);
+        w.WriteString("stop_reason", r.Solver.Reason.ToString());
+        w.WriteNumber("seed", o.Seed);
+        w.WriteString("dataset", run.DataName);
+        w.WriteString("engine", run.Engine);
+        if (run.Engine == "gpu") w.WriteNumber("device_passes", run.DevicePasses);
+        if (run.Ranks is { } k)
+        {
+            // Streamed (one process) or distributed (k ranks): the rows were read in blocks, never all resident.
+            w.WriteBoolean("streamed", true);
+            w.WriteNumber("ranks", k);
+        }
+        w.Number("test_log_loss", test?.LogLoss);
+        w.Number("test_top_k_accuracy", test?.TopKAccuracy);
+        w.Hyperparameters(r.Model.Training);
+        w.WriteString("diverged", TrainingHealth.Diverged(r));
+        w.History(r.Solver.History);
+        if (test is not null)
+        {
+            w.WritePropertyName("test");
+            w.Evaluation(test);
+        }
+        w.WriteEndObject();
+    });
+
+    private static void Summarize(Ui ui, TrainedRun run, Evaluation? test, List<string> written)
+    {
+        var r = run.Result;
+        var rows = new List<(string, string)>
+        {
+            ("dataset", run.DataName),
+            ("solver", r.Model.Training.Solver),
+            ("objective F", Ui.F(r.Objective, "R")),
+            ("stop reason", r.Solver.Reason.ToString()),
+            ("iterations", r.Solver.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            r.Model.Training.Solver == "lbfgs" ? ("evaluations", r.Solver.Evaluations.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                                               : ("epochs", r.Solver.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
+            ("train accuracy", Ui.F(run.TrainAccuracy, "F4")),
+        };
+        if (run.Ranks is { } k) rows.Insert(2, ("mode", k > 1 ? $"distributed over {k} ranks (MPI)" : "streamed"));
+        if (run.Engine == "gpu") rows.Insert(2, ("engine", $"GPU ({run.DevicePasses} device passes)"));
+        if (run.ValidationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
+        if (test is not null)
+        {
+            rows.Add(("test accuracy", Ui.F(test.Accuracy, "F4")));
+            rows.Add(("test log-loss", Ui.F(test.LogLoss, "F4")));
+        }
+        rows.Add(("written", string.Join(", ", written.Where(f => !f.EndsWith(".svg", StringComparison.Ordinal)))));
+        ui.Summary("training summary", rows);
+    }
+}
