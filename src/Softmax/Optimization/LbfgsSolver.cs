@@ -91,6 +91,7 @@ public sealed class LbfgsSolver : ISolver
         private readonly double[][] _s, _y;
         private readonly double[] _recent = new double[RelativeWindow];   // F of the last iterations
         private readonly WolfeLineSearch _search;
+        private readonly (double[] Phi, double[] Theta, double[] Gradient) _last;   // of the latest evaluation (with a map)
         private double[] _x, _g, _xt, _gt;
         private double _f;
         private int _stored, _head, _iter, _evaluations, _windowStart, _sinceBestGradient;
@@ -119,6 +120,7 @@ public sealed class LbfgsSolver : ISolver
             _y = new double[_m][];
             for (int i = 0; i < _m; i++) { _s[i] = new double[_n]; _y[i] = new double[_n]; }
             _search = new WolfeLineSearch(solver.Options.MaxLineSearchSteps);
+            _last = _map is null ? ([], [], []) : (new double[_n], new double[_n], new double[_n]);
         }
 
         private LbfgsOptions Options => _solver.Options;
@@ -132,6 +134,10 @@ public sealed class LbfgsSolver : ISolver
             if (_map is null) return _objective.ValueAndGradient(phi, g);
             _map.ToOuter(phi, _outer);
             double v = _objective.ValueAndGradient(_outer, g);
+            // The last point's θ and ∂F/∂θ, so the stop test rarely has to map the gradient back (C·D² for whitening).
+            phi.CopyTo(_last.Phi);
+            _outer.CopyTo(_last.Theta, 0);
+            g.CopyTo(_last.Gradient);
             _map.GradientToInner(g);
             return v;
         }
@@ -199,9 +205,14 @@ public sealed class LbfgsSolver : ISolver
             var pg = _pg;
             if (_map is not null)
             {
-                _map.ToOuter(_x, _outer);
-                _map.GradientToOuter(_g, _gLo);
-                for (int i = 0; i < _n; i++) _gLo[i] = Pseudo(_outer[i], _gLo[i], i < weights ? _objective.L1 : 0);
+                double[] theta = _last.Theta, gradient = _last.Gradient;
+                if (!_x.AsSpan().SequenceEqual(_last.Phi))
+                {
+                    (theta, gradient) = (_outer, _gLo);
+                    _map.ToOuter(_x, theta);
+                    _map.GradientToOuter(_g, gradient);
+                }
+                for (int i = 0; i < _n; i++) _gLo[i] = Pseudo(theta[i], gradient[i], i < weights ? _objective.L1 : 0);
                 pg = _gLo;
             }
             double norm = 0;
