@@ -20,16 +20,16 @@ public sealed class ShardView : TrainingView
     private readonly Dataset _rows;
     private AveragingBatchPlan? _averaging;
 
-    /// <summary>Loads rank's <paramref name="shard"/> of <paramref name="file"/>.</summary>
+    /// <summary>Loads this rank's <paramref name="shard"/> of <paramref name="file"/>.</summary>
     public ShardView(PackedDataset file, ShardPlan shard, IAllReduce allReduce, int averageEvery = 0, int slices = 1)
+        : base(file.Header.ClassNames, file.Features, shard.TotalRows, file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
     {
-        _file = file ?? throw new ArgumentNullException(nameof(file));
-        Shard = shard ?? throw new ArgumentNullException(nameof(shard));
+        _file = file;
+        Shard = shard;
         AllReduce = allReduce ?? throw new ArgumentNullException(nameof(allReduce));
         if (averageEvery < 0) throw new ArgumentOutOfRangeException(nameof(averageEvery), "--average-every must be ≥ 0.");
         if (slices < 1) throw new ArgumentOutOfRangeException(nameof(slices), "Slices must be ≥ 1.");
-        AverageEvery = averageEvery;
-        Slices = slices;
+        (AverageEvery, Slices) = (averageEvery, slices);
         _rows = file.Load(shard.RowStart, shard.RowCount);
     }
 
@@ -44,21 +44,6 @@ public sealed class ShardView : TrainingView
 
     /// <inheritdoc />
     public override IAllReduce AllReduce { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<string> ClassNames => _file.Header.ClassNames;
-
-    /// <inheritdoc />
-    public override int Features => _file.Features;
-
-    /// <inheritdoc />
-    public override int Rows => Shard.TotalRows;
-
-    /// <inheritdoc />
-    public override ImageShape? Image => _file.Header.Image;
-
-    /// <inheritdoc />
-    public override bool ByteRows => _rows.Features is ByteMatrix;
 
     /// <inheritdoc />
     public override Preprocessor FitPreprocessor(PreprocessKind kind, float? scale) => Preprocessor.Fit(kind, [_rows], scale, AllReduce, Features);

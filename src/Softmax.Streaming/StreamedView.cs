@@ -26,13 +26,11 @@ public sealed class StreamedView : TrainingView
     /// range is one worker's, whose first row is row <paramref name="globalOffset"/> of <paramref name="totalRows"/>.
     /// </summary>
     public StreamedView(PackedDataset file, StreamingOptions? stream = null, IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null)
+        : base(file.Header.ClassNames, file.Features, totalRows ?? LocalRows(file, stream), file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
     {
-        File = file ?? throw new ArgumentNullException(nameof(file));
+        File = file;
         Stream = (stream ?? new StreamingOptions()).Validate(file);
-        _allReduce = allReduce;
-        _globalOffset = globalOffset;
-        _totalRows = totalRows;
-        LocalRows = Stream.RowCount < 0 ? file.Rows - Stream.RowStart : Stream.RowCount;
+        (_allReduce, _globalOffset, _totalRows) = (allReduce, globalOffset, totalRows);
     }
 
     /// <summary>The packed file.</summary>
@@ -40,24 +38,6 @@ public sealed class StreamedView : TrainingView
 
     /// <summary>Block size and range (the engine and preprocessing are the trainer's).</summary>
     public StreamingOptions Stream { get; }
-
-    /// <summary>Rows this worker streams.</summary>
-    public int LocalRows { get; }
-
-    /// <inheritdoc />
-    public override IReadOnlyList<string> ClassNames => File.Header.ClassNames;
-
-    /// <inheritdoc />
-    public override int Features => File.Features;
-
-    /// <inheritdoc />
-    public override int Rows => _totalRows ?? LocalRows;
-
-    /// <inheritdoc />
-    public override ImageShape? Image => File.Header.Image;
-
-    /// <inheritdoc />
-    public override bool ByteRows => File.Header.ElementType == PackedElementType.UInt8;
 
     /// <inheritdoc />
     public override IAllReduce? AllReduce => _allReduce;
@@ -103,6 +83,9 @@ public sealed class StreamedView : TrainingView
         settings["stream_block_rows"] = Loss.Blocks.BlockRows.ToString(CultureInfo.InvariantCulture);
         settings["stream_passes"] = Loss.Passes.ToString(CultureInfo.InvariantCulture);
     }
+
+    private static int LocalRows(PackedDataset file, StreamingOptions? stream) =>
+        stream is { RowCount: >= 0 } range ? range.RowCount : file.Rows - (stream?.RowStart ?? 0);
 
     private StreamingSoftmaxLoss Loss => _loss ?? throw new InvalidOperationException("BuildLoss was not called.");
 

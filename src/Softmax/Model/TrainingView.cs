@@ -16,23 +16,30 @@ namespace Softmax.Model;
 /// </summary>
 public abstract class TrainingView
 {
+    /// <summary>The shape every view states: <paramref name="rows"/> counts the training rows over all workers.</summary>
+    protected TrainingView(IReadOnlyList<string> classNames, int features, int rows, ImageShape? image, bool byteRows, InputSchema? schema = null)
+    {
+        ClassNames = classNames ?? throw new ArgumentNullException(nameof(classNames));
+        (Features, Rows, Image, ByteRows, Schema) = (features, rows, image, byteRows, schema);
+    }
+
     /// <summary>Class names, in label order.</summary>
-    public abstract IReadOnlyList<string> ClassNames { get; }
+    public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Features per row.</summary>
-    public abstract int Features { get; }
+    public int Features { get; }
 
     /// <summary>Training rows over all workers.</summary>
-    public abstract int Rows { get; }
+    public int Rows { get; }
 
     /// <summary>Image layout of a row, or null.</summary>
-    public abstract ImageShape? Image { get; }
+    public ImageShape? Image { get; }
 
     /// <summary>The input schema of tabular rows, or null for the default.</summary>
-    public virtual InputSchema? Schema => null;
+    public InputSchema? Schema { get; }
 
     /// <summary>Whether rows are stored as uint8 (their default scale is then 1/255 without a declared range).</summary>
-    public abstract bool ByteRows { get; }
+    public bool ByteRows { get; }
 
     /// <summary>Combines the workers' sums, or null in one process.</summary>
     public virtual IAllReduce? AllReduce => null;
@@ -74,30 +81,13 @@ public abstract class TrainingView
 /// arithmetic (the GPU) is paired with the CPU engine over the same rows, so auto precision can polish and the
 /// reported F is float64.
 /// </summary>
-public sealed class InMemoryView(Dataset train) : TrainingView
+public sealed class InMemoryView(Dataset train) : TrainingView(
+    (train ?? throw new ArgumentNullException(nameof(train))).ClassNames, train.FeatureCount, train.Rows, train.Image, train.Features is ByteMatrix, train.Schema)
 {
     private Dataset? _preprocessed;
 
     /// <summary>The raw training rows.</summary>
-    public Dataset Train { get; } = train ?? throw new ArgumentNullException(nameof(train));
-
-    /// <inheritdoc />
-    public override IReadOnlyList<string> ClassNames => Train.ClassNames;
-
-    /// <inheritdoc />
-    public override int Features => Train.FeatureCount;
-
-    /// <inheritdoc />
-    public override int Rows => Train.Rows;
-
-    /// <inheritdoc />
-    public override ImageShape? Image => Train.Image;
-
-    /// <inheritdoc />
-    public override InputSchema? Schema => Train.Schema;
-
-    /// <inheritdoc />
-    public override bool ByteRows => Train.Features is ByteMatrix;
+    public Dataset Train { get; } = train;
 
     /// <inheritdoc />
     public override Preprocessor FitPreprocessor(PreprocessKind kind, float? scale) => Preprocessor.Fit(kind, Train, scale);
