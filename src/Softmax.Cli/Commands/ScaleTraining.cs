@@ -116,6 +116,8 @@ public static class ScaleTraining
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");
+        if (specs.Length > 1 && options.ValidationFraction > 0)
+            throw new UsageException("--validation-fraction with --distributed splits one --data file; with one file per rank, pack the validation rows separately.");
         MpiRuntime mpi;
         try
         {
@@ -156,7 +158,6 @@ public static class ScaleTraining
                 DistributedOptions settings = new(new StreamingOptions(MemoryBudget.BlockBytesFor(memoryLimit)), collectiveTimeout, averageEvery);
                 if (options.ValidationFraction > 0)
                 {
-                    if (specs.Length != 1) throw new UsageException("--validation-fraction with --distributed splits one --data file; with one file per rank, pack the validation rows separately.");
                     (splitFile, var validation) = HoldOut(files[0], options, mpi.Rank, mpi.Size);
                     files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
                     settings = settings with { Validation = validation };
