@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
+using Softmax.Data;
 using Softmax.Engine;
 using Softmax.IO;
 using Softmax.Model;
@@ -57,68 +56,23 @@ public static class DistributedTrainer
         }
         else shard = ShardPlan.FileShare(files, mpi.Rank, mpi.Size, allReduce);
         using var file = PackedDataset.Open(shard.Path);
-        TrainingResult result;
-        if (options.Solver == SolverKind.Lbfgs)
+        var result = SoftmaxTrainer.FitView(View(file, shard, options, settings, allReduce), StreamingTrainer.WithEngine(options, stream), new TrainingHooks
         {
-            stream = (stream ?? new StreamingOptions()) with { RowStart = shard.RowStart, RowCount = shard.RowCount };
-            result = StreamingTrainer.Fit(file, options, stream, allReduce, shard.GlobalOffset, shard.TotalRows, progress, cancellationToken);
-        }
-        else result = FitMiniBatch(file, shard, options, settings, allReduce, progress, cancellationToken);
+            Validation = settings.Validation, Progress = progress, CancellationToken = cancellationToken,
+            ResumeFrom = settings.ResumeFrom, Checkpoint = mpi.Rank == 0 ? settings.Checkpoint : null, CheckpointEvery = settings.CheckpointEvery,
+        });
         // Every rank reaches this point before the model appears: a rank that failed earlier has aborted the job.
         using (watchdog.Enter("the final barrier")) mpi.World.Barrier();
         if (mpi.Rank == 0 && modelPath is not null) ModelFile.Save(result.Model, modelPath);
         return new DistributedResult(result, shard, allReduce);
     }
 
-    /// <summary>SGD/Adam on this rank's shard, held in memory (uint8 rows stay uint8, scaled on the fly).</summary>
-    private static TrainingResult FitMiniBatch(PackedDataset file, ShardPlan shard, TrainingOptions options, DistributedOptions settings,
-        MpiAllReduce allReduce, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>L-BFGS streams the shard; SGD and Adam hold it in memory.</summary>
+    private static TrainingView View(PackedDataset file, ShardPlan shard, TrainingOptions options, DistributedOptions settings, IAllReduce allReduce)
     {
-        options.Validate();
-        if (options.ValidationFraction > 0) throw new NotSupportedException("A validation split is not offered with --distributed; pack the validation rows separately.");
-        if (options.WarmStart is not null) throw new NotSupportedException("Warm starts are not offered with --distributed.");
-        if (settings.Slices < 1) throw new ArgumentOutOfRangeException(nameof(settings), "Slices must be ≥ 1.");
-        var preprocessor = StreamingTrainer.FitPreprocessor(file, options);
-        var data = preprocessor.Apply(file.Load(shard.RowStart, shard.RowCount));
-        IReadOnlyList<double>? classWeights = options.ClassWeights;
-        if (options.BalancedClassWeights)
-        {
-            var counts = new double[file.Classes + 1];
-            foreach (int y in data.Labels) counts[y]++;
-            counts[^1] = data.Rows;
-            allReduce.SumInPlace(counts);
-            var w = new double[file.Classes];
-            for (int c = 0; c < w.Length; c++) w[c] = counts[c] == 0 ? 0 : counts[^1] / (file.Classes * counts[c]);
-            classWeights = w;
-        }
-        var engine = (settings.Stream?.Engine ?? options.Engine) with { ClassWeights = classWeights };
-        ISoftmaxLoss loss = settings.Slices == 1
-            ? new CpuSoftmaxLoss(data, engine)
-            : new SlicedLoss(Enumerable.Range(0, settings.Slices).Select(k =>
-            {
-                var range = ShardPlan.RowRange(file.Path, data.Rows, k, settings.Slices);
-                return (ISoftmaxLoss)new CpuSoftmaxLoss(data.Slice(range.RowStart, range.RowCount), engine);
-            }).ToArray());
-        var objective = new SoftmaxObjective(loss, options.L2, options.L1, allReduce);
-        IUpdateRule rule = options.Solver == SolverKind.Adam ? new AdamRule() : new SgdRule(options.Momentum, options.Nesterov);
-        var averaging = settings.AverageEvery > 0 ? new AveragingBatchPlan(shard.GlobalOffset, shard.TotalRows, settings.AverageEvery) : null;
-        var solver = new MiniBatchSolver(rule, options.MiniBatch, averaging ?? (IBatchPlan)new ShardBatchPlan(shard.GlobalOffset, shard.TotalRows));
-        var context = new SolverContext { Progress = progress, CancellationToken = cancellationToken, Precision = options.Precision };
-        var clock = Stopwatch.StartNew();
-        var solved = solver.Minimize(objective, new double[objective.Dimension], context);
-        clock.Stop();
-        double value = objective.ExactValue(solved.Theta);
-        var info = TrainingInfo.From(solver.Name, options, solved, value, shard.TotalRows, clock.Elapsed, new Dictionary<string, string>
-        {
-            ["preprocess"] = preprocessor.Kind.ToString(),
-            ["threads"] = engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture),
-            ["batch"] = options.MiniBatch.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["average_every"] = settings.AverageEvery.ToString(CultureInfo.InvariantCulture),
-            ["model_averages"] = (averaging?.Averages ?? 0).ToString(CultureInfo.InvariantCulture),
-        });
-        var h = file.Header;
-        var model = new SoftmaxModel(solved.Theta, h.ClassNames, h.Features, preprocessor, h.Image, info);
-        return new TrainingResult(model, solved, value, null, clock.Elapsed);
+        if (options.Solver != SolverKind.Lbfgs) return new ShardView(file, shard, allReduce, settings.AverageEvery, settings.Slices);
+        var stream = (settings.Stream ?? new StreamingOptions()) with { RowStart = shard.RowStart, RowCount = shard.RowCount };
+        return new StreamedView(file, stream, allReduce, shard.GlobalOffset, shard.TotalRows);
     }
 }
 
@@ -129,4 +83,17 @@ public static class DistributedTrainer
 /// with θ (and the momentum/Adam buffers) averaged every K steps and at every epoch's end.</param>
 /// <param name="Slices">SGD/Adam: hold this rank's rows as this many consecutive slices whose sums are added in order
 /// (with 1 rank and K slices: the bit-for-bit single-process reference of a synchronous K-rank run). Default 1.</param>
-public sealed record DistributedOptions(StreamingOptions? Stream = null, TimeSpan? CollectiveTimeout = null, int AverageEvery = 0, int Slices = 1);
+public sealed record DistributedOptions(StreamingOptions? Stream = null, TimeSpan? CollectiveTimeout = null, int AverageEvery = 0, int Slices = 1)
+{
+    /// <summary>Held-out rows (raw, in memory, the same on every rank) scored for early stopping.</summary>
+    public Dataset? Validation { get; init; }
+
+    /// <summary>A checkpoint to continue from (the solver state is the same on every rank; every rank reads it).</summary>
+    public SolverState? ResumeFrom { get; init; }
+
+    /// <summary>Receives the solver's state on rank 0 every <see cref="CheckpointEvery"/> epochs (L-BFGS: iterations).</summary>
+    public Action<SolverState>? Checkpoint { get; init; }
+
+    /// <summary>Every how many epochs (L-BFGS: iterations) <see cref="Checkpoint"/> is called.</summary>
+    public int CheckpointEvery { get; init; } = 1;
+}

@@ -143,20 +143,24 @@ public sealed unsafe class PackedDataset : IDisposable
     {
         if (count < 0) count = Rows - start;
         Dataset? result = null;
-        Read(start, count, (rows, labels, weights) =>
-        {
-            FeatureMatrix features;
-            if (Header.ElementType == PackedElementType.UInt8) features = new ByteMatrix(rows.ToArray(), count, Features, Header.Scale);
-            else
-            {
-                var dense = new DenseMatrix(count, Features);
-                var values = MemoryMarshal.Cast<byte, float>(rows);
-                for (int i = 0; i < count; i++) values.Slice(i * Features, Features).CopyTo(dense.Row(i));
-                features = dense;
-            }
-            result = new Dataset(features, labels.ToArray(), Header.ClassNames, Header.HasSampleWeights ? weights.ToArray() : null, Header.Image, Header.Name);
-        });
+        Read(start, count, (rows, labels, weights) => result = Build(Header, rows, labels, weights));
         return result!;
+    }
+
+    /// <summary>Stored rows, labels and weights (copied) as a <see cref="Dataset"/>: uint8 stays <see cref="ByteMatrix"/>.</summary>
+    internal static Dataset Build(PackedHeader header, ReadOnlySpan<byte> rows, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights)
+    {
+        int count = labels.Length, d = header.Features;
+        FeatureMatrix features;
+        if (header.ElementType == PackedElementType.UInt8) features = new ByteMatrix(rows.ToArray(), count, d, header.Scale);
+        else
+        {
+            var dense = new DenseMatrix(count, d);
+            var values = MemoryMarshal.Cast<byte, float>(rows);
+            for (int i = 0; i < count; i++) values.Slice(i * d, d).CopyTo(dense.Row(i));
+            features = dense;
+        }
+        return new Dataset(features, labels.ToArray(), header.ClassNames, header.HasSampleWeights ? weights.ToArray() : null, header.Image, header.Name);
     }
 
     private void Verify(int start, int count, ReadOnlySpan<byte> rows, ReadOnlySpan<byte> labels, ReadOnlySpan<byte> weights)

@@ -12,6 +12,37 @@ public sealed class PackedDatasetTests : IDisposable
     [Theory]
     [InlineData(false, false)]
     [InlineData(true, true)]
+    public void A_packed_split_holds_out_and_packs_the_rows_of_the_in_memory_stratified_split(bool dense, bool weights)
+    {
+        // 40 000 rows: the split reads the file in more than one step.
+        var bytes = TestData.Bytes(40000, 9, 5, seed: 4, weights);
+        var data = dense ? TestData.Dense(bytes, 0.5f) : bytes;
+        string path = Path.Combine(_dir, "split.smxp"), trainPath = Path.Combine(_dir, "train.smxp");
+        PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 5000));
+        using var file = PackedDataset.Open(path);
+        var (train, holdout) = data.Split(0.15, seed: 6);
+        var (trainRows, holdoutRows) = PackedSplit.Indices(file, 0.15, seed: 6);
+        Assert.Equal(Dataset.StratifiedSplit(data.Labels, 5, 0.15, 6).Holdout, holdoutRows);
+        var held = PackedSplit.Load(file, holdoutRows);
+        PackedSplit.Pack(file, trainRows, trainPath);
+        using var packed = PackedDataset.Open(trainPath);
+        foreach (var (expected, actual) in new[] { (holdout, held), (train, packed.Load()) })
+        {
+            Assert.Equal(expected.Labels, actual.Labels);
+            Assert.Equal(expected.SampleWeights, actual.SampleWeights);
+            var (a, b) = (new float[9], new float[9]);
+            for (int i = 0; i < expected.Rows; i++)
+            {
+                expected.Features.CopyRow(i, a);
+                actual.Features.CopyRow(i, b);
+                Assert.Equal(a, b);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
     public void Pack_then_load_round_trips_rows_labels_weights_and_header(bool dense, bool weights)
     {
         var bytes = TestData.Bytes(1000, 37, 4, seed: 1, weights);

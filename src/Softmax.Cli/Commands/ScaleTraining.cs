@@ -21,18 +21,53 @@ public static class ScaleTraining
     /// <summary>Rejects the flags the streamed path does not offer, with the reason.</summary>
     public static void CheckSupported(TrainingOptions options, string mode, bool checkpoints, bool resume, string device)
     {
-        if (options.ValidationFraction > 0)
-            throw new UsageException($"{mode} does not offer --validation-fraction; pack the validation rows separately and evaluate them with 'softmax eval'.");
+        ArgumentNullException.ThrowIfNull(options);
+        // The trainers take checkpoints and resume in every mode; this command does not hand them the files yet.
         if (checkpoints || resume) throw new UsageException($"{mode} does not offer --checkpoint-every or --resume.");
         if (device != "cpu") throw new UsageException($"{mode} runs on the CPU; --device {device} is not offered with it.");
     }
 
-    /// <summary>Trains on <paramref name="file"/> in streamed passes, with a progress bar.</summary>
+    /// <summary>
+    /// Trains on <paramref name="file"/> in streamed passes, with a progress bar. With a validation fraction the
+    /// stratified split of the in-memory path is made over the file: the held-out rows are scored in memory, the
+    /// training rows are streamed from a packed copy of their own, removed afterwards.
+    /// </summary>
     public static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, CancellationToken token)
     {
-        ui.Note($"data: {file.Header.Name ?? file.Path}: {file.Rows} training rows, {file.Features} features, {file.Classes} classes, " +
-                $"streamed from {file.Path} in blocks of {stream.BlockRows(file.Header)} rows");
-        return WithBar(ui, options, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token));
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ValidationFraction == 0) return FitStreamed(ui, file, options, stream, null, token);
+        var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
+        string path = $"{file.Path}.train-{Guid.NewGuid():N}.smxp";
+        try
+        {
+            PackedSplit.Pack(file, train, path);
+            using var trainFile = PackedDataset.Open(path);
+            return FitStreamed(ui, trainFile, options, stream, PackedSplit.Load(file, holdout), token);
+        }
+        finally { File.Delete(path); }
+    }
+
+    private static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, Dataset? validation, CancellationToken token)
+    {
+        ui.Note($"data: {file.Header.Name ?? file.Path}: {file.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
+                $", {file.Features} features, {file.Classes} classes, streamed from {file.Path} in blocks of {stream.BlockRows(file.Header)} rows");
+        return WithBar(ui, options, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token, validation: validation));
+    }
+
+    /// <summary>
+    /// With a validation fraction, one rank's part of the stratified split of <paramref name="path"/> (the same split
+    /// on every rank): its share of the training rows written to a packed file of its own (the path returned, to
+    /// delete afterwards) and the held-out rows, in memory, identical on every rank.
+    /// </summary>
+    private static (string Path, Dataset Validation) HoldOut(string path, TrainingOptions options, int rank, int ranks)
+    {
+        using var file = PackedDataset.Open(path);
+        var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
+        var mine = ShardPlan.RowRange(path, train.Length, rank, ranks);
+        string own = $"{path}.train-rank{rank}-{Guid.NewGuid():N}.smxp";
+        PackedSplit.Pack(file, new ArraySegment<int>(train, mine.RowStart, mine.RowCount), own);
+        return (own, PackedSplit.Load(file, holdout));
     }
 
     /// <summary>Runs <paramref name="fit"/> under the one progress adapter (<see cref="RunProgress"/>).</summary>
@@ -64,6 +99,8 @@ public static class ScaleTraining
     {
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");
+        if (specs.Length > 1 && options.ValidationFraction > 0)
+            throw new UsageException("--validation-fraction with --distributed splits one --data file; with one file per rank, pack the validation rows separately.");
         MpiRuntime mpi;
         try
         {
@@ -80,6 +117,7 @@ public static class ScaleTraining
             bool root = mpi.Rank == 0;
             var rankUi = root ? ui : new Ui(quiet: true, verbose: ui.Verbose);
             bool trained = false;
+            string? splitFile = null;
             try
             {
                 // One source: rank 0 packs it if needed, the others wait, then each takes its row range. A list: one
@@ -99,14 +137,20 @@ public static class ScaleTraining
                     for (int r = 0; r < specs.Length; r++)
                         files[r] = r == mpi.Rank ? PackedSource.Resolve(trainSource with { Spec = specs[r] }, create: true) : specs[r];
                 }
+                // A validation split: each rank streams its share of the training rows from a file of its own.
+                DistributedOptions settings = new(new StreamingOptions(MemoryBudget.BlockBytesFor(memoryLimit)), collectiveTimeout, averageEvery);
+                if (options.ValidationFraction > 0)
+                {
+                    (splitFile, var validation) = HoldOut(files[0], options, mpi.Rank, mpi.Size);
+                    files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
+                    settings = settings with { Validation = validation };
+                }
                 var test = root ? testSource?.LoadForEvaluation() ?? (specs.Length == 1 ? (trainSource with { Spec = specs[0] }).LoadOwnTestSplit() : null) : null;
-                var stream = new StreamingOptions(MemoryBudget.BlockBytesFor(memoryLimit));
                 if (root) rankUi.Note($"data: {string.Join(", ", files)}: split over {mpi.Size} ranks" + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
                 DistributedResult run = null!;
                 var result = WithBar(rankUi, options, progress =>
                 {
-                    run = DistributedTrainer.Fit(mpi, files, options, modelPath, new DistributedOptions(stream, collectiveTimeout, averageEvery),
-                        root ? progress : null, token);
+                    run = DistributedTrainer.Fit(mpi, files, options, modelPath, settings, root ? progress : null, token);
                     return run.Result;
                 });
                 trained = true;
@@ -136,6 +180,10 @@ public static class ScaleTraining
                 Console.Error.Flush();
                 mpi.Abort(1);
                 return 1;
+            }
+            finally
+            {
+                if (splitFile is not null) File.Delete(splitFile);
             }
         }
     }

@@ -1,3 +1,5 @@
+using Softmax.Engine;
+
 namespace Softmax.Data;
 
 /// <summary>Preprocessing steps; each includes the ones before it (scale, then center, then divide by the deviation).</summary>
@@ -75,15 +77,17 @@ public sealed class Preprocessor
     /// <summary>
     /// Fits on the rows of <paramref name="parts"/> taken in order as one training set (for example a streamed file's
     /// blocks): the same sums in the same order, so the same result as <see cref="Fit(PreprocessKind, Dataset, float?)"/>
-    /// on their concatenation, bit for bit.
+    /// on their concatenation, bit for bit. With <paramref name="allReduce"/> the parts are one worker's rows of
+    /// <paramref name="features"/> features each: the sums Σx, Σx², n of every worker are added before the moments
+    /// are formed, so every worker gets the same fit (equal to one process's up to the association of the sums).
     /// </summary>
-    public static Preprocessor Fit(PreprocessKind kind, IEnumerable<Dataset> parts, float? scale = null)
+    public static Preprocessor Fit(PreprocessKind kind, IEnumerable<Dataset> parts, float? scale = null, IAllReduce? allReduce = null, int features = 0)
     {
         ArgumentNullException.ThrowIfNull(parts);
         float s = scale ?? (kind == PreprocessKind.Scale ? PixelScale : 1f);
         if (kind <= PreprocessKind.Scale) return new Preprocessor(kind, s);
-        double[] sum = [], sumSq = [];
-        float[] row = [];
+        double[] sum = new double[features], sumSq = new double[features];
+        float[] row = new float[features];
         long n = 0;
         foreach (var part in parts)
         {
@@ -100,6 +104,16 @@ public sealed class Preprocessor
                     sumSq[j] += x * x;
                 }
             }
+        }
+        if (allReduce is not null)
+        {
+            // [Σx (D), Σx² (D), n]: one collective, the same length on every worker.
+            var message = new double[2 * sum.Length + 1];
+            sum.CopyTo(message, 0);
+            sumSq.CopyTo(message, sum.Length);
+            message[^1] = n;
+            allReduce.SumInPlace(message);
+            (sum, sumSq, n) = (message[..sum.Length], message[sum.Length..^1], (long)message[^1]);
         }
         if (n == 0) throw new ArgumentException("Cannot fit on an empty dataset.", nameof(parts));
         return Moments(kind, s, sum, sumSq, n);

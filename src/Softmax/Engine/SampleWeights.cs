@@ -11,9 +11,20 @@ public static class SampleWeights
     public static double[] Balanced(Dataset data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var counts = data.ClassCounts();
-        var w = new double[data.ClassCount];
-        for (int c = 0; c < w.Length; c++) w[c] = counts[c] == 0 ? 0 : (double)data.Rows / (data.ClassCount * (double)counts[c]);
+        return Balanced(data.ClassCounts().Select(n => (double)n).ToArray());
+    }
+
+    /// <summary>
+    /// scikit-learn's "balanced" weights from the rows of each class (over all workers): n / (C · n_c), 0 for a class
+    /// without rows.
+    /// </summary>
+    public static double[] Balanced(IReadOnlyList<double> classCounts)
+    {
+        ArgumentNullException.ThrowIfNull(classCounts);
+        double rows = 0;
+        foreach (double n in classCounts) rows += n;
+        var w = new double[classCounts.Count];
+        for (int c = 0; c < w.Length; c++) w[c] = classCounts[c] == 0 ? 0 : rows / (w.Length * classCounts[c]);
         return w;
     }
 

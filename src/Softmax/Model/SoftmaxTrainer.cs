@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Softmax.Data;
 using Softmax.Engine;
 using Softmax.Optimization;
@@ -20,13 +21,32 @@ public sealed record TrainingResult(SoftmaxModel Model, SolverResult Solver, dou
     public Dataset? Train { get; init; }
 }
 
+/// <summary>What a training run is told besides its options and rows: validation rows, progress, cancellation, checkpoints.</summary>
+public sealed record TrainingHooks
+{
+    /// <summary>Held-out rows (raw, in memory) scored for early stopping with <see cref="TrainingOptions.Patience"/>; every worker scores them alike.</summary>
+    public Dataset? Validation { get; init; }
+    /// <summary>Progress sink, or null.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+    /// <summary>Stops training cleanly; the best weights so far are returned.</summary>
+    public CancellationToken CancellationToken { get; init; }
+    /// <summary>A state to continue from, bit-identically to the uninterrupted run (same data, block size and threads).</summary>
+    public SolverState? ResumeFrom { get; init; }
+    /// <summary>Receives the solver's state every <see cref="CheckpointEvery"/> epochs (L-BFGS: iterations).</summary>
+    public Action<SolverState>? Checkpoint { get; init; }
+    /// <summary>Every how many epochs (L-BFGS: iterations) <see cref="Checkpoint"/> is called.</summary>
+    public int CheckpointEvery { get; init; } = 1;
+}
+
 /// <summary>
-/// Fits a <see cref="SoftmaxModel"/>: splits off validation rows, fits the preprocessing on the training split only,
-/// builds the objective and the solver, and runs it. Never prints; reports through <see cref="IProgress{T}"/>.
+/// Fits a <see cref="SoftmaxModel"/>, whatever the rows' home: options → data view (<see cref="TrainingView"/>: in
+/// memory, a streamed file, a worker's shard) → preprocessing → loss → solver → result. The default preprocessing,
+/// balanced class weights, the solver, early stopping, checkpoints, the float64 F, the divergence check and the model
+/// are decided here once for every mode. Never prints; reports through <see cref="IProgress{T}"/>.
 /// </summary>
 public static class SoftmaxTrainer
 {
-    /// <summary>Trains on <paramref name="data"/> (raw features).</summary>
+    /// <summary>Trains on <paramref name="data"/> (raw features); splits off the validation rows first when asked.</summary>
     public static TrainingResult Fit(Dataset data, TrainingOptions options, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default, SolverState? resumeFrom = null, Action<SolverState>? checkpoint = null, int checkpointEvery = 1)
     {
@@ -34,71 +54,100 @@ public static class SoftmaxTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         if (data.Rows == 0) throw new ArgumentException("The training data have no rows.", nameof(data));
-        Dataset train = data, validation = null!;
-        bool hasValidation = options.ValidationFraction > 0;
-        if (hasValidation) (train, validation) = data.Split(options.ValidationFraction, options.Seed);
+        Dataset train = data;
+        Dataset? validation = null;
+        if (options.ValidationFraction > 0) (train, validation) = data.Split(options.ValidationFraction, options.Seed);
+        return FitView(new InMemoryView(train), options, new TrainingHooks
+        {
+            Validation = validation, Progress = progress, CancellationToken = cancellationToken,
+            ResumeFrom = resumeFrom, Checkpoint = checkpoint, CheckpointEvery = checkpointEvery,
+        }) with { Train = train };
+    }
 
-        var preprocessor = FitPreprocessor(train, options);
-        var trainX = preprocessor.Apply(train);
-        var classWeights = options.BalancedClassWeights ? SampleWeights.Balanced(train) : options.ClassWeights;
-        var loss = BuildLoss(trainX, options, classWeights);
-        var objective = new SoftmaxObjective(loss, options.L2, options.L1);
-
-        var validate = hasValidation ? Validator(validation, preprocessor, options.Engine) : null;
-        var context = new SolverContext
-        {
-            Progress = progress,
-            CancellationToken = cancellationToken,
-            Validate = validate,
-            Patience = options.Patience,
-            MinDelta = options.MinDelta,
-            ValidateEvery = options.Solver == SolverKind.Lbfgs ? 5 : 1,
-            ResumeFrom = resumeFrom,
-            Checkpoint = checkpoint,
-            CheckpointEvery = checkpointEvery,
-            Precision = options.Precision,
-        };
-        var theta0 = new double[objective.Dimension];
-        if (options.WarmStart is { } warm)
-        {
-            if (warm.Classes != data.ClassCount || warm.Features != data.FeatureCount)
-                throw new ArgumentException($"The warm-start model has {warm.Classes} classes and {warm.Features} features; the data have {data.ClassCount} and {data.FeatureCount}.");
-            theta0 = warm.Parameters;
-        }
-        ISolver solver = options.Solver switch
-        {
-            SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, FeatureMoments.Compute(trainX.Features, withCovariance: options.Lbfgs.Precondition)),
-            SolverKind.Sgd => new SgdSolver(options.MiniBatch, options.Momentum, options.Nesterov),
-            SolverKind.Adam => new AdamSolver(options.MiniBatch),
-            _ => throw new ArgumentOutOfRangeException(nameof(options)),
-        };
-        var clock = Stopwatch.StartNew();
-        SolverResult result;
-        double objectiveValue;
+    /// <summary>
+    /// Trains on the rows of <paramref name="view"/>. Validation rows (held out of the view, raw, in memory) come in
+    /// <paramref name="hooks"/>: a view cannot split itself, so <see cref="TrainingOptions.ValidationFraction"/> only
+    /// records the fraction that was held out. With an allreduce every worker calls this alike and gets the same model.
+    /// </summary>
+    public static TrainingResult FitView(TrainingView view, TrainingOptions options, TrainingHooks? hooks = null)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        hooks ??= new TrainingHooks();
+        if (options.ValidationFraction > 0 && hooks.Validation is null)
+            throw new NotSupportedException("This data view cannot split off validation rows; hold them out and pass them as the validation rows.");
+        if (view.Rows == 0) throw new ArgumentException("The training data have no rows.", nameof(view));
+        var preprocessor = FitPreprocessor(view, options);
+        var classWeights = options.BalancedClassWeights ? SampleWeights.Balanced(view.ClassCounts()) : options.ClassWeights;
+        var loss = view.BuildLoss(preprocessor, classWeights, options);
         try
         {
-            result = solver.Minimize(objective, theta0, context);
+            var objective = new SoftmaxObjective(loss, options.L2, options.L1, view.AllReduce);
+            var solver = Solver(view, options);
+            var theta0 = WarmStart(view, options, objective.Dimension);
+            var context = Context(options, hooks, hooks.Validation is { } v ? Validator(v, preprocessor, options.Engine) : null);
+            var clock = Stopwatch.StartNew();
+            var result = solver.Minimize(objective, theta0, context);
             clock.Stop();
-            objectiveValue = objective.ExactValue(result.Theta);
+            double value = objective.ExactValue(result.Theta);
+            return Result(view, options, preprocessor, solver.Name, result, value, hooks.Validation, clock.Elapsed);
         }
         finally
         {
             // The trainer owns the data term it built (a GPU loss holds device memory).
             (loss as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>The one solver switch: L-BFGS (OWL-QN) preconditioned by the view's moments, or a mini-batch rule over the view's plan.</summary>
+    private static ISolver Solver(TrainingView view, TrainingOptions options) => options.Solver switch
+    {
+        SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, view.Moments(withCovariance: options.Lbfgs.Precondition)),
+        SolverKind.Sgd => new MiniBatchSolver(new SgdRule(options.Momentum, options.Nesterov), options.MiniBatch, view.BatchPlan()),
+        SolverKind.Adam => new MiniBatchSolver(new AdamRule(), options.MiniBatch, view.BatchPlan()),
+        _ => throw new ArgumentOutOfRangeException(nameof(options)),
+    };
+
+    private static double[] WarmStart(TrainingView view, TrainingOptions options, int dimension)
+    {
+        if (options.WarmStart is not { } warm) return new double[dimension];
+        if (warm.Classes != view.ClassNames.Count || warm.Features != view.Features)
+            throw new ArgumentException($"The warm-start model has {warm.Classes} classes and {warm.Features} features; the data have {view.ClassNames.Count} and {view.Features}.");
+        return warm.Parameters;
+    }
+
+    private static SolverContext Context(TrainingOptions options, TrainingHooks hooks, Func<double[], ValidationScore>? validate) => new()
+    {
+        Progress = hooks.Progress,
+        CancellationToken = hooks.CancellationToken,
+        Validate = validate,
+        Patience = options.Patience,
+        MinDelta = options.MinDelta,
+        ValidateEvery = options.Solver == SolverKind.Lbfgs ? 5 : 1,
+        ResumeFrom = hooks.ResumeFrom,
+        Checkpoint = hooks.Checkpoint,
+        CheckpointEvery = hooks.CheckpointEvery,
+        Precision = options.Precision,
+    };
+
+    private static TrainingResult Result(TrainingView view, TrainingOptions options, Preprocessor preprocessor, string solver,
+        SolverResult result, double value, Dataset? validation, TimeSpan elapsed)
+    {
         // Finite but worse than the uniform guess, or a rising loss: the run diverged whatever the solver's own reason.
-        if (TrainingHealth.Diverged(objectiveValue, data.ClassCount, result.History) is not null)
+        if (TrainingHealth.Diverged(value, view.ClassNames.Count, result.History) is not null)
             result = result with { Reason = StopReason.Diverged };
         var settings = TrainingInfo.Hyperparameters(options);
         settings["preprocess"] = preprocessor.Kind.ToString();
-        settings["preprocess_scale"] = preprocessor.Scale.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-        settings["threads"] = options.Engine.EffectiveThreads.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var info = TrainingInfo.From(solver.Name, options, result, objectiveValue, train.Rows, clock.Elapsed, settings);
-        var model = new SoftmaxModel(result.Theta, data.ClassNames, data.FeatureCount, preprocessor, data.Image, info)
+        settings["preprocess_scale"] = preprocessor.Scale.ToString("R", CultureInfo.InvariantCulture);
+        settings["threads"] = options.Engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture);
+        view.Describe(settings);
+        var info = TrainingInfo.From(solver, options, result, value, view.Rows, elapsed, settings);
+        var model = new SoftmaxModel(result.Theta, view.ClassNames, view.Features, preprocessor, view.Image, info)
         {
-            Schema = data.Schema ?? InputSchema.Default(data.FeatureCount, data.Image),
+            Schema = view.Schema ?? InputSchema.Default(view.Features, view.Image),
         };
-        return new TrainingResult(model, result, objectiveValue, hasValidation ? validation : null, clock.Elapsed) { Train = train };
+        return new TrainingResult(model, result, value, validation, elapsed);
     }
 
     /// <summary>
@@ -109,17 +158,17 @@ public static class SoftmaxTrainer
     /// or 1/255 when none is declared. One-hot and missing-indicator features are left as they are (mean 0, deviation
     /// 1), as scikit-learn's ColumnTransformer scales only the numeric columns.
     /// </summary>
-    public static Preprocessor FitPreprocessor(Dataset train, TrainingOptions options)
+    public static Preprocessor FitPreprocessor(Dataset train, TrainingOptions options) => FitPreprocessor(new InMemoryView(train), options);
+
+    /// <summary>The preprocessing <paramref name="options"/> ask for, fitted on the rows of <paramref name="view"/>, by the rule of <see cref="FitPreprocessor(Dataset, TrainingOptions)"/>.</summary>
+    public static Preprocessor FitPreprocessor(TrainingView view, TrainingOptions options)
     {
-        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(options);
-        // Images are scaled by their declared range (255 for 8-bit pixels, 16 for digits) unless asked otherwise.
-        bool bytes = train.Features is ByteMatrix;
-        float? declared = Preprocessor.DeclaredScale(train.Image, bytes);
-        var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : train.Schema is { Named: true } ? PreprocessKind.Standardize : PreprocessKind.None);
-        float? scale = options.PreprocessScale ?? declared;
-        var fitted = Preprocessor.Fit(kind, train, scale);
-        if (train.Schema is not { } schema || fitted.Mean is null || schema.NumericFeatures.All(n => n)) return fitted;
+        float? declared = Preprocessor.DeclaredScale(view.Image, view.ByteRows);
+        var kind = options.Preprocess ?? (declared is not null ? PreprocessKind.Scale : view.Schema is { Named: true } ? PreprocessKind.Standardize : PreprocessKind.None);
+        var fitted = view.FitPreprocessor(kind, options.PreprocessScale ?? declared);
+        if (view.Schema is not { } schema || fitted.Mean is null || schema.NumericFeatures.All(n => n)) return fitted;
         var mean = (float[])fitted.Mean.Clone();
         var inverseStd = fitted.InverseStd is null ? null : (float[])fitted.InverseStd.Clone();
         for (int j = 0; j < mean.Length; j++)
@@ -137,18 +186,6 @@ public static class SoftmaxTrainer
         var x = model.Preprocessor.Apply(raw);
         var loss = new CpuSoftmaxLoss(x, engine with { ClassWeights = null });
         return Evaluate(loss, x, model.Parameters);
-    }
-
-    /// <summary>
-    /// The data term: the CPU engine, or the plugged-in one; one without float64 arithmetic (the GPU) is paired with the
-    /// CPU engine over the same rows, so auto precision can polish and the reported F is float64.
-    /// </summary>
-    private static ISoftmaxLoss BuildLoss(Dataset trainX, TrainingOptions options, IReadOnlyList<double>? classWeights)
-    {
-        var engine = options.Engine with { ClassWeights = classWeights };
-        if (options.LossFactory?.Invoke(trainX, classWeights) is not { } plugged) return new CpuSoftmaxLoss(trainX, engine);
-        if (plugged.TrySetArithmetic(Precision.Float64)) return plugged;
-        return new TwoPrecisionLoss(plugged, new CpuSoftmaxLoss(trainX, engine));
     }
 
     /// <summary>

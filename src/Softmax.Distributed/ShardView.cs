@@ -1,0 +1,91 @@
+using System.Globalization;
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Model;
+using Softmax.Optimization;
+using Softmax.Streaming;
+
+namespace Softmax.Distributed;
+
+/// <summary>
+/// One rank's shard of the rows, held in memory (uint8 rows stay uint8, scaled on the fly): the
+/// <see cref="TrainingView"/> of SGD and Adam under <c>--distributed</c>. Batches come from a
+/// <see cref="ShardBatchPlan"/> (synchronous: the global order filtered to the shard) or an
+/// <see cref="AveragingBatchPlan"/> (local SGD, averaged every K steps). The preprocessing fit and the class counts are
+/// this rank's sums added over the ranks, so Center and Standardize fit the whole training set on every rank.
+/// </summary>
+public sealed class ShardView : TrainingView
+{
+    private readonly PackedDataset _file;
+    private readonly Dataset _rows;
+    private AveragingBatchPlan? _averaging;
+
+    /// <summary>Loads this rank's <paramref name="shard"/> of <paramref name="file"/>.</summary>
+    public ShardView(PackedDataset file, ShardPlan shard, IAllReduce allReduce, int averageEvery = 0, int slices = 1)
+        : base(file.Header.ClassNames, file.Features, shard.TotalRows, file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
+    {
+        _file = file;
+        Shard = shard;
+        AllReduce = allReduce ?? throw new ArgumentNullException(nameof(allReduce));
+        if (averageEvery < 0) throw new ArgumentOutOfRangeException(nameof(averageEvery), "--average-every must be ≥ 0.");
+        if (slices < 1) throw new ArgumentOutOfRangeException(nameof(slices), "Slices must be ≥ 1.");
+        (AverageEvery, Slices) = (averageEvery, slices);
+        _rows = file.Load(shard.RowStart, shard.RowCount);
+    }
+
+    /// <summary>This rank's rows.</summary>
+    public ShardPlan Shard { get; }
+
+    /// <summary>0: synchronous mini-batches; K &gt; 0: local SGD averaged every K steps.</summary>
+    public int AverageEvery { get; }
+
+    /// <summary>Consecutive slices the rows are held as (see <see cref="DistributedOptions.Slices"/>).</summary>
+    public int Slices { get; }
+
+    /// <inheritdoc />
+    public override IAllReduce AllReduce { get; }
+
+    /// <inheritdoc />
+    public override Preprocessor FitPreprocessor(PreprocessKind kind, float? scale) => Preprocessor.Fit(kind, [_rows], scale, AllReduce, Features);
+
+    /// <inheritdoc />
+    public override double[] ClassCounts()
+    {
+        var counts = Count(_rows.Labels, _file.Classes);
+        AllReduce.SumInPlace(counts);
+        return counts;
+    }
+
+    /// <inheritdoc />
+    public override ISoftmaxLoss BuildLoss(Preprocessor preprocessor, IReadOnlyList<double>? classWeights, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessor);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.LossFactory is not null) throw new NotSupportedException("A plugged-in engine is not offered with --distributed; the ranks run on the CPU.");
+        var data = preprocessor.Apply(_rows);
+        var engine = options.Engine with { ClassWeights = classWeights };
+        if (Slices == 1) return new CpuSoftmaxLoss(data, engine);
+        return new SlicedLoss(Enumerable.Range(0, Slices).Select(k =>
+        {
+            var range = ShardPlan.RowRange(_file.Path, data.Rows, k, Slices);
+            return (ISoftmaxLoss)new CpuSoftmaxLoss(data.Slice(range.RowStart, range.RowCount), engine);
+        }).ToArray());
+    }
+
+    /// <summary>Not offered: L-BFGS streams the shard (<see cref="StreamedView"/>), which computes the moments over the ranks.</summary>
+    public override FeatureMoments Moments(bool withCovariance = true) =>
+        throw new NotSupportedException("L-BFGS over ranks streams each shard; the in-memory shard serves SGD and Adam.");
+
+    /// <inheritdoc />
+    public override IBatchPlan BatchPlan() => AverageEvery > 0
+        ? _averaging = new AveragingBatchPlan(Shard.GlobalOffset, Shard.TotalRows, AverageEvery)
+        : new ShardBatchPlan(Shard.GlobalOffset, Shard.TotalRows);
+
+    /// <inheritdoc />
+    public override void Describe(IDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings["average_every"] = AverageEvery.ToString(CultureInfo.InvariantCulture);
+        settings["model_averages"] = (_averaging?.Averages ?? 0).ToString(CultureInfo.InvariantCulture);
+    }
+}

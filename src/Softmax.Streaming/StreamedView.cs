@@ -1,0 +1,93 @@
+using System.Globalization;
+using Softmax.Data;
+using Softmax.Engine;
+using Softmax.Model;
+using Softmax.Optimization;
+
+namespace Softmax.Streaming;
+
+/// <summary>
+/// Training rows in a packed file, streamed in blocks instead of loaded: the <see cref="TrainingView"/> of
+/// <see cref="StreamingTrainer"/>, and of each rank's shard under L-BFGS with <c>--distributed</c> (with an
+/// <see cref="IAllReduce"/> and the shard's place among all rows). L-BFGS makes one streamed pass per evaluation;
+/// SGD and Adam read batches block by block (<see cref="BlockBatchPlan"/>, one process only).
+/// <para>Center and Standardize are fitted by one streamed pass (the same sums in the same order as in memory, bit for
+/// bit; across workers the sums are added first); class counts and the preconditioner's moments likewise.</para>
+/// </summary>
+public sealed class StreamedView : TrainingView
+{
+    private readonly IAllReduce? _allReduce;
+    private readonly int _globalOffset;
+    private readonly int? _totalRows;
+    private StreamingSoftmaxLoss? _loss;
+
+    /// <summary>
+    /// Streams <paramref name="file"/> (the range in <paramref name="stream"/>); with <paramref name="allReduce"/> the
+    /// range is one worker's, whose first row is row <paramref name="globalOffset"/> of <paramref name="totalRows"/>.
+    /// </summary>
+    public StreamedView(PackedDataset file, StreamingOptions? stream = null, IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null)
+        : base(file.Header.ClassNames, file.Features, totalRows ?? LocalRows(file, stream), file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
+    {
+        File = file;
+        Stream = (stream ?? new StreamingOptions()).Validate(file);
+        (_allReduce, _globalOffset, _totalRows) = (allReduce, globalOffset, totalRows);
+    }
+
+    /// <summary>The packed file.</summary>
+    public PackedDataset File { get; }
+
+    /// <summary>Block size and range (the engine and preprocessing are the trainer's).</summary>
+    public StreamingOptions Stream { get; }
+
+    /// <inheritdoc />
+    public override IAllReduce? AllReduce => _allReduce;
+
+    /// <inheritdoc />
+    public override Preprocessor FitPreprocessor(PreprocessKind kind, float? scale)
+    {
+        if (kind <= PreprocessKind.Scale) return Preprocessor.Fit(kind, [], scale);
+        // The raw rows, block after block in file order: the sums of Preprocessor.Fit in its order.
+        var raw = RawBlocks();
+        return Preprocessor.Fit(kind, raw.Read(null).Select(block => block.Data.Slice(0, block.Count)), scale, _allReduce, Features);
+    }
+
+    /// <inheritdoc />
+    public override double[] ClassCounts()
+    {
+        var counts = new double[File.Classes];
+        RawBlocks().ForEach(block => { for (int r = 0; r < block.Count; r++) counts[block.Data.Labels[r]]++; });
+        _allReduce?.SumInPlace(counts);
+        return counts;
+    }
+
+    /// <inheritdoc />
+    public override ISoftmaxLoss BuildLoss(Preprocessor preprocessor, IReadOnlyList<double>? classWeights, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.LossFactory is not null) throw new NotSupportedException("A plugged-in engine needs the rows in memory; streamed training runs on the CPU.");
+        _loss = new StreamingSoftmaxLoss(File, Stream with { Preprocessor = preprocessor, Engine = options.Engine with { ClassWeights = classWeights } });
+        return _loss;
+    }
+
+    /// <inheritdoc />
+    public override FeatureMoments Moments(bool withCovariance = true) =>
+        StreamedMoments.Compute(Loss.Blocks, withCovariance, allReduce: _allReduce, globalOffset: _globalOffset, totalRows: _totalRows);
+
+    /// <inheritdoc />
+    public override IBatchPlan BatchPlan() => new BlockBatchPlan(Loss.Blocks);
+
+    /// <inheritdoc />
+    public override void Describe(IDictionary<string, string> settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings["stream_block_rows"] = Loss.Blocks.BlockRows.ToString(CultureInfo.InvariantCulture);
+        settings["stream_passes"] = Loss.Passes.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static int LocalRows(PackedDataset file, StreamingOptions? stream) =>
+        stream is { RowCount: >= 0 } range ? range.RowCount : file.Rows - (stream?.RowStart ?? 0);
+
+    private StreamingSoftmaxLoss Loss => _loss ?? throw new InvalidOperationException("BuildLoss was not called.");
+
+    private BlockStream RawBlocks() => new(File, Stream with { Preprocessor = new Preprocessor(PreprocessKind.None), DoubleBuffer = false });
+}
