@@ -37,6 +37,8 @@ public static class TrainCommand
         var collectiveTimeout = new Option<double>("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
         var command = new Command("train", "Train a softmax classifier, evaluate it and write the model");
         flags.AddTo(command);
+        var scale = new ScaleFlags();
+        scale.AddTo(command);
         foreach (Option o in new Option[] { model, metrics, plots, checkpointEvery, checkpoint, resume, delay, stream, memoryLimit, distributed, averageEvery, collectiveTimeout }) command.Add(o);
         command.SetAction(parse => global.Run(parse, (ui, token) =>
         {
@@ -60,14 +62,16 @@ public static class TrainCommand
             if (averageSteps < 0) throw new UsageException($"--average-every must be ≥ 0, not {averageSteps}.");
             if (averageSteps > 0 && !parse.GetValue(distributed)) throw new UsageException("--average-every applies to --distributed training only.");
             bool checkpoints = every > 0;
+            var (slices, pidDirectory) = scale.Values(parse, parse.GetValue(distributed));
 
-            void Report(Ui view, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, int ranks) =>
-                ReportScaled(view, result, options, modelPath, metricsPath, plotDir, trainAccuracy, test, dataName, ranks);
+            void Report(Ui view, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, ScaleMetrics run) =>
+                ReportScaled(view, result, options, modelPath, metricsPath, plotDir, trainAccuracy, test, dataName, run);
 
             if (parse.GetValue(distributed))
             {
                 ScaleTraining.CheckSupported(options, "--distributed", checkpoints, resumePath is not null, device);
-                return ScaleTraining.RunDistributed(ui, trainSource, testSource, options, modelPath, limit, TimeSpan.FromSeconds(timeoutSeconds), Report, token, averageSteps);
+                return ScaleTraining.RunDistributed(ui, trainSource, testSource, options, modelPath, limit, TimeSpan.FromSeconds(timeoutSeconds), Report, token,
+                    averageSteps, slices, pidDirectory);
             }
             if (parse.GetValue(stream))
                 return TrainStreamed(ui, "--stream", trainSource, testSource, null, null, options, modelPath, limit, checkpoints, resumePath, device, Report, token);
@@ -158,17 +162,17 @@ public static class TrainCommand
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, modelPath);
         var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
-        report(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, 1);
+        report(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, new ScaleMetrics(1));
         return GlobalFlags.Health(result);
     }
 
     /// <summary>Metrics, plots and summary of a streamed or distributed run; the model is already saved.</summary>
     private static void ReportScaled(Ui ui, TrainingResult result, TrainingOptions options, string modelPath, string? metricsPath, string? plotDir,
-        double trainAccuracy, Dataset? test, string dataName, int ranks)
+        double trainAccuracy, Dataset? test, string dataName, ScaleMetrics run)
     {
         var testEval = test is null ? null : Evaluation.Run(result.Model, test);
         if (metricsPath is not null)
-            WriteMetrics(metricsPath, result, options, result.Model.Features, result.Model.Classes, dataName, trainAccuracy, null, testEval, ranks);
+            WriteMetrics(metricsPath, result, options, result.Model.Features, result.Model.Classes, dataName, trainAccuracy, null, testEval, run);
         var written = new List<string> { modelPath };
         if (metricsPath is not null) written.Add(metricsPath);
         if (plotDir is not null)
@@ -177,7 +181,7 @@ public static class TrainCommand
             written.AddRange(WeightPictures.Save(result.Model, plotDir, $"{dataName}: learned weights per class"));
             if (testEval is not null) written.AddRange(ConfusionHeatmap.Save(testEval, plotDir, $"{dataName}: confusion matrix (test set)"));
         }
-        Summarize(ui, result, dataName, trainAccuracy, null, testEval, written, ranks);
+        Summarize(ui, result, dataName, trainAccuracy, null, testEval, written, run.Ranks);
     }
 
     /// <summary>
@@ -216,7 +220,7 @@ public static class TrainCommand
         options.ValidationFraction > 0 ? data.Split(options.ValidationFraction, options.Seed).Train : data;
 
     private static void WriteMetrics(string path, TrainingResult r, TrainingOptions o, int features, int classes, string? dataName,
-        double trainAccuracy, double? validationAccuracy, Evaluation? test, int? ranks = null) => JsonOut.WriteFile(path, w =>
+        double trainAccuracy, double? validationAccuracy, Evaluation? test, ScaleMetrics? scale = null) => JsonOut.WriteFile(path, w =>
     {
         w.WriteStartObject();
         w.Number("objective", r.Objective);
@@ -235,12 +239,7 @@ public static class TrainCommand
         w.WriteString("stop_reason", r.Solver.Reason.ToString());
         w.WriteNumber("seed", o.Seed);
         w.WriteString("dataset", dataName);
-        if (ranks is { } k)
-        {
-            // Streamed (one process) or distributed (k ranks): the rows were read in blocks, never all resident.
-            w.WriteBoolean("streamed", true);
-            w.WriteNumber("ranks", k);
-        }
+        scale?.Write(w);
         w.Number("test_log_loss", test?.LogLoss);
         w.Number("test_top_k_accuracy", test?.TopKAccuracy);
         w.Hyperparameters(r.Model.Training);
