@@ -90,7 +90,7 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
         {
             string file = dir["small.smxp"];
             PackedDataset.Pack(TestData.Bytes(301, 24, 4, seed: 5), file);
-            string[] args = ["--solver", "sgd", "--epochs", "2", "--batch", "1", "--lr", "0.05", "--l2", "1e-3", "--threads", "1"];
+            string[] args = ["--solver", "sgd", "--epochs", "2", "--batch-size", "1", "--lr", "0.05", "--l2", "1e-3", "--threads", "1"];
             var two = Train(2, args, file);
             Assert.Equal(Hashes(two)[0], Hashes(two)[1]);
             Assert.Equal(2 * 301 + 1, two.GetProperty("allreduce_calls").GetInt64());
