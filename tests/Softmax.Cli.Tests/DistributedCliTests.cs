@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Softmax.Cli.Tests;
@@ -16,8 +15,7 @@ public sealed class MpiCliFixture : IDisposable
 
     public MpiCliFixture()
     {
-        Mpiexec = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Select(d => Path.Combine(d, "mpiexec.mpich")).FirstOrDefault(File.Exists);
+        Mpiexec = Tools.Which("mpiexec.mpich");
         bool data = Directory.Exists(FashionMnist) && Directory.GetFiles(FashionMnist, "train-images-idx3-ubyte*").Length > 0;
         Missing = Mpiexec is null ? "mpiexec.mpich is not installed: apt-get install mpich libmpich-dev (.ci/run does)"
             : !data ? $"{FashionMnist} is missing: apt-get install dataset-fashion-mnist (.ci/run does)" : null;
@@ -35,7 +33,7 @@ public sealed class MpiCliFixture : IDisposable
     public void Require()
     {
         if (Missing is null) return;
-        Assert.False(string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase), Missing);
+        Assert.False(Tools.UnderCi, Missing);
         Skip.If(true, Missing);
     }
 
@@ -59,31 +57,22 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
     /// <summary>Runs the CLI under mpiexec; <paramref name="onLine"/> sees each stdout line as it arrives.</summary>
     private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null)
     {
-        var info = new ProcessStartInfo(fixture.Mpiexec!) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", Cli.Dll }.Concat(args)) info.ArgumentList.Add(a);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache");
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var clock = Stopwatch.StartNew();
-        using var p = new Process { StartInfo = info };
-        p.OutputDataReceived += (_, e) =>
+        try
         {
-            if (e.Data is null) return;
-            lock (stdout) stdout.AppendLine(e.Data);
-            onLine?.Invoke(e.Data);
-        };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"mpiexec {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s\n{stdout}\n{stderr}");
+            var r = ChildProcess.Run(new ChildProcess.Start(fixture.Mpiexec!, ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", Cli.Dll, .. args])
+            {
+                WorkingDirectory = workDir,
+                Environment = new Dictionary<string, string> { ["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache") },
+                Timeout = timeout,
+                OnStdoutLine = onLine,
+            });
+            return new Job(r.ExitCode, r.Stdout, r.Stderr, r.Elapsed);
         }
-        p.WaitForExit();
-        return new Job(p.ExitCode, stdout.ToString(), stderr.ToString(), clock.Elapsed);
+        catch (TimeoutException e)
+        {
+            Assert.Fail($"mpiexec {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s\n{e.Message}");
+            throw;
+        }
     }
 
     private static JsonElement Metrics(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();

@@ -58,6 +58,10 @@ public sealed record TrainPlan
     public TimeSpan CollectiveTimeout { get; init; }
     /// <summary>--average-every.</summary>
     public int AverageEvery { get; init; }
+    /// <summary>Distributed: the one-process reference of a K-rank run (hidden <c>--slices</c>; 1 otherwise).</summary>
+    public int Slices { get; init; } = 1;
+    /// <summary>Distributed, for tests: each rank writes its pid here at its first progress report (hidden).</summary>
+    public string? PidDirectory { get; init; }
 
     /// <summary>Reads and checks the flags of <c>softmax train</c>.</summary>
     public static TrainPlan Parse(ParseResult p, TrainingFlags flags, TrainOutputFlags own)
