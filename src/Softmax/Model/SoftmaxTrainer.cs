@@ -61,7 +61,8 @@ public static class SoftmaxTrainer
         {
             Validation = validation, Progress = progress, CancellationToken = cancellationToken,
             ResumeFrom = resumeFrom, Checkpoint = checkpoint, CheckpointEvery = checkpointEvery,
-        }) with { Train = train };
+        }) with
+        { Train = train };
     }
 
     /// <summary>
