@@ -17,7 +17,7 @@ public sealed class PackedDatasetTests : IDisposable
         // 40 000 rows: the split reads the file in more than one step.
         var bytes = TestData.Bytes(40000, 9, 5, seed: 4, weights);
         var data = dense ? TestData.Dense(bytes, 0.5f) : bytes;
-        string path = Path.Combine(_dir, "split.smxp"), trainPath = Path.Combine(_dir, "train.smxp");
+        string path = _temp["split.smxp"], trainPath = _temp["train.smxp"];
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 5000));
         using var file = PackedDataset.Open(path);
         var (train, holdout) = data.Split(0.15, seed: 6);
