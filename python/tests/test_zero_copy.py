@@ -106,10 +106,14 @@ def test_csr_int64_indices_or_float64_data_are_converted(model):
     wide.indptr, wide.indices = wide.indptr.astype(np.int64), wide.indices.astype(np.int64)
     problem = Problem(wide)
     assert problem.is_view  # float32 data (and int64 indptr) in place, int64 indices narrowed
+    assert wide.indices.dtype == np.int64
     wide.data *= 3
+    wide.indices += 1  # narrowed into a copy: not seen
     np.testing.assert_allclose(m.decision_function(problem), scores(W, b, 3 * dense), rtol=1e-12, atol=1e-12)
     # float64 data is rounded into a copy (not seen), int32 indices alone still read in place; int64 + float64: all copied
-    for Xs, view in ((sp.csr_matrix(dense.astype(np.float64)), True), (wide.astype(np.float64), False)):
+    both = sp.csr_matrix(dense.astype(np.float64))
+    both.indptr, both.indices = both.indptr.astype(np.int64), both.indices.astype(np.int64)  # scipy's copies narrow them
+    for Xs, view in ((sp.csr_matrix(dense.astype(np.float64)), True), (both, False)):
         assert Xs.indices.dtype == (np.int64 if not view else np.int32)
         copied = Problem(Xs)
         expected = scores(W, b, Xs.toarray().astype(np.float32))
