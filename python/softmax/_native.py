@@ -5,7 +5,8 @@ libsoftmax.so beside this package. Arrays are passed by pointer, never copied in
 contiguous (and CSR arrays in a supported dtype). Rows already in the engine's layout are not copied at all: a
 C-contiguous uint8 array, or a 64-byte aligned C-contiguous float32 array whose column count is a multiple of 16
 (28x28 images, ...; empty_aligned makes one: numpy's own arrays are 16-byte aligned, and the library copies those,
-since rows straddling cache lines train ~15 % slower than the one copy costs). The library wraps them and the Problem
+since rows straddling cache lines train ~15 % slower than the one copy costs), and a scipy CSR matrix's int32 indices
+and float32 data (scipy's defaults; int32 indptr is widened). The library wraps them and the Problem
 keeps a reference to the array, which must not change while the Problem lives (Problem.is_view says which). The
 library copies other inputs once into its layout (float64 is rounded to float32; see softmax.h).
 """
@@ -186,6 +187,7 @@ class Problem:
         indptr, indices = np.ascontiguousarray(X.indptr, dtype=index), np.ascontiguousarray(X.indices, dtype=index)
         data = X.data if X.data.dtype in (np.float32, np.float64) else X.data.astype(np.float64)
         data = np.ascontiguousarray(data)
+        self._x = (indptr, indices, data)  # the library may read these in place until the handle is freed (see is_view)
         check(lib().softmax_problem_csr(_ptr(indptr), _ptr(indices), INT64 if index is np.int64 else INT32, _ptr(data),
                                         FLOAT32 if data.dtype == np.float32 else FLOAT64, X.shape[0], X.shape[1],
                                         _ptr(y), _ptr(sw), n_classes, byref(self.handle)))

@@ -8,7 +8,9 @@ namespace Softmax.Native;
 /// layout are wrapped in place: float32 at a 64-byte aligned address with row_stride =
 /// <see cref="DenseMatrix.PaddedLength"/>(cols) and zero padding (so every row is aligned; every aligned C-contiguous
 /// array whose cols is a multiple of 16), uint8 with row_stride = cols (C-contiguous; the kernels read bytes unaligned). Other inputs
-/// are copied once into the engine's layout (padded float32 rows, packed uint8 rows, int64/int32/float32 CSR).
+/// are copied once into the engine's layout (padded float32 rows, packed uint8 rows). CSR wraps int32 column indices and
+/// float32 values (and int64 row pointers; int32 ones are widened, rows + 1 longs) and converts int64 indices and
+/// float64 values.
 /// </summary>
 internal static unsafe class NativeProblem
 {
@@ -67,27 +69,60 @@ internal static unsafe class NativeProblem
         if (valueType is not (Float32 or Float64)) throw new ArgumentException($"value_dtype {valueType} is not SOFTMAX_FLOAT32 (0) or SOFTMAX_FLOAT64 (1).");
         if (indptr is null) throw new ArgumentException("indptr is NULL.");
         int n = (int)rows;
-        var pointers = new long[n + 1];
-        for (int i = 0; i <= n; i++) pointers[i] = indexType == Int32 ? ((int*)indptr)[i] : ((long*)indptr)[i];
-        long nnz = pointers[n];
-        if (pointers[0] != 0 || nnz < 0 || nnz > Array.MaxLength)
-            throw new ArgumentException($"indptr must start at 0 and end at the non-zero count (it runs {pointers[0]}..{nnz}).");
+        long nnz = indexType == Int32 ? ((int*)indptr)[n] : ((long*)indptr)[n];
+        long first = indexType == Int32 ? ((int*)indptr)[0] : ((long*)indptr)[0];
+        if (first != 0 || nnz < 0 || nnz > Array.MaxLength)
+            throw new ArgumentException($"indptr must start at 0 and end at the non-zero count (it runs {first}..{nnz}).");
         if (nnz > 0 && (indices is null || data is null)) throw new ArgumentException("indices or data is NULL.");
-        var columns = new int[nnz];
-        var values = new float[nnz];
-        for (long k = 0; k < nnz; k++)
+        // int32 indices and float32 values are the engine's types: wrapped in place, as are int64 row pointers then
+        // (int32 ones are widened: rows + 1 longs). With neither, everything is converted (a copy needs no caller memory).
+        bool wrapColumns = indexType == Int32, wrapValues = valueType == Float32, wrap = wrapColumns || wrapValues;
+        long[]? pointers = null;
+        if (!wrap || indexType == Int32)
         {
-            long c = indexType == Int32 ? ((int*)indices)[k] : ((long*)indices)[k];
-            if ((ulong)c >= (ulong)cols) throw new ArgumentException($"indices[{k}] = {c} is outside 0..{cols - 1}.");
-            columns[k] = (int)c;
-            values[k] = valueType == Float32 ? ((float*)data)[k] : (float)((double*)data)[k];
-            if (!float.IsFinite(values[k])) throw new ArgumentException($"data[{k}] is {values[k]} (as float32); features must be finite.");
+            pointers = new long[n + 1];
+            for (int i = 0; i <= n; i++) pointers[i] = indexType == Int32 ? ((int*)indptr)[i] : ((long*)indptr)[i];
         }
-        return Build(new CsrMatrix(pointers, columns, values, n, (int)cols), y, sampleWeight, classes);
+        int[]? columns = wrapColumns ? null : Narrow((long*)indices, nnz, cols);
+        float[]? values = wrapValues ? null : Round((double*)data, nnz);
+        if (wrapValues) CheckFiniteValues(new ReadOnlySpan<float>(data, (int)nnz));
+        var csr = CsrMatrix.Wrap(pointers, pointers is null ? (long*)indptr : null, columns, columns is null ? (int*)indices : null,
+            values, values is null ? (float*)data : null, n, (int)cols, nnz);
+        return Build(csr, y, sampleWeight, classes);
     }
 
-    /// <summary>Whether the problem's features are the caller's memory (a wrapped <see cref="DenseMatrix"/> or <see cref="ByteMatrix"/>).</summary>
-    public static bool IsView(Dataset data) => data.Features is DenseMatrix { OwnsStorage: false } or ByteMatrix { OwnsStorage: false };
+    /// <summary>int64 column indices as the engine's int32 ones, each checked against cols.</summary>
+    private static int[] Narrow(long* indices, long nnz, long cols)
+    {
+        var columns = new int[nnz];
+        for (long k = 0; k < nnz; k++)
+        {
+            long c = indices[k];
+            if ((ulong)c >= (ulong)cols) throw new ArgumentException($"indices[{k}] = {c} is outside 0..{cols - 1}.");
+            columns[k] = (int)c;
+        }
+        return columns;
+    }
+
+    /// <summary>float64 values rounded to the engine's float32, each checked finite.</summary>
+    private static float[] Round(double* data, long nnz)
+    {
+        var values = new float[nnz];
+        for (long k = 0; k < nnz; k++) values[k] = (float)data[k];
+        CheckFiniteValues(values);
+        return values;
+    }
+
+    private static void CheckFiniteValues(ReadOnlySpan<float> values)
+    {
+        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return;
+        for (int k = 0; k < values.Length; k++)
+            if (!float.IsFinite(values[k])) throw new ArgumentException($"data[{k}] is {values[k]} (as float32); features must be finite.");
+    }
+
+    /// <summary>Whether the problem's features are the caller's memory (a wrapped <see cref="DenseMatrix"/>, <see cref="ByteMatrix"/> or <see cref="CsrMatrix"/>).</summary>
+    public static bool IsView(Dataset data) =>
+        data.Features is DenseMatrix { OwnsStorage: false } or ByteMatrix { OwnsStorage: false } or CsrMatrix { OwnsStorage: false };
 
     private static Dataset Build(FeatureMatrix features, int* y, double* sampleWeight, int classes)
     {

@@ -24,12 +24,15 @@
  *    copying: float32 at a 64-byte aligned address with row_stride == softmax_padded_cols(cols) (in elements) and the
  *    padding elements 0 (so every row is 64-byte aligned; an aligned C-contiguous array whose cols is a multiple of 16
  *    qualifies, e.g. 28x28 images: allocate with aligned_alloc(64, ...) or posix_memalign), and uint8 with row_stride
- *    0 or cols (C-contiguous, any address). Such a problem reads the caller's memory whenever it is used (train,
- *    predict, ...): the caller keeps the array alive and unchanged until softmax_problem_free. Every other input is
- *    copied once, and the caller may free it as soon as softmax_problem_* returns: float32 rows in another layout or
- *    at an unaligned address (rows straddling cache lines train ~15 % slower than the one copy costs), float64 rows
- *    (rounded to float32: the engine stores float32), strided uint8 rows (packed), CSR (into int64 row pointers, int32
- *    columns, float32 values), labels and sample weights. softmax_problem_is_view tells which happened.
+ *    0 or cols (C-contiguous, any address). softmax_problem_csr WRAPS int32 indices and float32 data, and then also
+ *    int64 indptr (int32 indptr is widened into rows + 1 int64 row pointers: the only copy of scipy's default
+ *    int32/float32 CSR). Such a problem reads the caller's memory whenever it is used (train, predict, ...): the
+ *    caller keeps those arrays alive and unchanged until softmax_problem_free. Every other input is copied once, and
+ *    the caller may free it as soon as softmax_problem_* returns: float32 rows in another layout or at an unaligned
+ *    address (rows straddling cache lines train ~15 % slower than the one copy costs), float64 rows (rounded to
+ *    float32: the engine stores float32), strided uint8 rows (packed), int64 CSR indices (narrowed to int32) and
+ *    float64 CSR data (rounded to float32); CSR with both is copied whole, indptr included. Labels and sample weights
+ *    are always copied. softmax_problem_is_view tells which happened.
  *  - Output buffers are caller-allocated with the documented size; outputs are row-major.
  *  - Scores and probabilities are computed in float64 from the stored float32 rows.
  */
@@ -160,7 +163,7 @@ int softmax_problem_dense(const void *x, int32_t dtype, int64_t rows, int64_t co
 
 /* CSR: row i's values are data[indptr[i] .. indptr[i+1]) at 0-based columns indices[...], strictly ascending
  * within a row (scipy's canonical format). index_dtype (INT32/INT64) types both indptr and indices; value_dtype is
- * FLOAT32 or FLOAT64. */
+ * FLOAT32 or FLOAT64. INT32 indices and FLOAT32 data are read in place (see Conventions). */
 int softmax_problem_csr(const void *indptr, const void *indices, int32_t index_dtype, const void *data,
                         int32_t value_dtype, int64_t rows, int64_t cols, const int32_t *y,
                         const double *sample_weight, int32_t n_classes, softmax_problem **out);
@@ -170,8 +173,8 @@ int softmax_problem_csr(const void *indptr, const void *indices, int32_t index_d
  * Labels keep the file's class names; softmax_model_score matches them by name. */
 int softmax_problem_load(const char *source, int32_t part, softmax_problem **out);
 
-/* 1 when the problem reads the caller's x in place (see Conventions: keep x alive and unchanged until the problem is
- * freed), 0 when it holds its own copy, negative on error. */
+/* 1 when the problem reads the caller's x (or CSR arrays) in place (see Conventions: keep them alive and unchanged
+ * until the problem is freed), 0 when it holds its own copy, negative on error. */
 int softmax_problem_is_view(const softmax_problem *problem);
 /* The row stride (in float32 elements) of the engine's layout for cols features: cols rounded up to a multiple of 16. */
 int64_t softmax_padded_cols(int64_t cols);

@@ -152,8 +152,9 @@ public sealed class Preprocessor
             case (PreprocessKind.Scale, ByteMatrix bytes):
                 return data.WithFeatures(bytes.WithScale(bytes.Scale * Scale));
             case (PreprocessKind.Scale, CsrMatrix csr):
-                var values = csr.Values.Select(v => v * Scale).ToArray();
-                return data.WithFeatures(new CsrMatrix(csr.RowPointers, csr.ColumnIndices, values, csr.Rows, csr.Columns));
+                var values = new float[csr.NonZeros];
+                System.Numerics.Tensors.TensorPrimitives.Multiply(csr.Values, Scale, values);
+                return data.WithFeatures(csr.WithValues(values));
             case (_, CsrMatrix csr) when !allowDensify:
                 throw new InvalidOperationException(
                     $"{Kind} would turn the sparse {csr.Rows}x{csr.Columns} matrix ({csr.NonZeros} non-zeros) into a dense one of " +

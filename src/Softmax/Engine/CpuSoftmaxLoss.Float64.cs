@@ -178,6 +178,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private void SparseScores(RowSet block, int n)
         {
             var csr = (CsrMatrix)_e._data.Features;
+            var pointers = csr.RowPointers;
+            var columns = csr.ColumnIndices;
+            var values = csr.Values;
             int C = _e.Classes;
             var wt = _e._w64!;
             for (int r = 0; r < n; r++)
@@ -185,23 +188,26 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 var o = _scores.AsSpan(r * C, C);
                 _e._b64.CopyTo(o);
                 int j = block[r];
-                for (long k = csr.RowPointers[j]; k < csr.RowPointers[j + 1]; k++)
-                    TensorPrimitives.MultiplyAdd(wt.AsSpan(csr.ColumnIndices[k] * C, C), (double)csr.Values[k], o, o);
+                for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
+                    TensorPrimitives.MultiplyAdd(wt.AsSpan(columns[k] * C, C), (double)values[k], o, o);
             }
         }
 
         private void SparseBackward(RowSet block, int n)
         {
             var csr = (CsrMatrix)_e._data.Features;
+            var pointers = csr.RowPointers;
+            var columns = csr.ColumnIndices;
+            var values = csr.Values;
             int C = _e.Classes;
             for (int r = 0; r < n; r++)
             {
                 var e = _scores.AsSpan(r * C, C);
                 int j = block[r];
-                for (long k = csr.RowPointers[j]; k < csr.RowPointers[j + 1]; k++)
+                for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
                 {
-                    var g = _grad.AsSpan(csr.ColumnIndices[k] * C, C);
-                    TensorPrimitives.MultiplyAdd(e, (double)csr.Values[k], g, g);
+                    var g = _grad.AsSpan(columns[k] * C, C);
+                    TensorPrimitives.MultiplyAdd(e, (double)values[k], g, g);
                 }
             }
         }

@@ -283,6 +283,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private void SparseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             var csr = (CsrMatrix)_e._data.Features;
+            var pointers = csr.RowPointers;
+            var columns = csr.ColumnIndices;
+            var values = csr.Values;
             int C = _e.Classes;
             var wt = _e._w.Span;
             var b = _e._b.Span;
@@ -292,8 +295,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 var o = all.Slice(r * C, C);
                 b.CopyTo(o);
                 int j = block[r];
-                for (long k = csr.RowPointers[j]; k < csr.RowPointers[j + 1]; k++)
-                    TensorPrimitives.MultiplyAdd(wt.Slice(csr.ColumnIndices[k] * C, C), csr.Values[k], o, o);
+                for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
+                    TensorPrimitives.MultiplyAdd(wt.Slice(columns[k] * C, C), values[k], o, o);
             }
             SoftmaxBlock(n, withGradient, ref loss, ref weight);
             if (!withGradient) return;
@@ -302,10 +305,10 @@ public sealed unsafe partial class CpuSoftmaxLoss
             {
                 var e = all.Slice(r * C, C);
                 int j = block[r];
-                for (long k = csr.RowPointers[j]; k < csr.RowPointers[j + 1]; k++)
+                for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
                 {
-                    double v = csr.Values[k];
-                    ref double g = ref Unsafe.Add(ref g0, csr.ColumnIndices[k] * C);
+                    double v = values[k];
+                    ref double g = ref Unsafe.Add(ref g0, columns[k] * C);
                     for (int c = 0; c < C; c++) Unsafe.Add(ref g, c) += v * e[c];
                 }
             }

@@ -227,11 +227,14 @@ public sealed unsafe partial class SoftmaxModel
         if (x is CsrMatrix csr)
         {
             var o = new float[C];
+            var w = _w.Span;
             for (int i = 0; i < N; i++)
             {
                 _b.CopyTo(o, 0);
-                for (long k = csr.RowPointers[i]; k < csr.RowPointers[i + 1]; k++)
-                    for (int c = 0; c < C; c++) o[c] += _w.Span[c * Stride + csr.ColumnIndices[k]] * csr.Values[k];
+                var columns = csr.RowColumns(i);
+                var values = csr.RowValues(i);
+                for (int k = 0; k < columns.Length; k++)
+                    for (int c = 0; c < C; c++) o[c] += w[c * Stride + columns[k]] * values[k];
                 RepairScores(data, i, 1, o, shifted);
                 sink(i, 1, o);
             }

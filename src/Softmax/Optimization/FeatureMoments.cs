@@ -46,11 +46,13 @@ public sealed class FeatureMoments
         var sq = new double[D];
         if (x is CsrMatrix csr)
         {
-            for (long k = 0; k < csr.NonZeros; k++)
+            var columns = csr.ColumnIndices;
+            var values = csr.Values;
+            for (int k = 0; k < values.Length; k++)
             {
-                double v = csr.Values[k];
-                sum[csr.ColumnIndices[k]] += v;
-                sq[csr.ColumnIndices[k]] += v * v;
+                double v = values[k];
+                sum[columns[k]] += v;
+                sq[columns[k]] += v * v;
             }
         }
         else

@@ -14,9 +14,9 @@ public class LibSvmReaderTests
         var m = Assert.IsType<CsrMatrix>(ds.Features);
         Assert.Equal(4, ds.Rows);
         Assert.Equal(4, ds.FeatureCount);
-        Assert.Equal(new long[] { 0, 2, 3, 3, 4 }, m.RowPointers);
-        Assert.Equal(new[] { 0, 2, 1, 3 }, m.ColumnIndices);
-        Assert.Equal(new[] { 0.5f, -2f, 1e-3f, 7f }, m.Values);
+        Assert.Equal(new long[] { 0, 2, 3, 3, 4 }, m.RowPointers.ToArray());
+        Assert.Equal(new[] { 0, 2, 1, 3 }, m.ColumnIndices.ToArray());
+        Assert.Equal(new[] { 0.5f, -2f, 1e-3f, 7f }, m.Values.ToArray());
         Assert.Equal(new[] { "-1", "+1", "2" }, ds.ClassNames);
         Assert.Equal(new[] { 1, 0, 1, 2 }, ds.Labels);
         Assert.Equal(new[] { 0.5f, 0, -2f, 0 }, RowOf(m, 0));

@@ -7,7 +7,7 @@ using Softmax.Tests.Engine;
 namespace Softmax.Tests.Data;
 
 /// <summary>
-/// <see cref="DenseMatrix.Wrap"/> and <see cref="ByteMatrix.Wrap"/> (libsoftmax's zero-copy problems): the engine reads
+/// <see cref="DenseMatrix.Wrap"/>, <see cref="ByteMatrix.Wrap"/> and <see cref="CsrMatrix.Wrap"/> (libsoftmax's zero-copy problems): the engine reads
 /// memory outside the managed heap, deliberately misaligned, exactly as it reads its own arrays: F and the gradient bit
 /// for bit in float32 and float64 arithmetic, over all rows and a scattered mini-batch, and the model's scores.
 /// </summary>
@@ -59,6 +59,45 @@ public sealed unsafe class WrappedMatricesTests
             AssertSameResults(owned, owned.WithFeatures(wrapped), classes, features);
             origin[features + 1] ^= 0xFF;
             Assert.Equal(matrix.Row(1)[1] ^ 0xFF, wrapped.Row(1)[1]);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(block);
+        }
+    }
+
+    [Theory]
+    [InlineData(45, 30, 3, true)]    // int64 row pointers wrapped too
+    [InlineData(300, 64, 10, false)] // row pointers widened into a managed array (int32 indptr)
+    public void WrappedCsrArraysReadAsTheOwnedOnes(int rows, int features, int classes, bool wrapPointers)
+    {
+        var owned = TestProblems.ThreeLayouts(rows, features, classes, seed: rows).Csr;
+        var matrix = (CsrMatrix)owned.Features;
+        int nnz = (int)matrix.NonZeros;
+        byte* block = (byte*)NativeMemory.AlignedAlloc((nuint)((rows + 1) * 8 + nnz * 8 + 64), 64);
+        try
+        {
+            long* pointers = (long*)(block + 4); // 4 bytes past a 64-byte boundary
+            int* columns = (int*)(pointers + rows + 1);
+            float* values = (float*)(columns + nnz);
+            matrix.RowPointers.CopyTo(new Span<long>(pointers, rows + 1));
+            matrix.ColumnIndices.CopyTo(new Span<int>(columns, nnz));
+            matrix.Values.CopyTo(new Span<float>(values, nnz));
+            long[]? managed = wrapPointers ? null : matrix.RowPointers.ToArray();
+            var wrapped = CsrMatrix.Wrap(managed, wrapPointers ? pointers : null, null, columns, null, values, rows, features, nnz);
+            Assert.False(wrapped.OwnsStorage);
+            Assert.True(matrix.OwnsStorage);
+            Assert.True(wrapped.RowPointers.SequenceEqual(matrix.RowPointers) && wrapped.ColumnIndices.SequenceEqual(matrix.ColumnIndices));
+            Assert.True(nnz > rows && wrapped.Values.SequenceEqual(matrix.Values));
+            AssertSameResults(owned, owned.WithFeatures(wrapped), classes, features);
+            var x = new float[features];
+            int last = rows - 1;
+            while (matrix.RowPointers[last] == nnz) last--; // the row holding the last value
+            values[nnz - 1] += 1; // a view: the change shows
+            wrapped.CopyRow(last, x);
+            Assert.Equal(matrix.Values[nnz - 1] + 1, x[columns[nnz - 1]]);
+            columns[0] = features; // and is checked when wrapped
+            Assert.Throws<ArgumentException>(() => CsrMatrix.Wrap(managed, wrapPointers ? pointers : null, null, columns, null, values, rows, features, nnz));
         }
         finally
         {
