@@ -56,17 +56,23 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
 
     private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
-    /// <summary>Runs the CLI under mpiexec; <paramref name="onLine"/> sees each stdout line as it arrives.</summary>
-    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null)
+    /// <summary>The CLI under mpiexec, ready to start, output redirected.</summary>
+    private Process StartInfo(string workDir, int ranks, string[] args)
     {
         var info = new ProcessStartInfo(fixture.Mpiexec!) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", Cli.Dll }.Concat(args)) info.ArgumentList.Add(a);
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache");
+        return new Process { StartInfo = info };
+    }
+
+    /// <summary>Runs the CLI under mpiexec; <paramref name="onLine"/> sees each stdout line as it arrives.</summary>
+    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null)
+    {
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        using var p = new Process { StartInfo = info };
+        using var p = StartInfo(workDir, ranks, args);
         p.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -211,5 +217,50 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
             Thread.Sleep(50);
         }
         throw new InvalidOperationException($"No process of rank {rank} found for {model}.");
+    }
+
+    /// <summary>
+    /// <c>--checkpoint-every</c> and <c>--resume</c> with <c>--distributed</c> (2 ranks, digits split by rows, 20 % held
+    /// out for early stopping): the whole job (mpiexec, its proxies and both ranks) killed after rank 0 wrote a
+    /// checkpoint and resumed ends with the uninterrupted job's model, bit for bit.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("sgd")]
+    [InlineData("lbfgs")]
+    public void Two_ranks_killed_after_a_checkpoint_and_resumed_match_the_uninterrupted_job_bit_for_bit(string solver)
+    {
+        fixture.Require();
+        using var dir = new TempDir();
+        Cli.Ok(dir.Path, "data", "pack", "digits", "digits.smxp", "-q");
+        string[] common = ["train", "--distributed", "--data", "digits.smxp", "--collective-timeout", "60", "--validation-fraction", "0.2", "--threads", "1", "-q",
+            .. solver == "sgd"
+                ? new[] { "--solver", "sgd", "--epochs", "60", "--lr", "0.05", "--momentum", "0.9", "--patience", "4", "--min-delta", "0.05", "--seed", "1" }
+                : ["--solver", "lbfgs", "--max-iter", "60", "--patience", "3", "--l2", "1e-3", "--seed", "7"]];
+        string every = solver == "sgd" ? "3" : "5", checkpoint = dir["run.ckpt"];
+        var full = Mpi(dir.Path, 2, [.. common, "--model", "full.softmax"], TimeSpan.FromMinutes(3));
+        Assert.True(full.ExitCode == 0, $"exit {full.ExitCode}\n{full.Stdout}\n{full.Stderr}");
+
+        using (var p = StartInfo(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint, "--debug-epoch-delay-ms", "60"]))
+        {
+            p.Start();
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(checkpoint) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(20);
+            Thread.Sleep(150);   // past the checkpoint, so the resumed job really redoes work
+            Assert.False(p.HasExited, $"the job finished before it could be killed:\n{p.StandardOutput.ReadToEnd()}\n{p.StandardError.ReadToEnd()}");
+            p.Kill(entireProcessTree: true);   // SIGKILL to mpiexec, its proxies and every rank
+            p.WaitForExit();
+        }
+        Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
+        Assert.False(File.Exists(dir["resumed.softmax"]), "the killed job wrote a model");
+        var resumed = Mpi(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint], TimeSpan.FromMinutes(3));
+        Assert.True(resumed.ExitCode == 0, $"exit {resumed.ExitCode}\n{resumed.Stdout}\n{resumed.Stderr}");
+        var (a, b) = (Softmax.IO.ModelFile.Load(dir["full.softmax"]), Softmax.IO.ModelFile.Load(dir["resumed.softmax"])).AssertSame();
+        if (solver == "sgd") Assert.Equal("EarlyStopping", a.Training.StopReason);
+
+        // The checkpoint of a 2-rank job continues only on 2 ranks (the shards decide the sums): one rank is refused.
+        var one = Mpi(dir.Path, 1, [.. common, "--model", "one.softmax", "--resume", checkpoint], TimeSpan.FromMinutes(2));
+        Assert.True(one.ExitCode == 2, $"exit {one.ExitCode}\n{one.Stdout}\n{one.Stderr}");
+        Assert.Contains("ranks=2, but this run has ranks=1", one.Stderr);
+        Assert.False(File.Exists(dir["one.softmax"]));
     }
 }

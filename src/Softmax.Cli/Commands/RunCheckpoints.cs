@@ -69,7 +69,8 @@ public sealed class RunCheckpoints
     {
         string? data = Settings.GetValueOrDefault("data");
         saved.TryAdd(ViewKey, "memory");
-        foreach (var (key, value) in Settings)
+        // The view first: another view means other arithmetic (and another kind of data fingerprint).
+        foreach (var (key, value) in Settings.OrderBy(p => p.Key != ViewKey))
         {
             if (key == "data.file_bytes") continue;
             saved.TryGetValue(key, out var was);
