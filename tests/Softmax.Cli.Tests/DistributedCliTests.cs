@@ -196,6 +196,26 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
+    /// <summary>Every descendant of <paramref name="pid"/>, parents before children.</summary>
+    private static List<int> Descendants(int pid)
+    {
+        var found = new List<int>();
+        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    int id = int.Parse(child, CultureInfo.InvariantCulture);
+                    found.Add(id);
+                    found.AddRange(Descendants(id));
+                }
+            }
+            catch (IOException) { }   // a thread or child that ended meanwhile
+        }
+        return found;
+    }
+
     /// <summary>The process of <paramref name="rank"/> in the job writing <paramref name="model"/>, from /proc (PMI_RANK).</summary>
     private static int RankPid(string model, int rank)
     {
@@ -240,20 +260,25 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
         var full = Mpi(dir.Path, 2, [.. common, "--model", "full.softmax"], TimeSpan.FromMinutes(3));
         Assert.True(full.ExitCode == 0, $"exit {full.ExitCode}\n{full.Stdout}\n{full.Stderr}");
 
-        using (var p = StartInfo(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint, "--debug-epoch-delay-ms", "60"]))
+        using (var p = StartInfo(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint, "--debug-epoch-delay-ms", "100"]))
         {
             p.Start();
             var clock = Stopwatch.StartNew();
             while (!File.Exists(checkpoint) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(20);
             Thread.Sleep(150);   // past the checkpoint, so the resumed job really redoes work
-            Assert.False(p.HasExited, $"the job finished before it could be killed:\n{p.StandardOutput.ReadToEnd()}\n{p.StandardError.ReadToEnd()}");
-            p.Kill(entireProcessTree: true);   // SIGKILL to mpiexec, its proxies and every rank
+            if (p.HasExited) Assert.Fail($"the job finished before it could be killed:\n{p.StandardOutput.ReadToEnd()}\n{p.StandardError.ReadToEnd()}");
+            // SIGKILL to the ranks, their proxy and mpiexec at once, found from /proc/PID/task/*/children (no scan of every
+            // process, in which the ranks could finish): no cleanup, nothing more written.
+            var tree = Enumerable.Reverse(Descendants(p.Id)).Append(p.Id).Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray();
+            using (var kill = Process.Start("kill", ["-KILL", .. tree])) kill.WaitForExit();
             p.WaitForExit();
         }
         Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
         Assert.False(File.Exists(dir["resumed.softmax"]), "the killed job wrote a model");
-        var resumed = Mpi(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint], TimeSpan.FromMinutes(3));
+        var resumed = Mpi(dir.Path, 2, [.. common.Where(a => a != "-q"), "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint], TimeSpan.FromMinutes(3));
         Assert.True(resumed.ExitCode == 0, $"exit {resumed.ExitCode}\n{resumed.Stdout}\n{resumed.Stderr}");
+        Assert.Matches(@"resuming from .*run\.ckpt at iteration [1-9]", resumed.Stdout);   // it continued, rather than trained afresh
+        Assert.DoesNotContain("training 1/", resumed.Stdout, StringComparison.Ordinal);
         var (a, b) = (Softmax.IO.ModelFile.Load(dir["full.softmax"]), Softmax.IO.ModelFile.Load(dir["resumed.softmax"])).AssertSame();
         if (solver == "sgd") Assert.Equal("EarlyStopping", a.Training.StopReason);
 

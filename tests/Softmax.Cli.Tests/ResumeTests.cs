@@ -56,7 +56,10 @@ public class ResumeTests
         string checkpoint = dir["run.ckpt"];
         KillAfterCheckpoint(dir.Path, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint,
             "--debug-epoch-delay-ms", "60"], checkpoint, env);
-        Cli.Ok(dir.Path, env, [.. common, "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint]);
+        // Not quiet, to see that the run did continue from the checkpoint rather than train afresh to the same model.
+        var resumed = Cli.Ok(dir.Path, env, [.. common.Where(a => a != "-q"), "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint]);
+        Assert.Matches(@"resuming from .*run\.ckpt at iteration [1-9]", resumed.Stdout);
+        Assert.DoesNotContain("training 1/", resumed.Stdout, StringComparison.Ordinal);   // its first step is after the checkpoint's
         return (ModelFile.Load(dir["full.softmax"]), ModelFile.Load(dir["resumed.softmax"])).AssertSame();
     }
 
