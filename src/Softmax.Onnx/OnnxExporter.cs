@@ -1,8 +1,8 @@
-using Softmax.IO;
 using System.Globalization;
 using Google.Protobuf;
 using Onnx;
 using Softmax.Data;
+using Softmax.IO;
 using Softmax.Model;
 
 namespace Softmax.Onnx;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Softmax.Cli.Tests;
 
@@ -13,7 +12,7 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 public static class Cli
 {
     /// <summary>The CLI assembly, copied next to the tests by the project reference.</summary>
-    public static string Dll { get; } = Path.Combine(AppContext.BaseDirectory, "Softmax.Cli.dll");
+    public static string Dll => SoftmaxCli.Dll;
 
     /// <summary>A process ready to start; stdout and stderr redirected.</summary>
     public static Process Prepare(string workDir, params string[] args) => Prepare(workDir, null, args);
@@ -33,23 +32,19 @@ public static class Cli
     public static CliResult Run(string workDir, string[] args, string? stdin = null, int timeoutSeconds = 180,
         IReadOnlyDictionary<string, string>? env = null)
     {
-        using var p = Prepare(workDir, env, args);
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (stdin is not null) p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
+        try
         {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"softmax {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
+            var r = ChildProcess.Run(new ChildProcess.Start("dotnet", [Dll, .. args])
+            {
+                WorkingDirectory = workDir, Environment = env, Stdin = stdin, Timeout = TimeSpan.FromSeconds(timeoutSeconds),
+            });
+            return new CliResult(r.ExitCode, r.Stdout, r.Stderr);
         }
-        p.WaitForExit();
-        return new CliResult(p.ExitCode, stdout.ToString(), stderr.ToString());
+        catch (TimeoutException)
+        {
+            Assert.Fail($"softmax {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
+            throw;
+        }
     }
 
     /// <summary>Runs and asserts exit code 0.</summary>
@@ -61,17 +56,5 @@ public static class Cli
         var r = Run(workDir, args, env: env);
         Assert.True(r.ExitCode == 0, $"softmax {string.Join(' ', args)}\n{r}");
         return r;
-    }
-}
-
-/// <summary>A fresh temporary directory, removed afterwards.</summary>
-public sealed class TempDir : IDisposable
-{
-    public TempDir() => Directory.CreateDirectory(Path);
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "softmax-cli-" + Guid.NewGuid().ToString("N")[..12]);
-    public string this[string name] => System.IO.Path.Combine(Path, name);
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Softmax.Cli.Tests;
@@ -16,8 +15,7 @@ public sealed class MpiCliFixture : IDisposable
 
     public MpiCliFixture()
     {
-        Mpiexec = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Select(d => Path.Combine(d, "mpiexec.mpich")).FirstOrDefault(File.Exists);
+        Mpiexec = Tools.Which("mpiexec.mpich");
         bool data = Directory.Exists(FashionMnist) && Directory.GetFiles(FashionMnist, "train-images-idx3-ubyte*").Length > 0;
         Missing = Mpiexec is null ? "mpiexec.mpich is not installed: apt-get install mpich libmpich-dev (.ci/run does)"
             : !data ? $"{FashionMnist} is missing: apt-get install dataset-fashion-mnist (.ci/run does)" : null;
@@ -35,7 +33,7 @@ public sealed class MpiCliFixture : IDisposable
     public void Require()
     {
         if (Missing is null) return;
-        Assert.False(string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase), Missing);
+        Assert.False(Tools.UnderCi, Missing);
         Skip.If(true, Missing);
     }
 
@@ -56,40 +54,26 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
 
     private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
-    /// <summary>The CLI under mpiexec, ready to start, output redirected.</summary>
-    private Process StartInfo(string workDir, int ranks, string[] args)
-    {
-        var info = new ProcessStartInfo(fixture.Mpiexec!) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", Cli.Dll }.Concat(args)) info.ArgumentList.Add(a);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache");
-        return new Process { StartInfo = info };
-    }
-
     /// <summary>Runs the CLI under mpiexec; <paramref name="onLine"/> sees each stdout line as it arrives.</summary>
-    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null)
+    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null, Action<Process>? whileRunning = null)
     {
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
-        var clock = Stopwatch.StartNew();
-        using var p = StartInfo(workDir, ranks, args);
-        p.OutputDataReceived += (_, e) =>
+        try
         {
-            if (e.Data is null) return;
-            lock (stdout) stdout.AppendLine(e.Data);
-            onLine?.Invoke(e.Data);
-        };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.AppendLine(e.Data); };
-        p.Start();
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        if (!p.WaitForExit(timeout))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"mpiexec {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s\n{stdout}\n{stderr}");
+            var r = ChildProcess.Run(new ChildProcess.Start(fixture.Mpiexec!, ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", Cli.Dll, .. args])
+            {
+                WorkingDirectory = workDir,
+                Environment = new Dictionary<string, string> { ["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache") },
+                Timeout = timeout,
+                OnStdoutLine = onLine,
+                WhileRunning = whileRunning,
+            });
+            return new Job(r.ExitCode, r.Stdout, r.Stderr, r.Elapsed);
         }
-        p.WaitForExit();
-        return new Job(p.ExitCode, stdout.ToString(), stderr.ToString(), clock.Elapsed);
+        catch (TimeoutException e)
+        {
+            Assert.Fail($"mpiexec {string.Join(' ', args)} did not finish in {timeout.TotalSeconds} s\n{e.Message}");
+            throw;
+        }
     }
 
     private static JsonElement Metrics(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
@@ -260,19 +244,20 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
         var full = Mpi(dir.Path, 2, [.. common, "--model", "full.softmax"], TimeSpan.FromMinutes(3));
         Assert.True(full.ExitCode == 0, $"exit {full.ExitCode}\n{full.Stdout}\n{full.Stderr}");
 
-        using (var p = StartInfo(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint, "--debug-epoch-delay-ms", "100"]))
-        {
-            p.Start();
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(checkpoint) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(20);
-            Thread.Sleep(150);   // past the checkpoint, so the resumed job really redoes work
-            if (p.HasExited) Assert.Fail($"the job finished before it could be killed:\n{p.StandardOutput.ReadToEnd()}\n{p.StandardError.ReadToEnd()}");
-            // SIGKILL to the ranks, their proxy and mpiexec at once, found from /proc/PID/task/*/children (no scan of every
-            // process, in which the ranks could finish): no cleanup, nothing more written.
-            var tree = Enumerable.Reverse(Descendants(p.Id)).Append(p.Id).Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray();
-            using (var kill = Process.Start("kill", ["-KILL", .. tree])) kill.WaitForExit();
-            p.WaitForExit();
-        }
+        var killed = Mpi(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint, "--debug-epoch-delay-ms", "100"],
+            TimeSpan.FromMinutes(3), whileRunning: p =>
+            {
+                var clock = Stopwatch.StartNew();
+                while (!File.Exists(checkpoint) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(20);
+                Thread.Sleep(150);   // past the checkpoint, so the resumed job really redoes work
+                if (p.HasExited) return;   // asserted below
+                // SIGKILL to the ranks, their proxy and mpiexec at once, found from /proc/PID/task/*/children (no scan of
+                // every process, in which the ranks could finish): no cleanup, nothing more written.
+                var tree = Enumerable.Reverse(Descendants(p.Id)).Append(p.Id).Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray();
+                using var kill = Process.Start("kill", ["-KILL", .. tree]);
+                kill.WaitForExit();
+            });
+        Assert.True(killed.ExitCode != 0, $"the job finished before it could be killed:\n{killed.Stdout}\n{killed.Stderr}");
         Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
         Assert.False(File.Exists(dir["resumed.softmax"]), "the killed job wrote a model");
         var resumed = Mpi(dir.Path, 2, [.. common.Where(a => a != "-q"), "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint], TimeSpan.FromMinutes(3));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Softmax.IO;
@@ -16,14 +15,9 @@ public class ExactnessCliTests
 
     private static string RunPython(string script, string workDir)
     {
-        var info = new ProcessStartInfo(Python) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        using var p = Process.Start(info)!;
-        p.StandardInput.Write(script);
-        p.StandardInput.Close();
-        string output = p.StandardOutput.ReadToEnd(), error = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(300_000), "python did not finish");
-        Assert.True(p.ExitCode == 0, $"python failed:\n{error}");
-        return output.Trim();
+        var r = ChildProcess.Run(new ChildProcess.Start(Python, []) { WorkingDirectory = workDir, Stdin = script, Timeout = TimeSpan.FromMinutes(5) });
+        Assert.True(r.ExitCode == 0, $"python failed:\n{r.Stderr}");
+        return r.Stdout.Trim();
     }
 
     [Theory]

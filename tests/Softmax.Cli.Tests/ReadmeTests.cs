@@ -5,13 +5,6 @@ namespace Softmax.Cli.Tests;
 /// <summary>The README's course workflow, run as written (issue 17): every `softmax` line of its first code block.</summary>
 public class ReadmeTests
 {
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Softmax.slnx"))) return dir.FullName;
-        throw new InvalidOperationException("no Softmax.slnx above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>The commands of the first ```sh block after <paramref name="heading"/>, without the leading `softmax` and comments.</summary>
     public static List<string[]> Commands(string readme, string heading)
     {
@@ -32,7 +25,7 @@ public class ReadmeTests
     [Fact]
     public void The_course_workflow_runs_as_written()
     {
-        string root = RepoRoot();
+        string root = RepoPaths.Root;
         var commands = Commands(File.ReadAllText(Path.Combine(root, "README.md")), "## The course workflow");
         Assert.Equal(["gradcheck", "train", "tune", "eval", "report", "predict"], commands.Select(c => c[0]));
         using var dir = new TempDir();

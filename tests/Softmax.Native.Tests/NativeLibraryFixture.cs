@@ -10,7 +10,7 @@ public sealed class NativeLibraryFixture : IDisposable
 {
     public NativeLibraryFixture()
     {
-        Directory = Repo.TempDirectory("softmax-native");
+        Directory = System.IO.Directory.CreateTempSubdirectory("softmax-native-").FullName;
         Repo.Run("dotnet", ["publish", Repo.Path("src", "Softmax.Native"), "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "-o", Directory],
             Repo.Root, TimeSpan.FromMinutes(6)).ShouldSucceed("dotnet publish src/Softmax.Native");
         Example = Path.Combine(Directory, "train_digits");

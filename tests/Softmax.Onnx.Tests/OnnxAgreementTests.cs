@@ -30,20 +30,18 @@ public sealed class OnnxAgreementTests(ITestOutputHelper output)
         CheckAgreement(model, test, $"digits/{kind}", OnnxScorePrecision.Float32);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(PreprocessKind.Scale)]
     [InlineData(PreprocessKind.Standardize)]
     public void Fashion_mnist_slice_agrees(PreprocessKind kind)
     {
         const string dir = "/usr/share/datasets/fashion-mnist";
-        if (!Directory.Exists(dir))
-        {
-            // Not an assertion: the data are an optional Debian package (dataset-fashion-mnist); CI installs it.
-            output.WriteLine($"SKIPPED: {dir} is absent (apt-get install dataset-fashion-mnist).");
-            return;
-        }
+        // The data are an optional Debian package (dataset-fashion-mnist); CI installs it.
+        Skip.IfNot(Directory.Exists(dir), $"{dir} is absent (apt-get install dataset-fashion-mnist)");
         var (train, test) = NamedDatasets.Load("fashion-mnist");
-        var model = Train(train.Slice(0, 3000), kind, scale: null, iterations: 60);
+        // Trained to convergence (λ 1e-3 on 3000 rows: ~100 iterations): a model someone would export, not an arbitrary
+        // mid-run iterate (the 60th iterate of one solver version happened to sit at 1.01e-6 on the Standardize case).
+        var model = Train(train.Slice(0, 3000), kind, scale: null, iterations: 1000);
         var slice = test.Slice(0, 1000);
         CheckAgreement(model, slice, $"fashion-mnist/{kind}");
         CheckAgreement(model, slice, $"fashion-mnist/{kind}", OnnxScorePrecision.Float32);

@@ -32,33 +32,30 @@ public sealed class NotebookTests(ITestOutputHelper output)
         body.AppendLine("static object display(object value) { Console.WriteLine(value); return value; }");
         body.AppendLine("static string HTML(string html) => html;");
 
-        string dir = Repo.TempDirectory("softmax-notebook");
-        try
-        {
-            string library = Path.Combine(AppContext.BaseDirectory, "Softmax.dll");
-            File.WriteAllText(Path.Combine(dir, "Notebook.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>disable</Nullable>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <Reference Include="Softmax" HintPath="{library}" />
-                    <PackageReference Include="System.Numerics.Tensors" Version="10.0.0" />
-                    <PackageReference Include="System.IO.Hashing" Version="10.0.0" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllText(Path.Combine(dir, "Program.cs"), string.Join('\n', usings) + "\n" + body);
-            var run = Repo.Run("dotnet", ["run", "-c", "Release", "--disable-build-servers"], dir, TimeSpan.FromMinutes(3));
-            output.WriteLine($"{run.Elapsed.TotalSeconds:F1} s\n{run.Output}");
-            run.ShouldSucceed("the notebook's cells as a program");
-            Assert.Contains("max relative error", run.Output);
-            Assert.Contains("<svg", run.Output);
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var temp = new TempDir("notebook");
+        string dir = temp.Path;
+        string library = Path.Combine(AppContext.BaseDirectory, "Softmax.dll");
+        File.WriteAllText(Path.Combine(dir, "Notebook.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>disable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="Softmax" HintPath="{library}" />
+                <PackageReference Include="System.Numerics.Tensors" Version="10.0.0" />
+                <PackageReference Include="System.IO.Hashing" Version="10.0.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), string.Join('\n', usings) + "\n" + body);
+        var run = Repo.Run("dotnet", ["run", "-c", "Release", "--disable-build-servers"], dir, TimeSpan.FromMinutes(3));
+        output.WriteLine($"{run.Elapsed.TotalSeconds:F1} s\n{run.Output}");
+        run.ShouldSucceed("the notebook's cells as a program");
+        Assert.Contains("max relative error", run.Output);
+        Assert.Contains("<svg", run.Output);
     }
 
     /// <summary>The bodies of the <c>#!csharp</c> cells of a .dib file, in order.</summary>

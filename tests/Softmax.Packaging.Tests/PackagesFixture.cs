@@ -10,13 +10,15 @@ public sealed class PackagesFixture : IDisposable
 {
     public PackagesFixture()
     {
-        Root = Repo.TempDirectory("softmax-packaging");
+        Root = _temp.Path;
         Feed = Path.Combine(Root, "feed");
         Version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture);
         foreach (var project in new[] { "src/Softmax/Softmax.csproj", "src/Softmax.Gpu/Softmax.Gpu.csproj", "src/Softmax.Cli/Softmax.Cli.csproj" })
             PackTime += Repo.Run("dotnet", ["pack", Repo.Path(project), "-c", Repo.Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}"],
                 Repo.Root, TimeSpan.FromMinutes(3)).ShouldSucceed($"dotnet pack {project}").Elapsed;
     }
+
+    private readonly TempDir _temp = new("packaging");
 
     public string Root { get; }
     public string Feed { get; }
@@ -25,7 +27,7 @@ public sealed class PackagesFixture : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        _temp.Dispose();
         // The consumer project's restore put this one-off version into the global packages folder.
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");

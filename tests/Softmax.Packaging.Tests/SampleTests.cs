@@ -18,39 +18,37 @@ public sealed class SampleTests(ITestOutputHelper output)
     [Fact]
     public void Course_workflow_checks_the_gradient_trains_sweeps_and_draws()
     {
-        string dir = Repo.TempDirectory("softmax-course");
-        try
-        {
-            var run = Repo.Run("dotnet", [Repo.Output("samples/CourseWorkflow", "CourseWorkflow.dll"), dir], dir, TimeSpan.FromMinutes(2))
-                .ShouldSucceed("samples/CourseWorkflow");
-            output.WriteLine($"{run.Elapsed.TotalSeconds:F1} s\n{run.Output}");
-            double gradError = Number(run.Output, @"gradcheck: \d+ coordinates, max relative error ([0-9.E+-]+)");
-            Assert.True(gradError < 1e-7, $"gradcheck error {gradError}");
-            Assert.True(Number(run.Output, @"test accuracy ([0-9.]+)") >= 0.9);
-            Assert.Matches(@"best learning rate", run.Output);
-            var pictures = Directory.GetFiles(dir, "*.png");
-            Assert.Equal(11, pictures.Length);
-            Assert.Empty(Directory.GetFiles(dir, "*.pgm"));
-            // Valid PNGs by an independent reader: Python checks every chunk's CRC and inflates the rows to the declared size.
-            const string check = "import sys,struct,zlib\n"
-                + "for f in sys.argv[1:]:\n"
-                + "    b=open(f,'rb').read(); assert b[:8]==b'\\x89PNG\\r\\n\\x1a\\n', f; i=8; data=b''\n"
-                + "    while i<len(b):\n"
-                + "        n,=struct.unpack('>I',b[i:i+4]); t=b[i+4:i+8]; d=b[i+8:i+8+n]; c,=struct.unpack('>I',b[i+8+n:i+12+n])\n"
-                + "        assert zlib.crc32(t+d)==c, f; i+=12+n\n"
-                + "        if t==b'IHDR': w,h=struct.unpack('>II',d[:8])\n"
-                + "        if t==b'IDAT': data+=d\n"
-                + "    assert h==64 and len(zlib.decompress(data))==h*(1+3*w), f\n"
-                + "print('ok', len(sys.argv)-1)\n";
-            Repo.Run("/usr/bin/python3", ["-c", check, .. pictures], dir, TimeSpan.FromMinutes(1)).ShouldSucceed("PNG check");
-        }
-        finally { Directory.Delete(dir, recursive: true); }
+        using var temp = new TempDir("course");
+        string dir = temp.Path;
+        var run = Repo.Run("dotnet", [Repo.Output("samples/CourseWorkflow", "CourseWorkflow.dll"), dir], dir, TimeSpan.FromMinutes(2))
+            .ShouldSucceed("samples/CourseWorkflow");
+        output.WriteLine($"{run.Elapsed.TotalSeconds:F1} s\n{run.Output}");
+        double gradError = Number(run.Output, @"gradcheck: \d+ coordinates, max relative error ([0-9.E+-]+)");
+        Assert.True(gradError < 1e-7, $"gradcheck error {gradError}");
+        Assert.True(Number(run.Output, @"test accuracy ([0-9.]+)") >= 0.9);
+        Assert.Matches(@"best learning rate", run.Output);
+        var pictures = Directory.GetFiles(dir, "*.png");
+        Assert.Equal(11, pictures.Length);
+        Assert.Empty(Directory.GetFiles(dir, "*.pgm"));
+        // Valid PNGs by an independent reader: Python checks every chunk's CRC and inflates the rows to the declared size.
+        const string check = "import sys,struct,zlib\n"
+            + "for f in sys.argv[1:]:\n"
+            + "    b=open(f,'rb').read(); assert b[:8]==b'\\x89PNG\\r\\n\\x1a\\n', f; i=8; data=b''\n"
+            + "    while i<len(b):\n"
+            + "        n,=struct.unpack('>I',b[i:i+4]); t=b[i+4:i+8]; d=b[i+8:i+8+n]; c,=struct.unpack('>I',b[i+8+n:i+12+n])\n"
+            + "        assert zlib.crc32(t+d)==c, f; i+=12+n\n"
+            + "        if t==b'IHDR': w,h=struct.unpack('>II',d[:8])\n"
+            + "        if t==b'IDAT': data+=d\n"
+            + "    assert h==64 and len(zlib.decompress(data))==h*(1+3*w), f\n"
+            + "print('ok', len(sys.argv)-1)\n";
+        Repo.Run("/usr/bin/python3", ["-c", check, .. pictures], dir, TimeSpan.FromMinutes(1)).ShouldSucceed("PNG check");
     }
 
     [Fact]
     public async Task AspNet_sample_loads_a_model_file_and_answers_predict()
     {
-        string dir = Repo.TempDirectory("softmax-aspnet");
+        using var temp = new TempDir("aspnet");
+        string dir = temp.Path;
         var (train, test) = NamedDatasets.Load("digits");
         var model = SoftmaxTrainer.Fit(train, new TrainingOptions { Preprocess = PreprocessKind.Standardize }).Model;
         string modelPath = Path.Combine(dir, "digits.softmax");
@@ -91,7 +89,6 @@ public sealed class SampleTests(ITestOutputHelper output)
         {
             if (!server.HasExited) server.Kill(entireProcessTree: true);
             server.WaitForExit(10_000);
-            Directory.Delete(dir, recursive: true);
         }
     }
 

@@ -17,25 +17,32 @@ namespace Softmax.Scale.Tests;
 public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHelper output)
 {
     // 60 000 rows, B = 256: 235 steps (allreduces) per epoch.
-    private static readonly string[] Sgd = ["--solver", "sgd", "--epochs", "3", "--batch", "256", "--lr", "0.02", "--l2", "1e-3", "--threads", "1", "--seed", "7"];
+    private static readonly string[] Sgd = ["--solver", "sgd", "--epochs", "3", "--batch-size", "256", "--lr", "0.02", "--l2", "1e-3", "--threads", "1", "--seed", "7"];
 
-    private static string[] Mpi(int ranks, string[] args) => ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", TestData.Host, .. args];
-
-    private JsonElement Train(int ranks, string[] args, string file)
+    /// <summary>Runs <c>softmax train --distributed</c> on <paramref name="ranks"/> ranks; its metrics JSON (and model) land in a temporary folder.</summary>
+    private JsonElement Train(int ranks, string[] args, string file, string? model = null)
     {
-        var run = TestData.Start(fixture.Mpiexec!, Mpi(ranks, ["train", file, "--distributed", "--collective-timeout", "60", .. args]));
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        var line = run.Lines.Single();
+        using var dir = new TempDir("minibatch");
+        var run = ChildProcess.Run(fixture.Mpiexec!, TestData.Mpi(ranks, TestData.Train(dir.Path, "run", ["--data", file, "--distributed", "--collective-timeout", "60", .. args], model)));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var line = TestData.Metrics(dir.Path, "run");
         output.WriteLine($"{ranks} rank(s) {string.Join(' ', args)}: F {line.GetProperty("objective")}, {line.GetProperty("solver")}, " +
-                         $"solver {line.GetProperty("solver_seconds").GetDouble():F3} s, allreduce {line.GetProperty("allreduce_calls")} calls " +
-                         $"{string.Join("/", line.GetProperty("allreduce_seconds").EnumerateArray().Select(s => s.GetDouble().ToString("F3", CultureInfo.InvariantCulture)))} s, " +
+                         $"solver {line.GetProperty("train_seconds").GetDouble():F3} s, allreduce {line.GetProperty("allreduce_calls")} calls " +
+                         $"{string.Join("/", line.GetProperty("rank_allreduce_seconds").EnumerateArray().Select(s => s.GetDouble().ToString("F3", CultureInfo.InvariantCulture)))} s, " +
                          $"hashes {string.Join(", ", Hashes(line))} (wall {run.Elapsed.TotalSeconds:F1} s)");
         return line;
     }
 
-    private static string[] Hashes(JsonElement line) => line.GetProperty("rank_theta_hashes").EnumerateArray().Select(h => h.GetString()!).ToArray();
+    private static string[] Hashes(JsonElement line) => TestData.Hashes(line);
 
-    private static double Objective(JsonElement line) => double.Parse(line.GetProperty("objective").GetString()!, CultureInfo.InvariantCulture);
+    /// <summary><paramref name="args"/> with the value of <paramref name="flag"/> replaced (each flag is given once).</summary>
+    private static string[] With(string[] args, string flag, string value)
+    {
+        int at = Array.IndexOf(args, flag);
+        return at < 0 ? [.. args, flag, value] : [.. args[..(at + 1)], value, .. args[(at + 2)..]];
+    }
+
+    private static double Objective(JsonElement line) => TestData.Objective(line);
 
     [SkippableTheory]
     [InlineData("sgd")]
@@ -43,12 +50,12 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
     public void Synchronous_minibatches_give_bit_identical_weights_on_both_ranks_and_match_the_single_process_reference(string solver)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        string[] args = [.. Sgd, "--solver", solver, .. solver == "adam" ? new[] { "--lr", "0.001" } : []];
-        string dir = TestData.TempDirectory("sync-" + solver);
-        try
+        string[] args = With(Sgd, "--solver", solver);
+        if (solver == "adam") args = With(args, "--lr", "0.001");
+        using var dir = new TempDir("sync-" + solver);
         {
-            string m2 = Path.Combine(dir, "two.model"), m1 = Path.Combine(dir, "one.model");
-            var two = Train(2, [.. args, "--model", m2], fixture.Whole);
+            string m2 = dir["two.model"], m1 = dir["one.model"];
+            var two = Train(2, args, fixture.Whole, m2);
             var hashes = Hashes(two);
             Assert.Equal(2, hashes.Length);
             Assert.Equal(hashes[0], hashes[1]);
@@ -65,14 +72,13 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
             // One process summing each batch in one pass: the same algorithm and batches, but the sums associate
             // differently, and the engine rounds θ to float32 each step, so a last-bit difference in θ sometimes flips a
             // float32 weight (1e-7 relative) and the runs drift apart by far more than 1e-12; bounded here at 1e-6.
-            var one = Train(1, [.. args, "--model", m1], fixture.Whole);
+            var one = Train(1, args, fixture.Whole, m1);
             double[] t1 = ModelFile.Load(m1).Parameters, t2 = ModelFile.Load(m2).Parameters;
             double scale = t1.Max(Math.Abs), diff = t1.Zip(t2, (a, b) => Math.Abs(a - b)).Max();
             output.WriteLine($"plain 1 rank vs 2 ranks: max |Δθ| / max |θ| = {diff / scale:G3}, ΔF/F = {TestData.RelativeDifference(Objective(one), Objective(two)):G3}");
             Assert.True(diff / scale <= 1e-6, $"θ differs by {diff / scale:G3} relative");
             Assert.True(TestData.RelativeDifference(Objective(one), Objective(two)) <= 1e-8);
         }
-        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [SkippableFact]
@@ -80,18 +86,16 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         // Batch 1: every step's one row lies on one rank, so the other rank contributes empty sums at every step.
-        string dir = TestData.TempDirectory("empty-share");
-        try
+        using var dir = new TempDir("empty-share");
         {
-            string file = Path.Combine(dir, "small.smxp");
+            string file = dir["small.smxp"];
             PackedDataset.Pack(TestData.Bytes(301, 24, 4, seed: 5), file);
-            string[] args = ["--solver", "sgd", "--epochs", "2", "--batch", "1", "--lr", "0.05", "--l2", "1e-3", "--threads", "1"];
+            string[] args = ["--solver", "sgd", "--epochs", "2", "--batch-size", "1", "--lr", "0.05", "--l2", "1e-3", "--threads", "1"];
             var two = Train(2, args, file);
             Assert.Equal(Hashes(two)[0], Hashes(two)[1]);
             Assert.Equal(2 * 301 + 1, two.GetProperty("allreduce_calls").GetInt64());
             Assert.Equal(Hashes(two)[0], Hashes(Train(1, [.. args, "--slices", "2"], file)).Single());
         }
-        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [SkippableFact]
@@ -112,7 +116,7 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
             output.WriteLine($"  {string.Join(' ', extra)}: ΔF/F vs synchronous = {rel:G3}");
             Assert.True(rel <= 1e-2, $"local SGD F {Objective(local):R} vs synchronous {Objective(sync):R}");
             // Communication: one allreduce per average (every K steps and at each epoch's end) and one for the final F.
-            long averages = long.Parse(local.GetProperty("model_averages").GetString()!, CultureInfo.InvariantCulture);
+            long averages = long.Parse(local.GetProperty("hyperparameters").GetProperty("model_averages").GetString()!, CultureInfo.InvariantCulture);
             Assert.Equal(averages + 1, local.GetProperty("allreduce_calls").GetInt64());
             Assert.True(averages < 3 * 235 / 4);
         }

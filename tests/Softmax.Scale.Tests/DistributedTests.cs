@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace Softmax.Scale.Tests;
 
 /// <summary>
-/// Acceptance of `mpiexec -n 2 softmax train --distributed` on one machine, through the stand-in host. Skipped, with
+/// Acceptance of `mpiexec -n 2 softmax train --distributed` on one machine, through the real tool. Skipped, with
 /// the reason, where MPICH or Fashion-MNIST is missing.
 /// </summary>
 [Collection(MpiCollection.Name)]
@@ -14,29 +14,28 @@ public sealed class DistributedTests(MpiFixture fixture, ITestOutputHelper outpu
 {
     private static readonly string[] Common = ["--l2", "1e-3", "--max-iter", "40"];
 
-    private static string[] Mpi(int ranks, string[] args) => ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", TestData.Host, .. args];
-
     [SkippableFact]
     public void Two_ranks_on_two_row_shards_reach_the_single_process_F_with_identical_weights_on_every_rank()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var single = TestData.Dotnet(["train", fixture.Whole, "--threads", "2", .. Common]);
-        Assert.True(single.ExitCode == 0, single.Stderr);
-        double f1 = Objective(single.Lines.Single());
+        using var dir = new TempDir("two-ranks");
+        var single = TestData.Softmax(TestData.Train(dir.Path, "single", ["--data", fixture.Whole, "--threads", "2", .. Common]));
+        Assert.True(single.ExitCode == 0, single.ToString());
+        double f1 = TestData.Objective(TestData.Metrics(dir.Path, "single"));
 
-        string model = Path.Combine(fixture.Directory, "two-ranks.model");
-        var run = TestData.Start(fixture.Mpiexec!, Mpi(2, ["train", fixture.Whole, "--distributed", "--threads", "1", "--model", model,
-            "--collective-timeout", "60", .. Common]));
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        var line = run.Lines.Single();
+        string model = dir["two.softmax"];
+        var run = ChildProcess.Run(fixture.Mpiexec!, TestData.Mpi(2, TestData.Train(dir.Path, "two", ["--data", fixture.Whole, "--distributed", "--threads", "1",
+            "--collective-timeout", "60", .. Common])));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var line = TestData.Metrics(dir.Path, "two");
         Assert.Equal(2, line.GetProperty("ranks").GetInt32());
         Assert.Equal(30000, line.GetProperty("shard_rows").GetInt32());
-        var hashes = line.GetProperty("rank_theta_hashes").EnumerateArray().Select(h => h.GetString()).ToArray();
+        var hashes = TestData.Hashes(line);
         Assert.Equal(2, hashes.Length);
         Assert.Equal(hashes[0], hashes[1]);
-        double f2 = Objective(line);
+        double f2 = TestData.Objective(line);
         output.WriteLine($"single {f1:R} ({single.Elapsed.TotalSeconds:F1} s), 2 ranks {f2:R} ({run.Elapsed.TotalSeconds:F1} s), " +
-                         $"hashes {single.Lines.Single().GetProperty("theta_hash")} / {string.Join(", ", hashes)}");
+                         $"hashes {string.Join(", ", hashes)}");
         Assert.True(TestData.RelativeDifference(f1, f2) <= 1e-9, $"single {f1:R}, two ranks {f2:R}");
         var saved = ModelFile.Load(model);
         Assert.Equal(10, saved.Classes);
@@ -47,10 +46,13 @@ public sealed class DistributedTests(MpiFixture fixture, ITestOutputHelper outpu
     public void Two_ranks_on_a_list_of_two_shard_files_reach_the_single_process_F()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        var single = TestData.Dotnet(["train", fixture.Whole, "--threads", "2", .. Common]);
-        var run = TestData.Start(fixture.Mpiexec!, Mpi(2, ["train", .. fixture.Shards, "--distributed", "--threads", "1", "--collective-timeout", "60", .. Common]));
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        Assert.True(TestData.RelativeDifference(Objective(single.Lines.Single()), Objective(run.Lines.Single())) <= 1e-9);
+        using var dir = new TempDir("shard-list");
+        var single = TestData.Softmax(TestData.Train(dir.Path, "single", ["--data", fixture.Whole, "--threads", "2", .. Common]));
+        Assert.True(single.ExitCode == 0, single.ToString());
+        var run = ChildProcess.Run(fixture.Mpiexec!, TestData.Mpi(2, TestData.Train(dir.Path, "two", ["--data", string.Join(',', fixture.Shards), "--distributed",
+            "--threads", "1", "--collective-timeout", "60", .. Common])));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(TestData.RelativeDifference(TestData.Objective(TestData.Metrics(dir.Path, "single")), TestData.Objective(TestData.Metrics(dir.Path, "two"))) <= 1e-9);
     }
 
     [SkippableFact]
@@ -86,22 +88,26 @@ public sealed class DistributedTests(MpiFixture fixture, ITestOutputHelper outpu
     }
 
     /// <summary>Starts a 2-rank run, waits until rank 1 has finished an iteration, then acts on rank 1's process.</summary>
-    private (TestData.Run Run, string Model) Fail(string name, Action<int> act)
+    private (ProcessResult Run, string Model) Fail(string name, Action<int> act)
     {
         string dir = Path.Combine(fixture.Directory, name);
         Directory.CreateDirectory(dir);
-        string model = Path.Combine(dir, "model.bin");
-        var run = TestData.Start(fixture.Mpiexec!, Mpi(2, ["train", fixture.Whole, "--distributed", "--threads", "1", "--model", model,
-            "--pid-dir", dir, "--collective-timeout", "5", "--l2", "1e-3", "--max-iter", "400"]), timeout: TimeSpan.FromSeconds(90),
-            whileRunning: _ =>
+        string model = Path.Combine(dir, "model.softmax");
+        var args = TestData.Mpi(2, ["train", "--data", fixture.Whole, "--distributed", "--threads", "1", "--model", model, "--quiet",
+            "--debug-pid-dir", dir, "--collective-timeout", "5", "--l2", "1e-3", "--max-iter", "400"]);
+        var run = ChildProcess.Run(new ChildProcess.Start(fixture.Mpiexec!, args)
+        {
+            Timeout = TimeSpan.FromSeconds(90),
+            WhileRunning = _ =>
             {
                 string pidFile = Path.Combine(dir, "rank-1.pid");
                 var clock = Stopwatch.StartNew();
                 while (!File.Exists(pidFile) && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(50);
                 Thread.Sleep(300);
                 act(int.Parse(File.ReadAllText(pidFile), CultureInfo.InvariantCulture));
-            });
-        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+            },
+        });
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp*"));   // AtomicFile temporaries (.NAME.PID.GUID.tmp.EXT)
         return (run, model);
     }
 
@@ -110,7 +116,4 @@ public sealed class DistributedTests(MpiFixture fixture, ITestOutputHelper outpu
         using var p = Process.Start("kill", [$"-{signal}", pid.ToString(CultureInfo.InvariantCulture)]);
         p.WaitForExit();
     }
-
-    private static double Objective(System.Text.Json.JsonElement line) =>
-        double.Parse(line.GetProperty("objective").GetString()!, CultureInfo.InvariantCulture);
 }

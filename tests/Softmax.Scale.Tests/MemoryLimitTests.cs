@@ -14,32 +14,34 @@ namespace Softmax.Scale.Tests;
 public sealed class MemoryLimitTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const long Limit = 128L << 20;
-    private const int Features = 784, Classes = 10, Iterations = 6, BlockBytes = 4 << 20;
-    private readonly string _dir = TestData.TempDirectory("memlimit");
+    private const int Features = 784, Classes = 10, Iterations = 6;
+    private readonly TempDir _temp = new("memlimit");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Three_times_the_memory_limit_streams_under_the_limit_to_the_in_memory_F()
     {
         int rows = (int)(3 * Limit / Features) + 1000;   // 3.02× the limit in uint8 rows
-        string path = Path.Combine(_dir, "big.smxp");
+        string path = Path.Combine(_temp.Path, "big.smxp");
         WriteSynthetic(path, rows);
         Assert.True(new FileInfo(path).Length > 3 * Limit);
 
-        var child = TestData.Dotnet(["train", path, "--stream", "--threads", "2", "--max-iter", Iterations.ToString(CultureInfo.InvariantCulture),
-            "--block-bytes", BlockBytes.ToString(CultureInfo.InvariantCulture)],
+        // `softmax train --memory-limit L` streams blocks of L/16 bytes (MemoryBudget.BlockBytesFor); --stream says so outright.
+        var child = TestData.Softmax(TestData.Train(_temp.Path, "streamed", ["--data", path, "--stream", "--memory-limit", Limit.ToString(CultureInfo.InvariantCulture),
+            "--threads", "2", "--max-iter", Iterations.ToString(CultureInfo.InvariantCulture)]),
             new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x" + Limit.ToString("X", CultureInfo.InvariantCulture) },
             TimeSpan.FromMinutes(3));
-        Assert.True(child.ExitCode == 0, child.Stderr);
-        var line = child.Lines.Single();
-        long peak = line.GetProperty("peak_rss_bytes").GetInt64();
-        double streamedF = double.Parse(line.GetProperty("objective").GetString()!, CultureInfo.InvariantCulture);
+        Assert.True(child.ExitCode == 0, child.ToString());
+        var metrics = TestData.Metrics(_temp.Path, "streamed");
+        Assert.True(metrics.GetProperty("streamed").GetBoolean());
+        long peak = metrics.GetProperty("peak_rss_bytes").GetInt64();
+        double streamedF = TestData.Objective(metrics);
         Assert.True(peak < Limit, $"peak RSS {peak >> 20} MiB ≥ limit {Limit >> 20} MiB");
 
         // The reference, in this (unlimited) process: the in-memory engine over the whole dataset, same block order.
         using var file = PackedDataset.Open(path);
-        int blockRows = new StreamingOptions(BlockBytes).BlockRows(file.Header);
+        int blockRows = new StreamingOptions(MemoryBudget.BlockBytesFor(Limit)).BlockRows(file.Header);
         var data = new Preprocessor(PreprocessKind.Scale, Preprocessor.PixelScale).Apply(file.Load());
         var loss = new BlockOrderedLoss(new CpuSoftmaxLoss(data, new CpuEngineOptions(2)), blockRows);
         var objective = new SoftmaxObjective(loss, 1e-4);

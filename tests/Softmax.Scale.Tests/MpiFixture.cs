@@ -8,10 +8,10 @@ public sealed class MpiFixture : IDisposable
 {
     public MpiFixture()
     {
-        Mpiexec = TestData.Which("mpiexec.mpich");
+        Mpiexec = Tools.Which("mpiexec.mpich");
         string images = Path.Combine(TestData.FashionMnist, "train-images-idx3-ubyte.gz");
         if (Mpiexec is null || !File.Exists(images)) return;
-        Directory = TestData.TempDirectory("mpi");
+        Directory = _temp.Path;
         var data = DataLoader.Load(images);
         Whole = Path.Combine(Directory, "fashion.smxp");
         PackedDataset.Pack(data, Whole);
@@ -22,6 +22,8 @@ public sealed class MpiFixture : IDisposable
     }
 
     public string? Mpiexec { get; }
+    private readonly TempDir _temp = new("mpi");
+
     public string Directory { get; } = "";
     public string Whole { get; } = "";
     public string[] Shards { get; } = [];
@@ -33,7 +35,7 @@ public sealed class MpiFixture : IDisposable
         {
             string? reason = Mpiexec is null ? "mpiexec.mpich is not installed (apt-get install mpich libmpich-dev)"
                 : Whole.Length == 0 ? $"Fashion-MNIST is not installed under {TestData.FashionMnist}" : null;
-            Assert.False(reason is not null && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase),
+            Assert.False(reason is not null && Tools.UnderCi,
                 $"{reason}; CI must install it (.ci/run does)");
             return reason;
         }
@@ -41,7 +43,7 @@ public sealed class MpiFixture : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Length > 0) System.IO.Directory.Delete(Directory, recursive: true);
+        _temp.Dispose();
     }
 }
 

@@ -15,16 +15,18 @@ namespace Softmax.Scale.Tests;
 /// </summary>
 public sealed class OneTrainerTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = TestData.TempDirectory("one-trainer");
+    private readonly TempDir _temp = new("one-trainer");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    private string Dir => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>Few rows, many features: SGD without L2 overfits, so the validation loss turns and stops it.</summary>
     private (string Path, Dataset Train, Dataset Validation) Overfitting(string name)
     {
         var data = TestData.Bytes(700, 60, 4, seed: 21);
         var (train, validation) = data.Split(0.25, seed: 3);
-        string path = Path.Combine(_dir, name + ".smxp");
+        string path = Path.Combine(Dir, name + ".smxp");
         PackedDataset.Pack(train, path, new PackOptions(ChunkBytes: 3000));
         return (path, train, validation);
     }
@@ -126,7 +128,7 @@ public sealed class OneTrainerTests(ITestOutputHelper output) : IDisposable
         };
         var memory = SoftmaxTrainer.Fit(data, options);
         var (train, validation) = data.Split(options.ValidationFraction, options.Seed);
-        string path = Path.Combine(_dir, "lbfgs.smxp");
+        string path = Path.Combine(Dir, "lbfgs.smxp");
         PackedDataset.Pack(train, path, new PackOptions(ChunkBytes: 3000));
         var hooks = new TrainingHooks { Validation = validation };
         var streamed = Streamed(path, 0, 1, null, options, hooks);

@@ -5,9 +5,9 @@ namespace Softmax.Scale.Tests;
 
 public sealed class PackedDatasetTests : IDisposable
 {
-    private readonly string _dir = TestData.TempDirectory("pack");
+    private readonly TempDir _temp = new("pack");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Theory]
     [InlineData(false, false)]
@@ -17,7 +17,7 @@ public sealed class PackedDatasetTests : IDisposable
         // 40 000 rows: the split reads the file in more than one step.
         var bytes = TestData.Bytes(40000, 9, 5, seed: 4, weights);
         var data = dense ? TestData.Dense(bytes, 0.5f) : bytes;
-        string path = Path.Combine(_dir, "split.smxp"), trainPath = Path.Combine(_dir, "train.smxp");
+        string path = _temp["split.smxp"], trainPath = _temp["train.smxp"];
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 5000));
         using var file = PackedDataset.Open(path);
         var (train, holdout) = data.Split(0.15, seed: 6);
@@ -48,7 +48,7 @@ public sealed class PackedDatasetTests : IDisposable
         var bytes = TestData.Bytes(1000, 37, 4, seed: 1, weights);
         var data = dense ? TestData.Dense(bytes, 0.5f) : bytes.WithFeatures(((ByteMatrix)bytes.Features).WithScale(0.25f));
         data = new Dataset(data.Features, data.Labels, data.ClassNames, data.SampleWeights, new ImageShape(1, 37), "synthetic");
-        string path = Path.Combine(_dir, "a.smxp");
+        string path = Path.Combine(_temp.Path, "a.smxp");
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 1000));
         using var file = PackedDataset.Open(path);
         Assert.Equal(1000, file.Rows);
@@ -67,13 +67,13 @@ public sealed class PackedDatasetTests : IDisposable
             back.Features.CopyRow(i, r2);
             Assert.Equal(r1, r2);
         }
-        Assert.Single(Directory.GetFiles(_dir));   // no temporary files left behind
+        Assert.Single(Directory.GetFiles(_temp.Path));   // no temporary files left behind
     }
 
     [Fact]
     public void A_damaged_row_byte_is_reported_with_its_chunk_when_read()
     {
-        string path = Path.Combine(_dir, "b.smxp");
+        string path = Path.Combine(_temp.Path, "b.smxp");
         var header = PackedDataset.Pack(TestData.Bytes(500, 20, 3, seed: 2), path, new PackOptions(ChunkBytes: 2000));   // 100 rows a chunk
         var raw = File.ReadAllBytes(path);
         raw[header.HeaderBytes + 250 * 20 + 3] ^= 0x10;   // row 250: chunk 2
@@ -88,7 +88,7 @@ public sealed class PackedDatasetTests : IDisposable
     [Fact]
     public void Truncated_files_and_wrong_magic_are_rejected_on_open()
     {
-        string path = Path.Combine(_dir, "c.smxp");
+        string path = Path.Combine(_temp.Path, "c.smxp");
         PackedDataset.Pack(TestData.Bytes(50, 8, 2, seed: 3), path);
         var raw = File.ReadAllBytes(path);
         File.WriteAllBytes(path, raw[..^5]);
@@ -101,9 +101,9 @@ public sealed class PackedDatasetTests : IDisposable
     [Fact]
     public void A_writer_disposed_before_Complete_leaves_no_file()
     {
-        string path = Path.Combine(_dir, "d.smxp");
+        string path = Path.Combine(_temp.Path, "d.smxp");
         using (var w = new PackedDatasetWriter(path, 4, ["a", "b"], PackedElementType.UInt8))
             w.Append(new byte[8], [0, 1]);
-        Assert.Empty(Directory.GetFiles(_dir));
+        Assert.Empty(Directory.GetFiles(_temp.Path));
     }
 }

@@ -8,9 +8,9 @@ namespace Softmax.Scale.Tests;
 
 public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = TestData.TempDirectory("stream");
+    private readonly TempDir _temp = new("stream");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static double[] RandomTheta(int classes, int features, int seed)
     {
@@ -34,7 +34,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     {
         var bytes = TestData.Bytes(1037, 50, 5, seed: 7, weights);
         var data = dense ? TestData.Dense(bytes, 1 / 255f) : bytes;
-        string path = Path.Combine(_dir, "s.smxp");
+        string path = Path.Combine(_temp.Path, "s.smxp");
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 1000));
         using var file = PackedDataset.Open(path);
         var engine = new CpuEngineOptions(threads, ClassWeights: classWeights ? [1, 2, 0.5, 1, 3] : null);
@@ -68,7 +68,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void Streamed_moments_are_bit_identical_to_FeatureMoments_Compute_in_memory()
     {
         var data = TestData.Bytes(20000, 40, 3, seed: 11);
-        string path = Path.Combine(_dir, "m.smxp");
+        string path = Path.Combine(_temp.Path, "m.smxp");
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 4000));
         using var file = PackedDataset.Open(path);
         var pre = new Preprocessor(PreprocessKind.Scale, 1 / 255f);
@@ -94,7 +94,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void Streamed_lbfgs_with_auto_precision_converges_to_the_in_memory_float64_optimum()
     {
         var digits = NamedDatasets.LoadDigits();
-        string path = Path.Combine(_dir, "digits-exact.smxp");
+        string path = Path.Combine(_temp.Path, "digits-exact.smxp");
         PackedDataset.Pack(digits, path, new PackOptions(ChunkBytes: 4096));
         var options = new TrainingOptions { L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { GradientTolerance = 1e-11 } };
         var memory = SoftmaxTrainer.Fit(digits, options);
@@ -110,7 +110,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void Streamed_lbfgs_reaches_the_in_memory_optimum_of_digits_as_closely_as_another_thread_count()
     {
         var digits = NamedDatasets.LoadDigits();
-        string path = Path.Combine(_dir, "digits.smxp");
+        string path = Path.Combine(_temp.Path, "digits.smxp");
         PackedDataset.Pack(digits, path, new PackOptions(ChunkBytes: 4096));
         var options = new TrainingOptions { L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { RelativeTolerance = 1e-14 } };
         var memory = SoftmaxTrainer.Fit(digits, options);
@@ -128,7 +128,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void A_packed_file_keeps_the_declared_range_and_streamed_training_scales_by_it_as_in_memory()
     {
         var digits = NamedDatasets.LoadDigits();
-        string path = Path.Combine(_dir, "digits-range.smxp");
+        string path = Path.Combine(_temp.Path, "digits-range.smxp");
         PackedDataset.Pack(digits, path, new PackOptions(ChunkBytes: 4096));
         using var file = PackedDataset.Open(path);
         Assert.Equal(16f, file.Header.Image!.MaxValue);
@@ -145,7 +145,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void Streamed_sgd_order_is_reproducible_from_the_seed_and_visits_every_block()
     {
         var data = TestData.Bytes(3000, 30, 4, seed: 5);
-        string path = Path.Combine(_dir, "sgd.smxp");
+        string path = Path.Combine(_temp.Path, "sgd.smxp");
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 3000));
         using var file = PackedDataset.Open(path);
         SolverResult Train(int seed)
@@ -172,7 +172,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void Streamed_minibatch_training_resumed_from_a_checkpoint_is_bit_identical(SolverKind kind)
     {
         var data = TestData.Bytes(2000, 24, 4, seed: 8);
-        string path = Path.Combine(_dir, "resume.smxp");
+        string path = Path.Combine(_temp.Path, "resume.smxp");
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 4000));
         using var file = PackedDataset.Open(path);
         var options = new TrainingOptions
@@ -200,7 +200,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
     public void Streamed_center_and_standardize_are_fitted_as_in_memory_and_train_to_the_in_memory_F(PreprocessKind kind)
     {
         var data = TestData.Bytes(3000, 20, 3, seed: 12);
-        string path = Path.Combine(_dir, "standardize.smxp");
+        string path = Path.Combine(_temp.Path, "standardize.smxp");
         PackedDataset.Pack(data, path, new PackOptions(ChunkBytes: 5000));
         using var file = PackedDataset.Open(path);
         var options = new TrainingOptions { Preprocess = kind, L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { RelativeTolerance = 1e-13 } };
@@ -238,7 +238,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         var memory = SoftmaxTrainer.Fit(data, options);
         // The same split, its training rows packed and streamed, its validation rows passed in memory.
         var (train, validation) = data.Split(options.ValidationFraction, options.Seed);
-        string path = Path.Combine(_dir, "train.smxp");
+        string path = Path.Combine(_temp.Path, "train.smxp");
         PackedDataset.Pack(train, path, new PackOptions(ChunkBytes: 3000));
         using var file = PackedDataset.Open(path);
         var streamed = StreamingTrainer.Fit(file, options with { ValidationFraction = 0 }, new StreamingOptions(BlockBytes: 6000), validation: validation);

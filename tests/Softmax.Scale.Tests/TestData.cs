@@ -1,10 +1,11 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using Softmax.Data;
+using Softmax.TestSupport;
 
 namespace Softmax.Scale.Tests;
 
-/// <summary>Synthetic data, temporary folders and the host process the child-process tests run.</summary>
+/// <summary>Synthetic data and the runs of the real <c>softmax</c> tool that the child-process tests make.</summary>
 internal static class TestData
 {
     public const string FashionMnist = "/usr/share/datasets/fashion-mnist";
@@ -32,58 +33,33 @@ internal static class TestData
     public static Dataset Dense(Dataset bytes, float scale) =>
         bytes.WithFeatures(((ByteMatrix)bytes.Features).WithScale(scale).ToDense());
 
-    public static string TempDirectory(string name)
+    /// <summary>
+    /// The arguments of <c>softmax train</c> with the model and metrics written into <paramref name="dir"/> as
+    /// NAME.softmax (or <paramref name="model"/>) and NAME.json (quiet: plain lines, no progress bars).
+    /// </summary>
+    public static string[] Train(string dir, string name, IEnumerable<string> args, string? model = null) =>
+        ["train", .. args, "--quiet", "--model", model ?? Path.Combine(dir, name + ".softmax"), "--metrics-json", Path.Combine(dir, name + ".json")];
+
+    /// <summary><c>dotnet Softmax.Cli.dll ARGS</c> in one process.</summary>
+    public static ProcessResult Softmax(IEnumerable<string> args, IReadOnlyDictionary<string, string>? env = null, TimeSpan? timeout = null) =>
+        ChildProcess.Run("dotnet", [SoftmaxCli.Dll, .. args], timeout, env);
+
+    /// <summary>The arguments of <c>mpiexec.mpich</c> that run <c>softmax ARGS</c> on <paramref name="ranks"/> ranks.</summary>
+    public static string[] Mpi(int ranks, IEnumerable<string> args) => ["-n", ranks.ToString(CultureInfo.InvariantCulture), "dotnet", SoftmaxCli.Dll, .. args];
+
+    /// <summary>The metrics JSON that a <see cref="Train"/> run named <paramref name="name"/> wrote.</summary>
+    public static JsonElement Metrics(string dir, string name)
     {
-        string dir = Path.Combine(Path.GetTempPath(), "softmax-scale-tests", $"{name}-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(dir);
-        return dir;
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, name + ".json")));
+        return doc.RootElement.Clone();
     }
 
-    /// <summary>The built host (softmax-mpi) beside the test assembly's build tree.</summary>
-    public static string Host
-    {
-        get
-        {
-            string config = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
-            string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../.."));
-            string path = Path.Combine(root, "src/Softmax.Distributed.Host/bin", config, "net10.0/softmax-mpi.dll");
-            if (!File.Exists(path)) throw new FileNotFoundException($"Build src/Softmax.Distributed.Host ({config}) first: {path} is missing.");
-            return path;
-        }
-    }
+    /// <summary>F, as the metrics JSON records it (a round-trip double).</summary>
+    public static double Objective(JsonElement metrics) => metrics.GetProperty("objective").GetDouble();
 
-    public static string? Which(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, tool)).FirstOrDefault(File.Exists);
-
-    public sealed record Run(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed, Process Process)
-    {
-        public IReadOnlyList<JsonElement> Lines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
-    }
-
-    /// <summary>Starts a process; <paramref name="whileRunning"/> may act on it (kill a rank) before it is awaited.</summary>
-    public static Run Start(string file, IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null,
-        Action<Process>? whileRunning = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        var clock = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        whileRunning?.Invoke(p);
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', psi.ArgumentList)} did not finish in time.\n{stderr.Result}");
-        }
-        p.WaitForExit();
-        return new Run(p.ExitCode, stdout.Result, stderr.Result, clock.Elapsed, p);
-    }
-
-    public static Run Dotnet(IEnumerable<string> args, IDictionary<string, string>? env = null, TimeSpan? timeout = null) =>
-        Start("dotnet", new[] { Host }.Concat(args), env, timeout);
+    /// <summary>Each rank's SHA-256 of its final weights (a distributed run's metrics).</summary>
+    public static string[] Hashes(JsonElement metrics) =>
+        metrics.GetProperty("rank_weights_sha256").EnumerateArray().Select(h => h.GetString()!).ToArray();
 
     public static double RelativeDifference(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), Math.Abs(b));
 }

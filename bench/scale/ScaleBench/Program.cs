@@ -2,6 +2,7 @@
 //   scale-bench synth OUT.smxp ROWS        synthetic uint8 rows (784 features, 10 classes)
 //   scale-bench passes FILE [REPS]         in-memory pass vs streamed pass (page cache), value and gradient
 //   scale-bench cold FILE                  one streamed pass, timed (the caller evicts the file from the page cache first)
+//   mpiexec.mpich -n K scale-bench allreduce [--sizes N,N] [--reps R]   MPI allreduce time per size (AllReduceBench.cs)
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -82,6 +83,8 @@ switch (args[0])
         Console.WriteLine(JsonSerializer.Serialize(new { measure = "cold_pass", rows = file.Rows, bytes, seconds = s, mb_per_s = bytes / s / 1e6 }));
         break;
     }
+    case "allreduce":
+        return Softmax.ScaleBench.AllReduceBench.Run(ref args);
     default:
         Console.Error.WriteLine($"unknown command {args[0]}");
         return 2;

@@ -46,8 +46,11 @@ public static class GradcheckCommand
                 L1 = parse.GetValue(l1),
                 Preprocess = parse.GetValue(preprocess) switch
                 {
-                    null => null, "none" => PreprocessKind.None, "scale" => PreprocessKind.Scale,
-                    "center" => PreprocessKind.Center, _ => PreprocessKind.Standardize,
+                    null => null,
+                    "none" => PreprocessKind.None,
+                    "scale" => PreprocessKind.Scale,
+                    "center" => PreprocessKind.Center,
+                    _ => PreprocessKind.Standardize,
                 },
             }.Validate();
             var x = SoftmaxTrainer.FitPreprocessor(train, options).Apply(train, allowDensify: true);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.CommandLine;
-using System.Security.Cryptography;
 using System.Globalization;
+using System.Security.Cryptography;
 using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.IO;

@@ -1,4 +1,5 @@
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Metrics;
 using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Distributed;
@@ -194,21 +195,27 @@ public static class ScaleTraining
         DistributedResult run = null!;
         var result = WithBar(rankUi, options, plan.EpochDelayMs, progress =>
         {
-            run = DistributedTrainer.Fit(mpi, files, options, plan.ModelPath, settings, root ? progress : null, token);
+            run = DistributedTrainer.Fit(mpi, files, options, plan.ModelPath, settings with { Slices = plan.Slices },
+                ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null), token);
             return run.Result;
         });
         trained();
         if (test is not null && test.FeatureCount != result.Model.Features)
             throw new DataFormatException(testSource?.Spec ?? specs[0], null,
                 $"the test set has {test.FeatureCount} features per row but the training set has {result.Model.Features}");
-        // Train accuracy: each rank scores its shard; one allreduce adds the counts.
-        double[] counts = new double[2];
+        // Train accuracy: each rank scores its shard; one allreduce adds the counts and gathers each rank's
+        // weight hash and allreduce time (the calls of training are counted before it).
+        long trainingCalls = run.AllReduce.Calls;
+        var gather = new RankGather(mpi.Size, mpi.Rank);
         using (var shard = PackedDataset.Open(run.Shard.Path, verifyChunks: false))
-            (counts[0], counts[1]) = CountCorrect(result.Model, shard, run.Shard.RowStart, run.Shard.RowCount);
-        run.AllReduce.SumInPlace(counts);
+            gather.SetCounts(CountCorrect(result.Model, shard, run.Shard.RowStart, run.Shard.RowCount));
+        gather.SetOwn(InfoCommand.WeightsHash(result.Model), run.AllReduce.Elapsed.TotalSeconds);
+        run.AllReduce.SumInPlace(gather.Slots);
         if (root)
         {
-            report(rankUi, result, counts[1] > 0 ? counts[0] / counts[1] : double.NaN, test, HeaderName(files[0]) ?? specs[0], mpi.Size);
+            var (correct, rows) = gather.Counts;
+            var metrics = new ScaleMetrics(mpi.Size, run.Shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
+            report(rankUi, result, rows > 0 ? correct / rows : double.NaN, test, HeaderName(files[0]) ?? specs[0], metrics);
             int every = plan.AverageEvery;
             rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
                         (options.Solver == SolverKind.Lbfgs ? "" : every > 0 ? $"; local SGD, weights averaged every {every} steps" : "; synchronous mini-batches"));
@@ -230,4 +237,4 @@ public static class ScaleTraining
 internal sealed record ScaledHooks(SolverState? Resume, Action<SolverState>? Checkpoint, int DelayMs);
 
 /// <summary>Writes the metrics, plots and summary of a streamed or distributed run (the model is already saved).</summary>
-public delegate void ScaledReport(Ui ui, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, int ranks);
+public delegate void ScaledReport(Ui ui, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, ScaleMetrics run);

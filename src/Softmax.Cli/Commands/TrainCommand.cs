@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Metrics;
 using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.IO;
@@ -25,7 +26,14 @@ public static class TrainCommand
         var command = new Command("train", "Train a softmax classifier, evaluate it and write the model");
         flags.AddTo(command);
         own.AddTo(command);
-        command.SetAction(parse => global.Run(parse, (ui, token) => Run(ui, TrainPlan.Parse(parse, flags, own), token)));
+        var scale = new ScaleFlags();
+        scale.AddTo(command);
+        command.SetAction(parse => global.Run(parse, (ui, token) =>
+        {
+            var plan = TrainPlan.Parse(parse, flags, own);
+            var (slices, pidDirectory) = scale.Values(parse, plan.View == DataView.Distributed);
+            return Run(ui, plan with { Slices = slices, PidDirectory = pidDirectory }, token);
+        }));
         return command;
     }
 
@@ -99,8 +107,8 @@ public static class TrainCommand
         $"streamed training (the decoded training data, {bytes} bytes, exceed the memory limit of {limit ?? MemoryBudget.DefaultLimit} bytes)";
 
     /// <summary>The report of a streamed or distributed run, through the one report tail.</summary>
-    private static ScaledReport ScaledReport(TrainPlan plan) => (view, result, trainAccuracy, test, dataName, ranks) =>
-        TrainingReport.Write(view, plan, new TrainedRun(result, dataName, trainAccuracy) { Test = test, Ranks = ranks });
+    private static ScaledReport ScaledReport(TrainPlan plan) => (view, result, trainAccuracy, test, dataName, scale) =>
+        TrainingReport.Write(view, plan, new TrainedRun(result, dataName, trainAccuracy) { Test = test, Scale = scale });
 
     /// <summary>
     /// Trains over the packed rows of the plan's source (packing them first when needed: from <paramref name="loaded"/>
@@ -128,7 +136,7 @@ public static class TrainCommand
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
         var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
-        ScaledReport(plan)(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, 1);
+        ScaledReport(plan)(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, new ScaleMetrics(1));
         return GlobalFlags.Health(result);
     }
 

@@ -60,6 +60,10 @@ public sealed record TrainPlan
     public TimeSpan CollectiveTimeout { get; init; }
     /// <summary>--average-every.</summary>
     public int AverageEvery { get; init; }
+    /// <summary>Distributed: the one-process reference of a K-rank run (hidden <c>--slices</c>; 1 otherwise).</summary>
+    public int Slices { get; init; } = 1;
+    /// <summary>Distributed, for tests: each rank writes its pid here at its first progress report (hidden).</summary>
+    public string? PidDirectory { get; init; }
 
     /// <summary>Reads and checks the flags of <c>softmax train</c>.</summary>
     public static TrainPlan Parse(ParseResult p, TrainingFlags flags, TrainOutputFlags own)
@@ -133,7 +137,7 @@ public sealed record TrainPlan
         var view = new Dictionary<string, string>(StringComparer.Ordinal) { [RunCheckpoints.ViewKey] = distributed ? "distributed" : "stream" };
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
         if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = I(stream.BlockRows(file.Header));
-        if (distributed) (view["ranks"], view["average_every"]) = (I(ranks), I(AverageEvery));
+        if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (I(ranks), I(AverageEvery), I(Slices));
         return new RunCheckpoints
         {
             Settings = RunCheckpoints.Merge(TrainingFlags.Describe(Options, TrainSource), DataFingerprint.OfPacked(file, TrainSource.Spec), view),

@@ -18,8 +18,8 @@ public sealed record TrainedRun(TrainingResult Result, string DataName, double T
     public double? ValidationAccuracy { get; init; }
     /// <summary>The test rows (raw), or null.</summary>
     public Dataset? Test { get; init; }
-    /// <summary>Ranks of a streamed (1) or distributed run; null in memory.</summary>
-    public int? Ranks { get; init; }
+    /// <summary>What a streamed (1 rank) or distributed run adds to the metrics; null in memory.</summary>
+    public ScaleMetrics? Scale { get; init; }
     /// <summary>Train accuracy per epoch (L-BFGS: iteration), when recorded.</summary>
     public IReadOnlyList<CurvePoint> Curve { get; init; } = [];
     /// <summary>The engine that trained: "cpu" or "gpu".</summary>
@@ -84,12 +84,7 @@ public static class TrainingReport
         w.WriteString("dataset", run.DataName);
         w.WriteString("engine", run.Engine);
         if (run.Engine == "gpu") w.WriteNumber("device_passes", run.DevicePasses);
-        if (run.Ranks is { } k)
-        {
-            // Streamed (one process) or distributed (k ranks): the rows were read in blocks, never all resident.
-            w.WriteBoolean("streamed", true);
-            w.WriteNumber("ranks", k);
-        }
+        run.Scale?.Write(w);
         w.Number("test_log_loss", test?.LogLoss);
         w.Number("test_top_k_accuracy", test?.TopKAccuracy);
         w.Hyperparameters(r.Model.Training);
@@ -118,7 +113,7 @@ public static class TrainingReport
             ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
             ("train accuracy", Ui.F(run.TrainAccuracy, "F4")),
         };
-        if (run.Ranks is { } k) rows.Insert(2, ("mode", k > 1 ? $"distributed over {k} ranks (MPI)" : "streamed"));
+        if (run.Scale?.Ranks is { } k) rows.Insert(2, ("mode", k > 1 ? $"distributed over {k} ranks (MPI)" : "streamed"));
         if (run.Engine == "gpu") rows.Insert(2, ("engine", $"GPU ({run.DevicePasses} device passes)"));
         if (run.ValidationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
         if (test is not null)

@@ -1,7 +1,7 @@
-using Softmax.IO;
 using System.IO.Hashing;
 using System.Text;
 using Softmax.Data;
+using Softmax.IO;
 using Softmax.Optimization;
 
 namespace Softmax.Cli.Infrastructure;

@@ -1,6 +1,6 @@
-using Softmax.IO;
 using System.Text.Json;
 using Softmax.Cli.Infrastructure;
+using Softmax.IO;
 using Softmax.Metrics;
 
 namespace Softmax.Cli.Metrics;

@@ -1,5 +1,5 @@
-using Softmax.IO;
 using Softmax.Cli.Infrastructure;
+using Softmax.IO;
 using Softmax.Optimization;
 
 namespace Softmax.Cli.Plots;

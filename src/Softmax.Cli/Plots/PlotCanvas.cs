@@ -1,6 +1,6 @@
-using Softmax.IO;
 using SkiaSharp;
 using Softmax.Cli.Infrastructure;
+using Softmax.IO;
 
 namespace Softmax.Cli.Plots;
 

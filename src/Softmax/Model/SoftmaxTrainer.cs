@@ -57,11 +57,13 @@ public static class SoftmaxTrainer
         Dataset train = data;
         Dataset? validation = null;
         if (options.ValidationFraction > 0) (train, validation) = data.Split(options.ValidationFraction, options.Seed);
-        return FitView(new InMemoryView(train), options, new TrainingHooks
+        var hooks = new TrainingHooks
         {
             Validation = validation, Progress = progress, CancellationToken = cancellationToken,
             ResumeFrom = resumeFrom, Checkpoint = checkpoint, CheckpointEvery = checkpointEvery,
-        }) with { Train = train };
+        };
+        var result = FitView(new InMemoryView(train), options, hooks);
+        return result with { Train = train };
     }
 
     /// <summary>

@@ -4,30 +4,7 @@ using Softmax.Data;
 
 namespace Softmax.Tests.Data;
 
-/// <summary>A temporary directory removed after the test, plus writers of small files in the real byte layouts.</summary>
-public sealed class TempDir : IDisposable
-{
-    public TempDir() => Path = Directory.CreateTempSubdirectory("softmax-data-").FullName;
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public string Write(string name, byte[] bytes)
-    {
-        string p = File(name);
-        System.IO.File.WriteAllBytes(p, bytes);
-        return p;
-    }
-
-    public string WriteText(string name, string text) => Write(name, System.Text.Encoding.UTF8.GetBytes(text));
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}
-
+/// <summary>Small files in the real byte layouts (IDX, CIFAR, gzip), pixels, and reader-error assertions.</summary>
 public static class DataFixtures
 {
     /// <summary>IDX bytes: big-endian magic 0x0000080N and sizes, then the data.</summary>

@@ -25,52 +25,56 @@ public class EngineAgreementTests(ITestOutputHelper output)
         return (Relative(f, fRef), RelativeInf(g, gRef));
     }
 
-    public static TheoryData<int> Classes() => new(ClassCounts);
+    public static TheoryData<int, KernelVariant> ClassesAndVariants() => WithVariants(ClassCounts);
 
-    [Theory]
-    [MemberData(nameof(Classes))]
-    public void Every_feature_count_1_to_70_agrees(int classes)
+    public static TheoryData<int, KernelVariant> RowCountsAndVariants() => WithVariants(1, 2, 63, 64, 65, 129, 255, 256, 257, 300, 513, 1001);
+
+    public static TheoryData<int, KernelVariant> ExtremeFeatureCounts() => WithVariants(1, 17);
+
+    public static TheoryData<int, KernelVariant> WeightedClassCounts() => WithVariants(2, 3, 10, 100);
+
+    [SkippableTheory]
+    [MemberData(nameof(ClassesAndVariants))]
+    public void Every_feature_count_1_to_70_agrees(int classes, KernelVariant variant)
     {
+        SkipUnlessRunnable(variant);
         double worstF = 0, worstG = 0;
         for (int d = 1; d <= 70; d++)
         {
             int rows = classes >= 100 ? 3 + d % 5 : 7 + d % 13;
             var data = Dense(rows, d, classes, seed: 100 * d + classes);
             var theta = Theta(classes, d, seed: d);
-            foreach (var variant in Variants())
-            {
-                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(1, variant));
-                Assert.True(fe <= Tolerance && ge <= Tolerance, $"C={classes} D={d} {variant}: F error {fe:E2}, gradient error {ge:E2}");
-                worstF = Math.Max(worstF, fe);
-                worstG = Math.Max(worstG, ge);
-            }
+            var (fe, ge) = Compare(data, theta, new CpuEngineOptions(1, variant));
+            Assert.True(fe <= Tolerance && ge <= Tolerance, $"C={classes} D={d} {variant}: F error {fe:E2}, gradient error {ge:E2}");
+            worstF = Math.Max(worstF, fe);
+            worstG = Math.Max(worstG, ge);
         }
-        output.WriteLine($"C={classes}: worst F rel error {worstF:E2}, worst gradient rel-inf error {worstG:E2}");
+        output.WriteLine($"C={classes} {variant}: worst F rel error {worstF:E2}, worst gradient rel-inf error {worstG:E2}");
     }
 
-    [Theory]
-    [InlineData(1), InlineData(2), InlineData(63), InlineData(64), InlineData(65), InlineData(129), InlineData(255)]
-    [InlineData(256), InlineData(257), InlineData(300), InlineData(513), InlineData(1001)]
-    public void Row_counts_around_block_and_thread_boundaries_agree(int rows)
+    [SkippableTheory]
+    [MemberData(nameof(RowCountsAndVariants))]
+    public void Row_counts_around_block_and_thread_boundaries_agree(int rows, KernelVariant variant)
     {
+        SkipUnlessRunnable(variant);
         // D = 700 makes blocks of 136 rows; D = 37 blocks of 256.
         foreach (int d in new[] { 37, 700 })
         {
             var data = Dense(rows, d, 10, seed: rows + d);
             var theta = Theta(10, d, seed: rows, scale: 0.1);
-            foreach (var variant in Variants())
-                foreach (int threads in new[] { 1, 2 })
-                {
-                    var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
-                    Assert.True(fe <= Tolerance && ge <= Tolerance, $"N={rows} D={d} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
-                }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
+                Assert.True(fe <= Tolerance && ge <= Tolerance, $"N={rows} D={d} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+            }
         }
     }
 
-    [Theory]
-    [InlineData(1), InlineData(17)]
-    public void Extreme_scores_agree(int features)
+    [SkippableTheory]
+    [MemberData(nameof(ExtremeFeatureCounts))]
+    public void Extreme_scores_agree(int features, KernelVariant variant)
     {
+        SkipUnlessRunnable(variant);
         // x = e_0 and W[:,0] = [10000, 0, 7e-7]: scores [10000, 0, 7e-7] on every row; one row per label.
         var x = new float[3 * features];
         for (int j = 0; j < 3; j++) x[j * features] = 1;
@@ -79,30 +83,29 @@ public class EngineAgreementTests(ITestOutputHelper output)
         theta[0] = 10000; theta[features] = 0; theta[2 * features] = (float)7e-7;
         var (fRef, _) = Evaluate(new ReferenceSoftmaxLoss(data), theta);
         Assert.Equal((0 + 10000 + (10000 - (double)(float)7e-7)) / 3, fRef, 1e-9);
-        foreach (var variant in Variants())
-            foreach (int threads in new[] { 1, 2 })
-            {
-                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
-                Assert.True(fe <= Tolerance && ge <= Tolerance, $"{variant}: F {fe:E2}, gradient {ge:E2}");
-            }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
+            Assert.True(fe <= Tolerance && ge <= Tolerance, $"{variant}: F {fe:E2}, gradient {ge:E2}");
+        }
     }
 
-    [Theory]
-    [InlineData(2), InlineData(3), InlineData(10), InlineData(100)]
-    public void Sample_and_class_weights_agree(int classes)
+    [SkippableTheory]
+    [MemberData(nameof(WeightedClassCounts))]
+    public void Sample_and_class_weights_agree(int classes, KernelVariant variant)
     {
+        SkipUnlessRunnable(variant);
         var rng = new Random(classes);
         int rows = 333;
         var weights = Enumerable.Range(0, rows).Select(_ => (float)(rng.NextDouble() * 3)).ToArray();
         var data = Dense(rows, 29, classes, seed: classes, weights: weights);
         var theta = Theta(classes, 29, seed: 7, scale: 0.2);
         var classWeights = SampleWeights.Balanced(data);
-        foreach (var variant in Variants())
-            foreach (int threads in new[] { 1, 2 })
-            {
-                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant), classWeights: classWeights);
-                Assert.True(fe <= Tolerance && ge <= Tolerance, $"C={classes} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
-            }
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant), classWeights: classWeights);
+            Assert.True(fe <= Tolerance && ge <= Tolerance, $"C={classes} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+        }
     }
 
     [Fact]
@@ -145,13 +148,25 @@ public class EngineAgreementTests(ITestOutputHelper output)
         for (int c = 0; c < 7; c++) Assert.Equal(1000.0 / 7, w[c] * counts[c], 1e-9);
     }
 
-    [Theory]
-    [InlineData(1, 64, 3), InlineData(300, 64, 10), InlineData(257, 5, 2), InlineData(130, 300, 100)]
-    // uint8 rows converted inside the forward tile (D a multiple of 16) with more than one panel and leftover classes,
-    // and long rows that go in chunks
-    [InlineData(131, 96, 23), InlineData(77, 48, 15), InlineData(65, 1600, 11)]
-    public void Bytes_dense_and_csr_layouts_agree(int rows, int features, int classes)
+    /// <summary>
+    /// (rows, features, classes) × variant; the last three: uint8 rows converted inside the forward tile (D a multiple
+    /// of 16) with more than one panel and leftover classes, and long rows that go in chunks.
+    /// </summary>
+    public static TheoryData<int, int, int, KernelVariant> LayoutShapes()
     {
+        var data = new TheoryData<int, int, int, KernelVariant>();
+        foreach (var (rows, features, classes) in new[] { (1, 64, 3), (300, 64, 10), (257, 5, 2), (130, 300, 100), (131, 96, 23), (77, 48, 15), (65, 1600, 11) })
+            foreach (var variant in AllVariants) data.Add(rows, features, classes, variant);
+        return data;
+    }
+
+    public static TheoryData<KernelVariant> Variants() => new(AllVariants);
+
+    [SkippableTheory]
+    [MemberData(nameof(LayoutShapes))]
+    public void Bytes_dense_and_csr_layouts_agree(int rows, int features, int classes, KernelVariant variant)
+    {
+        SkipUnlessRunnable(variant);
         var (bytes, dense, csr) = ThreeLayouts(rows, features, classes, seed: rows * features);
         var theta = Theta(classes, features, seed: 11, scale: 0.3);
         var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(dense), theta);
@@ -163,19 +178,20 @@ public class EngineAgreementTests(ITestOutputHelper output)
             double same = data.Features is ByteMatrix ? 1e-7 : 1e-12;
             Assert.True(Relative(fr, fRef) <= same, $"reference on {data.Features.GetType().Name}: F {Relative(fr, fRef):E2}");
             Assert.True(RelativeInf(gr, gRef) <= same);
-            foreach (var variant in Variants())
-                foreach (int threads in new[] { 1, 2 })
-                {
-                    var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta);
-                    double fe = Relative(f, fr), ge = RelativeInf(g, gr);
-                    Assert.True(fe <= Tolerance && ge <= Tolerance, $"{data.Features.GetType().Name} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
-                }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta);
+                double fe = Relative(f, fr), ge = RelativeInf(g, gr);
+                Assert.True(fe <= Tolerance && ge <= Tolerance, $"{data.Features.GetType().Name} {variant} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+            }
         }
     }
 
-    [Fact]
-    public void Row_ranges_and_index_lists_agree_with_the_reference_on_the_selected_rows()
+    [SkippableTheory]
+    [MemberData(nameof(Variants))]
+    public void Row_ranges_and_index_lists_agree_with_the_reference_on_the_selected_rows(KernelVariant variant)
     {
+        SkipUnlessRunnable(variant);
         var data = Dense(700, 45, 10, seed: 5);
         var theta = Theta(10, 45, seed: 6, scale: 0.2);
         var rng = new Random(8);
@@ -194,13 +210,12 @@ public class EngineAgreementTests(ITestOutputHelper output)
         {
             // Independent reference: the selected rows copied into their own dataset.
             var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(data.Take(rows)), theta);
-            foreach (var variant in Variants())
-                foreach (int threads in new[] { 1, 2 })
-                {
-                    var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta, set);
-                    Assert.True(Relative(f, fRef) <= Tolerance && RelativeInf(g, gRef) <= Tolerance,
-                        $"{set.Count} rows from {set.Start} ({(set.IsRange ? "range" : "indices")}), {variant}, threads={threads}");
-                }
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (f, g) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, variant)), theta, set);
+                Assert.True(Relative(f, fRef) <= Tolerance && RelativeInf(g, gRef) <= Tolerance,
+                    $"{set.Count} rows from {set.Start} ({(set.IsRange ? "range" : "indices")}), {variant}, threads={threads}");
+            }
         }
     }
 

@@ -121,7 +121,20 @@ public static class TestProblems
 
     public static (double F, double[] G) Evaluate(ISoftmaxLoss loss, double[] theta) => Evaluate(loss, theta, RowSet.Range(0, loss.Rows));
 
-    /// <summary>The kernel variants this processor can run.</summary>
-    public static IEnumerable<KernelVariant> Variants() =>
-        Avx512Kernels.IsSupported ? [KernelVariant.Avx512, KernelVariant.Portable] : [KernelVariant.Portable];
+    /// <summary>Every explicit kernel variant; a test over one that this processor cannot run is skipped (<see cref="SkipUnlessRunnable"/>).</summary>
+    public static readonly KernelVariant[] AllVariants = [KernelVariant.Avx512, KernelVariant.Portable];
+
+    /// <summary>Each value paired with every kernel variant, for a theory over both.</summary>
+    public static TheoryData<int, KernelVariant> WithVariants(params int[] values)
+    {
+        var data = new TheoryData<int, KernelVariant>();
+        foreach (int v in values)
+            foreach (var variant in AllVariants) data.Add(v, variant);
+        return data;
+    }
+
+    /// <summary>Skips the calling test, with the reason, when this processor cannot run <paramref name="variant"/>.</summary>
+    public static void SkipUnlessRunnable(KernelVariant variant) =>
+        Skip.If(variant == KernelVariant.Avx512 && !Avx512Kernels.IsSupported,
+            "this processor lacks AVX-512 (F, BW, DQ and VL), so the AVX-512 kernels cannot run here; the portable kernels are tested");
 }

@@ -41,33 +41,23 @@ public class ReferenceRunsTests(ITestOutputHelper output)
     {
         const string python = "/usr/bin/python3";
         Assert.True(File.Exists(python), $"{python} is missing: install python3 and python3-sklearn (CI does).");
-        string dir = Directory.CreateTempSubdirectory("softmax-sklearn-").FullName;
-        try
+        using var temp = new TempDir("sklearn");
+        string dir = temp.Path;
+        string csv = Path.Combine(dir, "data.csv"), script = Path.Combine(dir, "fit.py");
+        var sb = new StringBuilder();
+        var row = new float[data.FeatureCount];
+        for (int i = 0; i < data.Rows; i++)
         {
-            string csv = Path.Combine(dir, "data.csv"), script = Path.Combine(dir, "fit.py");
-            var sb = new StringBuilder();
-            var row = new float[data.FeatureCount];
-            for (int i = 0; i < data.Rows; i++)
-            {
-                data.Features.CopyRow(i, row);
-                sb.Append(data.Labels[i].ToString(CultureInfo.InvariantCulture));
-                foreach (var v in row) sb.Append(',').Append(v.ToString("R", CultureInfo.InvariantCulture));
-                sb.Append('\n');
-            }
-            File.WriteAllText(csv, sb.ToString());
-            File.WriteAllText(script, SklearnScript.Replace("\r", "", StringComparison.Ordinal));
-            var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(script);
-            psi.ArgumentList.Add(csv);
-            psi.ArgumentList.Add(c.ToString("R", CultureInfo.InvariantCulture));
-            using var process = Process.Start(psi)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(120_000), "scikit-learn did not finish within 120 s");
-            Assert.True(process.ExitCode == 0, $"scikit-learn failed (is python3-sklearn installed?): {stderr.Result}");
-            return JsonDocument.Parse(stdout).RootElement.Clone();
+            data.Features.CopyRow(i, row);
+            sb.Append(data.Labels[i].ToString(CultureInfo.InvariantCulture));
+            foreach (var v in row) sb.Append(',').Append(v.ToString("R", CultureInfo.InvariantCulture));
+            sb.Append('\n');
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        File.WriteAllText(csv, sb.ToString());
+        File.WriteAllText(script, SklearnScript.Replace("\r", "", StringComparison.Ordinal));
+        var run = ChildProcess.Run(python, [script, csv, c.ToString("R", CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(120));
+        Assert.True(run.ExitCode == 0, $"scikit-learn failed (is python3-sklearn installed?): {run.Stderr}");
+        return JsonDocument.Parse(run.Stdout).RootElement.Clone();
     }
 
     [Fact]
