@@ -35,9 +35,13 @@ public static class ScaleTraining
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(plan);
         var options = plan.Options;
-        var checkpoints = plan.ScaledCheckpoints(file, stream, ranks: 1);
-        var (resume, curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
-        var hooks = new ScaledHooks(resume, checkpoints.Writer(options.Solver, curve), plan.EpochDelayMs);
+        var hooks = new ScaledHooks(null, null, plan.EpochDelayMs);
+        if (plan.UsesCheckpoints)
+        {
+            var checkpoints = plan.ScaledCheckpoints(file, stream, ranks: 1);
+            var (resume, curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
+            hooks = hooks with { Resume = resume, Checkpoint = checkpoints.Writer(options.Solver, curve) };
+        }
         if (options.ValidationFraction == 0) return FitStreamed(ui, file, options, stream, null, hooks, token);
         var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
         string path = $"{file.Path}.train-{Guid.NewGuid():N}.smxp";
@@ -128,7 +132,7 @@ public static class ScaleTraining
                 var files = ResolveFiles(mpi, trainSource, specs);
                 var stream = new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit));
                 DistributedOptions settings = new(stream, plan.CollectiveTimeout, plan.AverageEvery);
-                if (plan.CheckpointEvery > 0 || plan.ResumePath is not null)
+                if (plan.UsesCheckpoints)
                 {
                     using var whole = PackedDataset.Open(files[0], verifyChunks: false);
                     var checkpoints = plan.ScaledCheckpoints(whole, stream, mpi.Size);

@@ -52,6 +52,8 @@ public sealed record TrainPlan
     public required string CheckpointPath { get; init; }
     /// <summary>--resume.</summary>
     public string? ResumePath { get; init; }
+    /// <summary>True when the run writes checkpoints or resumes from one.</summary>
+    public bool UsesCheckpoints => CheckpointEvery > 0 || ResumePath is not null;
     /// <summary>--debug-epoch-delay-ms.</summary>
     public int EpochDelayMs { get; init; }
     /// <summary>--memory-limit.</summary>
@@ -117,7 +119,7 @@ public sealed record TrainPlan
         if (AverageEvery > 0 && Options.Solver == SolverKind.Lbfgs)
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
         if (View != DataView.InMemory) ScaleTraining.CheckSupported(ModeText(reason), DeviceText);
-        if (View == DataView.Distributed && (CheckpointEvery > 0 || ResumePath is not null) && TrainSource.Spec.Contains(',', StringComparison.Ordinal))
+        if (View == DataView.Distributed && UsesCheckpoints && TrainSource.Spec.Contains(',', StringComparison.Ordinal))
             throw new UsageException("--checkpoint-every and --resume with --distributed need one --data file split by rows: with one file per rank, no rank can fingerprint the others' data.");
         return this;
     }
