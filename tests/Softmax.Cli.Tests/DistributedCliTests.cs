@@ -55,7 +55,7 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
     private sealed record Job(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed);
 
     /// <summary>Runs the CLI under mpiexec; <paramref name="onLine"/> sees each stdout line as it arrives.</summary>
-    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null)
+    private Job Mpi(string workDir, int ranks, string[] args, TimeSpan timeout, Action<string>? onLine = null, Action<Process>? whileRunning = null)
     {
         try
         {
@@ -65,6 +65,7 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
                 Environment = new Dictionary<string, string> { ["SOFTMAX_CACHE"] = Path.Combine(workDir, "cache") },
                 Timeout = timeout,
                 OnStdoutLine = onLine,
+                WhileRunning = whileRunning,
             });
             return new Job(r.ExitCode, r.Stdout, r.Stderr, r.Elapsed);
         }
@@ -179,6 +180,26 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp", SearchOption.AllDirectories));
     }
 
+    /// <summary>Every descendant of <paramref name="pid"/>, parents before children.</summary>
+    private static List<int> Descendants(int pid)
+    {
+        var found = new List<int>();
+        foreach (var task in Directory.GetDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    int id = int.Parse(child, CultureInfo.InvariantCulture);
+                    found.Add(id);
+                    found.AddRange(Descendants(id));
+                }
+            }
+            catch (IOException) { }   // a thread or child that ended meanwhile
+        }
+        return found;
+    }
+
     /// <summary>The process of <paramref name="rank"/> in the job writing <paramref name="model"/>, from /proc (PMI_RANK).</summary>
     private static int RankPid(string model, int rank)
     {
@@ -200,5 +221,56 @@ public sealed class DistributedCliTests(MpiCliFixture fixture)
             Thread.Sleep(50);
         }
         throw new InvalidOperationException($"No process of rank {rank} found for {model}.");
+    }
+
+    /// <summary>
+    /// <c>--checkpoint-every</c> and <c>--resume</c> with <c>--distributed</c> (2 ranks, digits split by rows, 20 % held
+    /// out for early stopping): the whole job (mpiexec, its proxies and both ranks) killed after rank 0 wrote a
+    /// checkpoint and resumed ends with the uninterrupted job's model, bit for bit.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("sgd")]
+    [InlineData("lbfgs")]
+    public void Two_ranks_killed_after_a_checkpoint_and_resumed_match_the_uninterrupted_job_bit_for_bit(string solver)
+    {
+        fixture.Require();
+        using var dir = new TempDir();
+        Cli.Ok(dir.Path, "data", "pack", "digits", "digits.smxp", "-q");
+        string[] common = ["train", "--distributed", "--data", "digits.smxp", "--collective-timeout", "60", "--validation-fraction", "0.2", "--threads", "1", "-q",
+            .. solver == "sgd"
+                ? new[] { "--solver", "sgd", "--epochs", "60", "--lr", "0.05", "--momentum", "0.9", "--patience", "4", "--min-delta", "0.05", "--seed", "1" }
+                : ["--solver", "lbfgs", "--max-iter", "60", "--patience", "3", "--l2", "1e-3", "--seed", "7"]];
+        string every = solver == "sgd" ? "3" : "5", checkpoint = dir["run.ckpt"];
+        var full = Mpi(dir.Path, 2, [.. common, "--model", "full.softmax"], TimeSpan.FromMinutes(3));
+        Assert.True(full.ExitCode == 0, $"exit {full.ExitCode}\n{full.Stdout}\n{full.Stderr}");
+
+        var killed = Mpi(dir.Path, 2, [.. common, "--model", "resumed.softmax", "--checkpoint-every", every, "--checkpoint", checkpoint, "--debug-epoch-delay-ms", "100"],
+            TimeSpan.FromMinutes(3), whileRunning: p =>
+            {
+                var clock = Stopwatch.StartNew();
+                while (!File.Exists(checkpoint) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(90)) Thread.Sleep(20);
+                Thread.Sleep(150);   // past the checkpoint, so the resumed job really redoes work
+                if (p.HasExited) return;   // asserted below
+                // SIGKILL to the ranks, their proxy and mpiexec at once, found from /proc/PID/task/*/children (no scan of
+                // every process, in which the ranks could finish): no cleanup, nothing more written.
+                var tree = Enumerable.Reverse(Descendants(p.Id)).Append(p.Id).Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray();
+                using var kill = Process.Start("kill", ["-KILL", .. tree]);
+                kill.WaitForExit();
+            });
+        Assert.True(killed.ExitCode != 0, $"the job finished before it could be killed:\n{killed.Stdout}\n{killed.Stderr}");
+        Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
+        Assert.False(File.Exists(dir["resumed.softmax"]), "the killed job wrote a model");
+        var resumed = Mpi(dir.Path, 2, [.. common.Where(a => a != "-q"), "--model", "resumed.softmax", "--resume", checkpoint, "--checkpoint-every", every, "--checkpoint", checkpoint], TimeSpan.FromMinutes(3));
+        Assert.True(resumed.ExitCode == 0, $"exit {resumed.ExitCode}\n{resumed.Stdout}\n{resumed.Stderr}");
+        Assert.Matches(@"resuming from .*run\.ckpt at iteration [1-9]", resumed.Stdout);   // it continued, rather than trained afresh
+        Assert.DoesNotContain("training 1/", resumed.Stdout, StringComparison.Ordinal);
+        var (a, b) = (Softmax.IO.ModelFile.Load(dir["full.softmax"]), Softmax.IO.ModelFile.Load(dir["resumed.softmax"])).AssertSame();
+        if (solver == "sgd") Assert.Equal("EarlyStopping", a.Training.StopReason);
+
+        // The checkpoint of a 2-rank job continues only on 2 ranks (the shards decide the sums): one rank is refused.
+        var one = Mpi(dir.Path, 1, [.. common, "--model", "one.softmax", "--resume", checkpoint], TimeSpan.FromMinutes(2));
+        Assert.True(one.ExitCode == 2, $"exit {one.ExitCode}\n{one.Stdout}\n{one.Stderr}");
+        Assert.Contains("ranks=2, but this run has ranks=1", one.Stderr);
+        Assert.False(File.Exists(dir["one.softmax"]));
     }
 }

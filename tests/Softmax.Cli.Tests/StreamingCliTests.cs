@@ -100,14 +100,32 @@ public sealed class StreamingCliTests
     {
         using var dir = new TempDir();
         var env = new Dictionary<string, string> { ["SOFTMAX_CACHE"] = dir["cache"] };
-        var r = Cli.Run(dir.Path, ["train", "--stream", "--checkpoint-every", "1"], env: env);
+        var r = Cli.Run(dir.Path, ["train", "--stream", "--device", "cuda"], env: env);
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("--stream does not offer --checkpoint-every", r.Stderr);
+        Assert.Contains("--stream runs on the CPU; --device cuda is not offered with it", r.Stderr);
         var bad = Cli.Run(dir.Path, ["train", "--memory-limit", "0"], env: env);
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("--memory-limit must be a positive number of bytes", bad.Stderr);
         var pack = Cli.Run(dir.Path, ["data", "pack", "digits", "out.bin"], env: env);
         Assert.Equal(2, pack.ExitCode);
         Assert.Contains(".smxp", pack.Stderr);
+    }
+
+    /// <summary>
+    /// A streamed checkpoint records the rows per block (the block-then-row batch order and the block sums depend on
+    /// them): resuming with another --memory-limit, which cuts the 7188 rows into other blocks, is refused.
+    /// </summary>
+    [Fact]
+    public void Streamed_resume_with_another_block_size_is_refused()
+    {
+        using var dir = new TempDir();
+        string csv = WriteRows(dir);
+        var env = new Dictionary<string, string> { ["SOFTMAX_CACHE"] = dir["cache"] };
+        string[] common = ["train", "--data", csv, "--stream", "--solver", "sgd", "--epochs", "1", "--lr", "0.01", "--threads", "2", "-q"];
+        Cli.Ok(dir.Path, env, [.. common, "--memory-limit", "1048576", "--checkpoint-every", "1"]);
+        var r = Cli.Run(dir.Path, [.. common, "--resume", "model.softmax.ckpt"], env: env);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("block_rows=4096, but this run has block_rows=", r.Stderr);
+        Cli.Ok(dir.Path, env, [.. common, "--memory-limit", "1048576", "--resume", "model.softmax.ckpt"]);   // the same blocks continue
     }
 }

@@ -20,40 +20,47 @@ public static class ScaleTraining
     private const int ScoringRows = 16384;
 
     /// <summary>Rejects the flags the streamed path does not offer, with the reason.</summary>
-    public static void CheckSupported(TrainingOptions options, string mode, bool checkpoints, bool resume, string device)
+    public static void CheckSupported(string mode, string device)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        // The trainers take checkpoints and resume in every mode; this command does not hand them the files yet.
-        if (checkpoints || resume) throw new UsageException($"{mode} does not offer --checkpoint-every or --resume.");
         if (device != "cpu") throw new UsageException($"{mode} runs on the CPU; --device {device} is not offered with it.");
     }
 
     /// <summary>
-    /// Trains on <paramref name="file"/> in streamed passes, with a progress bar. With a validation fraction the
-    /// stratified split of the in-memory path is made over the file: the held-out rows are scored in memory, the
-    /// training rows are streamed from a packed copy of their own, removed afterwards.
+    /// Trains on <paramref name="file"/> in streamed passes, with a progress bar, checkpoints and resume as the plan
+    /// says. With a validation fraction the stratified split of the in-memory path is made over the file: the held-out
+    /// rows are scored in memory, the training rows are streamed from a packed copy of their own, removed afterwards.
     /// </summary>
-    public static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, CancellationToken token)
+    public static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, StreamingOptions stream, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.ValidationFraction == 0) return FitStreamed(ui, file, options, stream, null, token);
+        ArgumentNullException.ThrowIfNull(plan);
+        var options = plan.Options;
+        var hooks = new ScaledHooks(null, null, plan.EpochDelayMs);
+        if (plan.UsesCheckpoints)
+        {
+            var checkpoints = plan.ScaledCheckpoints(file, stream, ranks: 1);
+            var (resume, curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
+            hooks = hooks with { Resume = resume, Checkpoint = checkpoints.Writer(options.Solver, curve) };
+        }
+        if (options.ValidationFraction == 0) return FitStreamed(ui, file, options, stream, null, hooks, token);
         var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
         string path = $"{file.Path}.train-{Guid.NewGuid():N}.smxp";
         try
         {
             PackedSplit.Pack(file, train, path);
             using var trainFile = PackedDataset.Open(path);
-            return FitStreamed(ui, trainFile, options, stream, PackedSplit.Load(file, holdout), token);
+            return FitStreamed(ui, trainFile, options, stream, PackedSplit.Load(file, holdout), hooks, token);
         }
         finally { File.Delete(path); }
     }
 
-    private static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, Dataset? validation, CancellationToken token)
+    private static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, Dataset? validation,
+        ScaledHooks hooks, CancellationToken token)
     {
         ui.Note($"data: {file.Header.Name ?? file.Path}: {file.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
                 $", {file.Features} features, {file.Classes} classes, streamed from {file.Path} in blocks of {stream.BlockRows(file.Header)} rows");
-        return WithBar(ui, options, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token, validation: validation));
+        return WithBar(ui, options, hooks.DelayMs, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token,
+            resumeFrom: hooks.Resume, checkpoint: hooks.Checkpoint, validation: validation));
     }
 
     /// <summary>
@@ -72,8 +79,8 @@ public static class ScaleTraining
     }
 
     /// <summary>Runs <paramref name="fit"/> under the one progress adapter (<see cref="RunProgress"/>).</summary>
-    public static TrainingResult WithBar(Ui ui, TrainingOptions options, Func<IProgress<TrainingProgress>, TrainingResult> fit) =>
-        new RunProgress(options).Run(ui, "training", fit);
+    public static TrainingResult WithBar(Ui ui, TrainingOptions options, int delayMs, Func<IProgress<TrainingProgress>, TrainingResult> fit) =>
+        new RunProgress(options) { DelayMs = delayMs }.Run(ui, "training", fit);
 
     /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
     public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start = 0, int count = -1)
@@ -92,13 +99,14 @@ public static class ScaleTraining
 
     /// <summary>
     /// The body of <c>softmax train --distributed</c> on this rank. Rank 0 prints, writes the model (inside
-    /// <see cref="DistributedTrainer.Fit"/>, after every rank has finished) and the metrics; the other ranks write
-    /// nothing. Any error aborts the whole job (MPI_Abort) with a message naming the rank.
+    /// <see cref="DistributedTrainer.Fit"/>, after every rank has finished), the checkpoints and the metrics; the other
+    /// ranks write nothing. Every rank reads and checks a checkpoint to resume from. Any error aborts the whole job
+    /// (MPI_Abort, exit code 2 for usage and input errors, 1 otherwise) with a message naming the rank.
     /// </summary>
-    public static int RunDistributed(Ui ui, DataSource trainSource, DataSource? testSource, TrainingOptions options, string modelPath,
-        long? memoryLimit, TimeSpan collectiveTimeout, ScaledReport report, CancellationToken token, int averageEvery = 0, int slices = 1,
-        string? pidDirectory = null)
+    public static int RunDistributed(Ui ui, TrainPlan plan, ScaledReport report, CancellationToken token)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        var (trainSource, options) = (plan.TrainSource, plan.Options);
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");
         if (specs.Length > 1 && options.ValidationFraction > 0)
@@ -116,69 +124,29 @@ public static class ScaleTraining
         }
         using (mpi)
         {
-            bool root = mpi.Rank == 0;
-            var rankUi = root ? ui : new Ui(quiet: true, verbose: ui.Verbose);
+            var rankUi = mpi.Rank == 0 ? ui : new Ui(quiet: true, verbose: ui.Verbose);
             bool trained = false;
             string? splitFile = null;
             try
             {
-                // One source: rank 0 packs it if needed, the others wait, then each takes its row range. A list: one
-                // file per rank, each rank packs (or opens) only its own.
-                var files = new string[specs.Length];
-                if (specs.Length == 1)
+                var files = ResolveFiles(mpi, trainSource, specs);
+                var stream = new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit));
+                DistributedOptions settings = new(stream, plan.CollectiveTimeout, plan.AverageEvery);
+                if (plan.UsesCheckpoints)
                 {
-                    var source = trainSource with { Spec = specs[0] };
-                    if (root) files[0] = PackedSource.Resolve(source, create: true);
-                    mpi.World.Barrier();
-                    if (!root) files[0] = PackedSource.Resolve(source, create: false);
-                }
-                else
-                {
-                    if (specs.Length != mpi.Size)
-                        throw new UsageException($"--data lists {specs.Length} files for {mpi.Size} ranks: give one file per rank, or one file to split by rows.");
-                    for (int r = 0; r < specs.Length; r++)
-                        files[r] = r == mpi.Rank ? PackedSource.Resolve(trainSource with { Spec = specs[r] }, create: true) : specs[r];
+                    using var whole = PackedDataset.Open(files[0], verifyChunks: false);
+                    var checkpoints = plan.ScaledCheckpoints(whole, stream, mpi.Size);
+                    var (resume, curve) = checkpoints.Resume(rankUi, options.Solver, whole.Classes, whole.Features);
+                    settings = settings with { ResumeFrom = resume, Checkpoint = checkpoints.Writer(options.Solver, curve), CheckpointEvery = 1 };
                 }
                 // A validation split: each rank streams its share of the training rows from a file of its own.
-                DistributedOptions settings = new(new StreamingOptions(MemoryBudget.BlockBytesFor(memoryLimit)), collectiveTimeout, averageEvery);
                 if (options.ValidationFraction > 0)
                 {
                     (splitFile, var validation) = HoldOut(files[0], options, mpi.Rank, mpi.Size);
                     files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
                     settings = settings with { Validation = validation };
                 }
-                var test = root ? testSource?.LoadForEvaluation() ?? (specs.Length == 1 ? (trainSource with { Spec = specs[0] }).LoadOwnTestSplit() : null) : null;
-                if (root) rankUi.Note($"data: {string.Join(", ", files)}: split over {mpi.Size} ranks" + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
-                DistributedResult run = null!;
-                var result = WithBar(rankUi, options, progress =>
-                {
-                    run = DistributedTrainer.Fit(mpi, files, options, modelPath, settings with { Slices = slices },
-                        ScaleFlags.WithPidFile(pidDirectory, mpi.Rank, root ? progress : null), token);
-                    return run.Result;
-                });
-                trained = true;
-                if (test is not null && test.FeatureCount != result.Model.Features)
-                    throw new DataFormatException(testSource?.Spec ?? specs[0], null,
-                        $"the test set has {test.FeatureCount} features per row but the training set has {result.Model.Features}");
-                // Train accuracy: each rank scores its shard; one allreduce adds the counts and gathers each rank's
-                // weight hash and allreduce time (the calls of training are counted before it).
-                long trainingCalls = run.AllReduce.Calls;
-                var gather = new RankGather(mpi.Size, mpi.Rank);
-                using (var shard = PackedDataset.Open(run.Shard.Path, verifyChunks: false))
-                    gather.SetCounts(CountCorrect(result.Model, shard, run.Shard.RowStart, run.Shard.RowCount));
-                gather.SetOwn(InfoCommand.WeightsHash(result.Model), run.AllReduce.Elapsed.TotalSeconds);
-                run.AllReduce.SumInPlace(gather.Slots);
-                if (root)
-                {
-                    var (correct, rows) = gather.Counts;
-                    var metrics = new ScaleMetrics(mpi.Size, run.Shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
-                    report(rankUi, result, rows > 0 ? correct / rows : double.NaN, test, HeaderName(files[0]) ?? specs[0], metrics);
-                    rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
-                                (options.Solver == SolverKind.Lbfgs ? "" : averageEvery > 0 ? $"; local SGD, weights averaged every {averageEvery} steps" : "; synchronous mini-batches"));
-                }
-                // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
-                if (root) return GlobalFlags.Health(result);
-                return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
+                return TrainOnRank(rankUi, mpi, plan, files, settings, specs, report, token, () => trained = true);
             }
             catch (Exception e)
             {
@@ -186,14 +154,79 @@ public static class ScaleTraining
                 Console.Error.WriteLine($"softmax: rank {mpi.Rank}: {message} Aborting the job" + (trained ? "." : "; no model was written."));
                 if (ui.Verbose) Console.Error.WriteLine(e);
                 Console.Error.Flush();
-                mpi.Abort(1);
-                return 1;
+                int code = GlobalFlags.IsUsage(e) ? GlobalFlags.UsageError : 1;
+                mpi.Abort(code);
+                return code;
             }
             finally
             {
                 if (splitFile is not null) File.Delete(splitFile);
             }
         }
+    }
+
+    /// <summary>
+    /// The packed files of the job. One source: rank 0 packs it if needed, the others wait, then each takes its row
+    /// range. A list: one file per rank, each rank packs (or opens) only its own.
+    /// </summary>
+    private static string[] ResolveFiles(MpiRuntime mpi, DataSource trainSource, string[] specs)
+    {
+        var files = new string[specs.Length];
+        bool root = mpi.Rank == 0;
+        if (specs.Length == 1)
+        {
+            var source = trainSource with { Spec = specs[0] };
+            if (root) files[0] = PackedSource.Resolve(source, create: true);
+            mpi.World.Barrier();
+            if (!root) files[0] = PackedSource.Resolve(source, create: false);
+            return files;
+        }
+        if (specs.Length != mpi.Size)
+            throw new UsageException($"--data lists {specs.Length} files for {mpi.Size} ranks: give one file per rank, or one file to split by rows.");
+        for (int r = 0; r < specs.Length; r++)
+            files[r] = r == mpi.Rank ? PackedSource.Resolve(trainSource with { Spec = specs[r] }, create: true) : specs[r];
+        return files;
+    }
+
+    /// <summary>Trains on this rank's rows, scores the shards and, on rank 0, reports; returns the rank's exit code.</summary>
+    private static int TrainOnRank(Ui rankUi, MpiRuntime mpi, TrainPlan plan, string[] files, DistributedOptions settings, string[] specs,
+        ScaledReport report, CancellationToken token, Action trained)
+    {
+        bool root = mpi.Rank == 0;
+        var (testSource, options) = (plan.TestSource, plan.Options);
+        var test = root ? testSource?.LoadForEvaluation() ?? (specs.Length == 1 ? (plan.TrainSource with { Spec = specs[0] }).LoadOwnTestSplit() : null) : null;
+        if (root) rankUi.Note($"data: {string.Join(", ", files)}: split over {mpi.Size} ranks" + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
+        DistributedResult run = null!;
+        var result = WithBar(rankUi, options, plan.EpochDelayMs, progress =>
+        {
+            run = DistributedTrainer.Fit(mpi, files, options, plan.ModelPath, settings with { Slices = plan.Slices },
+                ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null), token);
+            return run.Result;
+        });
+        trained();
+        if (test is not null && test.FeatureCount != result.Model.Features)
+            throw new DataFormatException(testSource?.Spec ?? specs[0], null,
+                $"the test set has {test.FeatureCount} features per row but the training set has {result.Model.Features}");
+        // Train accuracy: each rank scores its shard; one allreduce adds the counts and gathers each rank's
+        // weight hash and allreduce time (the calls of training are counted before it).
+        long trainingCalls = run.AllReduce.Calls;
+        var gather = new RankGather(mpi.Size, mpi.Rank);
+        using (var shard = PackedDataset.Open(run.Shard.Path, verifyChunks: false))
+            gather.SetCounts(CountCorrect(result.Model, shard, run.Shard.RowStart, run.Shard.RowCount));
+        gather.SetOwn(InfoCommand.WeightsHash(result.Model), run.AllReduce.Elapsed.TotalSeconds);
+        run.AllReduce.SumInPlace(gather.Slots);
+        if (root)
+        {
+            var (correct, rows) = gather.Counts;
+            var metrics = new ScaleMetrics(mpi.Size, run.Shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
+            report(rankUi, result, rows > 0 ? correct / rows : double.NaN, test, HeaderName(files[0]) ?? specs[0], metrics);
+            int every = plan.AverageEvery;
+            rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
+                        (options.Solver == SolverKind.Lbfgs ? "" : every > 0 ? $"; local SGD, weights averaged every {every} steps" : "; synchronous mini-batches"));
+        }
+        // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
+        if (root) return GlobalFlags.Health(result);
+        return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
     }
 
     /// <summary>The dataset name recorded in a packed file's header.</summary>
@@ -203,6 +236,9 @@ public static class ScaleTraining
         return f.Header.Name;
     }
 }
+
+/// <summary>What a streamed or distributed run hands the trainer beyond its options: the resumed state, the checkpoint writer, the testing delay.</summary>
+internal sealed record ScaledHooks(SolverState? Resume, Action<SolverState>? Checkpoint, int DelayMs);
 
 /// <summary>Writes the metrics, plots and summary of a streamed or distributed run (the model is already saved).</summary>
 public delegate void ScaledReport(Ui ui, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, ScaleMetrics run);

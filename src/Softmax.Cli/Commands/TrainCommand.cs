@@ -41,8 +41,7 @@ public static class TrainCommand
     public static int Run(Ui ui, TrainPlan plan, CancellationToken token)
     {
         if (plan.View == DataView.Distributed)
-            return ScaleTraining.RunDistributed(ui, plan.TrainSource, plan.TestSource, plan.Options, plan.ModelPath, plan.MemoryLimit,
-                plan.CollectiveTimeout, ScaledReport(plan), token, plan.AverageEvery, plan.Slices, plan.PidDirectory);
+            return ScaleTraining.RunDistributed(ui, plan, ScaledReport(plan), token);
         if (plan.View == DataView.Streamed) return TrainStreamed(ui, plan, null, null, token);
         var trainSource = plan.TrainSource;
         if (trainSource.IsPacked && File.Exists(trainSource.Spec))
@@ -131,7 +130,7 @@ public static class TrainCommand
         if (test is not null && test.FeatureCount != file.Features)
             throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
                 $"the test set has {test.FeatureCount} features per row but the training set has {file.Features}");
-        var result = ScaleTraining.FitStreamed(ui, file, plan.Options, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
+        var result = ScaleTraining.FitStreamed(ui, file, plan, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
         if (schema is not null)
         {
             var m = result.Model;

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
 using Softmax.Cli.Infrastructure;
 using Softmax.Data;
 using Softmax.Gpu;
 using Softmax.IO;
 using Softmax.Model;
+using Softmax.Streaming;
 
 namespace Softmax.Cli.Commands;
 
@@ -50,6 +52,8 @@ public sealed record TrainPlan
     public required string CheckpointPath { get; init; }
     /// <summary>--resume.</summary>
     public string? ResumePath { get; init; }
+    /// <summary>True when the run writes checkpoints or resumes from one.</summary>
+    public bool UsesCheckpoints => CheckpointEvery > 0 || ResumePath is not null;
     /// <summary>--debug-epoch-delay-ms.</summary>
     public int EpochDelayMs { get; init; }
     /// <summary>--memory-limit.</summary>
@@ -114,9 +118,35 @@ public sealed record TrainPlan
         if (AverageEvery > 0 && View != DataView.Distributed) throw new UsageException("--average-every applies to --distributed training only.");
         if (AverageEvery > 0 && Options.Solver == SolverKind.Lbfgs)
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
-        if (View != DataView.InMemory)
-            ScaleTraining.CheckSupported(Options, ModeText(reason), CheckpointEvery > 0, ResumePath is not null, DeviceText);
+        if (View != DataView.InMemory) ScaleTraining.CheckSupported(ModeText(reason), DeviceText);
+        if (View == DataView.Distributed && UsesCheckpoints && TrainSource.Spec.Contains(',', StringComparison.Ordinal))
+            throw new UsageException("--checkpoint-every and --resume with --distributed need one --data file split by rows: with one file per rank, no rank can fingerprint the others' data.");
         return this;
+    }
+
+    /// <summary>
+    /// The checkpoints of a streamed or distributed run over <paramref name="file"/> (the whole --data file, before
+    /// any validation split): the run's settings, the file's fingerprint and what else decides the arithmetic, so a
+    /// resume that would not continue bit for bit is refused: the rows per streamed block (the block-then-row batch
+    /// order and the block sums) and, distributed, the ranks (the shards) and the averaging period.
+    /// </summary>
+    public RunCheckpoints ScaledCheckpoints(PackedDataset file, StreamingOptions stream, int ranks)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(stream);
+        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
+        bool distributed = View == DataView.Distributed;
+        var view = new Dictionary<string, string>(StringComparer.Ordinal) { [RunCheckpoints.ViewKey] = distributed ? "distributed" : "stream" };
+        // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
+        if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = I(stream.BlockRows(file.Header));
+        if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (I(ranks), I(AverageEvery), I(Slices));
+        return new RunCheckpoints
+        {
+            Settings = RunCheckpoints.Merge(TrainingFlags.Describe(Options, TrainSource), DataFingerprint.OfPacked(file, TrainSource.Spec), view),
+            Every = CheckpointEvery,
+            Path = CheckpointPath,
+            ResumePath = ResumePath,
+        };
     }
 
     private static double Positive(double value, string flag, string what) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using Softmax.Data;
+using Softmax.Streaming;
 
 namespace Softmax.Cli.Infrastructure;
 
@@ -24,6 +25,33 @@ public static class DataFingerprint
             ["data.features"] = I(data.FeatureCount),
             ["data.classes"] = I(data.ClassNames.Count),
             ["data.hash"] = ContentHash(data).ToString("x16", CultureInfo.InvariantCulture),
+        };
+        if (path is not null && File.Exists(path)) print["data.file_bytes"] = I(new FileInfo(path).Length);
+        return print;
+    }
+
+    /// <summary>
+    /// The fingerprint of a packed file without reading its rows: its shape and the checksum that ends it (XxHash64
+    /// of the header and of every chunk's row, label and weight hashes, checked when the file was opened), so a
+    /// streamed or distributed resume costs no pass over the data. <paramref name="path"/> (the --data file, which
+    /// may be the source the packed cache was made from) supplies <c>data.file_bytes</c>.
+    /// </summary>
+    public static Dictionary<string, string> OfPacked(PackedDataset file, string? path)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+        Span<byte> tail = stackalloc byte[8];
+        using (var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
+        {
+            stream.Seek(-tail.Length, SeekOrigin.End);
+            stream.ReadExactly(tail);
+        }
+        var print = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["data.rows"] = I(file.Rows),
+            ["data.features"] = I(file.Features),
+            ["data.classes"] = I(file.Classes),
+            ["data.hash"] = "smxp:" + BitConverter.ToUInt64(tail).ToString("x16", CultureInfo.InvariantCulture),
         };
         if (path is not null && File.Exists(path)) print["data.file_bytes"] = I(new FileInfo(path).Length);
         return print;
