@@ -264,32 +264,31 @@ internal static class Float64Kernels
     public static void Scores(double[] x, int n, int S, double[] w, double[] b, int C, double[] scores)
     {
         int r = 0;
-        if (Vector512.IsHardwareAccelerated)
+        bool wide = Vector512.IsHardwareAccelerated;
+        if (wide)
             for (; r + 4 <= n; r += 4)
             {
                 int c = 0;
                 for (; c + 4 <= C; c += 4) ScoreTile4x4(x, r, S, w, c, b, C, scores);
                 for (; c + 2 <= C; c += 2) { Tile2x2Wide(x, r, S, w, c, b, C, scores); Tile2x2Wide(x, r + 2, S, w, c, b, C, scores); }
-                for (; c < C; c++)
-                    for (int i = r; i < r + 4; i++) scores[i * C + c] = b[c] + Dot(x.AsSpan(i * S, S), w.AsSpan(c * S, S));
+                DotScores(x, r, r + 4, S, w, c, b, C, scores);
             }
         for (; r + 2 <= n; r += 2)
         {
             int c = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; c + 4 <= C; c += 4) Tile2x4Wide(x, r, S, w, c, b, C, scores);
-                for (; c + 2 <= C; c += 2) Tile2x2Wide(x, r, S, w, c, b, C, scores);
-            }
-            for (; c + 4 <= C; c += 4) Tile2x4(x, r, S, w, c, b, C, scores);
-            for (; c < C; c++)
-            {
-                scores[r * C + c] = b[c] + Dot(x.AsSpan(r * S, S), w.AsSpan(c * S, S));
-                scores[(r + 1) * C + c] = b[c] + Dot(x.AsSpan((r + 1) * S, S), w.AsSpan(c * S, S));
-            }
+            // Every tile sums each (row, class) over k in the same order: the bits do not depend on the tile shape.
+            if (wide) for (; c + 2 <= C; c += 2) Tile2x2Wide(x, r, S, w, c, b, C, scores);
+            else for (; c + 4 <= C; c += 4) Tile2x4(x, r, S, w, c, b, C, scores);
+            DotScores(x, r, r + 2, S, w, c, b, C, scores);
         }
-        for (; r < n; r++)
-            for (int c = 0; c < C; c++) scores[r * C + c] = b[c] + Dot(x.AsSpan(r * S, S), w.AsSpan(c * S, S));
+        DotScores(x, r, n, S, w, 0, b, C, scores);
+    }
+
+    /// <summary>scores[i, c] = b[c] + x_i · w_c for rows [r0, r1) and classes [c0, C): what the tiles leave over.</summary>
+    private static void DotScores(double[] x, int r0, int r1, int S, double[] w, int c0, double[] b, int C, double[] scores)
+    {
+        for (int i = r0; i < r1; i++)
+            for (int c = c0; c < C; c++) scores[i * C + c] = b[c] + Dot(x.AsSpan(i * S, S), w.AsSpan(c * S, S));
     }
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
@@ -371,35 +370,7 @@ internal static class Float64Kernels
         Add(g, (c + 3) * S + k, a3, b3);
     }
 
-    // The same two tiles with 512-bit vectors, where the hardware has them (Vector<T> stays 256-bit there).
-    private static unsafe void Tile2x4Wide(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
-    {
-        fixed (double* xp = x, wp = w)
-        {
-            double* x0 = xp + r * S, x1 = x0 + S, w0 = wp + c * S, w1 = w0 + S, w2 = w1 + S, w3 = w2 + S;
-            Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
-            Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
-            for (int k = 0; k < S; k += 8)
-            {
-                var u = Vector512.Load(x0 + k);
-                var v = Vector512.Load(x1 + k);
-                var q0 = Vector512.Load(w0 + k);
-                var q1 = Vector512.Load(w1 + k);
-                var q2 = Vector512.Load(w2 + k);
-                var q3 = Vector512.Load(w3 + k);
-                a00 = Vector512.FusedMultiplyAdd(u, q0, a00); a01 = Vector512.FusedMultiplyAdd(u, q1, a01);
-                a02 = Vector512.FusedMultiplyAdd(u, q2, a02); a03 = Vector512.FusedMultiplyAdd(u, q3, a03);
-                a10 = Vector512.FusedMultiplyAdd(v, q0, a10); a11 = Vector512.FusedMultiplyAdd(v, q1, a11);
-                a12 = Vector512.FusedMultiplyAdd(v, q2, a12); a13 = Vector512.FusedMultiplyAdd(v, q3, a13);
-            }
-            int o0 = r * C + c, o1 = (r + 1) * C + c;
-            scores[o0] = b[c] + Vector512.Sum(a00); scores[o0 + 1] = b[c + 1] + Vector512.Sum(a01);
-            scores[o0 + 2] = b[c + 2] + Vector512.Sum(a02); scores[o0 + 3] = b[c + 3] + Vector512.Sum(a03);
-            scores[o1] = b[c] + Vector512.Sum(a10); scores[o1 + 1] = b[c + 1] + Vector512.Sum(a11);
-            scores[o1 + 2] = b[c + 2] + Vector512.Sum(a12); scores[o1 + 3] = b[c + 3] + Vector512.Sum(a13);
-        }
-    }
-
+    // The backward tile with 512-bit vectors, where the hardware has them (Vector<T> stays 256-bit there).
     private static unsafe void Tile4x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
     {
         fixed (double* xp = x, gp = g)
