@@ -209,8 +209,8 @@ public static class Sparse
                 Array.Copy(b, s, classes);
                 for (long k = x.RowPointers[j]; k < x.RowPointers[j + 1]; k++)
                 {
-                    long col = x.ColumnIndices[k];
-                    double v = x.Values[k];
+                    long col = x.ColumnIndices[(int)k];
+                    double v = x.Values[(int)k];
                     for (int c = 0; c < classes; c++)
                     {
                         s[c] += w[c * (long)d + col] * v;

@@ -138,57 +138,95 @@ public sealed unsafe partial class CpuSoftmaxLoss
 
         /// <summary>
         /// <see cref="SoftmaxBlock"/> for class-major scores: column c holds the block's scores of class c, and each
-        /// step works on sixteen rows at once. Lanes past n are zeroed first and never read back.
+        /// step works on sixteen rows at once, all classes of those rows in one go while they are in L1. Lanes past n
+        /// are zeroed first (scores and row weights), so they add nothing to E or the bias gradient.
         /// </summary>
         private void SoftmaxColumns(int n, bool withGradient, ref double loss, ref double weight)
         {
+            if (!_e._useAvx512)
+            {
+                SoftmaxColumnsPortable(n, withGradient, ref loss, ref weight);
+                return;
+            }
             int C = _e.Classes, Rp = _e.ColumnStride, width = (n + 15) & ~15;
-            float* s = _scores.Pointer, max = _max.Pointer, sums = _sums.Pointer, logs = _logs.Pointer, rw = _rowWeight.Pointer;
+            float* s = _scores.Pointer, max = _max.Pointer, logs = _logs.Pointer, rw = _rowWeight.Pointer;
             if (width != n)
+            {
                 for (int c = 0; c < C; c++) new Span<float>(s + (long)c * Rp + n, width - n).Clear();
-            var rowMax = new Span<float>(max, width);
-            new ReadOnlySpan<float>(s, width).CopyTo(rowMax);
-            for (int c = 1; c < C; c++) TensorPrimitives.Max(rowMax, new ReadOnlySpan<float>(s + (long)c * Rp, width), rowMax);
-            for (int r = 0; r < n; r++) _shiftedTrue[r] = s[(long)_labels[r] * Rp + r] - max[r];
+                new Span<float>(rw + n, width - n).Clear();
+            }
+            for (int r = 0; r < width; r += 16)
+            {
+                var m = Vector512.Load(s + r);
+                for (int c = 1; c < C; c++) m = Vector512.Max(m, Vector512.Load(s + (long)c * Rp + r));
+                Vector512.Store(m, max + r);
+                for (int i = r; i < Math.Min(r + 16, n); i++) _shiftedTrue[i] = s[(long)_labels[i] * Rp + i] - max[i];
+                // Σ_c exp in float64: a float32 running sum over a thousand classes drifts by ~1e-6 relative.
+                Vector512<double> lo = default, hi = default;
+                for (int c = 0; c < C; c++)
+                {
+                    var e = Avx512Kernels.Exp(Vector512.Load(s + (long)c * Rp + r) - m);
+                    Vector512.Store(e, s + (long)c * Rp + r);
+                    var (a, b) = Vector512.Widen(e);
+                    lo += a;
+                    hi += b;
+                }
+                var sum = Vector512.Narrow(lo, hi);
+                Vector512.Store(Vector512.Log(sum), logs + r);
+                if (!withGradient) continue;
+                // E = w·p − w·e_y: scale the probabilities here, the label's −w below.
+                var k = Vector512.Load(rw + r) / sum;
+                for (int c = 0; c < C; c++) Vector512.Store(Vector512.Load(s + (long)c * Rp + r) * k, s + (long)c * Rp + r);
+            }
+            AddLoss(n, ref loss, ref weight);
+            if (!withGradient) return;
+            for (int r = 0; r < n; r++) s[(long)_labels[r] * Rp + r] -= rw[r];
+            // The bias gradient is the sum of each column.
+            int biasOffset = _grad.Length - C;
             for (int c = 0; c < C; c++)
             {
-                var column = new Span<float>(s + (long)c * Rp, width);
-                TensorPrimitives.Subtract(column, new ReadOnlySpan<float>(max, width), column);
-                TensorPrimitives.Exp(column, column);
+                Vector512<float> total = default;
+                for (int r = 0; r < width; r += 16) total += Vector512.Load(s + (long)c * Rp + r);
+                _grad[biasOffset + c] += Vector512.Sum(total);
             }
-            // Σ_c exp in float64: a float32 running sum over a thousand classes drifts by ~1e-6 relative.
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (int r = 0; r < width; r += 16)
-                {
-                    Vector512<double> lo = default, hi = default;
-                    for (int c = 0; c < C; c++)
-                    {
-                        var (a, b) = Vector512.Widen(Vector512.Load(s + (long)c * Rp + r));
-                        lo += a;
-                        hi += b;
-                    }
-                    Vector512.Store(Vector512.Narrow(lo, hi), sums + r);
-                }
-            }
-            else
-            {
-                for (int r = 0; r < n; r++)
-                {
-                    double sum = 0;
-                    for (int c = 0; c < C; c++) sum += s[(long)c * Rp + r];
-                    sums[r] = (float)sum;
-                }
-            }
-            TensorPrimitives.Log(new ReadOnlySpan<float>(sums, n), new Span<float>(logs, n));
+        }
+
+        /// <summary>The block's loss and weight: Σ w·(log Σ exp(o − m) − (o_y − m)) over its rows.</summary>
+        private void AddLoss(int n, ref double loss, ref double weight)
+        {
+            float* logs = _logs.Pointer, rw = _rowWeight.Pointer;
             for (int r = 0; r < n; r++)
             {
                 float w = rw[r];
                 loss += w * ((double)logs[r] - _shiftedTrue[r]);
                 weight += w;
             }
+        }
+
+        /// <summary><see cref="SoftmaxColumns"/> without AVX-512: one class column at a time.</summary>
+        private void SoftmaxColumnsPortable(int n, bool withGradient, ref double loss, ref double weight)
+        {
+            int C = _e.Classes, Rp = _e.ColumnStride;
+            float* s = _scores.Pointer, max = _max.Pointer, sums = _sums.Pointer, logs = _logs.Pointer, rw = _rowWeight.Pointer;
+            var rowMax = new Span<float>(max, n);
+            new ReadOnlySpan<float>(s, n).CopyTo(rowMax);
+            for (int c = 1; c < C; c++) TensorPrimitives.Max(rowMax, new ReadOnlySpan<float>(s + (long)c * Rp, n), rowMax);
+            for (int r = 0; r < n; r++) _shiftedTrue[r] = s[(long)_labels[r] * Rp + r] - max[r];
+            for (int c = 0; c < C; c++)
+            {
+                var column = new Span<float>(s + (long)c * Rp, n);
+                TensorPrimitives.Subtract(column, new ReadOnlySpan<float>(max, n), column);
+                TensorPrimitives.Exp(column, column);
+            }
+            for (int r = 0; r < n; r++)
+            {
+                double sum = 0;
+                for (int c = 0; c < C; c++) sum += s[(long)c * Rp + r];
+                sums[r] = (float)sum;
+            }
+            TensorPrimitives.Log(new ReadOnlySpan<float>(sums, n), new Span<float>(logs, n));
+            AddLoss(n, ref loss, ref weight);
             if (!withGradient) return;
-            // E = w·p − w·e_y; the bias gradient is the sum of each column.
             TensorPrimitives.Divide(new ReadOnlySpan<float>(rw, n), new ReadOnlySpan<float>(sums, n), new Span<float>(max, n));
             int biasOffset = _grad.Length - C;
             for (int c = 0; c < C; c++)

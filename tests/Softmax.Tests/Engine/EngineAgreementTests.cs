@@ -57,10 +57,12 @@ public class EngineAgreementTests(ITestOutputHelper output)
     public void Row_counts_around_block_and_thread_boundaries_agree(int rows, KernelVariant variant)
     {
         SkipUnlessRunnable(variant);
-        // D = 700 makes blocks of 136 rows; D = 37 blocks of 256.
+        // D = 37 makes blocks of 256 rows; D = 700 blocks of ~70 rows on a 1 MiB L2 (the size follows the host's L2).
         foreach (int d in new[] { 37, 700 })
         {
             var data = Dense(rows, d, 10, seed: rows + d);
+            int block = new CpuSoftmaxLoss(data, new CpuEngineOptions(1, variant)).BlockRows;
+            Assert.InRange(block, 16, Avx512Kernels.ColumnStride);
             var theta = Theta(10, d, seed: rows, scale: 0.1);
             foreach (int threads in new[] { 1, 2 })
             {
