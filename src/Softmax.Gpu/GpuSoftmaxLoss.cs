@@ -219,57 +219,34 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         Tiles = (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows,
     };
 
-    /// <summary>Blocks a fused launch over <paramref name="count"/> rows uses.</summary>
-    private int BlocksFor(int count) => Math.Max(1, Math.Min(Blocks, (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows));
-
-    /// <summary>Queues the fused kernel only (no reduction); returns the block count used.</summary>
-    private int EnqueueFused(RowArgs a)
-    {
-        int blocks = BlocksFor(a.Count);
-        var cfg = Kernel2Fused.Config(blocks, _device.GroupSize, Classes);
-        if (_xf is not null)
-            _device.Kernels<DenseRows>().Fused(cfg, new DenseRows { X = _xf.View }, _labels.View, _weights.View, _index.View, _theta.View, _part.View, _scalars.View, a);
-        else
-            _device.Kernels<ByteRows>().Fused(cfg, new ByteRows { X = _xb!.View, Scale = _scale }, _labels.View, _weights.View, _index.View, _theta.View, _part.View, _scalars.View, a);
-        return blocks;
-    }
-
     private void Enqueue(RowArgs a, bool withGradient)
     {
-        if (Options.Kernel == GpuKernel.Naive)
-        {
-            EnqueueNaive(a);
-            return;
-        }
-        int blocks = EnqueueFused(a);
-        int first = withGradient ? 0 : Parameters, count = withGradient ? Parameters + 2 : 2;
-        _device.Shared.Reduce(count, _part.View, _scalars.View, _result.View, Parameters, blocks, first, count);
+        if (_xf is not null) Enqueue(new DenseRows { X = _xf.View }, a, withGradient);
+        else Enqueue(new ByteRows { X = _xb!.View, Scale = _scale }, a, withGradient);
     }
 
-    private void EnqueueNaive(RowArgs a)
+    /// <summary>Queues the sums over the rows of <paramref name="a"/> into the result buffer, without waiting.</summary>
+    private void Enqueue<TX>(TX x, RowArgs a, bool withGradient) where TX : struct, IFeatureRows
     {
-        var acc = _device.Accelerator;
-        if (_naiveG is null || _naiveG.Length < (long)a.Count * Classes)
+        var k = _device.Kernels<TX>();
+        if (Options.Kernel == GpuKernel.Naive)
         {
-            _naiveG?.Dispose();
-            _naiveStats?.Dispose();
-            _naiveG = acc.Allocate1D<float>(Math.Max(1, (long)Rows * Classes));
-            _naiveStats = acc.Allocate1D<double>(Math.Max(2, 2L * Rows));
-        }
-        if (_xf is not null)
-        {
-            var k = _device.Kernels<DenseRows>();
-            var x = new DenseRows { X = _xf.View };
+            if (_naiveG is null || _naiveG.Length < (long)a.Count * Classes)
+            {
+                _naiveG?.Dispose();
+                _naiveStats?.Dispose();
+                _naiveG = _device.Accelerator.Allocate1D<float>(Math.Max(1, (long)Rows * Classes));
+                _naiveStats = _device.Accelerator.Allocate1D<double>(Math.Max(2, 2L * Rows));
+            }
             k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
             k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
+            return;
         }
-        else
-        {
-            var k = _device.Kernels<ByteRows>();
-            var x = new ByteRows { X = _xb!.View, Scale = _scale };
-            k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
-            k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
-        }
+        int blocks = Math.Max(1, Math.Min(Blocks, a.Tiles));
+        var cfg = Kernel2Fused.Config(blocks, _device.GroupSize, Classes);
+        k.Fused(cfg, x, _labels.View, _weights.View, _index.View, _theta.View, _part.View, _scalars.View, a);
+        int first = withGradient ? 0 : Parameters, count = withGradient ? Parameters + 2 : 2;
+        _device.Shared.Reduce(count, _part.View, _scalars.View, _result.View, Parameters, blocks, first, count);
     }
 
     /// <summary>Frees the device buffers.</summary>

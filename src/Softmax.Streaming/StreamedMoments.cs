@@ -40,7 +40,7 @@ public static class StreamedMoments
         var sums = new double[2 * D + 1];   // [Σx (D), Σx² (D), n]
         var row = new float[D];
         int next = firstSample;
-        blocks.ForEach(block =>
+        foreach (var block in blocks.Read())
         {
             var x = block.Data.Features;
             // The sample keeps the block's storage type (uint8 scaled on the fly, or float32), as the in-memory matrix would.
@@ -62,7 +62,7 @@ public static class StreamedMoments
                     next++;
                 }
             }
-        });
+        }
         FeatureMatrix? sample = sampleBytes is not null ? new ByteMatrix(sampleBytes, local, D, sampleScale) : sampleDense;
         sums[2 * D] = blocks.Rows;
         return Moments(sums, D, sample, covariance, m, allReduce);
