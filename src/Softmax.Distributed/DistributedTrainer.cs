@@ -22,12 +22,6 @@ public sealed record DistributedResult(TrainingResult Result, ShardPlan Shard, M
 /// </summary>
 public static class DistributedTrainer
 {
-    /// <summary>Trains on the shard this rank is given and, on rank 0, saves the model to <paramref name="modelPath"/>.</summary>
-    public static DistributedResult Fit(MpiRuntime mpi, IReadOnlyList<string> files, TrainingOptions options, string? modelPath,
-        StreamingOptions? stream = null, TimeSpan? collectiveTimeout = null, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default) =>
-        Fit(mpi, files, options, modelPath, new DistributedOptions(stream, collectiveTimeout), progress, cancellationToken);
-
     /// <summary>
     /// Trains on the shard this rank is given and, on rank 0, saves the model to <paramref name="modelPath"/>.
     /// L-BFGS/OWL-QN stream the shard; SGD and Adam hold it in memory and run a <see cref="MiniBatchSolver"/> over a <see cref="ShardBatchPlan"/> or <see cref="AveragingBatchPlan"/>

@@ -30,11 +30,6 @@ public sealed class MpiRuntime : IDisposable
     /// <summary>Number of ranks.</summary>
     public int Size => World.Size;
 
-    /// <summary>True when this process was started by an MPI launcher (mpiexec sets these variables).</summary>
-    public static bool LaunchedByMpi =>
-        System.Environment.GetEnvironmentVariable("PMI_RANK") is not null || System.Environment.GetEnvironmentVariable("PMI_FD") is not null
-        || System.Environment.GetEnvironmentVariable("PMIX_RANK") is not null || System.Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK") is not null;
-
     /// <summary>Maps MPI.NET's MS-MPI imports to MPICH. Safe to call more than once.</summary>
     public static void UseMpich(string library = "libmpich.so.12")
     {

@@ -45,9 +45,6 @@ public sealed class GpuDevice : IDisposable
     /// <summary>The ILGPU accelerator (for advanced use and benchmarks).</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>True for a CUDA GPU, false for ILGPU's CPU accelerator.</summary>
-    public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
-
     /// <summary>Device name, as ILGPU reports it.</summary>
     public string Name => Accelerator.Name;
 
@@ -133,9 +130,6 @@ public sealed class GpuDevice : IDisposable
                 return null;
         }
     }
-
-    /// <summary>Same as <see cref="Open"/> with <see cref="ComputeDevice.Auto"/>.</summary>
-    public static GpuDevice? Auto(out string? notice) => Open(ComputeDevice.Auto, out notice);
 
     /// <summary>Throws <see cref="GpuMemoryException"/> when <paramref name="bytes"/> exceed the usable memory.</summary>
     internal void EnsureFits(long bytes, string detail, long? limit)

@@ -6,19 +6,13 @@ using Softmax.Gpu.Kernels;
 
 namespace Softmax.Gpu;
 
-/// <summary>What an evaluation on the device returns.</summary>
-/// <param name="Loss">Weighted mean cross-entropy Σ s_j(−log p_y) / Σ s_j.</param>
-/// <param name="Accuracy">Fraction of rows whose arg-max class is the label (unweighted, like <c>SoftmaxModel.Score</c>).</param>
-/// <param name="Confusion">Counts [true class, predicted class], row-major C×C.</param>
-public sealed record GpuEvaluation(double Loss, double Accuracy, long[] Confusion);
-
 /// <summary>
 /// The softmax data term on a GPU through ILGPU, over device-resident data: X is uploaded once (float32 rows of a
 /// <see cref="DenseMatrix"/>, or the bytes of a <see cref="ByteMatrix"/>, scaled in the kernel), with the labels and
 /// the row weights s_j. Each call uploads θ as float32 (C·D + C values), runs the fused kernel and the deterministic
 /// reduction, and downloads the C·D + C gradient sums and the two loss sums in float64, since
 /// <see cref="ISoftmaxLoss"/> hands its sums to a host-side solver. (The host round trip is measured by
-/// bench/gpu; <see cref="GpuSgdEpoch"/> keeps θ on the device for a whole SGD epoch.)
+/// bench/gpu.)
 /// <para>CSR (sparse) features are not supported: the constructor throws <see cref="NotSupportedException"/>;
 /// use the CPU engine (<see cref="CpuSoftmaxLoss"/>) for sparse data.</para>
 /// <para>Not thread-safe: one call at a time.</para>
@@ -76,8 +70,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         long xBytes = x is DenseMatrix ? (long)Rows * Stride * sizeof(float) : (long)Rows * D;
         long rowBytes = (long)Rows * 12;
         long work = p * 4 + (long)Blocks * p * 4 + Blocks * 16L + (p + 2) * 8;
-        DeviceBytes = xBytes + rowBytes + work;
-        device.EnsureFits(DeviceBytes, $"X {GpuDevice.Gib(xBytes)} as {(x is ByteMatrix ? "uint8" : "float32")}, labels/weights/index {GpuDevice.Gib(rowBytes)}, work {GpuDevice.Gib(work)}", Options.MemoryLimitBytes);
+        device.EnsureFits(xBytes + rowBytes + work, $"X {GpuDevice.Gib(xBytes)} as {(x is ByteMatrix ? "uint8" : "float32")}, labels/weights/index {GpuDevice.Gib(rowBytes)}, work {GpuDevice.Gib(work)}", Options.MemoryLimitBytes);
 
         var stream = acc.DefaultStream;
         if (x is DenseMatrix dense)
@@ -141,9 +134,6 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
     /// <summary>True when X lives on the device as uint8.</summary>
     public bool IsUint8 { get; }
 
-    /// <summary>Device memory held, in bytes.</summary>
-    public long DeviceBytes { get; }
-
     /// <inheritdoc />
     public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
     {
@@ -168,51 +158,6 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         return new LossSums(_resultHost[Parameters], _resultHost[Parameters + 1]);
     }
 
-    /// <summary>Probabilities of every row, row-major (Rows × C), computed on the device.</summary>
-    public float[] PredictProba(ReadOnlySpan<double> theta)
-    {
-        UploadTheta(theta);
-        var probs = new float[(long)Rows * Classes];
-        if (Rows == 0) return probs;
-        using var p = _device.Accelerator.Allocate1D<float>(probs.LongLength);
-        using var pred = _device.Accelerator.Allocate1D<int>(Rows);
-        LaunchPredict(p.View, pred.View, _labels.View, flags: 1);
-        p.View.CopyToCPU(_device.Accelerator.DefaultStream, probs.AsSpan());
-        return probs;
-    }
-
-    /// <summary>Arg-max class of every row, computed on the device.</summary>
-    public int[] Predict(ReadOnlySpan<double> theta)
-    {
-        UploadTheta(theta);
-        var y = new int[Rows];
-        if (Rows == 0) return y;
-        using var pred = _device.Accelerator.Allocate1D<int>(Rows);
-        LaunchPredict(_theta.View, pred.View, _labels.View, flags: 0);
-        pred.View.CopyToCPU(_device.Accelerator.DefaultStream, y.AsSpan());
-        return y;
-    }
-
-    /// <summary>Loss, accuracy and confusion counts over all rows, computed on the device; only C² + 2 numbers come back.</summary>
-    public GpuEvaluation Evaluate(ReadOnlySpan<double> theta)
-    {
-        var sums = Value(theta, RowSet.Range(0, Rows));
-        int C = Classes;
-        using var confusion = _device.Accelerator.Allocate1D<int>((long)C * C);
-        using var pred = _device.Accelerator.Allocate1D<int>(Math.Max(1, Rows));
-        confusion.MemSetToZero();
-        var counts = new int[C * C];
-        if (Rows > 0)
-        {
-            LaunchPredict(_theta.View, pred.View, confusion.View, flags: 2);
-            confusion.View.CopyToCPU(_device.Accelerator.DefaultStream, counts.AsSpan());
-        }
-        long right = 0;
-        for (int c = 0; c < C; c++) right += counts[c * C + c];
-        return new GpuEvaluation(sums.Weight > 0 ? sums.Loss / sums.Weight : double.NaN,
-            Rows == 0 ? 0 : right / (double)Rows, Array.ConvertAll(counts, v => (long)v));
-    }
-
     /// <summary>Uploads θ (float64 on the host) as float32; the next launches use it.</summary>
     public void UploadTheta(ReadOnlySpan<double> theta)
     {
@@ -230,11 +175,6 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
 
     /// <summary>Waits for queued work.</summary>
     public void Synchronize() => _device.Accelerator.Synchronize();
-
-    internal ArrayView<float> ThetaView => _theta.View;
-    internal ArrayView<float> PartView => _part.View;
-    internal ArrayView<double> ScalarView => _scalars.View;
-    internal ArrayView<int> IndexView => _index.View;
 
     private void CheckTheta(ReadOnlySpan<double> theta)
     {
@@ -267,7 +207,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         return Args(rows.IsRange ? rows.Start : 0, count, rows.IsRange ? 0 : 1, withGradient);
     }
 
-    internal RowArgs Args(int start, int count, int useIndex, bool withGradient) => new()
+    private RowArgs Args(int start, int count, int useIndex, bool withGradient) => new()
     {
         Features = Features,
         Stride = Stride,
@@ -279,70 +219,34 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         Tiles = (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows,
     };
 
-    /// <summary>Blocks a fused launch over <paramref name="count"/> rows uses.</summary>
-    internal int BlocksFor(int count) => Math.Max(1, Math.Min(Blocks, (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows));
-
-    /// <summary>Queues the fused kernel only (no reduction); returns the block count used.</summary>
-    internal int EnqueueFused(RowArgs a, ArrayView<int> index) => EnqueueFused(a, index, _theta.View);
-
-    /// <summary>Queues the fused kernel with another θ buffer (the SGD epoch's); returns the block count used.</summary>
-    internal int EnqueueFused(RowArgs a, ArrayView<int> index, ArrayView<float> theta)
-    {
-        int blocks = BlocksFor(a.Count);
-        var cfg = Kernel2Fused.Config(blocks, _device.GroupSize, Classes);
-        if (_xf is not null)
-            _device.Kernels<DenseRows>().Fused(cfg, new DenseRows { X = _xf.View }, _labels.View, _weights.View, index, theta, _part.View, _scalars.View, a);
-        else
-            _device.Kernels<ByteRows>().Fused(cfg, new ByteRows { X = _xb!.View, Scale = _scale }, _labels.View, _weights.View, index, theta, _part.View, _scalars.View, a);
-        return blocks;
-    }
-
     private void Enqueue(RowArgs a, bool withGradient)
     {
+        if (_xf is not null) Enqueue(new DenseRows { X = _xf.View }, a, withGradient);
+        else Enqueue(new ByteRows { X = _xb!.View, Scale = _scale }, a, withGradient);
+    }
+
+    /// <summary>Queues the sums over the rows of <paramref name="a"/> into the result buffer, without waiting.</summary>
+    private void Enqueue<TX>(TX x, RowArgs a, bool withGradient) where TX : struct, IFeatureRows
+    {
+        var k = _device.Kernels<TX>();
         if (Options.Kernel == GpuKernel.Naive)
         {
-            EnqueueNaive(a);
+            if (_naiveG is null || _naiveG.Length < (long)a.Count * Classes)
+            {
+                _naiveG?.Dispose();
+                _naiveStats?.Dispose();
+                _naiveG = _device.Accelerator.Allocate1D<float>(Math.Max(1, (long)Rows * Classes));
+                _naiveStats = _device.Accelerator.Allocate1D<double>(Math.Max(2, 2L * Rows));
+            }
+            k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
+            k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
             return;
         }
-        int blocks = EnqueueFused(a, _index.View);
+        int blocks = Math.Max(1, Math.Min(Blocks, a.Tiles));
+        var cfg = Kernel2Fused.Config(blocks, _device.GroupSize, Classes);
+        k.Fused(cfg, x, _labels.View, _weights.View, _index.View, _theta.View, _part.View, _scalars.View, a);
         int first = withGradient ? 0 : Parameters, count = withGradient ? Parameters + 2 : 2;
         _device.Shared.Reduce(count, _part.View, _scalars.View, _result.View, Parameters, blocks, first, count);
-    }
-
-    private void EnqueueNaive(RowArgs a)
-    {
-        var acc = _device.Accelerator;
-        if (_naiveG is null || _naiveG.Length < (long)a.Count * Classes)
-        {
-            _naiveG?.Dispose();
-            _naiveStats?.Dispose();
-            _naiveG = acc.Allocate1D<float>(Math.Max(1, (long)Rows * Classes));
-            _naiveStats = acc.Allocate1D<double>(Math.Max(2, 2L * Rows));
-        }
-        if (_xf is not null)
-        {
-            var k = _device.Kernels<DenseRows>();
-            var x = new DenseRows { X = _xf.View };
-            k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
-            k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
-        }
-        else
-        {
-            var k = _device.Kernels<ByteRows>();
-            var x = new ByteRows { X = _xb!.View, Scale = _scale };
-            k.NaiveRows(a.Count, x, _labels.View, _weights.View, _index.View, _theta.View, _naiveG.View, _naiveStats!.View, a);
-            k.NaiveSums(Parameters + 2, x, _index.View, _naiveG.View, _naiveStats.View, _result.View, a);
-        }
-    }
-
-    private void LaunchPredict(ArrayView<float> probs, ArrayView<int> pred, ArrayView<int> confusion, int flags)
-    {
-        var a = Args(0, Rows, 0, withGradient: false);
-        var cfg = Kernels.Predict.Config(BlocksFor(Rows), _device.GroupSize, Classes);
-        if (_xf is not null)
-            _device.Kernels<DenseRows>().Predict(cfg, new DenseRows { X = _xf.View }, _labels.View, _index.View, _theta.View, probs, pred, confusion, a, flags);
-        else
-            _device.Kernels<ByteRows>().Predict(cfg, new ByteRows { X = _xb!.View, Scale = _scale }, _labels.View, _index.View, _theta.View, probs, pred, confusion, a, flags);
     }
 
     /// <summary>Frees the device buffers.</summary>

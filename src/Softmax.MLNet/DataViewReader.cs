@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Softmax.Data;
@@ -53,7 +54,7 @@ public static class DataViewReader
                 getFeatures(ref buffer);
                 var row = new float[D];
                 buffer.CopyTo(row);
-                if (!AllFinite(row)) continue;
+                if (!TensorPrimitives.IsFiniteAll<float>(row)) continue;
                 rows.Add(row);
                 labels.Add((int)key - 1);
                 weights?.Add(w);
@@ -113,11 +114,5 @@ public static class DataViewReader
         VBuffer<T> values = default;
         label.GetKeyValues(ref values);
         return values.DenseValues().Select(format).ToArray();
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> row)
-    {
-        foreach (var v in row) if (!float.IsFinite(v)) return false;
-        return true;
     }
 }

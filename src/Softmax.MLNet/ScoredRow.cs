@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Softmax.Model;
@@ -56,14 +57,10 @@ internal sealed class RowScorer
         if (_scoredPosition == _input.Position) return;
         _features!(ref _buffer);
         _buffer.CopyTo(_row);
-        bool finite = true;
-        foreach (var v in _row) finite &= float.IsFinite(v);
-        if (finite)
+        if (TensorPrimitives.IsFiniteAll<float>(_row))
         {
             _model.PredictProba(_row, _probabilities);
-            int best = 0;
-            for (int c = 1; c < _probabilities.Length; c++) if (_probabilities[c] > _probabilities[best]) best = c;
-            _predicted = (uint)best + 1;
+            _predicted = (uint)TensorPrimitives.IndexOfMax<float>(_probabilities) + 1;
         }
         else
         {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Softmax.Data;
 using Softmax.Engine;
 using Softmax.Model;
@@ -30,10 +31,7 @@ internal static class Float64Scores
         Compute(model, data, scores);
         for (int i = 0; i < data.Rows; i++)
         {
-            var row = scores.AsSpan(i * C, C);
-            int best = 0;
-            for (int c = 1; c < C; c++) if (row[c] > row[best]) best = c;
-            labels[i] = best;
+            labels[i] = TensorPrimitives.IndexOfMax<double>(scores.AsSpan(i * C, C));
         }
     }
 

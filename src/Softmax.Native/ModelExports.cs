@@ -82,25 +82,14 @@ internal static unsafe class ModelExports
     });
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_predict_proba")]
-    public static int PredictProba(nint model, nint problem, double* proba) => Errors.Run(() =>
-    {
-        var (m, data) = Pair(model, problem, proba);
-        Float64Scores.Proba(m, data, new Span<double>(proba, data.Rows * m.Classes));
-    });
+    public static int PredictProba(nint model, nint problem, double* proba) => PerClass(model, problem, proba, Float64Scores.Proba);
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_predict_log_proba")]
-    public static int PredictLogProba(nint model, nint problem, double* logProba) => Errors.Run(() =>
-    {
-        var (m, data) = Pair(model, problem, logProba);
-        Float64Scores.LogProba(m, data, new Span<double>(logProba, data.Rows * m.Classes));
-    });
+    public static int PredictLogProba(nint model, nint problem, double* logProba) =>
+        PerClass(model, problem, logProba, Float64Scores.LogProba);
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_decision_function")]
-    public static int DecisionFunction(nint model, nint problem, double* scores) => Errors.Run(() =>
-    {
-        var (m, data) = Pair(model, problem, scores);
-        Float64Scores.Compute(m, data, new Span<double>(scores, data.Rows * m.Classes));
-    });
+    public static int DecisionFunction(nint model, nint problem, double* scores) => PerClass(model, problem, scores, Float64Scores.Compute);
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_model_score")]
     public static int Score(nint model, nint problem, double* accuracy) => Errors.Run(() =>
@@ -148,6 +137,13 @@ internal static unsafe class ModelExports
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_model_free")]
     public static void Free(nint model) => Handles.Free(model);
+
+    /// <summary>Writes rows × C values of <paramref name="model"/> on <paramref name="problem"/> into <paramref name="output"/>.</summary>
+    private static int PerClass(nint model, nint problem, double* output, Action<SoftmaxModel, Dataset, Span<double>> write) => Errors.Run(() =>
+    {
+        var (m, data) = Pair(model, problem, output);
+        write(m, data, new Span<double>(output, data.Rows * m.Classes));
+    });
 
     private static (SoftmaxModel Model, Dataset Data) Pair(nint model, nint problem, void* output)
     {

@@ -97,34 +97,24 @@ public static class OnnxExporter
         for (long i = 0; i < w.Length; i++) w[i] = (float)theta[i];
         var b = new float[C];
         for (int c = 0; c < C; c++) b[c] = (float)theta[(long)C * D + c];
-        if (precision == OnnxScorePrecision.Float64)
-        {
-            graph.Initializer.Add(OnnxGraph.DoubleTensor("W", w, C, D));
-            graph.Initializer.Add(OnnxGraph.DoubleTensor("b", b, C));
-            graph.Node.Add(OnnxGraph.Node("Cast", "widen", [x], ["input_f64"], OnnxGraph.Int("to", OnnxGraph.DoubleType)));
-            graph.Node.Add(OnnxGraph.Node("Gemm", "linear", ["input_f64", "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C) f64
-            graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], ["probabilities_f64"], OnnxGraph.Int("axis", 1)));
-            graph.Node.Add(OnnxGraph.Node("Cast", "narrow", ["probabilities_f64"], [ProbabilitiesName], OnnxGraph.Int("to", OnnxGraph.FloatType)));
-        }
-        else
-        {
-            graph.Initializer.Add(OnnxGraph.FloatTensor("W", w, C, D));
-            graph.Initializer.Add(OnnxGraph.FloatTensor("b", b, C));
-            graph.Node.Add(OnnxGraph.Node("Gemm", "linear", [x, "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C)
-            graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], [ProbabilitiesName], OnnxGraph.Int("axis", 1)));
-        }
+        bool wide = precision == OnnxScorePrecision.Float64;
+        graph.Initializer.Add(wide ? OnnxGraph.DoubleTensor("W", w, C, D) : OnnxGraph.FloatTensor("W", w, C, D));
+        graph.Initializer.Add(wide ? OnnxGraph.DoubleTensor("b", b, C) : OnnxGraph.FloatTensor("b", b, C));
+        if (wide) graph.Node.Add(OnnxGraph.Node("Cast", "widen", [x], ["input_f64"], OnnxGraph.Int("to", OnnxGraph.DoubleType)));
+        graph.Node.Add(OnnxGraph.Node("Gemm", "linear", [wide ? "input_f64" : x, "W", "b"], ["scores"], OnnxGraph.Int("transB", 1)));   // scores: (N, C)
+        string probabilities = wide ? "probabilities_f64" : ProbabilitiesName;
+        graph.Node.Add(OnnxGraph.Node("Softmax", "softmax", ["scores"], [probabilities], OnnxGraph.Int("axis", 1)));
+        if (wide) graph.Node.Add(OnnxGraph.Node("Cast", "narrow", [probabilities], [ProbabilitiesName], OnnxGraph.Int("to", OnnxGraph.FloatType)));
         graph.Output.Add(OnnxGraph.Value(ProbabilitiesName, OnnxGraph.FloatType, "Class probabilities", "N", C));
 
-        if (HasIndexLabels(model))
-        {
-            graph.Node.Add(OnnxGraph.Node("ArgMax", "argmax", ["scores"], [LabelName], OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0)));
-            graph.Output.Add(OnnxGraph.Value(LabelName, OnnxGraph.Int64Type, "Most probable class (index = label)", "N"));
-        }
+        bool indexLabels = HasIndexLabels(model);
+        string index = indexLabels ? LabelName : "class_index";
+        graph.Node.Add(OnnxGraph.Node("ArgMax", "argmax", ["scores"], [index], OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0)));
+        if (indexLabels) graph.Output.Add(OnnxGraph.Value(LabelName, OnnxGraph.Int64Type, "Most probable class (index = label)", "N"));
         else
         {
-            graph.Node.Add(OnnxGraph.Node("ArgMax", "argmax", ["scores"], ["class_index"], OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0)));
             graph.Initializer.Add(OnnxGraph.StringTensor("class_names", model.ClassNames));
-            graph.Node.Add(OnnxGraph.Node("Gather", "label_map", ["class_names", "class_index"], [LabelName], OnnxGraph.Int("axis", 0)));
+            graph.Node.Add(OnnxGraph.Node("Gather", "label_map", ["class_names", index], [LabelName], OnnxGraph.Int("axis", 0)));
             graph.Output.Add(OnnxGraph.Value(LabelName, OnnxGraph.StringType, "Most probable class name", "N"));
         }
 

@@ -28,6 +28,7 @@ internal sealed class HttpBody : IDisposable
         int capacity = (int)Math.Min(limit + 1, request.ContentLength ?? 16 * 1024);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
         int length = 0;
+        bool done = false;
         try
         {
             while (true)
@@ -44,17 +45,16 @@ internal sealed class HttpBody : IDisposable
                 length += read;
                 if (length > limit) throw new InputException($"The body is over the limit of {limit} bytes.", 413, "too_large");
             }
+            done = true;
             return new HttpBody(buffer, length);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             throw new InputException($"The body is over the limit of {limit} bytes.", 413, "too_large");
         }
-        catch
+        finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            throw;
+            if (!done) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

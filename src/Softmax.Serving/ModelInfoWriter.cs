@@ -15,9 +15,7 @@ internal static class ModelInfoWriter
         json.WriteString("source", Path.GetFileName(served.Source));
         json.WriteString("loaded_at", served.LoadedAt);
         json.WriteNumber("class_count", m.Classes);
-        json.WriteStartArray("classes");
-        foreach (var name in m.ClassNames) json.WriteStringValue(name);
-        json.WriteEndArray();
+        Strings(json, "classes", m.ClassNames);
         json.WriteNumber("features", m.Features);
         json.WriteNumber("parameters", (long)m.Classes * m.Features + m.Classes);
         if (m.Image is { } im)
@@ -84,9 +82,7 @@ internal static class ModelInfoWriter
             if (c.Kind == ColumnKind.Numeric) json.WriteNumber("fill", c.Fill);
             else
             {
-                json.WriteStartArray("categories");
-                foreach (var level in c.Categories) json.WriteStringValue(level);
-                json.WriteEndArray();
+                Strings(json, "categories", c.Categories);
                 if (c.FillCategory >= 0) json.WriteString("fill", c.Categories[c.FillCategory]);
                 else json.WriteNull("fill");
             }
@@ -94,9 +90,7 @@ internal static class ModelInfoWriter
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        json.WriteStartArray("feature_names");
-        foreach (var name in schema.FeatureNames) json.WriteStringValue(name);
-        json.WriteEndArray();
+        Strings(json, "feature_names", schema.FeatureNames);
         json.WriteEndObject();
     }
 
@@ -106,9 +100,7 @@ internal static class ModelInfoWriter
         var m = served.Model;
         json.WriteStartObject();
         json.WriteNumber("version", served.Version);
-        json.WriteStartArray("classes");
-        foreach (var name in m.ClassNames) json.WriteStringValue(name);
-        json.WriteEndArray();
+        Strings(json, "classes", m.ClassNames);
         json.WriteNumber("features", m.Features);
         json.WriteStartArray("weights");
         for (int c = 0; c < m.Classes; c++)
@@ -135,6 +127,13 @@ internal static class ModelInfoWriter
         if (scale > 0 && scale < 0.99f) return MathF.Round(1 / scale);
         if (m.Image is { Height: 8, Width: 8, Channels: 1 }) return 16;
         return m.Image is null ? 1 : 255;
+    }
+
+    private static void Strings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
     }
 
     private static void Number(Utf8JsonWriter json, string name, double value)

@@ -198,7 +198,7 @@ public sealed class ModelServer : IAsyncDisposable
         });
     }
 
-    private static async Task WriteJson(HttpContext context, Action<Utf8JsonWriter> write)
+    internal static async Task WriteJson(HttpContext context, Action<Utf8JsonWriter> write)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
         await using var json = new Utf8JsonWriter(context.Response.BodyWriter);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Softmax.Model;
@@ -20,10 +21,7 @@ internal sealed class PredictEndpoint(ModelSlot slot, ServingMetrics metrics, Se
         using var body = await HttpBody.ReadAsync(context, options.MaxBodyBytes, context.RequestAborted);
         using var rows = RequestRows.Parse(context.Request.ContentType, body.Span, model.Schema, options.MaxRows);
         metrics.Rows(rows.Rows);
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
-        Write(json, served, rows, topK);
-        await json.FlushAsync(context.RequestAborted);
+        await ModelServer.WriteJson(context, json => Write(json, served, rows, topK));
     }
 
     private static void Write(Utf8JsonWriter json, ServedModel served, RowBatch rows, int topK)
@@ -36,7 +34,7 @@ internal sealed class PredictEndpoint(ModelSlot slot, ServingMetrics metrics, Se
         {
             var pi = p.AsSpan(i * C, C);
             model.PredictProba(rows.Row(i), pi);
-            best[i] = ArgMax(pi);
+            best[i] = TensorPrimitives.IndexOfMax<float>(pi);   // ties: the lowest index, as the model's Predict
         }
         json.WriteStartObject();
         json.WriteNumber("model_version", served.Version);
@@ -73,14 +71,6 @@ internal sealed class PredictEndpoint(ModelSlot slot, ServingMetrics metrics, Se
             json.WriteEndArray();
         }
         json.WriteEndObject();
-    }
-
-    // The probabilities' arg-max; the scores' would be the same but for exact ties after rounding, where both pick the lowest index.
-    private static int ArgMax(ReadOnlySpan<float> p)
-    {
-        int best = 0;
-        for (int c = 1; c < p.Length; c++) if (p[c] > p[best]) best = c;
-        return best;
     }
 
     private int TopK(Microsoft.Extensions.Primitives.StringValues query, int classes)

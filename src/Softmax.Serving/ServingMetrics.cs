@@ -60,11 +60,19 @@ public sealed class ServingMetrics
     {
         var s = new StringBuilder(4096);
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        s.Append("# HELP softmax_http_requests_total HTTP requests by route, method and status code.\n# TYPE softmax_http_requests_total counter\n");
+        StringBuilder Family(string name, string type, string help) => s.Append($"# HELP {name} {help}\n# TYPE {name} {type}\n");
+        void One(string name, string type, string help, object value) => Family(name, type, help).Append($"{name} {value}\n");
+        void Counts(string name, string help, string label, ConcurrentDictionary<string, Counter> counters)
+        {
+            Family(name, "counter", help);
+            foreach (var (key, c) in counters.OrderBy(p => p.Key, StringComparer.Ordinal))
+                s.Append($"{name}{{{label}=\"{key}\"}} {Interlocked.Read(ref c.Value)}\n");
+        }
+        Family("softmax_http_requests_total", "counter", "HTTP requests by route, method and status code.");
         foreach (var ((route, method, status), c) in _requests.OrderBy(p => p.Key.Route, StringComparer.Ordinal).ThenBy(p => p.Key.Status))
             s.Append($"softmax_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {Interlocked.Read(ref c.Value)}\n");
 
-        s.Append("# HELP softmax_http_request_duration_seconds Time from the request reaching the app to the response, by route.\n# TYPE softmax_http_request_duration_seconds histogram\n");
+        Family("softmax_http_request_duration_seconds", "histogram", "Time from the request reaching the app to the response, by route.");
         foreach (var (route, h) in _latency.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             long cumulative = 0;
@@ -78,30 +86,18 @@ public sealed class ServingMetrics
             s.Append($"softmax_http_request_duration_seconds_count{{route=\"{route}\"}} {cumulative}\n");
         }
 
-        s.Append("# HELP softmax_request_errors_total Failed requests by cause.\n# TYPE softmax_request_errors_total counter\n");
-        foreach (var (reason, c) in _errors.OrderBy(p => p.Key, StringComparer.Ordinal))
-            s.Append($"softmax_request_errors_total{{reason=\"{reason}\"}} {Interlocked.Read(ref c.Value)}\n");
-
-        s.Append("# HELP softmax_predicted_rows_total Rows predicted.\n# TYPE softmax_predicted_rows_total counter\n");
-        s.Append($"softmax_predicted_rows_total {Interlocked.Read(ref _rows)}\n");
-        s.Append("# HELP softmax_http_requests_in_flight Requests being handled.\n# TYPE softmax_http_requests_in_flight gauge\n");
-        s.Append($"softmax_http_requests_in_flight {InFlight}\n");
-        s.Append("# HELP softmax_model_reloads_total Model reload attempts by result.\n# TYPE softmax_model_reloads_total counter\n");
-        foreach (var (result, c) in _reloads.OrderBy(p => p.Key, StringComparer.Ordinal))
-            s.Append($"softmax_model_reloads_total{{result=\"{result}\"}} {Interlocked.Read(ref c.Value)}\n");
-        s.Append("# HELP softmax_model_version Version of the served model (1, then +1 per reload).\n# TYPE softmax_model_version gauge\n");
-        s.Append($"softmax_model_version {model.Version}\n");
-        s.Append("# HELP softmax_model_info The served model's shape.\n# TYPE softmax_model_info gauge\n");
-        s.Append($"softmax_model_info{{classes=\"{model.Model.Classes}\",features=\"{model.Model.Features}\"}} 1\n");
+        Counts("softmax_request_errors_total", "Failed requests by cause.", "reason", _errors);
+        One("softmax_predicted_rows_total", "counter", "Rows predicted.", Interlocked.Read(ref _rows));
+        One("softmax_http_requests_in_flight", "gauge", "Requests being handled.", InFlight);
+        Counts("softmax_model_reloads_total", "Model reload attempts by result.", "result", _reloads);
+        One("softmax_model_version", "gauge", "Version of the served model (1, then +1 per reload).", model.Version);
+        Family("softmax_model_info", "gauge", "The served model's shape.").Append($"softmax_model_info{{classes=\"{model.Model.Classes}\",features=\"{model.Model.Features}\"}} 1\n");
 
         using var process = Process.GetCurrentProcess();
-        s.Append("# HELP process_working_set_bytes Resident memory.\n# TYPE process_working_set_bytes gauge\n");
-        s.Append($"process_working_set_bytes {process.WorkingSet64}\n");
-        s.Append("# HELP process_cpu_seconds_total CPU time.\n# TYPE process_cpu_seconds_total counter\n");
-        s.Append($"process_cpu_seconds_total {F(process.TotalProcessorTime.TotalSeconds)}\n");
-        s.Append("# HELP dotnet_gc_heap_bytes Managed heap size.\n# TYPE dotnet_gc_heap_bytes gauge\n");
-        s.Append($"dotnet_gc_heap_bytes {GC.GetTotalMemory(false)}\n");
-        s.Append("# HELP dotnet_gc_collections_total Garbage collections by generation.\n# TYPE dotnet_gc_collections_total counter\n");
+        One("process_working_set_bytes", "gauge", "Resident memory.", process.WorkingSet64);
+        One("process_cpu_seconds_total", "counter", "CPU time.", F(process.TotalProcessorTime.TotalSeconds));
+        One("dotnet_gc_heap_bytes", "gauge", "Managed heap size.", GC.GetTotalMemory(false));
+        Family("dotnet_gc_collections_total", "counter", "Garbage collections by generation.");
         for (int g = 0; g <= GC.MaxGeneration; g++)
             s.Append($"dotnet_gc_collections_total{{generation=\"{g}\"}} {GC.CollectionCount(g)}\n");
         return s.ToString();

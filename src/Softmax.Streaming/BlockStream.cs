@@ -56,21 +56,11 @@ public sealed class BlockStream
     /// <summary>Rows in block <paramref name="index"/>.</summary>
     public int CountOf(int index) => Math.Min(BlockRows, Rows - index * BlockRows);
 
-    /// <summary>Runs <paramref name="body"/> on every block, in order.</summary>
-    public void ForEach(Action<RowBlock> body) => ForEach(null, body);
-
-    /// <summary>Runs <paramref name="body"/> on the blocks listed in <paramref name="order"/> (all blocks in order when null).</summary>
-    public void ForEach(IReadOnlyList<int>? order, Action<RowBlock> body)
-    {
-        ArgumentNullException.ThrowIfNull(body);
-        foreach (var block in Read(order)) body(block);
-    }
-
     /// <summary>
     /// The blocks listed in <paramref name="order"/> (all blocks in order when null), each valid until the next is
     /// asked for; while the caller computes on one, the next is read. Abandoning the enumeration waits for that read.
     /// </summary>
-    public IEnumerable<RowBlock> Read(IReadOnlyList<int>? order)
+    public IEnumerable<RowBlock> Read(IReadOnlyList<int>? order = null)
     {
         int n = order?.Count ?? BlockCount;
         if (n == 0) yield break;

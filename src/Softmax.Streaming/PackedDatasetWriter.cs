@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using Softmax.Data;
+using Softmax.IO;
 
 namespace Softmax.Streaming;
 
@@ -181,7 +182,7 @@ public sealed class PackedDatasetWriter : IDisposable
         _labels?.Dispose();
         _weights?.Dispose();
         foreach (var f in new[] { _temp, _labelsTemp, _weightsTemp })
-            try { if (f is not null) File.Delete(f); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (f is not null) AtomicFile.TryDelete(f);
     }
 
     private static FileStream Create(string path) => new(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);

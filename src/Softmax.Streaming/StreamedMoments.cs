@@ -37,11 +37,10 @@ public static class StreamedMoments
         DenseMatrix? sampleDense = null;
         float sampleScale = 1;
 
-        var sum = new double[D];
-        var sq = new double[D];
+        var sums = new double[2 * D + 1];   // [Σx (D), Σx² (D), n]
         var row = new float[D];
         int next = firstSample;
-        blocks.ForEach(block =>
+        foreach (var block in blocks.Read())
         {
             var x = block.Data.Features;
             // The sample keeps the block's storage type (uint8 scaled on the fly, or float32), as the in-memory matrix would.
@@ -53,7 +52,7 @@ public static class StreamedMoments
             for (int r = 0; r < block.Count; r++)
             {
                 x.CopyRow(r, row);
-                for (int d = 0; d < D; d++) { sum[d] += row[d]; sq[d] += (double)row[d] * row[d]; }
+                for (int d = 0; d < D; d++) { sums[d] += row[d]; sums[D + d] += (double)row[d] * row[d]; }
                 int globalRow = globalOffset + block.Start - blocks.RowStart + r;
                 while (covariance && next < endSample && SampleRow(next, N, m) == globalRow)
                 {
@@ -63,9 +62,10 @@ public static class StreamedMoments
                     next++;
                 }
             }
-        });
+        }
         FeatureMatrix? sample = sampleBytes is not null ? new ByteMatrix(sampleBytes, local, D, sampleScale) : sampleDense;
-        return allReduce is null ? Single(sum, sq, blocks.Rows, sample, m) : Reduced(sum, sq, blocks.Rows, sample, covariance, allReduce);
+        sums[2 * D] = blocks.Rows;
+        return Moments(sums, D, sample, covariance, m, allReduce);
     }
 
     private static int SampleRow(int i, int n, int m) => (int)((long)i * n / m);
@@ -79,30 +79,9 @@ public static class StreamedMoments
         return i;
     }
 
-    private static FeatureMoments Single(double[] sum, double[] sq, int rows, FeatureMatrix? sample, int m)
+    private static FeatureMoments Moments(double[] first, int D, FeatureMatrix? sample, bool covariance, int sampleRows, IAllReduce? allReduce)
     {
-        int D = sum.Length;
-        double n = Math.Max(1, rows);
-        var mean = new double[D];
-        var variance = new double[D];
-        for (int d = 0; d < D; d++)
-        {
-            mean[d] = sum[d] / n;
-            variance[d] = Math.Max(0, sq[d] / n - mean[d] * mean[d]);
-        }
-        var cov = sample is null ? null : FeatureMoments.Compute(sample, withCovariance: true, covarianceRows: m).Covariance;
-        return new FeatureMoments(mean, variance, cov);
-    }
-
-    private static FeatureMoments Reduced(double[] sum, double[] sq, int rows, FeatureMatrix? sample, bool covariance, IAllReduce allReduce)
-    {
-        int D = sum.Length;
-        // [Σx (D), Σx² (D), n]
-        var first = new double[2 * D + 1];
-        sum.CopyTo(first, 0);
-        sq.CopyTo(first, D);
-        first[2 * D] = rows;
-        allReduce.SumInPlace(first);
+        allReduce?.SumInPlace(first);
         double n = Math.Max(1, first[2 * D]);
         var mean = new double[D];
         var variance = new double[D];
@@ -111,6 +90,8 @@ public static class StreamedMoments
             mean[d] = first[d] / n;
             variance[d] = Math.Max(0, first[D + d] / n - mean[d] * mean[d]);
         }
+        if (allReduce is null)
+            return new FeatureMoments(mean, variance, sample is null ? null : FeatureMoments.Compute(sample, withCovariance: true, covarianceRows: sampleRows).Covariance);
         if (!covariance) return new FeatureMoments(mean, variance);
         // [Σ x xᵀ (D²), Σ x (D), m, workers that could not form a covariance]
         var second = new double[(long)D * D + D + 2];

@@ -48,14 +48,15 @@ public sealed class StreamedView : TrainingView
         if (kind <= PreprocessKind.Scale) return Preprocessor.Fit(kind, [], scale);
         // The raw rows, block after block in file order: the sums of Preprocessor.Fit in its order.
         var raw = RawBlocks();
-        return Preprocessor.Fit(kind, raw.Read(null).Select(block => block.Data.Slice(0, block.Count)), scale, _allReduce, Features);
+        return Preprocessor.Fit(kind, raw.Read().Select(block => block.Data.Slice(0, block.Count)), scale, _allReduce, Features);
     }
 
     /// <inheritdoc />
     public override double[] ClassCounts()
     {
         var counts = new double[File.Classes];
-        RawBlocks().ForEach(block => { for (int r = 0; r < block.Count; r++) counts[block.Data.Labels[r]]++; });
+        foreach (var block in RawBlocks().Read())
+            for (int r = 0; r < block.Count; r++) counts[block.Data.Labels[r]]++;
         _allReduce?.SumInPlace(counts);
         return counts;
     }

@@ -62,27 +62,19 @@ public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
     /// <inheritdoc />
     public LossSums Value(ReadOnlySpan<double> theta, RowSet rows) => Pass(theta, Span<double>.Empty, rows, withGradient: false);
 
-    private unsafe LossSums Pass(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows, bool withGradient)
+    private LossSums Pass(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows, bool withGradient)
     {
         if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
         if (!rows.IsRange) throw new NotSupportedException("A streamed loss sums over contiguous row ranges only; use a BlockBatchPlan for mini-batches.");
         if (rows.Start < 0 || rows.Count < 0 || (long)rows.Start + rows.Count > Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows {rows.Start}..{rows.Start + rows.Count - 1} exceed {Rows}.");
         if (rows.Count == 0) return default;
         int B = Blocks.BlockRows, first = rows.Start / B, last = (rows.Start + rows.Count - 1) / B;
-        var order = Enumerable.Range(first, last - first + 1).ToArray();
         var sums = default(LossSums);
-        // The spans cannot enter the lambda: pin them and pass pointers.
-        fixed (double* t = theta, g = gradientSums)
+        foreach (var block in Blocks.Read(Enumerable.Range(first, last - first + 1).ToArray()))
         {
-            double* tp = t, gp = g;
-            int dim = theta.Length;
-            Blocks.ForEach(order, block =>
-            {
-                int lo = Math.Max(rows.Start, block.Index * B), hi = Math.Min(rows.Start + rows.Count, block.Index * B + block.Count);
-                var local = RowSet.Range(lo - block.Index * B, hi - lo);
-                var th = new ReadOnlySpan<double>(tp, dim);
-                sums += withGradient ? block.Loss.Accumulate(th, new Span<double>(gp, dim), local) : block.Loss.Value(th, local);
-            });
+            int lo = Math.Max(rows.Start, block.Index * B), hi = Math.Min(rows.Start + rows.Count, block.Index * B + block.Count);
+            var local = RowSet.Range(lo - block.Index * B, hi - lo);
+            sums += withGradient ? block.Loss.Accumulate(theta, gradientSums, local) : block.Loss.Value(theta, local);
         }
         Passes++;
         return sums;

@@ -42,12 +42,4 @@ public static class StreamingTrainer
         ArgumentNullException.ThrowIfNull(options);
         return stream?.Engine is { } engine ? options with { Engine = engine } : options;
     }
-
-    /// <summary>
-    /// The preprocessing <see cref="SoftmaxTrainer.FitPreprocessor(TrainingView, TrainingOptions)"/> chooses for the
-    /// file, fitted over <paramref name="stream"/>'s rows: Center and Standardize by one streamed pass, giving the same
-    /// mean and scale as in memory, bit for bit.
-    /// </summary>
-    public static Preprocessor FitPreprocessor(PackedDataset file, TrainingOptions options, StreamingOptions? stream = null) =>
-        SoftmaxTrainer.FitPreprocessor(new StreamedView(file, stream), options);
 }

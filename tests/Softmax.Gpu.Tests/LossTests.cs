@@ -144,11 +144,9 @@ public sealed class LossTests(DeviceFixture fx)
         bool gpu = GpuDevice.TryCreateCuda(out var cuda, out _);
         cuda?.Dispose();
         Skip.If(gpu, "a CUDA GPU is present, so --device auto uses it: the fallback to the CPU cannot happen here");
-        var factory = GpuEngine.LossFactory(ComputeDevice.Auto, out var device, out var notice);
-        Assert.Null(factory);
-        Assert.Null(device);
+        Assert.Null(GpuDevice.Open(ComputeDevice.Auto, out var notice));
         Assert.StartsWith("GPU not used: ", notice);
-        Assert.Null(GpuEngine.LossFactory(ComputeDevice.Cpu, out _, out var none));
+        Assert.Null(GpuDevice.Open(ComputeDevice.Cpu, out var none));
         Assert.Null(none);
         Assert.Throws<InvalidOperationException>(() => GpuDevice.Open(ComputeDevice.Cuda, out _));
     }

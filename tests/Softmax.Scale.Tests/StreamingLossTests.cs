@@ -133,7 +133,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         using var file = PackedDataset.Open(path);
         Assert.Equal(16f, file.Header.Image!.MaxValue);
         var options = new TrainingOptions();
-        var streamed = StreamingTrainer.FitPreprocessor(file, options);
+        var streamed = SoftmaxTrainer.FitPreprocessor(new StreamedView(file), options);
         var memory = SoftmaxTrainer.FitPreprocessor(digits, options);
         Assert.Equal(PreprocessKind.Scale, streamed.Kind);
         Assert.Equal(1f / 16, streamed.Scale);
@@ -206,7 +206,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         var options = new TrainingOptions { Preprocess = kind, L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { RelativeTolerance = 1e-13 } };
         var stream = new StreamingOptions(BlockBytes: 7000);
         // The fit: one streamed pass in blocks, the same sums in the same order as over the loaded rows.
-        var streamedFit = StreamingTrainer.FitPreprocessor(file, options, stream);
+        var streamedFit = SoftmaxTrainer.FitPreprocessor(new StreamedView(file, stream), options);
         var memoryFit = SoftmaxTrainer.FitPreprocessor(file.Load(), options);
         Assert.Equal(kind, streamedFit.Kind);
         Assert.Equal(memoryFit.Scale, streamedFit.Scale);
@@ -221,7 +221,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
         Assert.True(gap < 1e-9, $"in memory {memory.Objective:R}, streamed {streamed.Objective:R} (gap {gap:E2})");
         // Without a block size given, the default blocks fit the same values (the refusal is gone: every view fits them).
-        var defaultFit = StreamingTrainer.FitPreprocessor(file, options);
+        var defaultFit = SoftmaxTrainer.FitPreprocessor(new StreamedView(file), options);
         Assert.Equal(memoryFit.Mean, defaultFit.Mean);
         Assert.Equal(memoryFit.InverseStd, defaultFit.InverseStd);
     }

@@ -19,26 +19,14 @@ public static class Kernel1Naive
         int row = a.Row(index, j);
         long xo = (long)row * a.Stride;
         long go = (long)j * C;
-        float mx = float.NegativeInfinity;
         for (int c = 0; c < C; c++)
         {
             float s = theta[C * D + c];
             for (int d = 0; d < D; d++) s += theta[c * D + d] * x.Get(xo + d);
             g[go + c] = s;
-            mx = MathF.Max(mx, s);
         }
-        int y = labels[row];
-        float oy = g[go + y];
-        float z = 0;
-        for (int c = 0; c < C; c++)
-        {
-            float e = MathF.Exp(g[go + c] - mx);
-            g[go + c] = e;
-            z += e;
-        }
-        float sw = weights[row], inv = 1f / z;
-        for (int c = 0; c < C; c++) g[go + c] = sw * (g[go + c] * inv - (c == y ? 1f : 0f));
-        rowStats[2L * j] = sw * (MathF.Log(z) - (oy - mx));
+        float sw = weights[row];
+        rowStats[2L * j] = Kernel2Fused.SoftmaxGradient(g, go, C, labels[row], sw);
         rowStats[2L * j + 1] = sw;
     }
 

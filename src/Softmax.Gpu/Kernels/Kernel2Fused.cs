@@ -29,11 +29,11 @@ public static class Kernel2Fused
         new(blocks, groupSize, SharedMemoryConfig.RequestDynamic<float>(SharedFloats(classes)));
 
     /// <summary>
-    /// Phase 1 of a tile, shared with <see cref="Predict"/>: o = W x + b for the tile's rows into
+    /// Phase 1 of a tile: o = W x + b for the tile's rows into
     /// <paramref name="scores"/> (rows × C), one warp per row, lanes striding over d (coalesced), then a fixed
     /// shuffle-down tree, so every launch sums in the same order.
     /// </summary>
-    internal static void ScoreTile<TX>(TX x, ArrayView<float> theta, ArrayView<float> scores, ArrayView<int> rowIds, int rows, RowArgs a)
+    private static void ScoreTile<TX>(TX x, ArrayView<float> theta, ArrayView<float> scores, ArrayView<int> rowIds, int rows, RowArgs a)
         where TX : struct, IFeatureRows
     {
         int C = a.Classes, D = a.Features, CD = C * D;
@@ -50,6 +50,26 @@ public static class Kernel2Fused
                 if (lane == 0) scores[r * C + c] = s + theta[CD + c];
             }
         }
+    }
+
+    /// <summary>
+    /// Phase 2 for one row, shared with <see cref="Kernel1Naive"/>: overwrites the C scores at <paramref name="s"/>[o..]
+    /// with G = sw·(p − e_y), the max subtracted before exp, and returns the row's loss sw·(−log p_y).
+    /// </summary>
+    internal static float SoftmaxGradient(ArrayView<float> s, long o, int C, int y, float sw)
+    {
+        float mx = s[o];
+        for (int c = 1; c < C; c++) mx = MathF.Max(mx, s[o + c]);
+        float oy = s[o + y], z = 0;
+        for (int c = 0; c < C; c++)
+        {
+            float e = MathF.Exp(s[o + c] - mx);
+            s[o + c] = e;
+            z += e;
+        }
+        float inv = 1f / z;
+        for (int c = 0; c < C; c++) s[o + c] = sw * (s[o + c] * inv - (c == y ? 1f : 0f));
+        return sw * (MathF.Log(z) - (oy - mx));
     }
 
     /// <summary>
@@ -85,19 +105,9 @@ public static class Kernel2Fused
             // 2. Softmax and loss: one thread per row; G = s (p − e_y) overwrites the scores.
             for (int r = t; r < rows; r += T)
             {
-                int row = rowIds[r], y = labels[row], o = r * C;
-                float mx = sh[o];
-                for (int c = 1; c < C; c++) mx = MathF.Max(mx, sh[o + c]);
-                float oy = sh[o + y], z = 0;
-                for (int c = 0; c < C; c++)
-                {
-                    float e = MathF.Exp(sh[o + c] - mx);
-                    sh[o + c] = e;
-                    z += e;
-                }
-                float sw = weights[row], inv = 1f / z;
-                for (int c = 0; c < C; c++) sh[o + c] = sw * (sh[o + c] * inv - (c == y ? 1f : 0f));
-                sh[lossAt + r] = sw * (MathF.Log(z) - (oy - mx));
+                int row = rowIds[r];
+                float sw = weights[row];
+                sh[lossAt + r] = SoftmaxGradient(sh, r * C, C, labels[row], sw);
                 sh[weightAt + r] = sw;
             }
             Group.Barrier();

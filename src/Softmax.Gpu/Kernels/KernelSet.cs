@@ -11,13 +11,11 @@ internal sealed class RowKernels<TX> where TX : struct, IFeatureRows
         NaiveRows = acc.LoadAutoGroupedStreamKernel<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs>(Kernel1Naive.Rows);
         NaiveSums = acc.LoadAutoGroupedStreamKernel<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs>(Kernel1Naive.Sums);
         Fused = acc.LoadStreamKernel<TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs>(Kernel2Fused.Run);
-        Predict = acc.LoadStreamKernel<TX, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, RowArgs, int>(Kernels.Predict.Run);
     }
 
     public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> NaiveRows { get; }
     public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs> NaiveSums { get; }
     public Action<KernelConfig, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> Fused { get; }
-    public Action<KernelConfig, TX, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<int>, RowArgs, int> Predict { get; }
 }
 
 /// <summary>Kernels shared by every feature type.</summary>
@@ -26,9 +24,7 @@ internal sealed class SharedKernels
     public SharedKernels(Accelerator acc)
     {
         Reduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>(Kernel2Fused.Reduce);
-        Sgd = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<double>, ArrayView<double>, SgdArgs>(SgdUpdate.Run);
     }
 
     public Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int> Reduce { get; }
-    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ArrayView<double>, ArrayView<double>, SgdArgs> Sgd { get; }
 }

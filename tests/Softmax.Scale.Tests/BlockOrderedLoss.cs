@@ -1,6 +1,7 @@
 using Softmax.Engine;
+using Softmax.Streaming;
 
-namespace Softmax.Streaming;
+namespace Softmax.Scale.Tests;
 
 /// <summary>
 /// An in-memory loss summed in a given block order: the inner engine is called once per block range and the block
@@ -8,7 +9,7 @@ namespace Softmax.Streaming;
 /// with the same block size and thread count it gives bit-identical sums to the streamed loss: it is the in-memory
 /// reference "with the same block order", and the way to check that streaming changes nothing but where rows live.
 /// </summary>
-public sealed class BlockOrderedLoss(ISoftmaxLoss inner, int blockRows) : ISoftmaxLoss
+internal sealed class BlockOrderedLoss(ISoftmaxLoss inner, int blockRows) : ISoftmaxLoss
 {
     private readonly ISoftmaxLoss _inner = inner ?? throw new ArgumentNullException(nameof(inner));
     private readonly int _blockRows = blockRows > 0 ? blockRows : throw new ArgumentOutOfRangeException(nameof(blockRows));
