@@ -50,7 +50,9 @@ internal static class ModelInfoWriter
         Number(json, "objective", t.Objective);
         json.WriteNumber("rows", t.Rows);
         json.WriteNumber("iterations", t.Iterations);
-        json.WriteNumber("epochs", t.Epochs);
+        // Like the metrics JSON: a mini-batch solver counts epochs, L-BFGS its evaluations; the other is null.
+        Count(json, "epochs", t.Epochs);
+        Count(json, "evaluations", t.Evaluations);
         json.WriteString("stop_reason", t.StopReason);
         json.WriteNumber("seed", t.Seed);
         Number(json, "seconds", t.Seconds);
@@ -135,6 +137,12 @@ internal static class ModelInfoWriter
         if (scale > 0 && scale < 0.99f) return MathF.Round(1 / scale);
         if (m.Image is { Height: 8, Width: 8, Channels: 1 }) return 16;
         return m.Image is null ? 1 : 255;
+    }
+
+    private static void Count(Utf8JsonWriter json, string name, int? value)
+    {
+        if (value is { } v) json.WriteNumber(name, v);
+        else json.WriteNull(name);
     }
 
     private static void Number(Utf8JsonWriter json, string name, double value)

@@ -13,7 +13,7 @@ namespace Softmax.IO;
 /// <code>
 /// offset  type                 field
 /// 0       4 bytes              magic "SMAX" (53 4D 41 58; uint32 0x58414D53)
-/// 4       uint32               format version: 1, or 2 when the model has an input schema (below)
+/// 4       uint32               format version: 3 (this build writes 3 and reads 1, 2 and 3)
 /// 8       int32                C, number of classes (≥ 1)
 /// 12      int32                D, number of features (≥ 1)
 ///         C × string           class names, by class index
@@ -27,13 +27,16 @@ namespace Softmax.IO;
 ///         uint8                0 absent, 1 present; when present: int32 height, int32 width, int32 channels,
 ///                              uint8 channel-planar (0/1)
 ///         -- training info --
-///         string solver; f64 L2; f64 L1; f64 objective; int32 rows; int32 iterations; int32 epochs;
+///         string solver; f64 L2; f64 L1; f64 objective; int32 rows; int32 iterations;
+///         int32 epochs (−1 for L-BFGS, which has none); int32 evaluations (L-BFGS; −1 for a mini-batch solver)
+///                              [v1, v2: one int32 count, the evaluations for L-BFGS, else the epochs];
 ///         string stop reason; int32 seed; f64 seconds;
 ///         int32 settings count K, then K × (string key, string value); the key "history" holds the learning curve
 ///                              (TrainingInfo.History): records separated by ';', each "iteration,epoch,loss,
 ///                              gradient norm,validation accuracy,validation loss,seconds" (invariant round-trip
 ///                              numbers; an empty field for a missing validation score)
-///         -- input schema (version 2 only; version 1 means the default: f0…, or pixel positions) --
+///         -- input schema (v3: uint8 0 default, 1 present; v2: always present; v1: always the default) --
+///         (the default schema is f0…, or pixel positions)
 ///         uint8 flags (bit 0: columns are matched by name, bit 1: NaN is a missing value, bit 2: missing values are imputed)
 ///         int32 column count K, then K × column:
 ///             string name; uint8 kind (0 numeric, 1 categorical); uint8 missing indicator (0/1);
@@ -51,8 +54,8 @@ public static class ModelFile
     /// <summary>"SMAX" read as a little-endian uint32.</summary>
     public const uint Magic = 0x58414D53;
 
-    /// <summary>The newest format version this build reads and writes (it writes 1 when the model has the default schema, so older builds still read it).</summary>
-    public const int Version = 2;
+    /// <summary>The format version this build writes, the newest it reads.</summary>
+    public const int Version = 3;
 
     private const int ChecksumBytes = 8;
 
@@ -105,7 +108,7 @@ public static class ModelFile
         using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write((uint)(model.HasSchema ? 2 : 1));
+            w.Write((uint)Version);
             w.Write(model.Classes);
             w.Write(model.Features);
             foreach (var name in model.ClassNames) WriteString(w, name);
@@ -134,7 +137,8 @@ public static class ModelFile
             w.Write(t.Objective);
             w.Write(t.Rows);
             w.Write(t.Iterations);
-            w.Write(t.Epochs);
+            w.Write(t.Epochs ?? -1);
+            w.Write(t.Evaluations ?? -1);
             WriteString(w, t.StopReason);
             w.Write(t.Seed);
             w.Write(t.Seconds);
@@ -147,6 +151,7 @@ public static class ModelFile
                 WriteString(w, key);
                 WriteString(w, value);
             }
+            w.Write((byte)(model.HasSchema ? 1 : 0));
             if (model.HasSchema) WriteSchema(w, model.Schema);
         }
         ulong checksum = XxHash64.HashToUInt64(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
@@ -246,9 +251,7 @@ public static class ModelFile
         var inverseStd = r.OptionalFloats(D, "the preprocessing inverse deviation");
 
         ImageShape? image = null;
-        byte hasImage = r.Byte("the image-shape flag");
-        if (hasImage > 1) throw r.Invalid($"the image-shape flag is {hasImage}, expected 0 or 1");
-        if (hasImage == 1)
+        if (r.Flag("the image-shape flag"))
         {
             int h = r.Int32("the image height"), w = r.Int32("the image width"), ch = r.Int32("the image channels");
             byte planar = r.Byte("the channel layout");
@@ -258,7 +261,8 @@ public static class ModelFile
 
         string solver = r.String("the solver name");
         double l2 = r.Double("λ2"), l1 = r.Double("λ1"), objective = r.Double("the objective");
-        int rows = r.Int32("the training rows"), iterations = r.Int32("the iterations"), epochs = r.Int32("the epochs");
+        int rows = r.Int32("the training rows"), iterations = r.Int32("the iterations");
+        int? epochs = r.Int32("the epochs"), evaluations = version >= 3 ? r.Int32("the evaluations") : null;
         string stop = r.String("the stop reason");
         int seed = r.Int32("the seed");
         double seconds = r.Double("the training time");
@@ -272,7 +276,10 @@ public static class ModelFile
             settings[key] = r.String($"setting '{key}'");
         }
 
-        InputSchema? schema = version >= 2 ? ReadSchema(ref r) : null;
+        // v1 and v2 kept one count: L-BFGS's evaluations (it has no epochs), else the epochs.
+        if (version < 3 && (solver == "lbfgs" || settings.ContainsKey("lbfgs_history"))) (epochs, evaluations) = (null, epochs);
+        (epochs, evaluations) = (epochs < 0 ? null : epochs, evaluations < 0 ? null : evaluations);
+        InputSchema? schema = (version == 2 || (version >= 3 && r.Flag("the schema flag"))) ? ReadSchema(ref r) : null;
 
         int body = r.Position;
         if (bytes.Length - body < ChecksumBytes)
@@ -291,7 +298,7 @@ public static class ModelFile
             var info = new TrainingInfo
             {
                 Solver = solver, L2 = l2, L1 = l1, Objective = objective, Rows = rows, Iterations = iterations,
-                Epochs = epochs, StopReason = stop, Seed = seed, Seconds = seconds, Settings = settings,
+                Epochs = epochs, Evaluations = evaluations, StopReason = stop, Seed = seed, Seconds = seconds, Settings = settings,
                 History = history,
             };
             return schema is null ? new SoftmaxModel(theta, names, D, pre, image, info)
@@ -393,6 +400,13 @@ public static class ModelFile
         public void Skip(int count) => Take(count, "the header");
 
         public byte Byte(string what) => Take(1, what)[0];
+
+        public bool Flag(string what) => Byte(what) switch
+        {
+            0 => false,
+            1 => true,
+            var b => throw Invalid($"{what} is {b}, expected 0 or 1"),
+        };
 
         public int Int32(string what) => BinaryPrimitives.ReadInt32LittleEndian(Take(4, what));
 
