@@ -10,8 +10,8 @@ namespace Softmax.Gpu;
 /// on the device: θ and the velocity stay there, the epoch's batch index list is uploaded once, and every step is
 /// two kernels (<see cref="Kernel2Fused"/> over the batch, then <see cref="SgdUpdate"/>) queued back to back on one
 /// stream with no host synchronisation until the epoch ends. Then one download of 2·steps + 2·steps·groups
-/// numbers gives the same epoch loss as <see cref="SgdSolver"/> reports (mean of the batch F values).
-/// <para>The batch order is <see cref="RowBatchPlan.Order"/>'s, the in-memory <see cref="SgdSolver"/>'s (same seed,
+/// numbers gives the same epoch loss as <see cref="MiniBatchSolver"/> with <see cref="SgdRule"/> reports (mean of the batch F values).
+/// <para>The batch order is <see cref="RowBatchPlan.Order"/>'s, the in-memory <see cref="MiniBatchSolver"/> with <see cref="SgdRule"/>'s (same seed,
 /// epoch and sampling), so an epoch here and there visit the same batches; they differ only in θ being float32 on
 /// the device.</para>
 /// </summary>
@@ -104,7 +104,7 @@ public sealed class GpuSgdEpoch : IDisposable
 
     /// <summary>
     /// Runs epoch <paramref name="epoch"/> (0-based; it picks the batch order and the scheduled rate as
-    /// <see cref="SgdSolver"/> does). Returns the mean batch F over the epoch, or NaN when
+    /// <see cref="MiniBatchSolver"/> with <see cref="SgdRule"/> does). Returns the mean batch F over the epoch, or NaN when
     /// <paramref name="computeLoss"/> is false (then nothing is downloaded).
     /// </summary>
     public double RunEpoch(int epoch, bool computeLoss = true)

@@ -38,7 +38,7 @@ public sealed class SolverTests(DeviceFixture fx)
         var mb = new MiniBatchOptions { LearningRate = 0.05, BatchSize = 32, Epochs = 2, Seed = 3, Sampling = sampling };
         const double l2 = 1e-3;
         var theta0 = Data.Theta(4, 23, 8, 0.1);
-        var cpu = new SgdSolver(mb, momentum, nesterov).Minimize(
+        var cpu = new MiniBatchSolver(new SgdRule(momentum, nesterov), mb).Minimize(
             new SoftmaxObjective(new CpuSoftmaxLoss(data, new CpuEngineOptions(Threads: 1)), l2, l1), theta0, new SolverContext());
 
         using var loss = new GpuSoftmaxLoss(_dev, data);

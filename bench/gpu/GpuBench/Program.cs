@@ -123,7 +123,7 @@ Emit("fashion_mnist_present", real ? 1 : 0, "", real ? "real data" : "synthetic 
     double gl = sgd.RunEpoch(0);
     var gt = new double[theta0.Length];
     sgd.GetParameters(gt);
-    var cpu = new SgdSolver(mb with { Epochs = 1 }, 0.9).Minimize(new SoftmaxObjective(new CpuSoftmaxLoss(train), L2), theta0, new SolverContext());
+    var cpu = new MiniBatchSolver(new SgdRule(0.9), mb with { Epochs = 1 }).Minimize(new SoftmaxObjective(new CpuSoftmaxLoss(train), L2), theta0, new SolverContext());
     Emit("check_sgd_epoch_theta_relerr", RelErr(gt, cpu.Theta), "", "one epoch vs SgdSolver on CpuSoftmaxLoss (float32 θ on device)");
     Emit("check_sgd_epoch_loss_relerr", Math.Abs(gl - cpu.Value) / cpu.Value, "", "epoch mean batch F vs SgdSolver");
 }

@@ -32,7 +32,7 @@ public struct SgdArgs
 /// sync): each thread owns one entry of θ, sums the block partials in block order (float64), forms
 /// g = sums / S + λ2·W, and applies v ← μv − ηg; θ ← θ + v (Nesterov: θ ← θ + μv − ηg), then the L1 proximal step.
 /// It also records, per step, the batch data loss and per-group ‖W‖² and ‖W‖₁ at the θ the step started from,
-/// so the host can report the same epoch loss as <c>SgdSolver</c> after one download per epoch.
+/// so the host can report the same epoch loss as the CPU <c>SgdRule</c> solver after one download per epoch.
 /// </summary>
 public static class SgdUpdate
 {

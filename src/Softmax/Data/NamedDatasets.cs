@@ -50,16 +50,6 @@ public static class NamedDatasets
         return Named(IdxReader.ReadPair(IdxFile(dir, prefix + "-images-idx3-ubyte"), IdxFile(dir, prefix + "-labels-idx1-ubyte")), key);
     }
 
-    /// <summary>
-    /// The CIFAR-10 split of the Stanford CS231n course code: training rows 0..48999 for training, 49000..49999 for
-    /// validation, and the first 1000 test rows for testing.
-    /// </summary>
-    public static (Dataset Train, Dataset Validation, Dataset Test) LoadCifar10CourseSplit(string? directory = null)
-    {
-        var (train, test) = Load("cifar10", directory);
-        return (train.Slice(0, 49000), train.Slice(49000, 1000), test.Slice(0, 1000));
-    }
-
     /// <summary>The directories searched for <paramref name="name"/>, in order.</summary>
     public static IReadOnlyList<string> SearchPaths(string name, string? directory = null)
     {
