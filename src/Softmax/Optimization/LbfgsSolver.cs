@@ -59,23 +59,11 @@ public sealed partial class LbfgsSolver : ISolver
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(context);
-        ChooseArithmetic(objective.Loss, context.Precision);
+        // Under auto, float64 from the start for small problems. A float32 engine paired with the CPU for its polish
+        // (the GPU) starts on its own arithmetic even when small: the device runs the passes, the CPU only the polish.
+        var loss = objective.Loss;
+        context.SetArithmetic(loss, (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit && loss is not TwoPrecisionLoss);
         return new Run(this, objective, context).Execute(theta0);
-    }
-
-    /// <summary>The arithmetic to start in: what was asked for; under auto, float64 for small problems (on an engine that has it) and float32 otherwise.</summary>
-    private static void ChooseArithmetic(ISoftmaxLoss loss, Precision asked)
-    {
-        if (asked == Precision.Float64)
-        {
-            if (!loss.TrySetArithmetic(Precision.Float64))
-                throw new NotSupportedException($"This engine ({loss.GetType().Name}) has no float64 arithmetic; use precision auto or float32.");
-            return;
-        }
-        // A float32 engine paired with the CPU for its polish (the GPU) starts on its own arithmetic even when small: the
-        // device runs the passes, the CPU only the float64 polish.
-        bool small = (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit && loss is not TwoPrecisionLoss;
-        loss.TrySetArithmetic(asked == Precision.Auto && small ? Precision.Float64 : Precision.Float32);
     }
 
     /// <summary>One minimisation: the iterate, its (pseudo-)gradient, the correction pairs and the stop tests.</summary>
