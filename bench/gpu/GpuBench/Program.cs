@@ -118,14 +118,14 @@ Emit("fashion_mnist_present", real ? 1 : 0, "", real ? "real data" : "synthetic 
     }
     times.Sort();
     Emit("sgd_epoch_b256", times[times.Count / 2], "ms", $"median of 5, {sgd.StepsPerEpoch} steps, {sgd.LaunchesPerEpoch} launches, momentum 0.9");
-    // One epoch from zero against SgdSolver (same batch order).
+    // One epoch from zero against the CPU MiniBatchSolver with SgdRule (same batch order).
     sgd.SetParameters(theta0);
     double gl = sgd.RunEpoch(0);
     var gt = new double[theta0.Length];
     sgd.GetParameters(gt);
     var cpu = new MiniBatchSolver(new SgdRule(0.9), mb with { Epochs = 1 }).Minimize(new SoftmaxObjective(new CpuSoftmaxLoss(train), L2), theta0, new SolverContext());
-    Emit("check_sgd_epoch_theta_relerr", RelErr(gt, cpu.Theta), "", "one epoch vs SgdSolver on CpuSoftmaxLoss (float32 θ on device)");
-    Emit("check_sgd_epoch_loss_relerr", Math.Abs(gl - cpu.Value) / cpu.Value, "", "epoch mean batch F vs SgdSolver");
+    Emit("check_sgd_epoch_theta_relerr", RelErr(gt, cpu.Theta), "", "one epoch vs the CPU SGD on CpuSoftmaxLoss (float32 θ on device)");
+    Emit("check_sgd_epoch_loss_relerr", Math.Abs(gl - cpu.Value) / cpu.Value, "", "epoch mean batch F vs the CPU SGD");
 }
 {
     double target = real ? FStar * (1 + 1e-6) : double.NegativeInfinity;
