@@ -29,11 +29,8 @@ public static class NamedDatasets
     /// The standard train/test split of a named dataset. <c>digits</c> has none, so it is split stratified with 20 %
     /// held out and seed 0. <paramref name="directory"/>, when given, is searched first.
     /// </summary>
-    public static (Dataset Train, Dataset Test) Load(string name, string? directory = null)
-    {
-        if (Normalize(name) == "digits") return LoadDigits().Split(0.2, seed: 0);
-        return (Load(name, DataSplit.Train, directory), Load(name, DataSplit.Test, directory));
-    }
+    public static (Dataset Train, Dataset Test) Load(string name, string? directory = null) =>
+        (Load(name, DataSplit.Train, directory), Load(name, DataSplit.Test, directory));
 
     /// <summary>One split of a named dataset (see <see cref="Load(string, string?)"/>), without reading the other's files.</summary>
     public static Dataset Load(string name, DataSplit split, string? directory = null)
