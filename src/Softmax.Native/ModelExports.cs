@@ -45,7 +45,7 @@ internal static unsafe class ModelExports
         if (output is null) throw new ArgumentException("out is NULL.");
         *output = new NativeTrainingInfo
         {
-            Iterations = t.Iterations, Epochs = t.Epochs, Objective = t.Objective, Seconds = t.Seconds,
+            Iterations = t.Iterations, Epochs = t.Epochs ?? t.Evaluations ?? 0, Objective = t.Objective, Seconds = t.Seconds,
             StopReason = Enum.TryParse<StopReason>(t.StopReason, out var reason) ? (int)reason : -1,
         };
     });

@@ -141,7 +141,7 @@ typedef int (*softmax_progress_fn)(const softmax_progress *progress, void *user_
 /* What training reported, stored in the model (and in its file). */
 typedef struct softmax_training_info {
     int32_t iterations;
-    int32_t epochs;
+    int32_t epochs;               /* mini-batch epochs; for L-BFGS, which has none, its evaluations of F and its gradient */
     double objective;             /* F at the returned weights, float64 accumulation; NaN for a model without it */
     double seconds;
     int32_t stop_reason;          /* SOFTMAX_STOP_*; -1 when unknown (a model file from elsewhere) */

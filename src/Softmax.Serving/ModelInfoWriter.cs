@@ -48,7 +48,9 @@ internal static class ModelInfoWriter
         Number(json, "objective", t.Objective);
         json.WriteNumber("rows", t.Rows);
         json.WriteNumber("iterations", t.Iterations);
-        json.WriteNumber("epochs", t.Epochs);
+        // Like the metrics JSON: a mini-batch solver counts epochs, L-BFGS its evaluations; the other is null.
+        Count(json, "epochs", t.Epochs);
+        Count(json, "evaluations", t.Evaluations);
         json.WriteString("stop_reason", t.StopReason);
         json.WriteNumber("seed", t.Seed);
         Number(json, "seconds", t.Seconds);
@@ -134,6 +136,12 @@ internal static class ModelInfoWriter
         json.WriteStartArray(name);
         foreach (var value in values) json.WriteStringValue(value);
         json.WriteEndArray();
+    }
+
+    private static void Count(Utf8JsonWriter json, string name, int? value)
+    {
+        if (value is { } v) json.WriteNumber(name, v);
+        else json.WriteNull(name);
     }
 
     private static void Number(Utf8JsonWriter json, string name, double value)

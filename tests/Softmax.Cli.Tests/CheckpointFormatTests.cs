@@ -34,9 +34,9 @@ public class CheckpointFormatTests
     private static ISolver Make(string name) => name switch
     {
         "lbfgs" => new LbfgsSolver(new LbfgsOptions { History = 4, MaxIterations = 14 }, FeatureMoments.Compute(Train.Features)),
-        "sgd-momentum" => new SgdSolver(new MiniBatchOptions { LearningRate = 0.001, BatchSize = 100, Epochs = 8, Seed = 5 }, 0.9),
-        "sgd-nesterov" => new SgdSolver(new MiniBatchOptions { LearningRate = 0.001, BatchSize = 100, Epochs = 8, Seed = 5 }, 0.9, nesterov: true),
-        _ => new AdamSolver(new MiniBatchOptions { LearningRate = 0.01, BatchSize = 100, Epochs = 8, Seed = 5 }),
+        "sgd-momentum" => new MiniBatchSolver(new SgdRule(0.9), new MiniBatchOptions { LearningRate = 0.001, BatchSize = 100, Epochs = 8, Seed = 5 }),
+        "sgd-nesterov" => new MiniBatchSolver(new SgdRule(0.9, nesterov: true), new MiniBatchOptions { LearningRate = 0.001, BatchSize = 100, Epochs = 8, Seed = 5 }),
+        _ => new MiniBatchSolver(new AdamRule(), new MiniBatchOptions { LearningRate = 0.01, BatchSize = 100, Epochs = 8, Seed = 5 }),
     };
 
     public static TheoryData<string> Solvers() => new() { "lbfgs", "sgd-momentum", "sgd-nesterov", "adam" };

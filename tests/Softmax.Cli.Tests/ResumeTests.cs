@@ -46,7 +46,7 @@ public class ResumeTests
             "--patience", "4", "--min-delta", "0.05", "--seed", "1", "--threads", "1", "-q"];
         var (full, _) = KillResumeAndCompare(common, "3");
         Assert.Equal("EarlyStopping", full.Training.StopReason);
-        Assert.InRange(full.Training.Epochs, 4, 59);
+        Assert.InRange(full.Training.Epochs!.Value, 4, 59);
     }
 
     private static (SoftmaxModel Full, SoftmaxModel Resumed) KillResumeAndCompare(string[] common, string every, IReadOnlyDictionary<string, string>? env = null)

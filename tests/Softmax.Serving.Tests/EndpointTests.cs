@@ -79,6 +79,10 @@ public sealed class EndpointTests : IAsyncLifetime
         Assert.Equal(1f / 16, json.GetProperty("preprocessing").GetProperty("scale").GetSingle());
         Assert.Equal("lbfgs", json.GetProperty("training").GetProperty("solver").GetString()!.ToLowerInvariant());
         Assert.Equal(1e-3, json.GetProperty("training").GetProperty("l2").GetDouble());
+        // L-BFGS has no epochs: it counts its evaluations of F and ∇F, at least one more than its iterations.
+        var training = json.GetProperty("training");
+        Assert.Equal(JsonValueKind.Null, training.GetProperty("epochs").ValueKind);
+        Assert.InRange(training.GetProperty("evaluations").GetInt32(), training.GetProperty("iterations").GetInt32() + 1, int.MaxValue);
         Assert.Equal(4 << 20, json.GetProperty("limits").GetProperty("max_body_bytes").GetInt64());
     }
 

@@ -103,12 +103,12 @@ if (real)
 else train = Synthetic(quick ? 3000 : 60000, 784, 10, 99);
 Emit("fashion_mnist_present", real ? 1 : 0, "", real ? "real data" : "synthetic stand-in; F* target skipped");
 {
-    // One epoch of the core's SgdSolver on the GPU loss (what `train --device cuda` runs), against the CPU loss.
+    // One epoch of the core's mini-batch solver (SgdRule) on the GPU loss (what `train --device cuda` runs), against the CPU loss.
     var mb = new MiniBatchOptions { LearningRate = 0.1, BatchSize = 256, Epochs = 1, Seed = 1 };
     using var loss = new GpuSoftmaxLoss(device, train);
     var theta0 = new double[loss.Parameters];
     SolverResult Epoch(ISoftmaxLoss l) =>
-        new SgdSolver(mb, 0.9).Minimize(new SoftmaxObjective(l, L2), theta0, new SolverContext());
+        new MiniBatchSolver(new SgdRule(0.9), mb).Minimize(new SoftmaxObjective(l, L2), theta0, new SolverContext());
     var gpuEpoch = Epoch(loss);
     var times = new List<double>();
     for (int e = 0; e < 5; e++)
@@ -119,10 +119,10 @@ Emit("fashion_mnist_present", real ? 1 : 0, "", real ? "real data" : "synthetic 
     }
     times.Sort();
     int steps = (loss.Rows + mb.BatchSize - 1) / mb.BatchSize;
-    Emit("sgd_epoch_b256", times[times.Count / 2], "ms", $"median of 5, SgdSolver on GpuSoftmaxLoss, {steps} steps, momentum 0.9");
+    Emit("sgd_epoch_b256", times[times.Count / 2], "ms", $"median of 5, MiniBatchSolver(SgdRule) on GpuSoftmaxLoss, {steps} steps, momentum 0.9");
     var cpu = Epoch(new CpuSoftmaxLoss(train));
-    Emit("check_sgd_epoch_theta_relerr", RelErr(gpuEpoch.Theta, cpu.Theta), "", "one epoch vs SgdSolver on CpuSoftmaxLoss");
-    Emit("check_sgd_epoch_loss_relerr", Math.Abs(gpuEpoch.Value - cpu.Value) / cpu.Value, "", "epoch loss vs SgdSolver on CpuSoftmaxLoss");
+    Emit("check_sgd_epoch_theta_relerr", RelErr(gpuEpoch.Theta, cpu.Theta), "", "one epoch vs MiniBatchSolver(SgdRule) on CpuSoftmaxLoss");
+    Emit("check_sgd_epoch_loss_relerr", Math.Abs(gpuEpoch.Value - cpu.Value) / cpu.Value, "", "epoch loss vs MiniBatchSolver(SgdRule) on CpuSoftmaxLoss");
 }
 {
     double target = real ? FStar * (1 + 1e-6) : double.NegativeInfinity;

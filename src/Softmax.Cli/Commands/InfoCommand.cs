@@ -46,8 +46,7 @@ public static class InfoCommand
                 ("objective", Ui.F(t.Objective, "R")),
                 ("training rows", I(t.Rows)),
                 ("iterations", I(t.Iterations)),
-                // The model file keeps one count: L-BFGS's evaluations of F and ∇F (it has no epochs), else the epochs.
-                (t.Settings.ContainsKey("lbfgs_history") ? "evaluations" : "epochs", I(t.Epochs)),
+                t.Evaluations is { } n ? ("evaluations", I(n)) : ("epochs", I(t.Epochs ?? 0)),
                 ("stop reason", t.StopReason),
                 ("seed", I(t.Seed)),
                 ("train seconds", Ui.F(t.Seconds, "F3")),

@@ -32,7 +32,7 @@ public static class CsvReader
 
         var (firstLine, firstRecord) = sniff.Sample[0];
         byte delimiter = (byte)(options.Delimiter ?? DetectDelimiter(sniff.Sample));
-        var firstFields = SplitFields(firstRecord, delimiter, name, firstLine);
+        var firstFields = CsvRecords.Split(firstRecord, delimiter, name, firstLine);
         int columns = firstFields.Count;
         if (columns < 2)
             throw new DataFormatException(name, firstLine,
@@ -112,10 +112,6 @@ public static class CsvReader
         }
         return false;
     }
-
-    /// <summary>Splits one record into unquoted field strings (used for the header and sniffing only).</summary>
-    internal static List<string> SplitFields(ReadOnlySpan<byte> record, byte delimiter, string name, long line) =>
-        CsvRecords.Split(record, delimiter, name, line);
 
     /// <summary>
     /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).

@@ -3,33 +3,20 @@ using System.Text;
 namespace Softmax.Data;
 
 /// <summary>Parses CSV records straight into the rows of the final matrix; errors name the line and column.</summary>
-internal struct RowParser : IRecordVisitor
+internal struct RowParser(DenseMatrix matrix, int[] labelIds, LabelMap labels, string name, byte delimiter, int columns,
+    int labelColumn, string[]? columnNames, bool skip) : IRecordVisitor
 {
-    public readonly DenseMatrix Matrix;
-    public readonly int[] LabelIds;
-    public readonly LabelMap Labels;
+    public readonly DenseMatrix Matrix = matrix;
+    public readonly int[] LabelIds = labelIds;
+    public readonly LabelMap Labels = labels;
     public int Row;
-    private readonly string _name;
-    private readonly byte _delimiter;
-    private readonly int _columns;
-    private readonly int _labelColumn;
-    private readonly string[]? _columnNames;
+    private readonly string _name = name;
+    private readonly byte _delimiter = delimiter;
+    private readonly int _columns = columns;
+    private readonly int _labelColumn = labelColumn;
+    private readonly string[]? _columnNames = columnNames;
     private readonly List<byte> _scratch = [];
-    private bool _skip;
-
-    public RowParser(DenseMatrix matrix, int[] labelIds, LabelMap labels, string name, byte delimiter, int columns,
-        int labelColumn, string[]? columnNames, bool skip)
-    {
-        Matrix = matrix;
-        LabelIds = labelIds;
-        Labels = labels;
-        _name = name;
-        _delimiter = delimiter;
-        _columns = columns;
-        _labelColumn = labelColumn;
-        _columnNames = columnNames;
-        _skip = skip;
-    }
+    private bool _skip = skip;
 
     public bool Visit(ReadOnlySpan<byte> record, long line)
     {
@@ -88,7 +75,7 @@ internal struct RowParser : IRecordVisitor
 
     private readonly DataFormatException Ragged(ReadOnlySpan<byte> record, long line)
     {
-        int fields = CsvReader.SplitFields(record, _delimiter, _name, line).Count;
+        int fields = CsvRecords.Split(record, _delimiter, _name, line).Count;
         return new DataFormatException(_name, line, $"expected {_columns} fields, found {fields} (ragged row)");
     }
 

@@ -79,9 +79,6 @@ public sealed class Dataset
     /// <summary>Same rows with other features (same row count), for example after preprocessing.</summary>
     public Dataset WithFeatures(FeatureMatrix features) => new(features, Labels, ClassNames, SampleWeights, Image, Name) { Schema = features.Columns == Features.Columns ? Schema : null };
 
-    /// <summary>Same rows with other sample weights.</summary>
-    public Dataset WithSampleWeights(float[]? weights) => new(Features, Labels, ClassNames, weights, Image, Name) { Schema = Schema };
-
     /// <summary>Rows <paramref name="start"/> .. <paramref name="start"/>+<paramref name="count"/>−1.</summary>
     public Dataset Slice(int start, int count)
     {

@@ -79,14 +79,6 @@ public static class Downloader
         return entry.Files.Select(f => new RemoteFile(f.File, new Uri(root, f.File), f.Sha256)).ToArray();
     }
 
-    /// <summary>The directory name a dataset is kept under (as <see cref="NamedDatasets"/> expects it).</summary>
-    public static string DirectoryName(DatasetName name) => name switch
-    {
-        DatasetName.Mnist => "mnist",
-        DatasetName.FashionMnist => "fashion-mnist",
-        _ => "cifar10",
-    };
-
     /// <summary>
     /// Downloads every file of <paramref name="name"/> into <paramref name="directory"/> (CIFAR-10 is also unpacked
     /// there, into cifar-10-batches-bin). Files already present with the right hash are kept.

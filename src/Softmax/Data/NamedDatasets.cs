@@ -29,11 +29,8 @@ public static class NamedDatasets
     /// The standard train/test split of a named dataset. <c>digits</c> has none, so it is split stratified with 20 %
     /// held out and seed 0. <paramref name="directory"/>, when given, is searched first.
     /// </summary>
-    public static (Dataset Train, Dataset Test) Load(string name, string? directory = null)
-    {
-        if (Normalize(name) == "digits") return LoadDigits().Split(0.2, seed: 0);
-        return (Load(name, DataSplit.Train, directory), Load(name, DataSplit.Test, directory));
-    }
+    public static (Dataset Train, Dataset Test) Load(string name, string? directory = null) =>
+        (Load(name, DataSplit.Train, directory), Load(name, DataSplit.Test, directory));
 
     /// <summary>One split of a named dataset (see <see cref="Load(string, string?)"/>), without reading the other's files.</summary>
     public static Dataset Load(string name, DataSplit split, string? directory = null)
@@ -48,16 +45,6 @@ public static class NamedDatasets
         if (key == "cifar10") return Named(CifarReader.Read(dir, CifarVariant.Cifar10, split), key);
         string prefix = split == DataSplit.Train ? "train" : "t10k";
         return Named(IdxReader.ReadPair(IdxFile(dir, prefix + "-images-idx3-ubyte"), IdxFile(dir, prefix + "-labels-idx1-ubyte")), key);
-    }
-
-    /// <summary>
-    /// The CIFAR-10 split of the Stanford CS231n course code: training rows 0..48999 for training, 49000..49999 for
-    /// validation, and the first 1000 test rows for testing.
-    /// </summary>
-    public static (Dataset Train, Dataset Validation, Dataset Test) LoadCifar10CourseSplit(string? directory = null)
-    {
-        var (train, test) = Load("cifar10", directory);
-        return (train.Slice(0, 49000), train.Slice(49000, 1000), test.Slice(0, 1000));
     }
 
     /// <summary>The directories searched for <paramref name="name"/>, in order.</summary>

@@ -13,7 +13,7 @@ namespace Softmax.IO;
 /// <code>
 /// offset  type                 field
 /// 0       4 bytes              magic "SMAX" (53 4D 41 58; uint32 0x58414D53)
-/// 4       uint32               format version: 1, or 2 when the model has an input schema (below)
+/// 4       uint32               format version: 3 (this build writes 3 and reads 1, 2 and 3)
 /// 8       int32                C, number of classes (≥ 1)
 /// 12      int32                D, number of features (≥ 1)
 ///         C × string           class names, by class index
@@ -27,13 +27,16 @@ namespace Softmax.IO;
 ///         uint8                0 absent, 1 present; when present: int32 height, int32 width, int32 channels,
 ///                              uint8 channel-planar (0/1)
 ///         -- training info --
-///         string solver; f64 L2; f64 L1; f64 objective; int32 rows; int32 iterations; int32 epochs;
+///         string solver; f64 L2; f64 L1; f64 objective; int32 rows; int32 iterations;
+///         int32 epochs (−1 for L-BFGS, which has none); int32 evaluations (L-BFGS; −1 for a mini-batch solver)
+///                              [v1, v2: one int32 count, the evaluations for L-BFGS, else the epochs];
 ///         string stop reason; int32 seed; f64 seconds;
 ///         int32 settings count K, then K × (string key, string value); the key "history" holds the learning curve
 ///                              (TrainingInfo.History): records separated by ';', each "iteration,epoch,loss,
 ///                              gradient norm,validation accuracy,validation loss,seconds" (invariant round-trip
 ///                              numbers; an empty field for a missing validation score)
-///         -- input schema (version 2 only; version 1 means the default: f0…, or pixel positions) --
+///         -- input schema (v3: uint8 0 default, 1 present; v2: always present; v1: always the default) --
+///         (the default schema is f0…, or pixel positions)
 ///         uint8 flags (bit 0: columns are matched by name, bit 1: NaN is a missing value, bit 2: missing values are imputed)
 ///         int32 column count K, then K × column:
 ///             string name; uint8 kind (0 numeric, 1 categorical); uint8 missing indicator (0/1);
@@ -46,47 +49,17 @@ namespace Softmax.IO;
 /// renames it over the target, so a reader never sees half a file. <see cref="Load(string)"/> rejects a wrong magic,
 /// a newer version, a truncated or over-long file and a checksum mismatch with a <see cref="ModelFormatException"/>.
 /// </summary>
-public static class ModelFile
+public static partial class ModelFile
 {
     /// <summary>"SMAX" read as a little-endian uint32.</summary>
     public const uint Magic = 0x58414D53;
 
-    /// <summary>The newest format version this build reads and writes (it writes 1 when the model has the default schema, so older builds still read it).</summary>
-    public const int Version = 2;
+    /// <summary>The format version this build writes, the newest it reads.</summary>
+    public const int Version = 3;
 
     private const int ChecksumBytes = 8;
 
     private const string HistoryKey = "history";
-
-    private static string HistoryText(IReadOnlyList<Optimization.HistoryEntry> history)
-    {
-        static string D(double? v) => v is { } x ? x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "";
-        return string.Join(';', history.Select(h => FormattableString.Invariant(
-            $"{h.Iteration},{h.Epoch},{D(h.Loss)},{D(h.GradientNorm)},{D(h.ValidationAccuracy)},{D(h.ValidationLoss)},{D(h.Seconds)}")));
-    }
-
-    private static Optimization.HistoryEntry[] ParseHistory(string text, string file)
-    {
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        var records = text.Split(';', StringSplitOptions.RemoveEmptyEntries);
-        var history = new Optimization.HistoryEntry[records.Length];
-        for (int i = 0; i < records.Length; i++)
-        {
-            var f = records[i].Split(',');
-            double? Opt(string v) => v.Length == 0 ? null : double.Parse(v, System.Globalization.NumberStyles.Float, inv);
-            try
-            {
-                if (f.Length != 7) throw new FormatException($"{f.Length} fields");
-                history[i] = new Optimization.HistoryEntry(int.Parse(f[0], inv), int.Parse(f[1], inv), Opt(f[2]) ?? double.NaN,
-                    Opt(f[3]) ?? double.NaN, Opt(f[4]), Opt(f[5]), Opt(f[6]) ?? 0);
-            }
-            catch (FormatException e)
-            {
-                throw new ModelFormatException(file, $"corrupted: history record {i + 1} is '{records[i]}', expected 7 comma-separated numbers ({e.Message})", e);
-            }
-        }
-        return history;
-    }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically (temp file, then rename).</summary>
     public static void Save(SoftmaxModel model, string path)
@@ -105,7 +78,7 @@ public static class ModelFile
         using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(Magic);
-            w.Write((uint)(model.HasSchema ? 2 : 1));
+            w.Write((uint)Version);
             w.Write(model.Classes);
             w.Write(model.Features);
             foreach (var name in model.ClassNames) WriteString(w, name);
@@ -117,36 +90,9 @@ public static class ModelFile
             WriteFloats(w, pre.Mean);
             WriteFloats(w, pre.InverseStd);
 
-            if (model.Image is { } image)
-            {
-                w.Write((byte)1);
-                w.Write(image.Height);
-                w.Write(image.Width);
-                w.Write(image.Channels);
-                w.Write((byte)(image.ChannelPlanar ? 1 : 0));
-            }
-            else w.Write((byte)0);
-
-            var t = model.Training;
-            WriteString(w, t.Solver);
-            w.Write(t.L2);
-            w.Write(t.L1);
-            w.Write(t.Objective);
-            w.Write(t.Rows);
-            w.Write(t.Iterations);
-            w.Write(t.Epochs);
-            WriteString(w, t.StopReason);
-            w.Write(t.Seed);
-            w.Write(t.Seconds);
-            var all = new Dictionary<string, string>(t.Settings, StringComparer.Ordinal);
-            if (t.History.Count > 0) all[HistoryKey] = HistoryText(t.History);
-            var settings = all.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
-            w.Write(settings.Length);
-            foreach (var (key, value) in settings)
-            {
-                WriteString(w, key);
-                WriteString(w, value);
-            }
+            WriteImage(w, model.Image);
+            WriteTraining(w, model.Training);
+            w.Write((byte)(model.HasSchema ? 1 : 0));
             if (model.HasSchema) WriteSchema(w, model.Schema);
         }
         ulong checksum = XxHash64.HashToUInt64(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
@@ -245,34 +191,9 @@ public static class ModelFile
         var mean = r.OptionalFloats(D, "the preprocessing mean");
         var inverseStd = r.OptionalFloats(D, "the preprocessing inverse deviation");
 
-        ImageShape? image = null;
-        byte hasImage = r.Byte("the image-shape flag");
-        if (hasImage > 1) throw r.Invalid($"the image-shape flag is {hasImage}, expected 0 or 1");
-        if (hasImage == 1)
-        {
-            int h = r.Int32("the image height"), w = r.Int32("the image width"), ch = r.Int32("the image channels");
-            byte planar = r.Byte("the channel layout");
-            if (h < 1 || w < 1 || ch < 1 || planar > 1) throw r.Invalid($"invalid image shape {h}x{w}x{ch} (layout {planar})");
-            image = new ImageShape(h, w, ch, planar == 1);
-        }
-
-        string solver = r.String("the solver name");
-        double l2 = r.Double("λ2"), l1 = r.Double("λ1"), objective = r.Double("the objective");
-        int rows = r.Int32("the training rows"), iterations = r.Int32("the iterations"), epochs = r.Int32("the epochs");
-        string stop = r.String("the stop reason");
-        int seed = r.Int32("the seed");
-        double seconds = r.Double("the training time");
-        int count = r.Int32("the settings count");
-        if (count < 0) throw r.Invalid($"the settings count is {count}");
-        r.Need((long)count * 8, $"{count} settings");
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < count; i++)
-        {
-            string key = r.String($"setting {i}'s key");
-            settings[key] = r.String($"setting '{key}'");
-        }
-
-        InputSchema? schema = version >= 2 ? ReadSchema(ref r) : null;
+        var image = ReadImage(ref r);
+        var (info, settings) = ReadTraining(ref r, version);
+        InputSchema? schema = (version == 2 || (version >= 3 && r.Flag("the schema flag"))) ? ReadSchema(ref r) : null;
 
         int body = r.Position;
         if (bytes.Length - body < ChecksumBytes)
@@ -287,146 +208,14 @@ public static class ModelFile
         try
         {
             var pre = new Preprocessor((PreprocessKind)kind, scale, mean, inverseStd);
-            var history = settings.Remove(HistoryKey, out var historyText) ? ParseHistory(historyText, nameForErrors) : [];
-            var info = new TrainingInfo
-            {
-                Solver = solver, L2 = l2, L1 = l1, Objective = objective, Rows = rows, Iterations = iterations,
-                Epochs = epochs, StopReason = stop, Seed = seed, Seconds = seconds, Settings = settings,
-                History = history,
-            };
+            // The history is parsed only now that the checksum has vouched for its bytes.
+            if (settings.Remove(HistoryKey, out var historyText)) info = info with { History = ParseHistory(historyText, nameForErrors) };
             return schema is null ? new SoftmaxModel(theta, names, D, pre, image, info)
                 : new SoftmaxModel(theta, names, D, pre, image, info) { Schema = schema };
         }
         catch (Exception e) when (e is ArgumentException)
         {
             throw new ModelFormatException(nameForErrors, $"invalid model: {e.Message}", e);
-        }
-    }
-
-    private static void WriteSchema(BinaryWriter w, InputSchema schema)
-    {
-        w.Write((byte)((schema.Named ? 1 : 0) | (schema.NanIsMissing ? 2 : 0) | (schema.Imputes ? 4 : 0)));
-        w.Write(schema.Columns.Count);
-        foreach (var c in schema.Columns)
-        {
-            WriteString(w, c.Name);
-            w.Write((byte)c.Kind);
-            w.Write((byte)(c.MissingIndicator ? 1 : 0));
-            w.Write(c.Fill);
-            w.Write(c.FillCategory);
-            w.Write(c.Categories.Count);
-            foreach (var level in c.Categories) WriteString(w, level);
-        }
-    }
-
-    private static InputSchema ReadSchema(ref Reader r)
-    {
-        byte flags = r.Byte("the schema flags");
-        if (flags > 7) throw r.Invalid($"unknown schema flags {flags}");
-        int count = r.Int32("the schema column count");
-        if (count < 1) throw r.Invalid($"the schema column count is {count}");
-        r.Need((long)count * 18, $"{count} schema columns");
-        var columns = new InputColumn[count];
-        for (int k = 0; k < count; k++)
-        {
-            string name = r.String($"schema column {k}'s name");
-            byte kind = r.Byte($"column '{name}''s kind"), indicator = r.Byte($"column '{name}''s indicator flag");
-            if (kind > 1 || indicator > 1) throw r.Invalid($"column '{name}': kind {kind}, indicator {indicator}");
-            float fill = r.Single($"column '{name}''s fill");
-            int fillCategory = r.Int32($"column '{name}''s fill category");
-            int levels = r.Int32($"column '{name}''s category count");
-            if (levels < 0 || (kind == 0 && levels != 0)) throw r.Invalid($"column '{name}' has {levels} categories");
-            r.Need((long)levels * 4, $"column '{name}''s {levels} categories");
-            var categories = new string[levels];
-            for (int i = 0; i < levels; i++) categories[i] = r.String($"column '{name}''s category {i}");
-            columns[k] = new InputColumn(name, (ColumnKind)kind)
-            {
-                Categories = categories, Fill = fill, FillCategory = fillCategory, MissingIndicator = indicator == 1,
-            };
-        }
-        try { return new InputSchema(columns, (flags & 1) != 0, (flags & 2) != 0, (flags & 4) != 0); }
-        catch (ArgumentException e) { throw r.Invalid(e.Message); }
-    }
-
-    private static void WriteString(BinaryWriter w, string value)
-    {
-        ArgumentNullException.ThrowIfNull(value);
-        var bytes = Encoding.UTF8.GetBytes(value);
-        w.Write((uint)bytes.Length);
-        w.Write(bytes);
-    }
-
-    private static void WriteFloats(BinaryWriter w, float[]? values)
-    {
-        if (values is null) { w.Write(-1); return; }
-        w.Write(values.Length);
-        foreach (var v in values) w.Write(v);
-    }
-
-    /// <summary>A bounds-checked little-endian cursor: every length is checked against the bytes left before use.</summary>
-    private ref struct Reader(ReadOnlySpan<byte> bytes, string name)
-    {
-        private readonly ReadOnlySpan<byte> _bytes = bytes;
-        private readonly string _name = name;
-
-        public int Position { get; private set; }
-
-        public readonly long Remaining => _bytes.Length - Position;
-
-        public readonly ModelFormatException Invalid(string problem) => new(_name, $"invalid at byte {Position}: {problem}");
-
-        public readonly void Need(long count, string what)
-        {
-            if (count > Remaining)
-                throw new ModelFormatException(_name,
-                    $"truncated: {what} need {count} bytes at offset {Position}, but only {Remaining} remain (file length {_bytes.Length})");
-        }
-
-        private ReadOnlySpan<byte> Take(long count, string what)
-        {
-            Need(count, what);
-            var span = _bytes.Slice(Position, (int)count);
-            Position += (int)count;
-            return span;
-        }
-
-        public void Skip(int count) => Take(count, "the header");
-
-        public byte Byte(string what) => Take(1, what)[0];
-
-        public int Int32(string what) => BinaryPrimitives.ReadInt32LittleEndian(Take(4, what));
-
-        public uint UInt32(string what) => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, what));
-
-        public float Single(string what) => BinaryPrimitives.ReadSingleLittleEndian(Take(4, what));
-
-        public double Double(string what) => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, what));
-
-        public string String(string what)
-        {
-            uint length = UInt32(what + " (length)");
-            var raw = Take(length, what);
-            try { return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(raw); }
-            catch (DecoderFallbackException) { throw Invalid($"{what} is not valid UTF-8"); }
-        }
-
-        public double[] Doubles(long count, string what)
-        {
-            var raw = Take(count * 8, what);
-            var values = new double[count];
-            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(i * 8)..]);
-            return values;
-        }
-
-        public float[]? OptionalFloats(int features, string what)
-        {
-            int length = Int32(what + " (length)");
-            if (length == -1) return null;
-            if (length != features) throw Invalid($"{what} has {length} values; the model has {features} features");
-            var raw = Take((long)length * 4, what);
-            var values = new float[length];
-            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
-            return values;
         }
     }
 }

@@ -15,8 +15,13 @@ public sealed record TrainingInfo
     public int Rows { get; init; }
     /// <summary>Iterations or steps.</summary>
     public int Iterations { get; init; }
-    /// <summary>Epochs, or evaluations for L-BFGS.</summary>
-    public int Epochs { get; init; }
+    /// <summary>Epochs done by a mini-batch solver; null for L-BFGS, which has none (see <see cref="Evaluations"/>).</summary>
+    public int? Epochs { get; init; }
+    /// <summary>
+    /// L-BFGS's evaluations of F and ∇F, each a full pass over the training rows (its line search included); null for a
+    /// mini-batch solver, which counts <see cref="Epochs"/>.
+    /// </summary>
+    public int? Evaluations { get; init; }
     /// <summary>Why training stopped.</summary>
     public string StopReason { get; init; } = "";
     /// <summary>Seed.</summary>
@@ -77,6 +82,7 @@ public sealed record TrainingInfo
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(result);
+        bool lbfgs = options.Solver == SolverKind.Lbfgs;
         return new TrainingInfo
         {
             Solver = solver,
@@ -85,7 +91,8 @@ public sealed record TrainingInfo
             Objective = objective,
             Rows = rows,
             Iterations = result.Iterations,
-            Epochs = result.Epochs,
+            Epochs = lbfgs ? null : result.Epochs,
+            Evaluations = lbfgs ? result.Evaluations : null,
             StopReason = result.Reason.ToString(),
             Seed = options.Seed,
             Seconds = elapsed.TotalSeconds,

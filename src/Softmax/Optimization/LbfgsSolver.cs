@@ -11,7 +11,7 @@ namespace Softmax.Optimization;
 /// Stops on the gradient's infinity norm (evaluated in float64: see <see cref="Precision"/>), on the optional relative
 /// decrease, or on the iteration limit, and says which.
 /// </summary>
-public sealed class LbfgsSolver : ISolver
+public sealed partial class LbfgsSolver : ISolver
 {
     private readonly FeatureMoments? _moments;
     private readonly double[]? _featureScale;   // max(1, RMS of each feature): the gradient test's scale
@@ -59,42 +59,30 @@ public sealed class LbfgsSolver : ISolver
     {
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(context);
-        ChooseArithmetic(objective.Loss, context.Precision);
+        // Under auto, float64 from the start for small problems. A float32 engine paired with the CPU for its polish
+        // (the GPU) starts on its own arithmetic even when small: the device runs the passes, the CPU only the polish.
+        var loss = objective.Loss;
+        context.SetArithmetic(loss, (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit && loss is not TwoPrecisionLoss);
         return new Run(this, objective, context).Execute(theta0);
     }
 
-    /// <summary>The arithmetic to start in: what was asked for; under auto, float64 for small problems (on an engine that has it) and float32 otherwise.</summary>
-    private static void ChooseArithmetic(ISoftmaxLoss loss, Precision asked)
-    {
-        if (asked == Precision.Float64)
-        {
-            if (!loss.TrySetArithmetic(Precision.Float64))
-                throw new NotSupportedException($"This engine ({loss.GetType().Name}) has no float64 arithmetic; use precision auto or float32.");
-            return;
-        }
-        // A float32 engine paired with the CPU for its polish (the GPU) starts on its own arithmetic even when small: the
-        // device runs the passes, the CPU only the float64 polish.
-        bool small = (long)loss.Rows * loss.Features * loss.Classes <= ExactWorkLimit && loss is not TwoPrecisionLoss;
-        loss.TrySetArithmetic(asked == Precision.Auto && small ? Precision.Float64 : Precision.Float32);
-    }
-
     /// <summary>One minimisation: the iterate, its (pseudo-)gradient, the correction pairs and the stop tests.</summary>
-    private sealed class Run
+    private sealed partial class Run
     {
         private readonly LbfgsSolver _solver;
         private readonly SoftmaxObjective _objective;
         private readonly SolverContext _context;
         private readonly IReparameterization? _map;
         private readonly double[]? _l1;       // L1 weight of each coordinate in φ: λ1·a_d on W̃, 0 on the bias
-        private readonly int _n, _m;
-        private readonly double[] _outer, _pg, _d, _gLo, _rho, _alpha;
-        private readonly double[][] _s, _y;
+        private readonly int _n;
+        private readonly double[] _outer, _pg, _d, _gLo;
+        private readonly CorrectionPairs _pairs;
         private readonly double[] _recent = new double[RelativeWindow];   // F of the last iterations
         private readonly WolfeLineSearch _search;
         private readonly (double[] Phi, double[] Theta, double[] Gradient) _last;   // of the latest evaluation (with a map)
         private double[] _x, _g, _xt, _gt;
         private double _f;
-        private int _stored, _head, _iter, _evaluations, _windowStart, _sinceBestGradient;
+        private int _iter, _evaluations, _windowStart, _sinceBestGradient;
         private double _bestGradient = double.PositiveInfinity;
         private const int StallIterations = 30;
 
@@ -102,7 +90,6 @@ public sealed class LbfgsSolver : ISolver
         {
             (_solver, _objective, _context) = (solver, objective, context);
             _n = objective.Dimension;
-            _m = solver.Options.HistoryFor(_n, objective.L1 > 0);
             var moments = solver._moments;
             _map = moments is null ? null
                 : moments.Covariance is not null && objective.L1 == 0 ? new Whitening(moments, objective.Classes, objective.L2)
@@ -115,10 +102,7 @@ public sealed class LbfgsSolver : ISolver
             }
             _outer = new double[_n];
             (_x, _g, _xt, _gt, _pg, _d, _gLo) = (new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n], new double[_n]);
-            (_rho, _alpha) = (new double[_m], new double[_m]);
-            _s = new double[_m][];
-            _y = new double[_m][];
-            for (int i = 0; i < _m; i++) { _s[i] = new double[_n]; _y[i] = new double[_n]; }
+            _pairs = new CorrectionPairs(solver.Options.HistoryFor(_n, objective.L1 > 0), _n);
             _search = new WolfeLineSearch(solver.Options.MaxLineSearchSteps);
             _last = _map is null ? ([], [], []) : (new double[_n], new double[_n], new double[_n]);
         }
@@ -165,7 +149,7 @@ public sealed class LbfgsSolver : ISolver
             var reason = Iterate();
             var theta = _context.Choose(Outer(_x), reason);
             double final = ReferenceEquals(theta, _context.Best) ? _objective.Value(theta) : _f;
-            return new SolverResult(theta, final, _iter, _evaluations, _evaluations, reason, _context.History.ToArray());
+            return new SolverResult(theta, final, _iter, 0, _evaluations, reason, _context.History.ToArray());
         }
 
         private StopReason Iterate()
@@ -180,7 +164,7 @@ public sealed class LbfgsSolver : ISolver
                 double fNew = Step();
                 if (double.IsNaN(fNew))
                 {
-                    if (_stored > 0) { _stored = 0; continue; }   // retry once along −pg before anything else
+                    if (_pairs.Stored > 0) { _pairs.Stored = 0; continue; }   // retry once along −pg before anything else
                     if (Polish()) continue;
                     return StopReason.PrecisionLimit;
                 }
@@ -250,16 +234,16 @@ public sealed class LbfgsSolver : ISolver
         /// <summary>One quasi-Newton step: direction, line search; NaN when no acceptable step was found.</summary>
         private double Step()
         {
-            TwoLoop(_pg, _s, _y, _rho, _alpha, _stored, _head, _m, _d);
+            _pairs.Direction(_pg, _d);
             if (_l1 is not null)
                 for (int i = 0; i < _n; i++) if (_d[i] * _pg[i] >= 0) _d[i] = 0;
             double slope = TensorPrimitives.Dot<double>(_d, _pg);
             if (!(slope < 0))
             {
-                _stored = 0;
+                _pairs.Stored = 0;
                 TensorPrimitives.Negate<double>(_pg, _d);
             }
-            double step0 = _stored == 0 ? Math.Min(1.0, 1.0 / Math.Sqrt(TensorPrimitives.Dot<double>(_pg, _pg))) : 1.0;
+            double step0 = _pairs.Stored == 0 ? Math.Min(1.0, 1.0 / Math.Sqrt(TensorPrimitives.Dot<double>(_pg, _pg))) : 1.0;
             var (step, fNew) = _l1 is null
                 ? _search.Search(F, _x, _f, _g, _d, step0, Noise(_f), _xt, _gt, _gLo)
                 : ProjectedBacktracking(step0);
@@ -269,15 +253,7 @@ public sealed class LbfgsSolver : ISolver
         /// <summary>Moves to the trial point, stores the correction pair, and returns the averaged relative decrease.</summary>
         private double Accept(double fNew)
         {
-            int slot = _head;
-            for (int i = 0; i < _n; i++) { _s[slot][i] = _xt[i] - _x[i]; _y[slot][i] = _gt[i] - _g[i]; }
-            double sy = TensorPrimitives.Dot<double>(_s[slot], _y[slot]);
-            if (sy > 1e-12 * TensorPrimitives.Dot<double>(_y[slot], _y[slot]))
-            {
-                _rho[slot] = 1 / sy;
-                _head = (_head + 1) % _m;
-                _stored = Math.Min(_stored + 1, _m);
-            }
+            _pairs.Add(_x, _xt, _g, _gt);
             // Relative decrease averaged over the last few iterations: one short step alone does not stop the run.
             _recent[_iter % RelativeWindow] = _f;
             double past = _iter - _windowStart >= RelativeWindow - 1 ? _recent[(_iter + 1) % RelativeWindow] : double.PositiveInfinity;
@@ -299,109 +275,5 @@ public sealed class LbfgsSolver : ISolver
             _context.MaybeCheckpoint(_iter, State);
             return false;
         }
-
-        /// <summary>The run's state by name (docs/formats.md, "Solver state"): correction pair i is "s{i}", "y{i}" in ring order.</summary>
-        private SolverState State()
-        {
-            var vectors = new Dictionary<string, double[]>(StringComparer.Ordinal)
-            {
-                [SolverState.ParametersName] = (double[])_x.Clone(), ["gradient"] = (double[])_g.Clone(),
-                ["rho"] = (double[])_rho.Clone(), ["recent_f"] = (double[])_recent.Clone(),
-            };
-            for (int i = 0; i < _m; i++) { vectors[$"s{i}"] = (double[])_s[i].Clone(); vectors[$"y{i}"] = (double[])_y[i].Clone(); }
-            var scalars = new Dictionary<string, double>(StringComparer.Ordinal)
-            {
-                ["f"] = _f, ["head"] = _head, ["stored"] = _stored, ["arithmetic"] = (double)Arithmetic, ["window_start"] = _windowStart,
-                ["best_gradient"] = _bestGradient, ["since_best_gradient"] = _sinceBestGradient,
-            };
-            return new SolverState(_solver.Name, _iter, 0, _evaluations, vectors, scalars, _context.History.ToArray());
-        }
-
-        private void Restore(SolverState state)
-        {
-            if (state.Solver != _solver.Name) throw new ArgumentException($"The checkpoint was written by {state.Solver}, not {_solver.Name}.");
-            if (state.Vectors.ContainsKey($"s{_m}") || !state.Vectors.ContainsKey($"s{_m - 1}"))
-                throw new ArgumentException($"The checkpoint was not written by L-BFGS with history size {_m}.");
-            foreach (var (name, into) in new[] { (SolverState.ParametersName, _x), ("gradient", _g), ("rho", _rho), ("recent_f", _recent) }) state.CopyVector(name, into);
-            for (int i = 0; i < _m; i++) { state.CopyVector($"s{i}", _s[i]); state.CopyVector($"y{i}", _y[i]); }
-            _f = state.Scalar("f");
-            (_head, _stored, _windowStart) = ((int)state.Scalar("head"), (int)state.Scalar("stored"), (int)state.Scalar("window_start"));
-            (_bestGradient, _sinceBestGradient) = (state.Scalar("best_gradient"), (int)state.Scalar("since_best_gradient"));
-            // A run that had moved to float64 resumes in float64.
-            if ((Precision)(int)state.Scalar("arithmetic") == Precision.Float64) _objective.Loss.TrySetArithmetic(Precision.Float64);
-            _evaluations = state.Evaluations;
-            _iter = state.Iteration;
-            _context.Restore(state);
-        }
-
-        /// <summary>OWL-QN's backtracking: project each trial onto the orthant of x (or of −pg where x is 0).</summary>
-        private (double Step, double Value) ProjectedBacktracking(double step)
-        {
-            var (x, pg, d, xt, l1) = (_x, _pg, _d, _xt, _l1!);
-            double noise = Noise(_f);
-            for (int k = 0; k < Options.MaxLineSearchSteps * 2; k++, step *= 0.5)
-            {
-                double decrease = 0;
-                for (int i = 0; i < x.Length; i++)
-                {
-                    double orthant = x[i] != 0 ? Math.Sign(x[i]) : -Math.Sign(pg[i]);
-                    double v = x[i] + step * d[i];
-                    xt[i] = Math.Sign(v) == orthant ? v : 0;
-                    decrease += pg[i] * (xt[i] - x[i]);
-                }
-                double ft = F(xt, _gt);
-                // ft already holds λ1‖W‖₁, which equals Σ l1_i |φ_i| because W_cd = a_d W̃_cd.
-                if (!double.IsFinite(ft)) continue;
-                if (ft <= _f + 1e-4 * decrease) return (step, ft);
-                // Where F cannot resolve the decrease, a step that keeps F within its noise and still descends at the new
-                // point (the pseudo-gradient there points along the move) is progress.
-                if (ft <= _f + noise && decrease < 0 && StillDescending(xt, x, l1)) return (step, ft);
-            }
-            return (0, _f);
-        }
-
-        /// <summary>True when the pseudo-gradient at xt (gradient in _gt) has a non-positive slope along xt − x.</summary>
-        private bool StillDescending(double[] xt, double[] x, double[] l1)
-        {
-            PseudoGradient(xt, _gt, l1, _gLo);
-            double slope = 0;
-            for (int i = 0; i < x.Length; i++) slope += _gLo[i] * (xt[i] - x[i]);
-            return slope <= 0;
-        }
     }
-
-    /// <summary>H·(−pg) by the two-loop recursion; H0 = γI with γ = sᵀy/yᵀy of the newest pair.</summary>
-    private static void TwoLoop(double[] pg, double[][] s, double[][] y, double[] rho, double[] alpha, int stored, int head, int m, double[] d)
-    {
-        TensorPrimitives.Negate<double>(pg, d);
-        for (int k = 0; k < stored; k++)
-        {
-            int i = (head - 1 - k + m) % m;
-            alpha[i] = rho[i] * TensorPrimitives.Dot<double>(s[i], d);
-            TensorPrimitives.MultiplyAdd<double>(y[i], -alpha[i], d, d);
-        }
-        if (stored > 0)
-        {
-            int newest = (head - 1 + m) % m;
-            double gamma = 1 / (rho[newest] * TensorPrimitives.Dot<double>(y[newest], y[newest]));
-            TensorPrimitives.Multiply<double>(d, gamma, d);
-        }
-        for (int k = stored - 1; k >= 0; k--)
-        {
-            int i = (head - 1 - k + m) % m;
-            double beta = rho[i] * TensorPrimitives.Dot<double>(y[i], d);
-            TensorPrimitives.MultiplyAdd<double>(s[i], alpha[i] - beta, d, d);
-        }
-    }
-
-    /// <summary>OWL-QN pseudo-gradient of f + Σ l1_i |x_i| (the plain gradient when l1 is null).</summary>
-    private static void PseudoGradient(double[] x, double[] g, double[]? l1, double[] pg)
-    {
-        if (l1 is null) { g.CopyTo(pg, 0); return; }
-        for (int i = 0; i < x.Length; i++) pg[i] = Pseudo(x[i], g[i], l1[i]);
-    }
-
-    /// <summary>One entry of the pseudo-gradient of f + w|x|: the one-sided derivative that descends, 0 where none does.</summary>
-    private static double Pseudo(double x, double g, double w) =>
-        x > 0 ? g + w : x < 0 ? g - w : g + w < 0 ? g + w : g - w > 0 ? g - w : 0;
 }

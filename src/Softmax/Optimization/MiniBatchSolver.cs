@@ -36,7 +36,8 @@ public class MiniBatchSolver : ISolver
         ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(theta0);
         ArgumentNullException.ThrowIfNull(context);
-        MiniBatchStep.UseArithmetic(objective.Loss, context.Precision);
+        // Float32 unless float64 is asked for: the batch gradient's sampling noise is far above float32 rounding.
+        context.SetArithmetic(objective.Loss, autoFloat64: false);
         var theta = (double[])theta0.Clone();
         Rule.Reset(theta.Length);
         int rows = Plan.Begin(objective, Options, Rule);
@@ -79,14 +80,33 @@ public class MiniBatchSolver : ISolver
             {
                 double value = f.ValueAndGradient(run.Theta, run.Gradient, batch.Rows);
                 run.Evaluations++;
-                MiniBatchStep.CheckLoss(Name, value, run.Epoch + 1, batch.Index + 1, rate);
+                CheckLoss(Name, value, run.Epoch + 1, batch.Index + 1, rate);
                 sum += value * batch.Count;
                 Rule.Step(run.Theta, run.Gradient, rate, run.Step);
-                MiniBatchStep.ApplyL1(objective, run.Theta, rate);
+                ApplyL1(objective, run.Theta, rate);
             }
             Plan.AfterStep(batch, run.Step, run.Theta);
         }
         return Plan.EndEpoch(run.Theta, sum);
+    }
+
+    /// <summary>Throws <see cref="TrainingDivergedException"/> when <paramref name="batchLoss"/> is not finite, naming where and suggesting a smaller rate.</summary>
+    internal static void CheckLoss(string solver, double batchLoss, int epoch, long step, double rate)
+    {
+        if (!double.IsFinite(batchLoss))
+            throw new TrainingDivergedException($"{solver}: the loss became {batchLoss} at epoch {epoch}, step {step}. The learning rate {rate:G3} is too large: try a smaller --lr.");
+    }
+
+    /// <summary>
+    /// After a step at rate η: w ← sign(w)·max(|w| − η·λ1, 0) on the weights W (not the bias), the proximal step of
+    /// the L1 penalty. Nothing when λ1 = 0.
+    /// </summary>
+    internal static void ApplyL1(SoftmaxObjective objective, Span<double> theta, double rate)
+    {
+        if (objective.L1 <= 0) return;
+        double t = rate * objective.L1;
+        var w = theta[..objective.WeightCount];
+        for (int i = 0; i < w.Length; i++) w[i] = Math.Sign(w[i]) * Math.Max(Math.Abs(w[i]) - t, 0);
     }
 
     private void Resume(SolverState state, Run run, SolverContext context)

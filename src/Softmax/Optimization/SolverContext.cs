@@ -57,6 +57,17 @@ public sealed class SolverContext
 
     private TimeSpan _offset;
 
+    /// <summary>
+    /// Sets the loss to the arithmetic asked for, under auto to float64 when <paramref name="autoFloat64"/> (if the
+    /// engine has it) and float32 otherwise; float64 asked of an engine without it is an error.
+    /// </summary>
+    internal void SetArithmetic(Engine.ISoftmaxLoss loss, bool autoFloat64)
+    {
+        var want = Precision == Engine.Precision.Auto ? (autoFloat64 ? Engine.Precision.Float64 : Engine.Precision.Float32) : Precision;
+        if (!loss.TrySetArithmetic(want) && Precision == Engine.Precision.Float64)
+            throw new NotSupportedException($"This engine ({loss.GetType().Name}) has no float64 arithmetic; use precision auto or float32.");
+    }
+
     internal TimeSpan Elapsed => _clock.Elapsed + _offset;
 
     internal void Restore(SolverState state)

@@ -67,9 +67,8 @@ public sealed record HistoryEntry(int Iteration, int Epoch, double Loss, double 
 
 /// <summary>What a solver returns. <see cref="Theta"/> is always finite.</summary>
 /// <remarks>
-/// <see cref="Epochs"/> is the epochs of a mini-batch solver; L-BFGS, which has none, puts its evaluations there too
-/// (the model file's training info records that one number); <see cref="Evaluations"/> counts F-and-∇F evaluations
-/// for every solver.
+/// <see cref="Epochs"/> is the epochs of a mini-batch solver, 0 for L-BFGS, which has none;
+/// <see cref="Evaluations"/> counts F-and-∇F evaluations for every solver.
 /// </remarks>
 public sealed record SolverResult(double[] Theta, double Value, int Iterations, int Epochs, int Evaluations, StopReason Reason, IReadOnlyList<HistoryEntry> History);
 

@@ -152,7 +152,7 @@ public class NamedDatasetsTests
     }
 
     [Fact]
-    public void Cifar10CourseSplitFromUserDirectory()
+    public void Cifar10FromUserDirectory()
     {
         using var dir = new TempDir();
         string batches = Path.Combine(dir.Path, "cifar10", "cifar-10-batches-bin");
@@ -168,11 +168,9 @@ public class NamedDatasetsTests
         var test = new byte[1500 * 3073];
         for (int r = 0; r < 1500; r++) test[r * 3073] = (byte)((r + 3) % 10);
         File.WriteAllBytes(Path.Combine(batches, "test_batch.bin"), test);
-        var (train, validation, testSet) = NamedDatasets.LoadCifar10CourseSplit(dir.Path);
-        Assert.Equal(49000, train.Rows);
-        Assert.Equal(1000, validation.Rows);
-        Assert.Equal(1000, testSet.Rows);
-        Assert.Equal(9000 % 10, validation.Labels[0]);
+        var (train, testSet) = NamedDatasets.Load("cifar10", dir.Path);
+        Assert.Equal((50000, 1500), (train.Rows, testSet.Rows));
+        Assert.Equal(9000 % 10, train.Labels[49000]);
         Assert.Equal(3, testSet.Labels[0]);
         Assert.Equal("cifar10", train.Name);
     }

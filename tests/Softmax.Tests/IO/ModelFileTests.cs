@@ -30,8 +30,8 @@ public sealed class ModelFileTests : IDisposable
         Assert.Equal(a.Preprocessor.InverseStd, b.Preprocessor.InverseStd);
         Assert.Equal(a.Image, b.Image);
         var (x, y) = (a.Training, b.Training);
-        Assert.Equal((x.Solver, x.L2, x.L1, x.Objective, x.Rows, x.Iterations, x.Epochs, x.StopReason, x.Seed, x.Seconds),
-                     (y.Solver, y.L2, y.L1, y.Objective, y.Rows, y.Iterations, y.Epochs, y.StopReason, y.Seed, y.Seconds));
+        Assert.Equal((x.Solver, x.L2, x.L1, x.Objective, x.Rows, x.Iterations, x.Epochs, x.Evaluations, x.StopReason, x.Seed, x.Seconds),
+                     (y.Solver, y.L2, y.L1, y.Objective, y.Rows, y.Iterations, y.Epochs, y.Evaluations, y.StopReason, y.Seed, y.Seconds));
         Assert.Equal(x.Settings.OrderBy(p => p.Key), y.Settings.OrderBy(p => p.Key));
     }
 
@@ -120,12 +120,58 @@ public sealed class ModelFileTests : IDisposable
     public void A_newer_version_is_rejected_by_name()
     {
         var bytes = ModelFile.Serialize(ModelFixtures.Tiny());
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 4);
         string path = PathOf("new.smax");
         File.WriteAllBytes(path, bytes);
         var e = Assert.Throws<ModelFormatException>(() => ModelFile.Load(path));
         Assert.Contains(path, e.Message);
-        Assert.Contains("written by a newer version (v3); this build reads v2", e.Message);
+        Assert.Contains("written by a newer version (v4); this build reads v3", e.Message);
+    }
+
+    [Fact]
+    public void An_lbfgs_model_keeps_its_evaluations_and_a_mini_batch_model_its_epochs()
+    {
+        var data = ModelFixtures.Data();
+        var options = new TrainingOptions { L2 = 1e-2, Seed = 5, Engine = new Softmax.Engine.CpuEngineOptions(1) };
+        var lbfgs = SoftmaxTrainer.Fit(data, options);
+        var t = ModelFile.Deserialize(ModelFile.Serialize(lbfgs.Model), "lbfgs.smax").Training;
+        Assert.Null(t.Epochs);
+        Assert.Equal(lbfgs.Solver.Evaluations, t.Evaluations);
+        Assert.InRange(t.Evaluations!.Value, lbfgs.Solver.Iterations + 1, int.MaxValue);   // the start, then ≥ 1 per iteration
+
+        var sgd = SoftmaxTrainer.Fit(data, options with
+        {
+            Solver = SolverKind.Sgd,
+            MiniBatch = new Softmax.Optimization.MiniBatchOptions { Epochs = 3, BatchSize = 50, LearningRate = 0.05, Seed = 5 },
+        });
+        t = ModelFile.Deserialize(ModelFile.Serialize(sgd.Model), "sgd.smax").Training;
+        Assert.Equal((3, (int?)null), (t.Epochs, t.Evaluations));
+    }
+
+    [Fact]
+    public void A_version_1_file_reads_its_one_count_as_lbfgs_evaluations_or_epochs()
+    {
+        // Written by a version-1 build: C = 2, D = 2, solver "lbfgs", 1 iteration, the count 1.
+        var old = ModelFile.Load(Path.Combine(AppContext.BaseDirectory, "corpus", "model-valid.softmax.ok")).Training;
+        Assert.Equal(("lbfgs", 1, (int?)null, (int?)1), (old.Solver, old.Iterations, old.Epochs, old.Evaluations));
+
+        var sgd = ModelFixtures.Tiny();
+        sgd = new SoftmaxModel(sgd.Parameters, sgd.ClassNames, sgd.Features, sgd.Preprocessor, sgd.Image, sgd.Training with { Epochs = 7 });
+        var loaded = ModelFile.Deserialize(AsVersion1(ModelFile.Serialize(sgd)), "v1.smax");
+        Assert.Equal((7, (int?)null), (loaded.Training.Epochs, loaded.Training.Evaluations));
+        Assert.Equal(sgd.Parameters, loaded.Parameters);
+    }
+
+    /// <summary>A version-3 file of a model without schema or evaluations, as version 1 wrote it: one count, no schema flag.</summary>
+    private static byte[] AsVersion1(byte[] v3)
+    {
+        var body = v3.AsSpan(0, v3.Length - 8 - 1).ToArray().ToList();   // less the checksum and the schema flag
+        byte[] counts = [7, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];              // epochs 7, evaluations −1
+        int at = Enumerable.Range(0, body.Count - 8).Single(i => body.Skip(i).Take(8).SequenceEqual(counts));
+        body.RemoveRange(at + 4, 4);
+        var bytes = body.ToArray();
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 1);
+        return [.. bytes, .. BitConverter.GetBytes(System.IO.Hashing.XxHash64.HashToUInt64(bytes))];
     }
 
     [Fact]

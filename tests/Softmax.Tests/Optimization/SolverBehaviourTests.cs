@@ -23,10 +23,10 @@ public class SolverBehaviourTests
     {
         "lbfgs" => new LbfgsSolver(new LbfgsOptions { MaxIterations = epochs * 3, Precondition = false }),
         "lbfgs-pre" => new LbfgsSolver(new LbfgsOptions { MaxIterations = epochs * 3 }, FeatureMoments.Compute(Data.Features)),
-        "sgd" => new SgdSolver(new MiniBatchOptions { LearningRate = 0.5, BatchSize = 64, Epochs = epochs, Seed = 3 }),
-        "sgd-momentum" => new SgdSolver(new MiniBatchOptions { LearningRate = 0.05, BatchSize = 64, Epochs = epochs, Seed = 3, Sampling = BatchSampling.WithReplacement }, 0.9),
-        "sgd-nesterov" => new SgdSolver(new MiniBatchOptions { LearningRate = 0.05, BatchSize = 64, Epochs = epochs, Seed = 3, Schedule = new CosineSchedule(0.1) }, 0.9, nesterov: true),
-        _ => new AdamSolver(new MiniBatchOptions { LearningRate = 0.01, BatchSize = 64, Epochs = epochs, Seed = 3, Schedule = new InverseTimeSchedule(0.5) }),
+        "sgd" => new MiniBatchSolver(new SgdRule(), new MiniBatchOptions { LearningRate = 0.5, BatchSize = 64, Epochs = epochs, Seed = 3 }),
+        "sgd-momentum" => new MiniBatchSolver(new SgdRule(0.9), new MiniBatchOptions { LearningRate = 0.05, BatchSize = 64, Epochs = epochs, Seed = 3, Sampling = BatchSampling.WithReplacement }),
+        "sgd-nesterov" => new MiniBatchSolver(new SgdRule(0.9, nesterov: true), new MiniBatchOptions { LearningRate = 0.05, BatchSize = 64, Epochs = epochs, Seed = 3, Schedule = new CosineSchedule(0.1) }),
+        _ => new MiniBatchSolver(new AdamRule(), new MiniBatchOptions { LearningRate = 0.01, BatchSize = 64, Epochs = epochs, Seed = 3, Schedule = new InverseTimeSchedule(0.5) }),
     };
 
     [Theory]
@@ -105,7 +105,7 @@ public class SolverBehaviourTests
     [InlineData(0.0), InlineData(0.9)]
     public void A_huge_learning_rate_diverges_with_a_helpful_message(double momentum)
     {
-        var solver = new SgdSolver(new MiniBatchOptions { LearningRate = 1e6, BatchSize = 32, Epochs = 50 }, momentum);
+        var solver = new MiniBatchSolver(new SgdRule(momentum), new MiniBatchOptions { LearningRate = 1e6, BatchSize = 32, Epochs = 50 });
         var e = Assert.Throws<TrainingDivergedException>(() => solver.Minimize(Objective(), new double[Objective().Dimension], new SolverContext()));
         Assert.Contains("smaller", e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("rate", e.Message, StringComparison.OrdinalIgnoreCase);

@@ -40,10 +40,10 @@ public class SolverConvergenceTests(ITestOutputHelper output)
 
     private static ISolver Make(string name, MiniBatchOptions o) => name switch
     {
-        "sgd" => new SgdSolver(o),
-        "sgd-momentum" => new SgdSolver(o with { LearningRate = o.LearningRate / 10 }, momentum: 0.9),
-        "sgd-nesterov" => new SgdSolver(o with { LearningRate = o.LearningRate / 10 }, momentum: 0.9, nesterov: true),
-        _ => new AdamSolver(o with { LearningRate = 0.05 }),
+        "sgd" => new MiniBatchSolver(new SgdRule(), o),
+        "sgd-momentum" => new MiniBatchSolver(new SgdRule(momentum: 0.9), o with { LearningRate = o.LearningRate / 10 }),
+        "sgd-nesterov" => new MiniBatchSolver(new SgdRule(momentum: 0.9, nesterov: true), o with { LearningRate = o.LearningRate / 10 }),
+        _ => new MiniBatchSolver(new AdamRule(), o with { LearningRate = 0.05 }),
     };
 
     [Theory]

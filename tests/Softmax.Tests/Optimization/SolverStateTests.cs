@@ -89,7 +89,7 @@ public class SolverStateTests
     private static MiniBatchSolver Make(string name)
     {
         var options = new MiniBatchOptions { LearningRate = 0.05, BatchSize = 50, Epochs = 4, Seed = 2 };
-        return name == "adam" ? new AdamSolver(options) : new SgdSolver(options, 0.9, nesterov: name == "sgd-nesterov");
+        return name == "adam" ? new MiniBatchSolver(new AdamRule(), options) : new MiniBatchSolver(new SgdRule(0.9, nesterov: name == "sgd-nesterov"), options);
     }
 
     [Theory]
@@ -124,7 +124,7 @@ public class SolverStateTests
     {
         // One epoch of one batch (all rows): the velocity after it is exactly θ_1 − θ_0 for heavy-ball momentum.
         var states = new List<SolverState>();
-        var solver = new SgdSolver(new MiniBatchOptions { LearningRate = 0.1, BatchSize = 400, Epochs = 3, Seed = 2 }, 0.9);
+        var solver = new MiniBatchSolver(new SgdRule(0.9), new MiniBatchOptions { LearningRate = 0.1, BatchSize = 400, Epochs = 3, Seed = 2 });
         solver.Minimize(Objective(), new double[Objective().Dimension], Float64(states.Add));
         var step = states[2].Parameters.Zip(states[1].Parameters, (a, b) => a - b).ToArray();
         var velocity = states[2].Vector("velocity");
