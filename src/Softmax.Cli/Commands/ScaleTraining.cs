@@ -29,8 +29,9 @@ public static class ScaleTraining
     /// Trains on <paramref name="file"/> in streamed passes, with a progress bar, checkpoints and resume as the plan
     /// says. With a validation fraction the stratified split of the in-memory path is made over the file: the held-out
     /// rows are scored in memory, the training rows are streamed from a packed copy of their own, removed afterwards.
+    /// The train accuracy returned counts the streamed training rows only, like the in-memory path's.
     /// </summary>
-    public static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, StreamingOptions stream, CancellationToken token)
+    public static (TrainingResult Result, double TrainAccuracy) FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, StreamingOptions stream, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(plan);
@@ -54,13 +55,15 @@ public static class ScaleTraining
         finally { File.Delete(path); }
     }
 
-    private static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, Dataset? validation,
-        ScaledHooks hooks, CancellationToken token)
+    private static (TrainingResult, double) FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream,
+        Dataset? validation, ScaledHooks hooks, CancellationToken token)
     {
         ui.Note($"data: {file.Header.Name ?? file.Path}: {file.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
                 $", {file.Features} features, {file.Classes} classes, streamed from {file.Path} in blocks of {stream.BlockRows(file.Header)} rows");
-        return WithBar(ui, options, hooks.DelayMs, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token,
-            resumeFrom: hooks.Resume, checkpoint: hooks.Checkpoint, validation: validation));
+        var result = WithBar(ui, options, hooks.DelayMs, progress => StreamingTrainer.Fit(file, options, stream, progress: progress,
+            cancellationToken: token, resumeFrom: hooks.Resume, checkpoint: hooks.Checkpoint, validation: validation));
+        var (correct, rows) = CountCorrect(result.Model, file);
+        return (result, rows > 0 ? correct / rows : double.NaN);
     }
 
     /// <summary>

@@ -130,7 +130,7 @@ public static class TrainCommand
         if (test is not null && test.FeatureCount != file.Features)
             throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
                 $"the test set has {test.FeatureCount} features per row but the training set has {file.Features}");
-        var result = ScaleTraining.FitStreamed(ui, file, plan, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
+        var (result, trainAccuracy) = ScaleTraining.FitStreamed(ui, file, plan, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
         if (schema is not null)
         {
             var m = result.Model;
@@ -138,8 +138,7 @@ public static class TrainCommand
         }
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
-        var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
-        ScaledReport(plan)(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, new ScaleMetrics(1));
+        ScaledReport(plan)(ui, result, trainAccuracy, test, file.Header.Name ?? trainSource.Spec, new ScaleMetrics(1));
         return GlobalFlags.Health(result);
     }
 
