@@ -19,25 +19,17 @@ public static class ReportCommand
     /// <summary>Builds the command.</summary>
     public static Command Create(GlobalFlags global)
     {
-        var model = new Option<string>("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
-        var data = new Option<string>("--data") { Description = "Dataset name (its test split) or a file/directory", DefaultValueFactory = _ => "digits" };
-        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong(DataSource.FormatNames);
-        var label = new Option<string?>("--label-column") { Description = "CSV label column" };
+        var input = new ScoredData();
         var output = new Option<string>("--out") { Description = "The HTML file to write", DefaultValueFactory = _ => "report.html" };
         var gallery = new Option<int>("--gallery") { Description = "How many confidently wrong examples to show", DefaultValueFactory = _ => 24 };
-        var command = new Command("report", "Write a self-contained HTML report of a model on labelled data");
-        foreach (Option o in new Option[] { model, data, format, label, output, gallery }) command.Add(o);
+        var command = new Command("report", "Write a self-contained HTML report of a model on labelled data")
+        {
+            input.Model, input.Data, input.Format, input.Label, output, gallery,
+        };
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
-            string modelPath = parse.GetValue(model)!;
-            var m = ModelFile.Load(modelPath);
-            DataSource.CheckSpec(parse.GetValue(data)!, "--data");
-            var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
-            var rows = source.LoadForEvaluation(m.Schema, out int unseen);
-            EvalCommand.CheckFeatures(m, rows, source.Spec);
+            var (m, modelPath, rows, name, unseen) = input.Load(parse);
             var e = Evaluation.Run(m, rows, unseenCategories: unseen);
-            string name = rows.Name ?? source.Spec;
             var html = new StringBuilder();
             string H(string s) => WebUtility.HtmlEncode(s);
             string F(double v) => Output.Ui.F(v, "F4");
@@ -50,17 +42,7 @@ public static class ReportCommand
                 .Append(H(name)).Append("</b> (").Append(e.Rows.ToString(CultureInfo.InvariantCulture)).Append(" rows).</p>\n");
             html.Append("<h2>Metrics</h2><table>");
             void Row(string k, string v) => html.Append("<tr><td>").Append(H(k)).Append("</td><td>").Append(H(v)).Append("</td></tr>");
-            Row("accuracy", F(e.Accuracy));
-            if (e.K is { } k) Row($"top-{k} accuracy", F(e.TopKAccuracy ?? double.NaN));
-            Row("log-loss", F(e.LogLoss));
-            Row("Brier score", F(e.Metrics.BrierScore));
-            Row("macro F1", F(e.Metrics.Macro.F1));
-            Row("weighted F1", F(e.Metrics.Weighted.F1));
-            if (e.Metrics.Binary is { } b)
-            {
-                Row($"ROC AUC ({e.Classes[1]})", F(b.RocAuc));
-                Row($"average precision ({e.Classes[1]})", F(b.AveragePrecision));
-            }
+            foreach (var (key, value) in EvalCommand.Scores(e)) Row(key, value);
             Row("classes", m.Classes.ToString(CultureInfo.InvariantCulture));
             Row("features", m.Features.ToString(CultureInfo.InvariantCulture));
             Row("solver", m.Training.Solver);

@@ -192,14 +192,6 @@ public sealed class TrainingFlags
         if (p.GetValue(BatchSize) is { } bs) mini = mini with { BatchSize = bs };
         if (p.GetValue(Epochs) is { } ep) mini = mini with { Epochs = ep };
         if (p.GetValue(Sampling) == "replacement") mini = mini with { Sampling = BatchSampling.WithReplacement };
-        PreprocessKind? pre = p.GetValue(Preprocess) switch
-        {
-            null => null,
-            "none" => PreprocessKind.None,
-            "scale" => PreprocessKind.Scale,
-            "center" => PreprocessKind.Center,
-            _ => PreprocessKind.Standardize,
-        };
         var options = new TrainingOptions
         {
             Solver = kind,
@@ -211,7 +203,7 @@ public sealed class TrainingFlags
             MiniBatch = mini,
             Momentum = p.GetValue(Momentum),
             Nesterov = p.GetValue(Nesterov),
-            Preprocess = pre,
+            Preprocess = ParsePreprocess(p.GetValue(Preprocess)),
             ValidationFraction = p.GetValue(ValidationFraction),
             Patience = p.GetValue(Patience),
             MinDelta = p.GetValue(MinDelta),
@@ -224,6 +216,10 @@ public sealed class TrainingFlags
             throw new UsageException("--patience needs a validation set: give --validation-fraction too.");
         return options.Validate();
     }
+
+    /// <summary>The --preprocess value (one of its accepted names, or null for the data's default).</summary>
+    public static PreprocessKind? ParsePreprocess(string? name) =>
+        name is null ? null : Enum.Parse<PreprocessKind>(name, ignoreCase: true);
 
     /// <summary>
     /// The engine --device asks for, checked against the options at parse time; the run opens it
