@@ -65,26 +65,23 @@ public static class TrainCommand
     private static int TrainInMemory(Ui ui, TrainPlan plan, Dataset train, Dataset? test, bool deferTest, CancellationToken token)
     {
         var trail = plan.PlotDir is null ? null : new ParameterTrail();
-        RunOutcome outcome;
+        TrainingResult result;
+        IReadOnlyList<CurvePoint> earlier;
         string engineKind;
         long devicePasses;
         using (var engine = TrainingEngine.Open(plan.Device, ui))
         {
             var options = engine.Apply(plan.Options);
-            var run = new TrainingRun
-            {
-                Options = options,
-                Train = train,
-                Settings = TrainingFlags.Describe(options, plan.TrainSource),
-                Progress = new RunProgress(options) { Trail = trail, DelayMs = plan.EpochDelayMs },
-                CheckpointEvery = plan.CheckpointEvery,
-                CheckpointPath = plan.CheckpointPath,
-                ResumePath = plan.ResumePath,
-            };
-            outcome = run.Execute(ui, token);
+            string data = plan.TrainSource.Spec;
+            Magnitudes.Check(train, options, data);
+            var view = new Dictionary<string, string> { [RunCheckpoints.ViewKey] = "memory" };
+            var checkpoints = plan.Checkpoints(options, DataFingerprint.Of(train, data), view);
+            (var resume, earlier) = checkpoints.Resume(ui, options.Solver, train.ClassNames.Count, train.FeatureCount);
+            var writer = checkpoints.Writer(options.Solver, earlier);
+            result = new RunProgress(options) { Trail = trail, DelayMs = plan.EpochDelayMs }.Run(ui, "training",
+                progress => SoftmaxTrainer.Fit(train, options, progress, token, resume, writer, checkpointEvery: 1));
             (engineKind, devicePasses) = (engine.Kind, engine.DevicePasses);
         }
-        var result = outcome.Result;
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
         // Training's buffers (engine blocks, preconditioner, solver history) are garbage now: collect them before the
@@ -96,7 +93,7 @@ public static class TrainCommand
         {
             ValidationAccuracy = result.Validation is { } v ? Scoring.Accuracy(result.Model, v) : null,
             Test = test,
-            Curve = trail?.Curve(fitted, result.Model.Preprocessor, outcome.EarlierCurve) ?? [],
+            Curve = trail?.Curve(fitted, result.Model.Preprocessor, earlier) ?? [],
             Engine = engineKind,
             DevicePasses = devicePasses,
         });

@@ -140,14 +140,21 @@ public sealed record TrainPlan
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
         if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = I(stream.BlockRows(file.Header));
         if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (I(ranks), I(AverageEvery), I(Slices));
-        return new RunCheckpoints
-        {
-            Settings = RunCheckpoints.Merge(TrainingFlags.Describe(Options, TrainSource), DataFingerprint.OfPacked(file, TrainSource.Spec), view),
-            Every = CheckpointEvery,
-            Path = CheckpointPath,
-            ResumePath = ResumePath,
-        };
+        return Checkpoints(Options, DataFingerprint.OfPacked(file, TrainSource.Spec), view);
     }
+
+    /// <summary>
+    /// The checkpoints of this run: the settings of <paramref name="options"/> (with the run's engine plugged in), the
+    /// data's <paramref name="fingerprint"/> and the <paramref name="view"/>'s own settings, all compared on --resume.
+    /// </summary>
+    public RunCheckpoints Checkpoints(TrainingOptions options, IReadOnlyDictionary<string, string> fingerprint,
+        IReadOnlyDictionary<string, string> view) => new()
+    {
+        Settings = RunCheckpoints.Merge(TrainingFlags.Describe(options, TrainSource), fingerprint, view),
+        Every = CheckpointEvery,
+        Path = CheckpointPath,
+        ResumePath = ResumePath,
+    };
 
     private static double Positive(double value, string flag, string what) =>
         value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");
