@@ -104,9 +104,6 @@ public sealed record TrainPlan
     /// <summary>Why the run streams although neither --stream nor --distributed was given; null otherwise.</summary>
     public string? SwitchReason { get; init; }
 
-    /// <summary>The flag that chose the data view, or the reason it was chosen, for messages.</summary>
-    public string ModeText(string? reason = null) => reason ?? (View == DataView.Distributed ? "--distributed" : "--stream");
-
     private TrainPlan Check(string? reason = null)
     {
         AtomicFile.CheckWritable(ModelPath, "--model");
@@ -118,7 +115,8 @@ public sealed record TrainPlan
         if (AverageEvery > 0 && View != DataView.Distributed) throw new UsageException("--average-every applies to --distributed training only.");
         if (AverageEvery > 0 && Options.Solver == SolverKind.Lbfgs)
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
-        if (View != DataView.InMemory) ScaleTraining.CheckSupported(ModeText(reason), DeviceText);
+        if (View != DataView.InMemory && DeviceText != "cpu")
+            throw new UsageException($"{reason ?? (View == DataView.Distributed ? "--distributed" : "--stream")} runs on the CPU; --device {DeviceText} is not offered with it.");
         if (View == DataView.Distributed && UsesCheckpoints && TrainSource.Spec.Contains(',', StringComparison.Ordinal))
             throw new UsageException("--checkpoint-every and --resume with --distributed need one --data file split by rows: with one file per rank, no rank can fingerprint the others' data.");
         return this;
