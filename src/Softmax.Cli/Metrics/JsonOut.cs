@@ -90,8 +90,7 @@ public static class JsonOut
         w.WriteStartObject();
         w.WriteNumber("n_rows", e.Rows);
         w.Number("accuracy", e.Accuracy);
-        if (e.K is { } k) w.WriteNumber("top_k", k);
-        else w.WriteNull("top_k");
+        w.Number("top_k", e.K);
         w.Number("top_k_accuracy", e.TopKAccuracy);
         w.Number("log_loss", e.LogLoss);
         w.Number("brier_score", e.Metrics.BrierScore);
