@@ -18,16 +18,14 @@ public static class GradcheckCommand
     public static Command Create(GlobalFlags global)
     {
         var data = new Option<string>("--data") { Description = "Dataset name or path (its training rows are used)", DefaultValueFactory = _ => "digits" };
-        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong(DataSource.FormatNames);
+        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
         var label = new Option<string?>("--label-column") { Description = "CSV label column" };
         var checks = new Option<int?>("--checks") { Description = "Coordinates to check at random (default: all of θ up to 5000, else 200)" };
         var l2 = new Option<double>("--l2") { Description = "λ2", DefaultValueFactory = _ => 1e-4 };
         var l1 = new Option<double>("--l1") { Description = "λ1 (the check covers the smooth part)", DefaultValueFactory = _ => 0 };
         var rows = new Option<int>("--rows") { Description = "Use at most this many rows (0: all)", DefaultValueFactory = _ => 2000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the point and the coordinates", DefaultValueFactory = _ => 0 };
-        var preprocess = new Option<string?>("--preprocess") { Description = "none, scale, center or standardize (default: per format)" };
-        preprocess.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
+        var preprocess = new Option<string?>("--preprocess") { Description = "none, scale, center or standardize (default: per format)" }.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
         var threshold = new Option<double>("--threshold") { Description = "Fail when the maximum relative error exceeds this", DefaultValueFactory = _ => 1e-6 };
         var step = new Option<double>("--step") { Description = "Central-difference step h, relative to max(1, |θ_k|)", DefaultValueFactory = _ => 1e-5 };
         var scoreStd = new Option<double>("--score-std") { Description = "Standard deviation of the scores at the random point", DefaultValueFactory = _ => 0.5 };

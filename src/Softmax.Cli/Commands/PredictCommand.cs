@@ -41,8 +41,7 @@ public static class PredictCommand
         var id = new Option<string?>("--id-column") { Description = "CSV column of row ids, copied into the predictions" };
         var output = new Option<string?>("--output", "-o") { Description = "Output file (default: stdout)" };
         var topK = new Option<int>("--top-k") { Description = "How many most probable classes to list", DefaultValueFactory = _ => 1 };
-        var format = new Option<string>("--output-format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" };
-        format.AcceptOnlyFromAmong("csv", "json");
+        var format = new Option<string>("--output-format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" }.AcceptOnlyFromAmong("csv", "json");
         var command = new Command("predict", "Predict labels and probabilities for new rows") { model, data, inputFormat, label, id, output, topK, format };
         command.SetAction(parse => global.Run(parse, (ui, token) =>
         {
