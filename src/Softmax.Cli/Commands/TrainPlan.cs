@@ -147,12 +147,12 @@ public sealed record TrainPlan
     /// </summary>
     public RunCheckpoints Checkpoints(TrainingOptions options, IReadOnlyDictionary<string, string> fingerprint,
         IReadOnlyDictionary<string, string> view) => new()
-    {
-        Settings = RunCheckpoints.Merge(TrainingFlags.Describe(options, TrainSource), fingerprint, view),
-        Every = CheckpointEvery,
-        Path = CheckpointPath,
-        ResumePath = ResumePath,
-    };
+        {
+            Settings = RunCheckpoints.Merge(TrainingFlags.Describe(options, TrainSource), fingerprint, view),
+            Every = CheckpointEvery,
+            Path = CheckpointPath,
+            ResumePath = ResumePath,
+        };
 
     private static double Positive(double value, string flag, string what) =>
         value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");
