@@ -50,9 +50,9 @@ public static class EvalCommand
     /// <summary>The scores that eval prints and report tabulates, as (name, value with 4 decimals).</summary>
     public static List<(string, string)> Scores(Evaluation e)
     {
-        var rows = new List<(string, string)> { ("accuracy", Ui.F(e.Accuracy, "F4")) };
-        if (e.K is { } k) rows.Add(($"top-{k} accuracy", Ui.F(e.TopKAccuracy ?? double.NaN, "F4")));
-        rows.Add(("log-loss", Ui.F(e.LogLoss, "F4")));
+        var rows = new List<(string, string)> { ("accuracy", Ui.F(e.Metrics.Accuracy, "F4")) };
+        if (e.Metrics.K is { } k) rows.Add(($"top-{k} accuracy", Ui.F(e.Metrics.TopKAccuracy ?? double.NaN, "F4")));
+        rows.Add(("log-loss", Ui.F(e.Metrics.LogLoss, "F4")));
         rows.Add(("Brier score", Ui.F(e.Metrics.BrierScore, "F4")));
         rows.Add(("macro F1", Ui.F(e.Metrics.Macro.F1, "F4")));
         rows.Add(("weighted F1", Ui.F(e.Metrics.Weighted.F1, "F4")));
@@ -68,17 +68,17 @@ public static class EvalCommand
     public static void Show(Ui ui, Evaluation e, string name)
     {
         string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        var rows = new List<(string, string)> { ("rows", I(e.Rows)) };
+        var rows = new List<(string, string)> { ("rows", I(e.Metrics.Rows)) };
         rows.AddRange(Scores(e));
-        rows.Add(("unknown labels", I(e.UnknownLabels)));
+        rows.Add(("unknown labels", I(e.Metrics.UnknownLabels)));
         rows.Add(("unseen categories", I(e.UnseenCategories)));
         ui.Summary($"evaluation on {name}", rows);
         ui.Table("per-class scores", ["class", "precision", "recall", "f1", "support"],
-            e.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), I(c.Support)]));
+            e.Metrics.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), I(c.Support)]));
         int C = e.Classes.Length;
         if (C > 30) { ui.Note("(confusion matrix omitted on the terminal: more than 30 classes; see --metrics-json)"); return; }
         ui.Table("confusion matrix (rows: true, columns: predicted)", ["true\\pred", .. e.Classes],
-            Enumerable.Range(0, C).Select(i => (IReadOnlyList<string>)[e.Classes[i], .. Enumerable.Range(0, C).Select(j => I(e.Confusion[i, j]))]));
+            Enumerable.Range(0, C).Select(i => (IReadOnlyList<string>)[e.Classes[i], .. Enumerable.Range(0, C).Select(j => I(e.Metrics.Confusion[i, j]))]));
     }
 }
 

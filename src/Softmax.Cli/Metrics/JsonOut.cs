@@ -88,13 +88,13 @@ public static class JsonOut
     public static void Evaluation(this Utf8JsonWriter w, Evaluation e)
     {
         w.WriteStartObject();
-        w.WriteNumber("n_rows", e.Rows);
-        w.Number("accuracy", e.Accuracy);
-        w.Number("top_k", e.K);
-        w.Number("top_k_accuracy", e.TopKAccuracy);
-        w.Number("log_loss", e.LogLoss);
+        w.WriteNumber("n_rows", e.Metrics.Rows);
+        w.Number("accuracy", e.Metrics.Accuracy);
+        w.Number("top_k", e.Metrics.K);
+        w.Number("top_k_accuracy", e.Metrics.TopKAccuracy);
+        w.Number("log_loss", e.Metrics.LogLoss);
         w.Number("brier_score", e.Metrics.BrierScore);
-        w.WriteNumber("unknown_labels", e.UnknownLabels);
+        w.WriteNumber("unknown_labels", e.Metrics.UnknownLabels);
         w.WriteNumber("unseen_categories", e.UnseenCategories);
         foreach (var (name, a) in new[] { ("macro_avg", e.Metrics.Macro), ("weighted_avg", e.Metrics.Weighted) })
         {
@@ -106,7 +106,7 @@ public static class JsonOut
         }
         if (e.Metrics.Binary is { } b) w.Binary(b, e.Classes[1]);
         w.Values("classes", e.Classes, w.WriteStringValue);
-        w.Objects("per_class", e.PerClass, s =>
+        w.Objects("per_class", e.Metrics.PerClass, s =>
         {
             w.WriteString("class", s.Name);
             w.Number("precision", s.Precision);
@@ -118,7 +118,7 @@ public static class JsonOut
         w.Values("confusion_matrix", Enumerable.Range(0, C), i =>
         {
             w.WriteStartArray();
-            for (int j = 0; j < C; j++) w.WriteNumberValue(e.Confusion[i, j]);
+            for (int j = 0; j < C; j++) w.WriteNumberValue(e.Metrics.Confusion[i, j]);
             w.WriteEndArray();
         });
         w.WriteEndObject();
