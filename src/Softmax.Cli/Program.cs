@@ -11,19 +11,15 @@ public static class Program
     public static int Main(string[] args)
     {
         var global = new GlobalFlags();
-        var root = Root("softmax: multinomial logistic regression (softmax) classifiers: train, evaluate, predict, tune, check gradients.");
-        root.Add(global.Quiet);
-        root.Add(global.Verbose);
-        root.Add(TrainCommand.Create(global));
-        root.Add(EvalCommand.Create(global));
-        root.Add(PredictCommand.Create(global));
-        root.Add(GradcheckCommand.Create(global));
-        root.Add(TuneCommand.Create(global));
-        root.Add(InfoCommand.Create(global));
-        root.Add(ReportCommand.Create(global));
-        root.Add(DataCommand.Create(global));
-        root.Add(ExportCommand.Create(global));
-        root.Add(ServeCommand.Create(global));
+        // A Command named softmax, not a RootCommand, which takes the executable's name (Softmax.Cli under `dotnet
+        // run`); it gets the help and version flags a root has.
+        var root = new Command("softmax", "softmax: multinomial logistic regression (softmax) classifiers: train, evaluate, predict, tune, check gradients.")
+        {
+            new System.CommandLine.Help.HelpOption(), new VersionOption(), global.Quiet, global.Verbose,
+            TrainCommand.Create(global), EvalCommand.Create(global), PredictCommand.Create(global), GradcheckCommand.Create(global),
+            TuneCommand.Create(global), InfoCommand.Create(global), ReportCommand.Create(global), DataCommand.Create(global),
+            ExportCommand.Create(global), ServeCommand.Create(global),
+        };
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -32,17 +28,5 @@ public static class Program
             return GlobalFlags.UsageError;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-    }
-
-    /// <summary>
-    /// The root command, named <c>softmax</c> whatever the host process is called (a <see cref="RootCommand"/> takes
-    /// the executable's name, <c>Softmax.Cli</c> under <c>dotnet run</c>), with the help and version flags a root has.
-    /// </summary>
-    private static Command Root(string description)
-    {
-        var root = new Command("softmax", description);
-        root.Options.Add(new System.CommandLine.Help.HelpOption());
-        root.Options.Add(new VersionOption());
-        return root;
     }
 }

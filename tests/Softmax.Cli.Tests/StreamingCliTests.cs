@@ -92,6 +92,8 @@ public sealed class StreamingCliTests
         Assert.Equal(memory.GetProperty("objective").GetDouble(), stream.GetProperty("objective").GetDouble());
         Assert.Equal(memory.GetProperty("iterations").GetInt32(), stream.GetProperty("iterations").GetInt32());
         Assert.Equal(memory.GetProperty("stop_reason").GetString(), stream.GetProperty("stop_reason").GetString());
+        // Train accuracy counts the training rows only, not the held-out ones: the same weights, the same count.
+        Assert.Equal(memory.GetProperty("train_accuracy").GetDouble(), stream.GetProperty("train_accuracy").GetDouble());
         Assert.Empty(Directory.GetFiles(dir["cache"], "*.train-*", SearchOption.AllDirectories));   // the training copy is removed
     }
 

@@ -17,8 +17,7 @@ public static class DataCommand
     /// <summary>Builds the command group.</summary>
     public static Command Create(GlobalFlags global)
     {
-        var name = new Argument<string>("name") { Description = "mnist, fashion-mnist or cifar10" };
-        name.AcceptOnlyFromAmong("mnist", "fashion-mnist", "cifar10");
+        var name = new Argument<string>("name") { Description = "mnist, fashion-mnist or cifar10" }.AcceptOnlyFromAmong("mnist", "fashion-mnist", "cifar10");
         var dir = new Option<string?>("--dir") { Description = "Target directory (default: the per-user data directory)" };
         var baseUrl = new Option<string?>("--base-url") { Hidden = true, Description = "Fetch from this base URL instead (mirrors, tests)" };
         var get = new Command("get", "Download a dataset, verify it and place it atomically") { name, dir, baseUrl };
@@ -68,11 +67,9 @@ public static class DataCommand
     {
         var source = new Argument<string>("source") { Description = "Dataset name (digits, fashion-mnist, mnist, cifar10) or a file/directory in any supported format" };
         var output = new Argument<string>("output") { Description = "The packed file to write (.smxp); written atomically" };
-        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong(DataSource.FormatNames);
+        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
         var labelColumn = new Option<string?>("--label-column") { Description = "CSV label column, by header name or 0-based index (negative: from the end)" };
-        var split = new Option<string>("--split") { Description = "train, or test (a named dataset's or a directory's test split)", DefaultValueFactory = _ => "train" };
-        split.AcceptOnlyFromAmong("train", "test");
+        var split = new Option<string>("--split") { Description = "train, or test (a named dataset's or a directory's test split)", DefaultValueFactory = _ => "train" }.AcceptOnlyFromAmong("train", "test");
         var rows = new Option<string?>("--rows") { Description = "Only rows START:COUNT (0-based), e.g. one shard per machine" };
         var pack = new Command("pack", "Pack rows into the binary cache that 'train --stream' and 'train --distributed' read") { source, output, format, labelColumn, split, rows };
         pack.SetAction(parse => global.Run(parse, (ui, _) =>

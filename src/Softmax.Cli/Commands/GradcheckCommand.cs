@@ -18,21 +18,21 @@ public static class GradcheckCommand
     public static Command Create(GlobalFlags global)
     {
         var data = new Option<string>("--data") { Description = "Dataset name or path (its training rows are used)", DefaultValueFactory = _ => "digits" };
-        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong(DataSource.FormatNames);
+        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
         var label = new Option<string?>("--label-column") { Description = "CSV label column" };
         var checks = new Option<int?>("--checks") { Description = "Coordinates to check at random (default: all of θ up to 5000, else 200)" };
         var l2 = new Option<double>("--l2") { Description = "λ2", DefaultValueFactory = _ => 1e-4 };
         var l1 = new Option<double>("--l1") { Description = "λ1 (the check covers the smooth part)", DefaultValueFactory = _ => 0 };
         var rows = new Option<int>("--rows") { Description = "Use at most this many rows (0: all)", DefaultValueFactory = _ => 2000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the point and the coordinates", DefaultValueFactory = _ => 0 };
-        var preprocess = new Option<string?>("--preprocess") { Description = "none, scale, center or standardize (default: per format)" };
-        preprocess.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
+        var preprocess = new Option<string?>("--preprocess") { Description = "none, scale, center or standardize (default: per format)" }.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
         var threshold = new Option<double>("--threshold") { Description = "Fail when the maximum relative error exceeds this", DefaultValueFactory = _ => 1e-6 };
         var step = new Option<double>("--step") { Description = "Central-difference step h, relative to max(1, |θ_k|)", DefaultValueFactory = _ => 1e-5 };
         var scoreStd = new Option<double>("--score-std") { Description = "Standard deviation of the scores at the random point", DefaultValueFactory = _ => 0.5 };
-        var command = new Command("gradcheck", "Check the analytic gradient against central differences (float64)");
-        foreach (Option o in new Option[] { data, format, label, checks, l2, l1, rows, seed, preprocess, threshold, step, scoreStd }) command.Add(o);
+        var command = new Command("gradcheck", "Check the analytic gradient against central differences (float64)")
+        {
+            data, format, label, checks, l2, l1, rows, seed, preprocess, threshold, step, scoreStd,
+        };
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
             DataSource.CheckSpec(parse.GetValue(data)!, "--data");
@@ -44,14 +44,7 @@ public static class GradcheckCommand
             {
                 L2 = parse.GetValue(l2),
                 L1 = parse.GetValue(l1),
-                Preprocess = parse.GetValue(preprocess) switch
-                {
-                    null => null,
-                    "none" => PreprocessKind.None,
-                    "scale" => PreprocessKind.Scale,
-                    "center" => PreprocessKind.Center,
-                    _ => PreprocessKind.Standardize,
-                },
+                Preprocess = TrainingFlags.ParsePreprocess(parse.GetValue(preprocess)),
             }.Validate();
             var x = SoftmaxTrainer.FitPreprocessor(train, options).Apply(train, allowDensify: true);
             var loss = new ReferenceSoftmaxLoss(x);
@@ -84,13 +77,13 @@ public static class GradcheckCommand
         return command;
     }
 
-    /// <summary>θ with W ~ N(0, σ²), σ chosen so scores have a standard deviation of about 0.5, and b ~ N(0, 0.1²).</summary>
     /// <summary>θ index <paramref name="k"/> by name: W[class, feature] for the first C·D entries, then b[class] (layout C×D row-major, bias after).</summary>
     public static string Coordinate(int k, int classes, int features) =>
         k < 0 ? "none" : k < classes * features
             ? FormattableString.Invariant($"W[{k / features}, {k % features}] (θ index {k})")
             : FormattableString.Invariant($"b[{k - classes * features}] (θ index {k})");
 
+    /// <summary>θ with W ~ N(0, σ²), σ chosen so scores have a standard deviation of about 0.5, and b ~ N(0, 0.1²).</summary>
     private static double[] RandomPoint(Dataset x, int seed, double scoreStd)
     {
         int C = x.ClassCount, D = x.FeatureCount;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Metrics;
 using Softmax.Data;
 using Softmax.IO;
 using Softmax.Model;
@@ -40,16 +41,12 @@ public static class PredictCommand
         var id = new Option<string?>("--id-column") { Description = "CSV column of row ids, copied into the predictions" };
         var output = new Option<string?>("--output", "-o") { Description = "Output file (default: stdout)" };
         var topK = new Option<int>("--top-k") { Description = "How many most probable classes to list", DefaultValueFactory = _ => 1 };
-        var format = new Option<string>("--output-format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" };
-        format.AcceptOnlyFromAmong("csv", "json");
-        var command = new Command("predict", "Predict labels and probabilities for new rows");
-        foreach (Option o in new Option[] { model, data, inputFormat, label, id, output, topK, format }) command.Add(o);
+        var format = new Option<string>("--output-format") { Description = "Output format: csv or json (one object per line)", DefaultValueFactory = _ => "csv" }.AcceptOnlyFromAmong("csv", "json");
+        var command = new Command("predict", "Predict labels and probabilities for new rows") { model, data, inputFormat, label, id, output, topK, format };
         command.SetAction(parse => global.Run(parse, (ui, token) =>
         {
             var m = ModelFile.Load(parse.GetValue(model)!);
-            int k = parse.GetValue(topK);
-            if (k < 1) throw new UsageException("--top-k must be at least 1.");
-            k = Math.Min(k, m.Classes);
+            int k = Math.Min(EvalCommand.TopK(parse.GetValue(topK)), m.Classes);
             bool json = parse.GetValue(format) == "json";
             string input = parse.GetValue(data)!;
             var inFormat = DataSource.ParseFormat(parse.GetValue(inputFormat));
@@ -157,15 +154,11 @@ public static class PredictCommand
                     w.WriteString("label", model.ClassNames[top[0].Class]);
                     w.WriteNumber("probability", top[0].Probability);
                     if (_truth && truth is not null) w.WriteString("true_label", truth);
-                    w.WriteStartArray("top");
-                    foreach (var (c, p) in top)
+                    w.Objects("top", top, t =>
                     {
-                        w.WriteStartObject();
-                        w.WriteString("label", model.ClassNames[c]);
-                        w.WriteNumber("probability", p);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
+                        w.WriteString("label", model.ClassNames[t.Class]);
+                        w.WriteNumber("probability", t.Probability);
+                    });
                     w.WriteEndObject();
                 }
                 writer.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));

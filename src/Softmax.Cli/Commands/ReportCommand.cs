@@ -19,25 +19,17 @@ public static class ReportCommand
     /// <summary>Builds the command.</summary>
     public static Command Create(GlobalFlags global)
     {
-        var model = new Option<string>("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
-        var data = new Option<string>("--data") { Description = "Dataset name (its test split) or a file/directory", DefaultValueFactory = _ => "digits" };
-        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong(DataSource.FormatNames);
-        var label = new Option<string?>("--label-column") { Description = "CSV label column" };
+        var input = new ScoredData();
         var output = new Option<string>("--out") { Description = "The HTML file to write", DefaultValueFactory = _ => "report.html" };
         var gallery = new Option<int>("--gallery") { Description = "How many confidently wrong examples to show", DefaultValueFactory = _ => 24 };
-        var command = new Command("report", "Write a self-contained HTML report of a model on labelled data");
-        foreach (Option o in new Option[] { model, data, format, label, output, gallery }) command.Add(o);
+        var command = new Command("report", "Write a self-contained HTML report of a model on labelled data")
+        {
+            input.Model, input.Data, input.Format, input.Label, output, gallery,
+        };
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
-            string modelPath = parse.GetValue(model)!;
-            var m = ModelFile.Load(modelPath);
-            DataSource.CheckSpec(parse.GetValue(data)!, "--data");
-            var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
-            var rows = source.LoadForEvaluation(m.Schema, out int unseen);
-            EvalCommand.CheckFeatures(m, rows, source.Spec);
+            var (m, modelPath, rows, name, unseen) = input.Load(parse);
             var e = Evaluation.Run(m, rows, unseenCategories: unseen);
-            string name = rows.Name ?? source.Spec;
             var html = new StringBuilder();
             string H(string s) => WebUtility.HtmlEncode(s);
             string F(double v) => Output.Ui.F(v, "F4");
@@ -47,20 +39,10 @@ public static class ReportCommand
                 .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
                 .Append("th{background:#eef}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ddd}</style></head><body>\n");
             html.Append("<h1>softmax report</h1>\n<p>Model <code>").Append(H(Path.GetFileName(modelPath))).Append("</code> evaluated on <b>")
-                .Append(H(name)).Append("</b> (").Append(e.Rows.ToString(CultureInfo.InvariantCulture)).Append(" rows).</p>\n");
+                .Append(H(name)).Append("</b> (").Append(e.Metrics.Rows.ToString(CultureInfo.InvariantCulture)).Append(" rows).</p>\n");
             html.Append("<h2>Metrics</h2><table>");
             void Row(string k, string v) => html.Append("<tr><td>").Append(H(k)).Append("</td><td>").Append(H(v)).Append("</td></tr>");
-            Row("accuracy", F(e.Accuracy));
-            if (e.K is { } k) Row($"top-{k} accuracy", F(e.TopKAccuracy ?? double.NaN));
-            Row("log-loss", F(e.LogLoss));
-            Row("Brier score", F(e.Metrics.BrierScore));
-            Row("macro F1", F(e.Metrics.Macro.F1));
-            Row("weighted F1", F(e.Metrics.Weighted.F1));
-            if (e.Metrics.Binary is { } b)
-            {
-                Row($"ROC AUC ({e.Classes[1]})", F(b.RocAuc));
-                Row($"average precision ({e.Classes[1]})", F(b.AveragePrecision));
-            }
+            foreach (var (key, value) in EvalCommand.Scores(e)) Row(key, value);
             Row("classes", m.Classes.ToString(CultureInfo.InvariantCulture));
             Row("features", m.Features.ToString(CultureInfo.InvariantCulture));
             Row("solver", m.Training.Solver);
@@ -89,7 +71,7 @@ public static class ReportCommand
             html.Append("</table>\n");
             html.Append("<h2>Confusion matrix</h2>").Append(Img(ConfusionHeatmap.Png(e, $"{name}: confusion matrix"), "confusion matrix")).Append('\n');
             html.Append("<h2>Per class</h2><table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>");
-            foreach (var c in e.PerClass)
+            foreach (var c in e.Metrics.PerClass)
                 html.Append("<tr><td>").Append(H(c.Name)).Append("</td><td>").Append(F(c.Precision)).Append("</td><td>").Append(F(c.Recall))
                     .Append("</td><td>").Append(F(c.F1)).Append("</td><td>").Append(c.Support.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>");
             html.Append("</table>\n");
@@ -107,8 +89,8 @@ public static class ReportCommand
     {
         var shape = ImageLayout.Of(rows.Image ?? m.Image, rows.FeatureCount);
         int C = e.Classes.Length;
-        var wrong = Enumerable.Range(0, e.Rows).Where(i => e.Predicted[i] != e.Truth[i])
-            .OrderByDescending(i => e.Probabilities[i * C + e.Predicted[i]]).Take(Math.Max(0, count)).ToArray();
+        var wrong = Enumerable.Range(0, e.Metrics.Rows).Where(i => e.Metrics.Predicted[i] != e.Truth[i])
+            .OrderByDescending(i => e.Probabilities[i * C + e.Metrics.Predicted[i]]).Take(Math.Max(0, count)).ToArray();
         html.Append("<h2>Most confidently wrong</h2>\n");
         if (wrong.Length == 0) { html.Append("<p>No mistakes.</p>\n"); return; }
         var row = new float[rows.FeatureCount];
@@ -116,7 +98,7 @@ public static class ReportCommand
         {
             html.Append("<table><tr><th>row</th><th>true</th><th>predicted</th><th>p(predicted)</th></tr>");
             foreach (var i in wrong)
-                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{i}</td><td>{WebUtility.HtmlEncode(e.Truth[i] < 0 ? rows.ClassNames[rows.Labels[i]] : e.Classes[e.Truth[i]])}</td><td>{WebUtility.HtmlEncode(e.Classes[e.Predicted[i]])}</td><td>{e.Probabilities[i * C + e.Predicted[i]]:F3}</td></tr>");
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{i}</td><td>{WebUtility.HtmlEncode(e.Truth[i] < 0 ? rows.ClassNames[rows.Labels[i]] : e.Classes[e.Truth[i]])}</td><td>{WebUtility.HtmlEncode(e.Classes[e.Metrics.Predicted[i]])}</td><td>{e.Probabilities[i * C + e.Metrics.Predicted[i]]:F3}</td></tr>");
             html.Append("</table>\n");
             return;
         }
@@ -127,7 +109,7 @@ public static class ReportCommand
             var pixels = Array.ConvertAll(row, v => (double)v);
             string truth = e.Truth[i] < 0 ? rows.ClassNames[rows.Labels[i]] : e.Classes[e.Truth[i]];
             tiles.Add(new Tile(ImageLayout.ToRgb(pixels, shape), $"true {truth}",
-                $"said {e.Classes[e.Predicted[i]]} ({e.Probabilities[i * C + e.Predicted[i]].ToString("F2", CultureInfo.InvariantCulture)})"));
+                $"said {e.Classes[e.Metrics.Predicted[i]]} ({e.Probabilities[i * C + e.Metrics.Predicted[i]].ToString("F2", CultureInfo.InvariantCulture)})"));
         }
         int columns = Math.Min(6, tiles.Count);
         var (w, h, _) = TileGrid.Measure(shape, tiles.Count, columns, null);

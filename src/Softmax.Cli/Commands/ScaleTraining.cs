@@ -19,48 +19,45 @@ public static class ScaleTraining
     /// <summary>Rows scored at a time when measuring train accuracy over a packed file.</summary>
     private const int ScoringRows = 16384;
 
-    /// <summary>Rejects the flags the streamed path does not offer, with the reason.</summary>
-    public static void CheckSupported(string mode, string device)
-    {
-        if (device != "cpu") throw new UsageException($"{mode} runs on the CPU; --device {device} is not offered with it.");
-    }
-
     /// <summary>
     /// Trains on <paramref name="file"/> in streamed passes, with a progress bar, checkpoints and resume as the plan
     /// says. With a validation fraction the stratified split of the in-memory path is made over the file: the held-out
     /// rows are scored in memory, the training rows are streamed from a packed copy of their own, removed afterwards.
+    /// The train accuracy returned counts the streamed training rows only, like the in-memory path's.
     /// </summary>
-    public static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, StreamingOptions stream, CancellationToken token)
+    public static (TrainingResult Result, double TrainAccuracy) FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, StreamingOptions stream,
+        CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(plan);
         var options = plan.Options;
-        var hooks = new ScaledHooks(null, null, plan.EpochDelayMs);
+        SolverState? resume = null;
+        Action<SolverState>? checkpoint = null;
         if (plan.UsesCheckpoints)
         {
             var checkpoints = plan.ScaledCheckpoints(file, stream, ranks: 1);
-            var (resume, curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
-            hooks = hooks with { Resume = resume, Checkpoint = checkpoints.Writer(options.Solver, curve) };
+            (resume, var curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
+            checkpoint = checkpoints.Writer(options.Solver, curve);
         }
-        if (options.ValidationFraction == 0) return FitStreamed(ui, file, options, stream, null, hooks, token);
+        (TrainingResult, double) Fit(PackedDataset rows, Dataset? validation)
+        {
+            ui.Note($"data: {rows.Header.Name ?? rows.Path}: {rows.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
+                    $", {rows.Features} features, {rows.Classes} classes, streamed from {rows.Path} in blocks of {stream.BlockRows(rows.Header)} rows");
+            var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(ui, "training", progress => StreamingTrainer.Fit(rows, options, stream,
+                progress: progress, cancellationToken: token, resumeFrom: resume, checkpoint: checkpoint, validation: validation));
+            var (correct, count) = CountCorrect(result.Model, rows);
+            return (result, count > 0 ? correct / count : double.NaN);
+        }
+        if (options.ValidationFraction == 0) return Fit(file, null);
         var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
         string path = $"{file.Path}.train-{Guid.NewGuid():N}.smxp";
         try
         {
             PackedSplit.Pack(file, train, path);
             using var trainFile = PackedDataset.Open(path);
-            return FitStreamed(ui, trainFile, options, stream, PackedSplit.Load(file, holdout), hooks, token);
+            return Fit(trainFile, PackedSplit.Load(file, holdout));
         }
         finally { File.Delete(path); }
-    }
-
-    private static TrainingResult FitStreamed(Ui ui, PackedDataset file, TrainingOptions options, StreamingOptions stream, Dataset? validation,
-        ScaledHooks hooks, CancellationToken token)
-    {
-        ui.Note($"data: {file.Header.Name ?? file.Path}: {file.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
-                $", {file.Features} features, {file.Classes} classes, streamed from {file.Path} in blocks of {stream.BlockRows(file.Header)} rows");
-        return WithBar(ui, options, hooks.DelayMs, progress => StreamingTrainer.Fit(file, options, stream, progress: progress, cancellationToken: token,
-            resumeFrom: hooks.Resume, checkpoint: hooks.Checkpoint, validation: validation));
     }
 
     /// <summary>
@@ -77,10 +74,6 @@ public static class ScaleTraining
         PackedSplit.Pack(file, new ArraySegment<int>(train, mine.RowStart, mine.RowCount), own);
         return (own, PackedSplit.Load(file, holdout));
     }
-
-    /// <summary>Runs <paramref name="fit"/> under the one progress adapter (<see cref="RunProgress"/>).</summary>
-    public static TrainingResult WithBar(Ui ui, TrainingOptions options, int delayMs, Func<IProgress<TrainingProgress>, TrainingResult> fit) =>
-        new RunProgress(options) { DelayMs = delayMs }.Run(ui, "training", fit);
 
     /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
     public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start = 0, int count = -1)
@@ -103,7 +96,7 @@ public static class ScaleTraining
     /// ranks write nothing. Every rank reads and checks a checkpoint to resume from. Any error aborts the whole job
     /// (MPI_Abort, exit code 2 for usage and input errors, 1 otherwise) with a message naming the rank.
     /// </summary>
-    public static int RunDistributed(Ui ui, TrainPlan plan, ScaledReport report, CancellationToken token)
+    public static int RunDistributed(Ui ui, TrainPlan plan, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(plan);
         var (trainSource, options) = (plan.TrainSource, plan.Options);
@@ -146,7 +139,7 @@ public static class ScaleTraining
                     files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
                     settings = settings with { Validation = validation };
                 }
-                return TrainOnRank(rankUi, mpi, plan, files, settings, specs, report, token, () => trained = true);
+                return TrainOnRank(rankUi, mpi, plan, files, settings, specs, token, () => trained = true);
             }
             catch (Exception e)
             {
@@ -190,23 +183,21 @@ public static class ScaleTraining
 
     /// <summary>Trains on this rank's rows, scores the shards and, on rank 0, reports; returns the rank's exit code.</summary>
     private static int TrainOnRank(Ui rankUi, MpiRuntime mpi, TrainPlan plan, string[] files, DistributedOptions settings, string[] specs,
-        ScaledReport report, CancellationToken token, Action trained)
+        CancellationToken token, Action trained)
     {
         bool root = mpi.Rank == 0;
         var (testSource, options) = (plan.TestSource, plan.Options);
         var test = root ? testSource?.LoadForEvaluation() ?? (specs.Length == 1 ? (plan.TrainSource with { Spec = specs[0] }).LoadOwnTestSplit() : null) : null;
         if (root) rankUi.Note($"data: {string.Join(", ", files)}: split over {mpi.Size} ranks" + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
         DistributedResult run = null!;
-        var result = WithBar(rankUi, options, plan.EpochDelayMs, progress =>
+        var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(rankUi, "training", progress =>
         {
             run = DistributedTrainer.Fit(mpi, files, options, plan.ModelPath, settings with { Slices = plan.Slices },
                 ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null), token);
             return run.Result;
         });
         trained();
-        if (test is not null && test.FeatureCount != result.Model.Features)
-            throw new DataFormatException(testSource?.Spec ?? specs[0], null,
-                $"the test set has {test.FeatureCount} features per row but the training set has {result.Model.Features}");
+        TrainCommand.CheckTest(result.Model.Features, test, testSource?.Spec ?? specs[0]);
         // Train accuracy: each rank scores its shard; one allreduce adds the counts and gathers each rank's
         // weight hash and allreduce time (the calls of training are counted before it).
         long trainingCalls = run.AllReduce.Calls;
@@ -219,7 +210,8 @@ public static class ScaleTraining
         {
             var (correct, rows) = gather.Counts;
             var metrics = new ScaleMetrics(mpi.Size, run.Shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
-            report(rankUi, result, rows > 0 ? correct / rows : double.NaN, test, HeaderName(files[0]) ?? specs[0], metrics);
+            var trainedRun = new TrainedRun(result, HeaderName(files[0]) ?? specs[0], rows > 0 ? correct / rows : double.NaN) { Test = test, Scale = metrics };
+            TrainingReport.Write(rankUi, plan, trainedRun);
             int every = plan.AverageEvery;
             rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
                         (options.Solver == SolverKind.Lbfgs ? "" : every > 0 ? $"; local SGD, weights averaged every {every} steps" : "; synchronous mini-batches"));
@@ -236,9 +228,3 @@ public static class ScaleTraining
         return f.Header.Name;
     }
 }
-
-/// <summary>What a streamed or distributed run hands the trainer beyond its options: the resumed state, the checkpoint writer, the testing delay.</summary>
-internal sealed record ScaledHooks(SolverState? Resume, Action<SolverState>? Checkpoint, int DelayMs);
-
-/// <summary>Writes the metrics, plots and summary of a streamed or distributed run (the model is already saved).</summary>
-public delegate void ScaledReport(Ui ui, TrainingResult result, double trainAccuracy, Dataset? test, string dataName, ScaleMetrics run);

@@ -41,7 +41,7 @@ public static class TrainCommand
     public static int Run(Ui ui, TrainPlan plan, CancellationToken token)
     {
         if (plan.View == DataView.Distributed)
-            return ScaleTraining.RunDistributed(ui, plan, ScaledReport(plan), token);
+            return ScaleTraining.RunDistributed(ui, plan, token);
         if (plan.View == DataView.Streamed) return TrainStreamed(ui, plan, null, null, token);
         var trainSource = plan.TrainSource;
         if (trainSource.IsPacked && File.Exists(trainSource.Spec))
@@ -65,26 +65,23 @@ public static class TrainCommand
     private static int TrainInMemory(Ui ui, TrainPlan plan, Dataset train, Dataset? test, bool deferTest, CancellationToken token)
     {
         var trail = plan.PlotDir is null ? null : new ParameterTrail();
-        RunOutcome outcome;
+        TrainingResult result;
+        IReadOnlyList<CurvePoint> earlier;
         string engineKind;
         long devicePasses;
         using (var engine = TrainingEngine.Open(plan.Device, ui))
         {
             var options = engine.Apply(plan.Options);
-            var run = new TrainingRun
-            {
-                Options = options,
-                Train = train,
-                Settings = TrainingFlags.Describe(options, plan.TrainSource),
-                Progress = new RunProgress(options) { Trail = trail, DelayMs = plan.EpochDelayMs },
-                CheckpointEvery = plan.CheckpointEvery,
-                CheckpointPath = plan.CheckpointPath,
-                ResumePath = plan.ResumePath,
-            };
-            outcome = run.Execute(ui, token);
+            string data = plan.TrainSource.Spec;
+            Magnitudes.Check(train, options, data);
+            var view = new Dictionary<string, string> { [RunCheckpoints.ViewKey] = "memory" };
+            var checkpoints = plan.Checkpoints(options, DataFingerprint.Of(train, data), view);
+            (var resume, earlier) = checkpoints.Resume(ui, options.Solver, train.ClassNames.Count, train.FeatureCount);
+            var writer = checkpoints.Writer(options.Solver, earlier);
+            result = new RunProgress(options) { Trail = trail, DelayMs = plan.EpochDelayMs }.Run(ui, "training",
+                progress => SoftmaxTrainer.Fit(train, options, progress, token, resume, writer, checkpointEvery: 1));
             (engineKind, devicePasses) = (engine.Kind, engine.DevicePasses);
         }
-        var result = outcome.Result;
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
         // Training's buffers (engine blocks, preconditioner, solver history) are garbage now: collect them before the
@@ -96,7 +93,7 @@ public static class TrainCommand
         {
             ValidationAccuracy = result.Validation is { } v ? Scoring.Accuracy(result.Model, v) : null,
             Test = test,
-            Curve = trail?.Curve(fitted, result.Model.Preprocessor, outcome.EarlierCurve) ?? [],
+            Curve = trail?.Curve(fitted, result.Model.Preprocessor, earlier) ?? [],
             Engine = engineKind,
             DevicePasses = devicePasses,
         });
@@ -105,10 +102,6 @@ public static class TrainCommand
 
     private static string StreamingReason(long bytes, long? limit) =>
         $"streamed training (the decoded training data, {bytes} bytes, exceed the memory limit of {limit ?? MemoryBudget.DefaultLimit} bytes)";
-
-    /// <summary>The report of a streamed or distributed run, through the one report tail.</summary>
-    private static ScaledReport ScaledReport(TrainPlan plan) => (view, result, trainAccuracy, test, dataName, scale) =>
-        TrainingReport.Write(view, plan, new TrainedRun(result, dataName, trainAccuracy) { Test = test, Scale = scale });
 
     /// <summary>
     /// Trains over the packed rows of the plan's source (packing them first when needed: from <paramref name="loaded"/>
@@ -127,10 +120,8 @@ public static class TrainCommand
         // busy machine let the peak resident set pass 128 MiB under --memory-limit 128MiB (114 MiB on a quiet one).
         if (plan.MemoryLimit is not null) System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
         using var file = PackedDataset.Open(path);
-        if (test is not null && test.FeatureCount != file.Features)
-            throw new DataFormatException(testSource?.Spec ?? trainSource.Spec, null,
-                $"the test set has {test.FeatureCount} features per row but the training set has {file.Features}");
-        var result = ScaleTraining.FitStreamed(ui, file, plan, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
+        CheckTest(file.Features, test, testSource?.Spec ?? trainSource.Spec);
+        var (result, trainAccuracy) = ScaleTraining.FitStreamed(ui, file, plan, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
         if (schema is not null)
         {
             var m = result.Model;
@@ -138,8 +129,8 @@ public static class TrainCommand
         }
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
-        var (correct, rows) = ScaleTraining.CountCorrect(result.Model, file);
-        ScaledReport(plan)(ui, result, rows > 0 ? correct / rows : double.NaN, test, file.Header.Name ?? trainSource.Spec, new ScaleMetrics(1));
+        var run = new TrainedRun(result, file.Header.Name ?? trainSource.Spec, trainAccuracy) { Test = test, Scale = new ScaleMetrics(1) };
+        TrainingReport.Write(ui, plan, run);
         return GlobalFlags.Health(result);
     }
 
@@ -154,7 +145,7 @@ public static class TrainCommand
         trainSource = trainSource with { Notes = ui.Note };
         var (train, test) = defer ? (trainSource.LoadTrain(), null) : trainSource.LoadTrainTest();
         if (testSource is not null) test = train.Schema is { } schema ? testSource.LoadForEvaluation(schema, out _) : testSource.LoadForEvaluation();
-        CheckTest(train, test, testSource?.Spec ?? trainSource.Spec);
+        CheckTest(train.FeatureCount, test, testSource?.Spec ?? trainSource.Spec);
         ui.Note($"data: {train.Name ?? trainSource.Spec}: {train.Rows} training rows, {train.FeatureCount} features, {train.ClassCount} classes"
             + (defer ? "; its test split is read after training" : test is null ? ", no test set" : $"; {test.Rows} test rows"));
         return (train, test);
@@ -164,14 +155,14 @@ public static class TrainCommand
     public static Dataset? OwnTestSplit(DataSource trainSource, Dataset train)
     {
         var test = trainSource.LoadOwnTestSplit();
-        CheckTest(train, test, trainSource.Spec);
+        CheckTest(train.FeatureCount, test, trainSource.Spec);
         return test;
     }
 
-    private static void CheckTest(Dataset train, Dataset? test, string spec)
+    /// <summary>A test set whose rows have another feature count than the training rows is an input error naming <paramref name="spec"/>.</summary>
+    public static void CheckTest(int trainFeatures, Dataset? test, string spec)
     {
-        if (test is not null && test.FeatureCount != train.FeatureCount)
-            throw new DataFormatException(spec, null,
-                $"the test set has {test.FeatureCount} features per row but the training set has {train.FeatureCount}");
+        if (test is not null && test.FeatureCount != trainFeatures)
+            throw new DataFormatException(spec, null, $"the test set has {test.FeatureCount} features per row but the training set has {trainFeatures}");
     }
 }

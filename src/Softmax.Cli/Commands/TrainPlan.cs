@@ -104,9 +104,6 @@ public sealed record TrainPlan
     /// <summary>Why the run streams although neither --stream nor --distributed was given; null otherwise.</summary>
     public string? SwitchReason { get; init; }
 
-    /// <summary>The flag that chose the data view, or the reason it was chosen, for messages.</summary>
-    public string ModeText(string? reason = null) => reason ?? (View == DataView.Distributed ? "--distributed" : "--stream");
-
     private TrainPlan Check(string? reason = null)
     {
         AtomicFile.CheckWritable(ModelPath, "--model");
@@ -118,7 +115,8 @@ public sealed record TrainPlan
         if (AverageEvery > 0 && View != DataView.Distributed) throw new UsageException("--average-every applies to --distributed training only.");
         if (AverageEvery > 0 && Options.Solver == SolverKind.Lbfgs)
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
-        if (View != DataView.InMemory) ScaleTraining.CheckSupported(ModeText(reason), DeviceText);
+        if (View != DataView.InMemory && DeviceText != "cpu")
+            throw new UsageException($"{reason ?? (View == DataView.Distributed ? "--distributed" : "--stream")} runs on the CPU; --device {DeviceText} is not offered with it.");
         if (View == DataView.Distributed && UsesCheckpoints && TrainSource.Spec.Contains(',', StringComparison.Ordinal))
             throw new UsageException("--checkpoint-every and --resume with --distributed need one --data file split by rows: with one file per rank, no rank can fingerprint the others' data.");
         return this;
@@ -140,14 +138,21 @@ public sealed record TrainPlan
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
         if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = I(stream.BlockRows(file.Header));
         if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (I(ranks), I(AverageEvery), I(Slices));
-        return new RunCheckpoints
+        return Checkpoints(Options, DataFingerprint.OfPacked(file, TrainSource.Spec), view);
+    }
+
+    /// <summary>
+    /// The checkpoints of this run: the settings of <paramref name="options"/> (with the run's engine plugged in), the
+    /// data's <paramref name="fingerprint"/> and the <paramref name="view"/>'s own settings, all compared on --resume.
+    /// </summary>
+    public RunCheckpoints Checkpoints(TrainingOptions options, IReadOnlyDictionary<string, string> fingerprint,
+        IReadOnlyDictionary<string, string> view) => new()
         {
-            Settings = RunCheckpoints.Merge(TrainingFlags.Describe(Options, TrainSource), DataFingerprint.OfPacked(file, TrainSource.Spec), view),
+            Settings = RunCheckpoints.Merge(TrainingFlags.Describe(options, TrainSource), fingerprint, view),
             Every = CheckpointEvery,
             Path = CheckpointPath,
             ResumePath = ResumePath,
         };
-    }
 
     private static double Positive(double value, string flag, string what) =>
         value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");

@@ -18,11 +18,11 @@ public sealed class TrainingFlags
     /// <summary>--test.</summary>
     public Option<string?> Test { get; } = new("--test") { Description = "Test set (name or path); default: the named dataset's own test split" };
     /// <summary>--format.</summary>
-    public Option<string> Format { get; } = new("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" };
+    public Option<string> Format { get; } = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
     /// <summary>--label-column.</summary>
     public Option<string?> LabelColumn { get; } = new("--label-column") { Description = "CSV label column, by header name or 0-based index (negative: from the end)" };
     /// <summary>--solver.</summary>
-    public Option<string> Solver { get; } = new("--solver") { Description = "lbfgs, sgd or adam", DefaultValueFactory = _ => "lbfgs" };
+    public Option<string> Solver { get; } = new Option<string>("--solver") { Description = "lbfgs, sgd or adam", DefaultValueFactory = _ => "lbfgs" }.AcceptOnlyFromAmong("lbfgs", "sgd", "adam");
     /// <summary>--l2.</summary>
     public Option<double?> L2 { get; } = new("--l2") { Description = $"λ2, the L2 penalty on W (bias not penalised); default {Ui.F(DefaultL2)}, for digits {Ui.F(DigitsL2)} (docs/experiments/digits-lambda.md)" };
     /// <summary>--l1.</summary>
@@ -36,7 +36,7 @@ public sealed class TrainingFlags
     /// <summary>--ftol.</summary>
     public Option<double?> Ftol { get; } = new("--ftol") { Description = "lbfgs: also stop when F's relative decrease per iteration (averaged over 5) falls below this (default: off)" };
     /// <summary>--precision.</summary>
-    public Option<string> Precision { get; } = new("--precision") { Description = "auto (float32 passes, float64 polish; float64 outright on small data), float32 or float64", DefaultValueFactory = _ => "auto" };
+    public Option<string> Precision { get; } = new Option<string>("--precision") { Description = "auto (float32 passes, float64 polish; float64 outright on small data), float32 or float64", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong("auto", "float32", "float64");
     /// <summary>--lr.</summary>
     public Option<double?> Lr { get; } = new("--lr") { Description = "Learning rate for sgd/adam (default 0.1)" };
     /// <summary>--batch-size.</summary>
@@ -48,13 +48,13 @@ public sealed class TrainingFlags
     /// <summary>--schedule.</summary>
     public Option<string> Schedule { get; } = new("--schedule") { Description = "constant, step:EVERY:GAMMA, inverse:DECAY or cosine[:MIN_FRACTION]", DefaultValueFactory = _ => "constant" };
     /// <summary>--sampling.</summary>
-    public Option<string> Sampling { get; } = new("--sampling") { Description = "shuffle (each row once per epoch) or replacement (as the course code)", DefaultValueFactory = _ => "shuffle" };
+    public Option<string> Sampling { get; } = new Option<string>("--sampling") { Description = "shuffle (each row once per epoch) or replacement (as the course code)", DefaultValueFactory = _ => "shuffle" }.AcceptOnlyFromAmong("shuffle", "replacement");
     /// <summary>--seed.</summary>
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed for splits and batch order", DefaultValueFactory = _ => 0 };
     /// <summary>--threads.</summary>
     public Option<int> Threads { get; } = new("--threads") { Description = "Worker threads (0: all cores); same seed and threads give bit-identical weights", DefaultValueFactory = _ => 0 };
     /// <summary>--preprocess.</summary>
-    public Option<string?> Preprocess { get; } = new("--preprocess") { Description = "none, scale (divide by the data's declared range: 255 for 8-bit images, 16 for digits; 255 when none is declared), center or standardize. Default: scale for data with a declared range (every named set, IDX, CIFAR, uint8 npy), none otherwise" };
+    public Option<string?> Preprocess { get; } = new Option<string?>("--preprocess") { Description = "none, scale (divide by the data's declared range: 255 for 8-bit images, 16 for digits; 255 when none is declared), center or standardize. Default: scale for data with a declared range (every named set, IDX, CIFAR, uint8 npy), none otherwise" }.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
     /// <summary>--validation-fraction.</summary>
     public Option<double> ValidationFraction { get; } = new("--validation-fraction") { Description = "Fraction of training rows held out (stratified) for validation", DefaultValueFactory = _ => 0 };
     /// <summary>--patience.</summary>
@@ -62,7 +62,7 @@ public sealed class TrainingFlags
     /// <summary>--min-delta.</summary>
     public Option<double> MinDelta { get; } = new("--min-delta") { Description = "Least fall of the validation loss (nats) that counts as an improvement for --patience", DefaultValueFactory = _ => 0 };
     /// <summary>--class-weight.</summary>
-    public Option<string?> ClassWeight { get; } = new("--class-weight") { Description = "'balanced' for scikit-learn's balanced class weights" };
+    public Option<string?> ClassWeight { get; } = new Option<string?>("--class-weight") { Description = "'balanced' for scikit-learn's balanced class weights" }.AcceptOnlyFromAmong("balanced", "none");
 
     /// <summary>--weight-column.</summary>
     public Option<string?> WeightColumn { get; } = new("--weight-column") { Description = "CSV column of non-negative sample weights (by header name or index)" };
@@ -76,18 +76,11 @@ public sealed class TrainingFlags
     public Option<bool> MissingIndicator { get; } = new("--missing-indicator") { Description = "Add a 0/1 feature per CSV column that has missing training values" };
 
     /// <summary>--device.</summary>
-    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, or auto (CUDA when present, else the CPU with a notice)", DefaultValueFactory = _ => "cpu" };
+    public Option<string> Device { get; } = new Option<string>("--device") { Description = "cpu, cuda, or auto (CUDA when present, else the CPU with a notice)", DefaultValueFactory = _ => "cpu" }.AcceptOnlyFromAmong("auto", "cpu", "cuda");
 
     /// <summary>Adds every flag to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        Format.AcceptOnlyFromAmong(DataSource.FormatNames);
-        Solver.AcceptOnlyFromAmong("lbfgs", "sgd", "adam");
-        Preprocess.AcceptOnlyFromAmong("none", "scale", "center", "standardize");
-        Sampling.AcceptOnlyFromAmong("shuffle", "replacement");
-        ClassWeight.AcceptOnlyFromAmong("balanced", "none");
-        Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
-        Precision.AcceptOnlyFromAmong("auto", "float32", "float64");
         foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
                      Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device,
                      Ftol, Precision, WeightColumn, IdColumn, IgnoreColumns, NanMissing, MissingIndicator })
@@ -192,14 +185,6 @@ public sealed class TrainingFlags
         if (p.GetValue(BatchSize) is { } bs) mini = mini with { BatchSize = bs };
         if (p.GetValue(Epochs) is { } ep) mini = mini with { Epochs = ep };
         if (p.GetValue(Sampling) == "replacement") mini = mini with { Sampling = BatchSampling.WithReplacement };
-        PreprocessKind? pre = p.GetValue(Preprocess) switch
-        {
-            null => null,
-            "none" => PreprocessKind.None,
-            "scale" => PreprocessKind.Scale,
-            "center" => PreprocessKind.Center,
-            _ => PreprocessKind.Standardize,
-        };
         var options = new TrainingOptions
         {
             Solver = kind,
@@ -211,7 +196,7 @@ public sealed class TrainingFlags
             MiniBatch = mini,
             Momentum = p.GetValue(Momentum),
             Nesterov = p.GetValue(Nesterov),
-            Preprocess = pre,
+            Preprocess = ParsePreprocess(p.GetValue(Preprocess)),
             ValidationFraction = p.GetValue(ValidationFraction),
             Patience = p.GetValue(Patience),
             MinDelta = p.GetValue(MinDelta),
@@ -224,6 +209,10 @@ public sealed class TrainingFlags
             throw new UsageException("--patience needs a validation set: give --validation-fraction too.");
         return options.Validate();
     }
+
+    /// <summary>The --preprocess value (one of its accepted names, or null for the data's default).</summary>
+    public static PreprocessKind? ParsePreprocess(string? name) =>
+        name is null ? null : Enum.Parse<PreprocessKind>(name, ignoreCase: true);
 
     /// <summary>
     /// The engine --device asks for, checked against the options at parse time; the run opens it

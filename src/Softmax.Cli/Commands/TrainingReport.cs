@@ -69,7 +69,7 @@ public static class TrainingReport
         w.WriteStartObject();
         w.Number("objective", r.Objective);
         w.Number("train_accuracy", run.TrainAccuracy);
-        w.Number("test_accuracy", test?.Accuracy);
+        w.Number("test_accuracy", test?.Metrics.Accuracy);
         w.Number("validation_accuracy", run.ValidationAccuracy);
         w.Counts(r.Solver, o.Solver == SolverKind.Lbfgs);
         w.Number("train_seconds", r.Elapsed.TotalSeconds);
@@ -85,8 +85,8 @@ public static class TrainingReport
         w.WriteString("engine", run.Engine);
         if (run.Engine == "gpu") w.WriteNumber("device_passes", run.DevicePasses);
         run.Scale?.Write(w);
-        w.Number("test_log_loss", test?.LogLoss);
-        w.Number("test_top_k_accuracy", test?.TopKAccuracy);
+        w.Number("test_log_loss", test?.Metrics.LogLoss);
+        w.Number("test_top_k_accuracy", test?.Metrics.TopKAccuracy);
         w.Hyperparameters(r.Model.Training);
         w.WriteString("diverged", TrainingHealth.Diverged(r));
         w.History(r.Solver.History);
@@ -118,8 +118,8 @@ public static class TrainingReport
         if (run.ValidationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
         if (test is not null)
         {
-            rows.Add(("test accuracy", Ui.F(test.Accuracy, "F4")));
-            rows.Add(("test log-loss", Ui.F(test.LogLoss, "F4")));
+            rows.Add(("test accuracy", Ui.F(test.Metrics.Accuracy, "F4")));
+            rows.Add(("test log-loss", Ui.F(test.Metrics.LogLoss, "F4")));
         }
         rows.Add(("written", string.Join(", ", written.Where(f => !f.EndsWith(".svg", StringComparison.Ordinal)))));
         ui.Summary("training summary", rows);

@@ -112,7 +112,7 @@ public static class TuneCommand
             var r = SoftmaxTrainer.Fit(train, options, null, token);
             var score = Evaluation.Run(r.Model, r.Validation!);
             string status = TrainingHealth.Diverged(r) is { } why ? $"diverged: {why}" : r.Solver.Reason.ToString();
-            return (new Trial(index, s.Lr, s.L2, s.Batch, s.Epochs, score.Accuracy, double.NaN, score.LogLoss, double.NaN, r.Objective,
+            return (new Trial(index, s.Lr, s.L2, s.Batch, s.Epochs, score.Metrics.Accuracy, double.NaN, score.Metrics.LogLoss, double.NaN, r.Objective,
                 r.Elapsed.TotalSeconds, status, r.Solver.History), r.Model);
         }
         catch (TrainingDivergedException e)

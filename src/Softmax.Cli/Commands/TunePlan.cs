@@ -110,7 +110,8 @@ public sealed class TuneFlags
     /// <summary>--epochs-grid.</summary>
     public Option<string?> EpochsGrid { get; } = new("--epochs-grid") { Description = "Comma-separated epoch counts, sgd/adam (default: --epochs)" };
     /// <summary>--search.</summary>
-    public Option<string> Search { get; } = new("--search") { Description = "grid (every combination) or random (log-uniform within each grid's range)", DefaultValueFactory = _ => "grid" };
+    public Option<string> Search { get; } =
+        new Option<string>("--search") { Description = "grid (every combination) or random (log-uniform within each grid's range)", DefaultValueFactory = _ => "grid" }.AcceptOnlyFromAmong("grid", "random");
     /// <summary>--trials.</summary>
     public Option<int> Trials { get; } = new("--trials") { Description = "Trials for random search", DefaultValueFactory = _ => 20 };
     /// <summary>--folds.</summary>
@@ -127,7 +128,6 @@ public sealed class TuneFlags
     /// <summary>Adds every flag to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        Search.AcceptOnlyFromAmong("grid", "random");
         foreach (Option o in new Option[] { LrGrid, L2Grid, BatchGrid, EpochsGrid, Search, Trials, Folds, NoRefit, Model, Metrics, Plots }) command.Add(o);
     }
 }

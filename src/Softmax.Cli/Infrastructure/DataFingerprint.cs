@@ -16,19 +16,8 @@ namespace Softmax.Cli.Infrastructure;
 public static class DataFingerprint
 {
     /// <summary>The fingerprint of <paramref name="data"/>, read from <paramref name="path"/> when it is a file.</summary>
-    public static Dictionary<string, string> Of(Dataset data, string? path)
-    {
-        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
-        var print = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["data.rows"] = I(data.Rows),
-            ["data.features"] = I(data.FeatureCount),
-            ["data.classes"] = I(data.ClassNames.Count),
-            ["data.hash"] = ContentHash(data).ToString("x16", CultureInfo.InvariantCulture),
-        };
-        if (path is not null && File.Exists(path)) print["data.file_bytes"] = I(new FileInfo(path).Length);
-        return print;
-    }
+    public static Dictionary<string, string> Of(Dataset data, string? path) =>
+        Print(data.Rows, data.FeatureCount, data.ClassNames.Count, ContentHash(data).ToString("x16", CultureInfo.InvariantCulture), path);
 
     /// <summary>
     /// The fingerprint of a packed file without reading its rows: its shape and the checksum that ends it (XxHash64
@@ -39,19 +28,21 @@ public static class DataFingerprint
     public static Dictionary<string, string> OfPacked(PackedDataset file, string? path)
     {
         ArgumentNullException.ThrowIfNull(file);
-        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         Span<byte> tail = stackalloc byte[8];
         using (var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
         {
             stream.Seek(-tail.Length, SeekOrigin.End);
             stream.ReadExactly(tail);
         }
+        return Print(file.Rows, file.Features, file.Classes, "smxp:" + BitConverter.ToUInt64(tail).ToString("x16", CultureInfo.InvariantCulture), path);
+    }
+
+    private static Dictionary<string, string> Print(long rows, long features, long classes, string hash, string? path)
+    {
+        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         var print = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["data.rows"] = I(file.Rows),
-            ["data.features"] = I(file.Features),
-            ["data.classes"] = I(file.Classes),
-            ["data.hash"] = "smxp:" + BitConverter.ToUInt64(tail).ToString("x16", CultureInfo.InvariantCulture),
+            ["data.rows"] = I(rows), ["data.features"] = I(features), ["data.classes"] = I(classes), ["data.hash"] = hash,
         };
         if (path is not null && File.Exists(path)) print["data.file_bytes"] = I(new FileInfo(path).Length);
         return print;

@@ -88,14 +88,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     {
         if (IsNamed) return NamedDatasets.Load(Spec);
         if (IsPacked) return (LoadPacked(Spec), null);
-        if (Directory.Exists(Spec))
-        {
-            var train = DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train));
-            Dataset? test = null;
-            try { test = DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Test)); }
-            catch (DataFormatException) { }
-            return (train, test);
-        }
+        if (Directory.Exists(Spec)) return (DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train)), LoadOwnTestSplit());
         return (LoadTrain(), null);
     }
 
@@ -131,13 +124,10 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     {
         ArgumentNullException.ThrowIfNull(schema);
         unseenCategories = 0;
-        if (!IsTabular)
-        {
-            if (!schema.IsIdentity) throw new DataFormatException(Spec, null, "expected a CSV file with a header naming the model's input columns (it has categorical or imputed columns)");
-            return LoadForEvaluation();
-        }
-        if (!schema.Named)
-            return LoadForEvaluation();
+        bool tabular = IsTabular;
+        if (!tabular && !schema.IsIdentity)
+            throw new DataFormatException(Spec, null, "expected a CSV file with a header naming the model's input columns (it has categorical or imputed columns)");
+        if (!tabular || !schema.Named) return LoadForEvaluation();
         var table = TabularCsv.Read(Spec, Tabular.ReaderOptions(LabelColumn, schema));
         return table.ToDataset(schema, out unseenCategories);
     }

@@ -46,7 +46,7 @@ public static partial class ParseErrors
         previousUnknownFlag = null;
         if (message.StartsWith("Required command was not provided", StringComparison.Ordinal))
             return $"no command given. Commands: {string.Join(", ", parse.CommandResult.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))}.";
-        string flag = FlagOf(error.SymbolResult) ?? "";
+        string flag = OptionOf(error.SymbolResult)?.Name ?? "";
         var among = NotAmongPattern().Match(message);
         if (among.Success)
         {
@@ -67,8 +67,6 @@ public static partial class ParseErrors
         string oneLine = string.Join(' ', message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return flag.Length > 0 && !oneLine.Contains(flag, StringComparison.Ordinal) ? $"{flag}: {oneLine}" : oneLine;
     }
-
-    private static string? FlagOf(SymbolResult? result) => OptionOf(result)?.Name;
 
     private static Option? OptionOf(SymbolResult? result)
     {

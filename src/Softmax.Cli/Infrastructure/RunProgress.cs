@@ -29,9 +29,6 @@ public sealed class RunProgress
     /// <summary>Testing aid: sleep this long after each report, so a test can kill the process mid-run.</summary>
     public int DelayMs { get; init; }
 
-    /// <summary>The step a report counts: iterations for L-BFGS, epochs for the mini-batch solvers.</summary>
-    public int Step(TrainingProgress p) => _lbfgs ? p.Iteration : p.Epoch;
-
     /// <summary>Runs <paramref name="fit"/> under a progress bar titled <paramref name="label"/>, fed by its reports.</summary>
     public TrainingResult Run(Ui ui, string label, Func<IProgress<TrainingProgress>, TrainingResult> fit)
     {
@@ -41,7 +38,7 @@ public sealed class RunProgress
         {
             var progress = new SyncProgress<TrainingProgress>(p =>
             {
-                int step = Step(p);
+                int step = _lbfgs ? p.Iteration : p.Epoch;   // L-BFGS counts iterations, the mini-batch solvers epochs
                 if (Trail is not null && p.CurrentParameters is { } current) Trail.Offer(step, current);
                 string val = p.ValidationAccuracy is { } va ? $" val_acc {Ui.F(va, "F4")}" : "";
                 bar.Update(step, _total, $"{(_lbfgs ? "iter" : "epoch")} {step}{(_lbfgs ? $" ({p.Evaluations} evaluations)" : "")} loss {Ui.F(p.Loss, "G8")}{val}");

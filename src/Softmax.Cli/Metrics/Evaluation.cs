@@ -22,30 +22,12 @@ public sealed class Evaluation
     public ClassificationMetrics Metrics { get; }
     /// <summary>Class names, by index.</summary>
     public string[] Classes => [.. Metrics.Classes];
-    /// <summary>Rows evaluated.</summary>
-    public int Rows => Metrics.Rows;
-    /// <summary>k of the top-k accuracy, or null when it would cover every class.</summary>
-    public int? K => Metrics.K;
-    /// <summary>Fraction of rows whose most probable class is the true one.</summary>
-    public double Accuracy => Metrics.Accuracy;
-    /// <summary>Fraction of rows whose true class is among the k most probable, or null.</summary>
-    public double? TopKAccuracy => Metrics.TopKAccuracy;
-    /// <summary>Mean −ln p(true class) (scikit-learn's log_loss); rows of unknown labels are left out.</summary>
-    public double LogLoss => Metrics.LogLoss;
-    /// <summary>Counts [true, predicted].</summary>
-    public int[,] Confusion => Metrics.Confusion;
-    /// <summary>Per-class scores.</summary>
-    public IReadOnlyList<ClassScore> PerClass => Metrics.PerClass;
-    /// <summary>Rows whose label the model does not know (counted wrong).</summary>
-    public int UnknownLabels => Metrics.UnknownLabels;
     /// <summary>Categorical values the model did not see in training (encoded as all zero).</summary>
     public int UnseenCategories { get; }
     /// <summary>Probabilities, row-major (rows × C).</summary>
     public float[] Probabilities { get; }
     /// <summary>True class index per row (−1: unknown to the model).</summary>
     public int[] Truth { get; }
-    /// <summary>Predicted class index per row.</summary>
-    public int[] Predicted => [.. Metrics.Predicted];
 
     /// <summary>Scores <paramref name="model"/> on <paramref name="data"/> (raw rows; the model preprocesses).</summary>
     public static Evaluation Run(SoftmaxModel model, Dataset data, int k = 5, int unseenCategories = 0)

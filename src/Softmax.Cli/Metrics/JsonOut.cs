@@ -50,23 +50,37 @@ public static class JsonOut
     /// "history": the recorded curve (training loss, gradient norm, validation loss and accuracy per record); a
     /// mini-batch record has its "epoch" ("evaluations" null), an L-BFGS record, which has no epoch, its "evaluations".
     /// </summary>
-    public static void History(this Utf8JsonWriter w, IReadOnlyList<Softmax.Optimization.HistoryEntry> history)
+    public static void History(this Utf8JsonWriter w, IReadOnlyList<Softmax.Optimization.HistoryEntry> history) => w.Objects("history", history, h =>
     {
-        w.WriteStartArray("history");
-        foreach (var h in history)
+        w.WriteNumber("iteration", h.Iteration);
+        bool lbfgs = h.Epoch == 0;   // mini-batch records start at epoch 1
+        w.Number("epoch", lbfgs ? null : h.Epoch);
+        w.Number("evaluations", lbfgs ? h.Evaluations : null);
+        w.Number("loss", h.Loss);
+        w.Number("gradient_norm", h.GradientNorm);
+        w.Number("validation_accuracy", h.ValidationAccuracy);
+        w.Number("validation_loss", h.ValidationLoss);
+        w.Number("seconds", h.Seconds);
+    });
+
+    /// <summary>An array <paramref name="name"/> of one object per item, its properties written by <paramref name="write"/>.</summary>
+    public static void Objects<T>(this Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> write)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items)
         {
             w.WriteStartObject();
-            w.WriteNumber("iteration", h.Iteration);
-            bool lbfgs = h.Epoch == 0;   // mini-batch records start at epoch 1
-            w.Number("epoch", lbfgs ? null : h.Epoch);
-            w.Number("evaluations", lbfgs ? h.Evaluations : null);
-            w.Number("loss", h.Loss);
-            w.Number("gradient_norm", h.GradientNorm);
-            w.Number("validation_accuracy", h.ValidationAccuracy);
-            w.Number("validation_loss", h.ValidationLoss);
-            w.Number("seconds", h.Seconds);
+            write(item);
             w.WriteEndObject();
         }
+        w.WriteEndArray();
+    }
+
+    /// <summary>An array <paramref name="name"/> of the values, each written by <paramref name="write"/>.</summary>
+    public static void Values<T>(this Utf8JsonWriter w, string name, IEnumerable<T> items, Action<T> write)
+    {
+        w.WriteStartArray(name);
+        foreach (var item in items) write(item);
         w.WriteEndArray();
     }
 
@@ -74,14 +88,13 @@ public static class JsonOut
     public static void Evaluation(this Utf8JsonWriter w, Evaluation e)
     {
         w.WriteStartObject();
-        w.WriteNumber("n_rows", e.Rows);
-        w.Number("accuracy", e.Accuracy);
-        if (e.K is { } k) w.WriteNumber("top_k", k);
-        else w.WriteNull("top_k");
-        w.Number("top_k_accuracy", e.TopKAccuracy);
-        w.Number("log_loss", e.LogLoss);
+        w.WriteNumber("n_rows", e.Metrics.Rows);
+        w.Number("accuracy", e.Metrics.Accuracy);
+        w.Number("top_k", e.Metrics.K);
+        w.Number("top_k_accuracy", e.Metrics.TopKAccuracy);
+        w.Number("log_loss", e.Metrics.LogLoss);
         w.Number("brier_score", e.Metrics.BrierScore);
-        w.WriteNumber("unknown_labels", e.UnknownLabels);
+        w.WriteNumber("unknown_labels", e.Metrics.UnknownLabels);
         w.WriteNumber("unseen_categories", e.UnseenCategories);
         foreach (var (name, a) in new[] { ("macro_avg", e.Metrics.Macro), ("weighted_avg", e.Metrics.Weighted) })
         {
@@ -92,30 +105,22 @@ public static class JsonOut
             w.WriteEndObject();
         }
         if (e.Metrics.Binary is { } b) w.Binary(b, e.Classes[1]);
-        w.WriteStartArray("classes");
-        foreach (var c in e.Classes) w.WriteStringValue(c);
-        w.WriteEndArray();
-        w.WriteStartArray("per_class");
-        foreach (var s in e.PerClass)
+        w.Values("classes", e.Classes, w.WriteStringValue);
+        w.Objects("per_class", e.Metrics.PerClass, s =>
         {
-            w.WriteStartObject();
             w.WriteString("class", s.Name);
             w.Number("precision", s.Precision);
             w.Number("recall", s.Recall);
             w.Number("f1", s.F1);
             w.WriteNumber("support", s.Support);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("confusion_matrix");
+        });
         int C = e.Metrics.Classes.Count;
-        for (int i = 0; i < C; i++)
+        w.Values("confusion_matrix", Enumerable.Range(0, C), i =>
         {
             w.WriteStartArray();
-            for (int j = 0; j < C; j++) w.WriteNumberValue(e.Confusion[i, j]);
+            for (int j = 0; j < C; j++) w.WriteNumberValue(e.Metrics.Confusion[i, j]);
             w.WriteEndArray();
-        }
-        w.WriteEndArray();
+        });
         w.WriteEndObject();
     }
 
@@ -127,26 +132,18 @@ public static class JsonOut
         w.Number("roc_auc", b.RocAuc);
         w.Number("average_precision", b.AveragePrecision);
         w.Number("brier_score", b.BrierScore);
-        w.WriteStartArray("roc_curve");
-        foreach (var p in b.Roc)
+        w.Objects("roc_curve", b.Roc, p =>
         {
-            w.WriteStartObject();
             w.Number("fpr", p.FalsePositiveRate);
             w.Number("tpr", p.TruePositiveRate);
             w.Number("threshold", p.Threshold);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
-        w.WriteStartArray("pr_curve");
-        foreach (var p in b.PrecisionRecall)
+        });
+        w.Objects("pr_curve", b.PrecisionRecall, p =>
         {
-            w.WriteStartObject();
             w.Number("precision", p.Precision);
             w.Number("recall", p.Recall);
             w.Number("threshold", p.Threshold);
-            w.WriteEndObject();
-        }
-        w.WriteEndArray();
+        });
         w.WriteEndObject();
     }
 }

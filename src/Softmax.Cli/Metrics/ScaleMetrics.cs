@@ -20,17 +20,7 @@ public sealed record ScaleMetrics(int Ranks, int? ShardRows = null, long? AllRed
         using (var self = Process.GetCurrentProcess()) w.WriteNumber("peak_rss_bytes", self.PeakWorkingSet64);
         if (ShardRows is { } rows) w.WriteNumber("shard_rows", rows);
         if (AllReduceCalls is { } calls) w.WriteNumber("allreduce_calls", calls);
-        if (RankAllReduceSeconds is { } seconds)
-        {
-            w.WriteStartArray("rank_allreduce_seconds");
-            foreach (double s in seconds) w.WriteNumberValue(s);
-            w.WriteEndArray();
-        }
-        if (RankWeightsSha256 is { } hashes)
-        {
-            w.WriteStartArray("rank_weights_sha256");
-            foreach (string h in hashes) w.WriteStringValue(h);
-            w.WriteEndArray();
-        }
+        if (RankAllReduceSeconds is { } seconds) w.Values("rank_allreduce_seconds", seconds, w.WriteNumberValue);
+        if (RankWeightsSha256 is { } hashes) w.Values("rank_weights_sha256", hashes, w.WriteStringValue);
     }
 }

@@ -22,10 +22,8 @@ public static class TuneMetrics
             w.Number("test_accuracy", testAccuracy);
             w.WriteNumber("best_trial", winner.Index);
             w.Hyperparameters(best.Training);
-            w.WriteStartArray("trials");
-            foreach (var t in ranked)
+            w.Objects("trials", ranked, t =>
             {
-                w.WriteStartObject();
                 w.WriteNumber("trial", t.Index);
                 w.Number("lr", t.LearningRate);
                 w.Number("l2", t.L2);
@@ -37,15 +35,11 @@ public static class TuneMetrics
                 w.Number("validation_log_loss_std", t.LogLossStd);
                 w.Number("objective", t.Objective);
                 w.Number("seconds", t.Seconds);
-                w.WriteStartArray("fold_accuracies");
-                foreach (var a in t.FoldAccuracies) w.WriteNumberValue(a);
-                w.WriteEndArray();
+                w.Values("fold_accuracies", t.FoldAccuracies, w.WriteNumberValue);
                 w.WriteBoolean("diverged", t.Diverged);
                 w.WriteString("status", t.Status);
                 w.History(t.History);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
+            });
             w.WriteEndObject();
         });
 }

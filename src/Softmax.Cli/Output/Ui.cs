@@ -34,17 +34,16 @@ public sealed class Ui
     /// <summary>A progress note: a line unless quiet.</summary>
     public void Note(string text)
     {
-        if (Quiet) return;
-        text = TerminalText.Safe(text);
-        if (Interactive) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(text)}[/]");
-        else Console.Out.WriteLine(text);
+        if (!Quiet) Line(text, grey: true);
     }
 
     /// <summary>A result line, shown even when quiet.</summary>
-    public void Result(string text)
+    public void Result(string text) => Line(text, grey: false);
+
+    private void Line(string text, bool grey)
     {
         text = TerminalText.Safe(text);
-        if (Interactive) AnsiConsole.WriteLine(text);
+        if (Interactive) AnsiConsole.MarkupLine(grey ? $"[grey]{Markup.Escape(text)}[/]" : Markup.Escape(text));
         else Console.Out.WriteLine(text);
     }
 

@@ -41,15 +41,15 @@ public static class ConfusionHeatmap
         for (int i = 0; i < C; i++)
         {
             int support = 0;
-            for (int j = 0; j < C; j++) support += e.Confusion[i, j];
+            for (int j = 0; j < C; j++) support += e.Metrics.Confusion[i, j];
             for (int j = 0; j < C; j++)
             {
-                double f = support == 0 ? 0 : e.Confusion[i, j] / (double)support;
+                double f = support == 0 ? 0 : e.Metrics.Confusion[i, j] / (double)support;
                 fill.Color = Blues(f);
                 float x = left + j * cell, y = top + i * cell;
                 canvas.DrawRect(x, y, cell, cell, fill);
-                if (numbers && e.Confusion[i, j] > 0)
-                    PlotCanvas.Text(canvas, e.Confusion[i, j].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                if (numbers && e.Metrics.Confusion[i, j] > 0)
+                    PlotCanvas.Text(canvas, e.Metrics.Confusion[i, j].ToString(System.Globalization.CultureInfo.InvariantCulture),
                         x + cell / 2f, y + cell / 2f + 4, Math.Min(13, cell / 2.5f), f > 0.5 ? SKColors.White : SKColors.Black);
             }
             string name = PlotCanvas.Clip(e.Classes[i], 14);

@@ -15,15 +15,11 @@ public static class LearningCurves
     private static bool s_fontsReady;
 
     /// <summary>Writes both plots into <paramref name="directory"/>; returns the paths.</summary>
-    public static string[] Save(IReadOnlyList<HistoryEntry> history, IReadOnlyList<CurvePoint> curve, bool byIteration, string directory, string title)
-    {
-        var files = new List<string>();
-        var loss = LossPlot(history, byIteration, title);
-        files.AddRange(SavePlot(loss, Path.Combine(directory, "learning-curve-loss")));
-        var accuracy = AccuracyPlot(history, curve, byIteration, title);
-        files.AddRange(SavePlot(accuracy, Path.Combine(directory, "learning-curve-accuracy")));
-        return files.ToArray();
-    }
+    public static string[] Save(IReadOnlyList<HistoryEntry> history, IReadOnlyList<CurvePoint> curve, bool byIteration, string directory, string title) =>
+    [
+        .. SavePlot(LossPlot(history, byIteration, title), Path.Combine(directory, "learning-curve-loss")),
+        .. SavePlot(AccuracyPlot(history, curve, byIteration, title), Path.Combine(directory, "learning-curve-accuracy")),
+    ];
 
     /// <summary>PNG bytes of the loss and accuracy plots (for the report).</summary>
     public static (byte[] Loss, byte[] Accuracy) Png(IReadOnlyList<HistoryEntry> history, IReadOnlyList<CurvePoint> curve, bool byIteration, string title) =>
@@ -61,11 +57,9 @@ public static class LearningCurves
             var v = plot.Add.Scatter(val.Select(h => (double)h.Epoch).ToArray(), val.Select(h => Math.Log10(h.ValidationLoss!.Value)).ToArray());
             v.LegendText = "validation loss (cross-entropy)";
         }
-        plot.Title(byIteration ? $"{title}: distance to the final objective" : $"{title}: loss");
-        plot.XLabel(byIteration ? "iteration" : "epoch");
-        plot.YLabel(byIteration ? "F − F_final (log scale)" : "loss (log scale)");
+        Label(plot, byIteration ? $"{title}: distance to the final objective" : $"{title}: loss", byIteration ? "iteration" : "epoch",
+            byIteration ? "F − F_final (log scale)" : "loss (log scale)", ScottPlot.Alignment.UpperRight);
         LogY(plot);
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         return plot;
     }
 
@@ -89,11 +83,17 @@ public static class LearningCurves
         }
         if (points.Length == 0 && val.Length == 0)
             plot.Add.Annotation("no accuracy recorded: train with --plots (or --validation-fraction)");
-        plot.Title($"{title}: accuracy");
-        plot.XLabel(byIteration ? "iteration" : "epoch");
-        plot.YLabel("accuracy");
-        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        Label(plot, $"{title}: accuracy", byIteration ? "iteration" : "epoch", "accuracy", ScottPlot.Alignment.LowerRight);
         return plot;
+    }
+
+    /// <summary>Titles <paramref name="plot"/>, labels its axes and places its legend.</summary>
+    internal static void Label(ScottPlot.Plot plot, string title, string x, string y, ScottPlot.Alignment legend)
+    {
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        plot.ShowLegend(legend);
     }
 
     /// <summary>A log10 y axis: the plotted values are log10 of the data, labelled with the data's values.</summary>

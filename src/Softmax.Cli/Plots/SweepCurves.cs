@@ -42,15 +42,9 @@ public static class SweepCurves
             }
         }
         string x = byIteration ? "iteration" : "epoch";
-        loss.Title($"{title}: loss of every setting (solid: train, dashed: validation)");
-        loss.XLabel(x);
-        loss.YLabel("loss (log scale)");
+        LearningCurves.Label(loss, $"{title}: loss of every setting (solid: train, dashed: validation)", x, "loss (log scale)", ScottPlot.Alignment.UpperRight);
         LearningCurves.LogY(loss);
-        loss.ShowLegend(ScottPlot.Alignment.UpperRight);
-        accuracy.Title($"{title}: validation accuracy of every setting");
-        accuracy.XLabel(x);
-        accuracy.YLabel("validation accuracy");
-        accuracy.ShowLegend(ScottPlot.Alignment.LowerRight);
+        LearningCurves.Label(accuracy, $"{title}: validation accuracy of every setting", x, "validation accuracy", ScottPlot.Alignment.LowerRight);
         return [.. LearningCurves.SavePlot(loss, Path.Combine(directory, "sweep-loss")), .. LearningCurves.SavePlot(accuracy, Path.Combine(directory, "sweep-accuracy"))];
     }
 }

@@ -61,16 +61,9 @@ public static class WeightPictures
         for (int i = 0; i < 256; i++)
         {
             double v = (i - 127.5) / 127.5;
-            if (diverging)
-            {
-                var (r, g, b) = ImageLayout.Colour(v);
-                paint.Color = new SKColor(r, g, b);
-            }
-            else
-            {
-                byte grey = (byte)Math.Round(127.5 + 127.5 * v);
-                paint.Color = new SKColor(grey, grey, grey);
-            }
+            byte grey = (byte)Math.Round(127.5 + 127.5 * v);
+            var (r, g, b) = diverging ? ImageLayout.Colour(v) : (grey, grey, grey);
+            paint.Color = new SKColor(r, g, b);
             canvas.DrawRect(x0 + i, y0, 1, 14, paint);
         }
         string F(double v) => v.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
