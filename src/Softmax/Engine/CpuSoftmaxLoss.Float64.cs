@@ -107,6 +107,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
         private readonly float[] _row;       // one row as float32 (uint8 and CSR conversion)
         private readonly double[] _grad;     // dense: (C × S) + C; CSR: (D × C) + C
+        private readonly double[] _shiftedTrue; // (blockRows): o_y − max o of each row
 
         public Worker64(CpuSoftmaxLoss engine, int blockRows)
         {
@@ -117,6 +118,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _scores = new double[blockRows * C];
             _row = new float[engine.Stride];
             _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
+            _shiftedTrue = new double[blockRows];
         }
 
         public LossSums Sums { get; private set; }
@@ -216,24 +218,34 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// Scores → E = s_j (p − e_y) in place, adding the loss, weight and bias gradient:
         /// −log p_y = log Σ exp(o − m) − (o_y − m), all in float64 (see <see cref="StableMath"/>).
         /// </summary>
+        /// <summary>
+        /// Turns the block's scores into E = w·(p − e_y) in place and adds the loss, the weight and the bias gradient:
+        /// −log p_y = log Σ exp(o − m) − (o_y − m). One exp per score, over the whole block at once.
+        /// </summary>
         private void Softmax(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             int C = _e.Classes;
+            var all = _scores.AsSpan(0, n * C);
+            var labels = _e._data.Labels;
+            for (int r = 0; r < n; r++)
+            {
+                var row = all.Slice(r * C, C);
+                double max = TensorPrimitives.Max(row);
+                _shiftedTrue[r] = row[labels[block[r]]] - max;
+                TensorPrimitives.Subtract(row, max, row);
+            }
+            TensorPrimitives.Exp(all, all);
             var bias = _grad.AsSpan(_grad.Length - C);
             for (int r = 0; r < n; r++)
             {
                 int j = block[r];
-                var row = _scores.AsSpan(r * C, C);
-                double lse = StableMath.LogSumExp(row);
-                double w = _e._rowWeights64![j];
-                int y = _e._data.Labels[j];
-                loss += w * (lse - row[y]);
+                var row = all.Slice(r * C, C);
+                double sum = TensorPrimitives.Sum(row), w = _e._rowWeights64![j];
+                loss += w * (Math.Log(sum) - _shiftedTrue[r]);
                 weight += w;
                 if (!withGradient) continue;
-                TensorPrimitives.Subtract(row, lse, row);
-                TensorPrimitives.Exp(row, row);
-                TensorPrimitives.Multiply(row, w, row);
-                row[y] -= w;
+                TensorPrimitives.Multiply(row, w / sum, row);
+                row[labels[j]] -= w;
                 TensorPrimitives.Add(bias, row, bias);
             }
         }
@@ -269,7 +281,7 @@ internal static class Float64Kernels
             for (; r + 4 <= n; r += 4)
             {
                 int c = 0;
-                for (; c + 4 <= C; c += 4) ScoreTile4x4(x, r, S, w, c, b, C, scores);
+                for (; c + 5 <= C; c += 5) ScoreTile4x5(x, r, S, w, c, b, C, scores);
                 for (; c + 2 <= C; c += 2) { Tile2x2Wide(x, r, S, w, c, b, C, scores); Tile2x2Wide(x, r + 2, S, w, c, b, C, scores); }
                 DotScores(x, r, r + 4, S, w, c, b, C, scores);
             }
@@ -330,10 +342,16 @@ internal static class Float64Kernels
         int V = Vector<double>.Count, c = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; c + 4 <= C; c += 4)
-                for (int k = 0; k < S; k += 16) Tile4x2Wide(x, n, S, e, C, c, k, g);
-            for (; c + 2 <= C; c += 2)
-                for (int k = 0; k < S; k += 16) Tile2x2Wide(x, n, S, e, C, c, k, g);
+            // Strip by strip of 16 features, every class group: the block's strip is read from L2 once and then from L1.
+            int wide = C / 2 * 2;
+            for (int k = 0; k < S; k += 16)
+            {
+                int cw = 0;
+                for (; cw + 10 <= wide; cw += 10) Tile10x2Wide(x, n, S, e, C, cw, k, g);
+                for (; cw + 4 <= wide; cw += 4) Tile4x2Wide(x, n, S, e, C, cw, k, g);
+                for (; cw < wide; cw += 2) Tile2x2Wide(x, n, S, e, C, cw, k, g);
+            }
+            c = wide;
         }
         for (; c + 4 <= C; c += 4)
             for (int k = 0; k < S; k += 2 * V) Tile4x2(x, n, S, e, C, c, k, g);
@@ -399,51 +417,97 @@ internal static class Float64Kernels
         }
     }
 
-    /// <summary>Four rows by four classes: 8 loads per 16 FMAs (the 2×4 tile needs 6 per 8).</summary>
-    private static unsafe void ScoreTile4x4(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    /// <summary>Ten classes by two vectors of features: 12 loads per 20 FMAs (the 4-class tile needs 6 per 8).</summary>
+    private static unsafe void Tile10x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
     {
-        fixed (double* xp = x, wp = w)
+        fixed (double* xp = x, ep = e, gp = g)
         {
-            double* x0 = xp + r * S, x1 = x0 + S, x2 = x1 + S, x3 = x2 + S, w0 = wp + c * S, w1 = w0 + S, w2 = w1 + S, w3 = w2 + S;
-            Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default;
-            Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default;
-            Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default;
-            Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default;
-            for (int k = 0; k < S; k += 8)
+            Vector512<double> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
+            Vector512<double> a5 = default, a6 = default, a7 = default, a8 = default, a9 = default;
+            Vector512<double> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default;
+            Vector512<double> b5 = default, b6 = default, b7 = default, b8 = default, b9 = default;
+            double* er = ep + c, xr = xp + k;
+            for (int r = 0; r < n; r++, er += C, xr += S)
             {
-                var q0 = Vector512.Load(w0 + k);
-                var q1 = Vector512.Load(w1 + k);
-                var q2 = Vector512.Load(w2 + k);
-                var q3 = Vector512.Load(w3 + k);
-                var u = Vector512.Load(x0 + k);
-                a00 = Vector512.FusedMultiplyAdd(u, q0, a00); a01 = Vector512.FusedMultiplyAdd(u, q1, a01);
-                a02 = Vector512.FusedMultiplyAdd(u, q2, a02); a03 = Vector512.FusedMultiplyAdd(u, q3, a03);
-                u = Vector512.Load(x1 + k);
-                a10 = Vector512.FusedMultiplyAdd(u, q0, a10); a11 = Vector512.FusedMultiplyAdd(u, q1, a11);
-                a12 = Vector512.FusedMultiplyAdd(u, q2, a12); a13 = Vector512.FusedMultiplyAdd(u, q3, a13);
-                u = Vector512.Load(x2 + k);
-                a20 = Vector512.FusedMultiplyAdd(u, q0, a20); a21 = Vector512.FusedMultiplyAdd(u, q1, a21);
-                a22 = Vector512.FusedMultiplyAdd(u, q2, a22); a23 = Vector512.FusedMultiplyAdd(u, q3, a23);
-                u = Vector512.Load(x3 + k);
-                a30 = Vector512.FusedMultiplyAdd(u, q0, a30); a31 = Vector512.FusedMultiplyAdd(u, q1, a31);
-                a32 = Vector512.FusedMultiplyAdd(u, q2, a32); a33 = Vector512.FusedMultiplyAdd(u, q3, a33);
+                var u = Vector512.Load(xr);
+                var v = Vector512.Load(xr + 8);
+                var q = Vector512.Create(er[0]); a0 = Vector512.FusedMultiplyAdd(q, u, a0); b0 = Vector512.FusedMultiplyAdd(q, v, b0);
+                q = Vector512.Create(er[1]); a1 = Vector512.FusedMultiplyAdd(q, u, a1); b1 = Vector512.FusedMultiplyAdd(q, v, b1);
+                q = Vector512.Create(er[2]); a2 = Vector512.FusedMultiplyAdd(q, u, a2); b2 = Vector512.FusedMultiplyAdd(q, v, b2);
+                q = Vector512.Create(er[3]); a3 = Vector512.FusedMultiplyAdd(q, u, a3); b3 = Vector512.FusedMultiplyAdd(q, v, b3);
+                q = Vector512.Create(er[4]); a4 = Vector512.FusedMultiplyAdd(q, u, a4); b4 = Vector512.FusedMultiplyAdd(q, v, b4);
+                q = Vector512.Create(er[5]); a5 = Vector512.FusedMultiplyAdd(q, u, a5); b5 = Vector512.FusedMultiplyAdd(q, v, b5);
+                q = Vector512.Create(er[6]); a6 = Vector512.FusedMultiplyAdd(q, u, a6); b6 = Vector512.FusedMultiplyAdd(q, v, b6);
+                q = Vector512.Create(er[7]); a7 = Vector512.FusedMultiplyAdd(q, u, a7); b7 = Vector512.FusedMultiplyAdd(q, v, b7);
+                q = Vector512.Create(er[8]); a8 = Vector512.FusedMultiplyAdd(q, u, a8); b8 = Vector512.FusedMultiplyAdd(q, v, b8);
+                q = Vector512.Create(er[9]); a9 = Vector512.FusedMultiplyAdd(q, u, a9); b9 = Vector512.FusedMultiplyAdd(q, v, b9);
             }
-            int o = r * C + c;
-            scores[o] = b[c] + Vector512.Sum(a00); scores[o + 1] = b[c + 1] + Vector512.Sum(a01);
-            scores[o + 2] = b[c + 2] + Vector512.Sum(a02); scores[o + 3] = b[c + 3] + Vector512.Sum(a03);
-            o += C;
-            scores[o] = b[c] + Vector512.Sum(a10); scores[o + 1] = b[c + 1] + Vector512.Sum(a11);
-            scores[o + 2] = b[c + 2] + Vector512.Sum(a12); scores[o + 3] = b[c + 3] + Vector512.Sum(a13);
-            o += C;
-            scores[o] = b[c] + Vector512.Sum(a20); scores[o + 1] = b[c + 1] + Vector512.Sum(a21);
-            scores[o + 2] = b[c + 2] + Vector512.Sum(a22); scores[o + 3] = b[c + 3] + Vector512.Sum(a23);
-            o += C;
-            scores[o] = b[c] + Vector512.Sum(a30); scores[o + 1] = b[c + 1] + Vector512.Sum(a31);
-            scores[o + 2] = b[c + 2] + Vector512.Sum(a32); scores[o + 3] = b[c + 3] + Vector512.Sum(a33);
+            double* g0 = gp + c * S + k;
+            AddPair(g0, a0, b0); AddPair(g0 + S, a1, b1); AddPair(g0 + 2 * S, a2, b2); AddPair(g0 + 3 * S, a3, b3);
+            AddPair(g0 + 4 * S, a4, b4); AddPair(g0 + 5 * S, a5, b5); AddPair(g0 + 6 * S, a6, b6); AddPair(g0 + 7 * S, a7, b7);
+            AddPair(g0 + 8 * S, a8, b8); AddPair(g0 + 9 * S, a9, b9);
         }
     }
 
-    // The remainder of C mod 4 in pairs: the same tiles two classes wide (C = 10 leaves 2 of every 10 classes).
+    /// <summary>g[0..16) += (lo, hi).</summary>
+    private static unsafe void AddPair(double* g, Vector512<double> lo, Vector512<double> hi)
+    {
+        (Vector512.Load(g) + lo).Store(g);
+        (Vector512.Load(g + 8) + hi).Store(g + 8);
+    }
+
+    /// <summary>Four rows by five classes: 9 loads per 20 FMAs (C = 10 is two tiles; the 2×4 tile needs 6 per 8).</summary>
+    private static unsafe void ScoreTile4x5(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    {
+        fixed (double* xp = x, wp = w)
+        {
+            double* x0 = xp + r * S, x1 = x0 + S, x2 = x1 + S, x3 = x2 + S;
+            double* w0 = wp + c * S, w1 = w0 + S, w2 = w1 + S, w3 = w2 + S, w4 = w3 + S;
+            Vector512<double> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default;
+            Vector512<double> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default;
+            Vector512<double> a20 = default, a21 = default, a22 = default, a23 = default, a24 = default;
+            Vector512<double> a30 = default, a31 = default, a32 = default, a33 = default, a34 = default;
+            for (int k = 0; k < S; k += 8)
+            {
+                var u0 = Vector512.Load(x0 + k);
+                var u1 = Vector512.Load(x1 + k);
+                var u2 = Vector512.Load(x2 + k);
+                var u3 = Vector512.Load(x3 + k);
+                var q = Vector512.Load(w0 + k);
+                a00 = Vector512.FusedMultiplyAdd(u0, q, a00); a10 = Vector512.FusedMultiplyAdd(u1, q, a10);
+                a20 = Vector512.FusedMultiplyAdd(u2, q, a20); a30 = Vector512.FusedMultiplyAdd(u3, q, a30);
+                q = Vector512.Load(w1 + k);
+                a01 = Vector512.FusedMultiplyAdd(u0, q, a01); a11 = Vector512.FusedMultiplyAdd(u1, q, a11);
+                a21 = Vector512.FusedMultiplyAdd(u2, q, a21); a31 = Vector512.FusedMultiplyAdd(u3, q, a31);
+                q = Vector512.Load(w2 + k);
+                a02 = Vector512.FusedMultiplyAdd(u0, q, a02); a12 = Vector512.FusedMultiplyAdd(u1, q, a12);
+                a22 = Vector512.FusedMultiplyAdd(u2, q, a22); a32 = Vector512.FusedMultiplyAdd(u3, q, a32);
+                q = Vector512.Load(w3 + k);
+                a03 = Vector512.FusedMultiplyAdd(u0, q, a03); a13 = Vector512.FusedMultiplyAdd(u1, q, a13);
+                a23 = Vector512.FusedMultiplyAdd(u2, q, a23); a33 = Vector512.FusedMultiplyAdd(u3, q, a33);
+                q = Vector512.Load(w4 + k);
+                a04 = Vector512.FusedMultiplyAdd(u0, q, a04); a14 = Vector512.FusedMultiplyAdd(u1, q, a14);
+                a24 = Vector512.FusedMultiplyAdd(u2, q, a24); a34 = Vector512.FusedMultiplyAdd(u3, q, a34);
+            }
+            Store5(scores, r * C + c, b, c, a00, a01, a02, a03, a04);
+            Store5(scores, (r + 1) * C + c, b, c, a10, a11, a12, a13, a14);
+            Store5(scores, (r + 2) * C + c, b, c, a20, a21, a22, a23, a24);
+            Store5(scores, (r + 3) * C + c, b, c, a30, a31, a32, a33, a34);
+        }
+    }
+
+    /// <summary>scores[o + j] = b[c + j] + Σ lanes of a_j for five classes.</summary>
+    private static void Store5(double[] scores, int o, double[] b, int c, Vector512<double> a0, Vector512<double> a1,
+        Vector512<double> a2, Vector512<double> a3, Vector512<double> a4)
+    {
+        scores[o] = b[c] + Vector512.Sum(a0);
+        scores[o + 1] = b[c + 1] + Vector512.Sum(a1);
+        scores[o + 2] = b[c + 2] + Vector512.Sum(a2);
+        scores[o + 3] = b[c + 3] + Vector512.Sum(a3);
+        scores[o + 4] = b[c + 4] + Vector512.Sum(a4);
+    }
+
+    // The remainder of C mod 5 in pairs: the same tiles two classes wide.
     private static unsafe void Tile2x2Wide(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
