@@ -15,6 +15,17 @@ namespace Softmax.Distributed;
 /// <param name="TotalRows">Rows over all ranks.</param>
 public sealed record ShardPlan(string Path, int RowStart, int RowCount, int GlobalOffset, int TotalRows)
 {
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s shard of <paramref name="files"/>: a row range of one file
+    /// (<see cref="RowRange"/>), or one file of a list (<see cref="FileShare"/>).
+    /// </summary>
+    public static ShardPlan For(IReadOnlyList<string> files, int rank, int ranks, IAllReduce allReduce)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0) throw new ArgumentException("No data files.", nameof(files));
+        return files.Count == 1 ? RowRange(files[0], RowsOf(files[0]), rank, ranks) : FileShare(files, rank, ranks, allReduce);
+    }
+
     /// <summary>Rank <paramref name="rank"/>'s row range of one file of <paramref name="rows"/> rows.</summary>
     public static ShardPlan RowRange(string path, int rows, int rank, int ranks)
     {
@@ -31,8 +42,7 @@ public sealed record ShardPlan(string Path, int RowStart, int RowCount, int Glob
         Check(rank, ranks);
         if (files.Count != ranks)
             throw new ArgumentException($"{files.Count} files for {ranks} ranks: give one packed file per rank, or one file to split by rows.", nameof(files));
-        int rows;
-        using (var file = PackedDataset.Open(files[rank], verifyChunks: false)) rows = file.Rows;
+        int rows = RowsOf(files[rank]);
         var counts = new double[ranks];
         counts[rank] = rows;
         allReduce.SumInPlace(counts);
@@ -40,6 +50,12 @@ public sealed record ShardPlan(string Path, int RowStart, int RowCount, int Glob
         for (int r = 0; r < ranks; r++) { if (r < rank) offset += (long)counts[r]; total += (long)counts[r]; }
         if (total > int.MaxValue) throw new InvalidOperationException($"{total} rows in all exceed 2^31−1.");
         return new ShardPlan(files[rank], 0, rows, (int)offset, (int)total);
+    }
+
+    private static int RowsOf(string path)
+    {
+        using var file = PackedDataset.Open(path, verifyChunks: false);
+        return file.Rows;
     }
 
     private static void Check(int rank, int ranks)
