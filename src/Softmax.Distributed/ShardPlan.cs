@@ -15,17 +15,6 @@ namespace Softmax.Distributed;
 /// <param name="TotalRows">Rows over all ranks.</param>
 public sealed record ShardPlan(string Path, int RowStart, int RowCount, int GlobalOffset, int TotalRows)
 {
-    /// <summary>
-    /// Rank <paramref name="rank"/>'s shard of <paramref name="files"/>: a row range of one file
-    /// (<see cref="RowRange"/>), or one file of a list (<see cref="FileShare"/>).
-    /// </summary>
-    public static ShardPlan For(IReadOnlyList<string> files, int rank, int ranks, IAllReduce allReduce)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        if (files.Count == 0) throw new ArgumentException("No data files.", nameof(files));
-        return files.Count == 1 ? RowRange(files[0], RowsOf(files[0]), rank, ranks) : FileShare(files, rank, ranks, allReduce);
-    }
-
     /// <summary>Rank <paramref name="rank"/>'s row range of one file of <paramref name="rows"/> rows.</summary>
     public static ShardPlan RowRange(string path, int rows, int rank, int ranks)
     {
@@ -34,15 +23,21 @@ public sealed record ShardPlan(string Path, int RowStart, int RowCount, int Glob
         return new ShardPlan(path, start, end - start, start, rows);
     }
 
-    /// <summary>Rank <paramref name="rank"/>'s file of <paramref name="files"/>; the row counts are summed across ranks.</summary>
-    public static ShardPlan FileShare(IReadOnlyList<string> files, int rank, int ranks, IAllReduce allReduce)
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s shard of <paramref name="files"/>: of one file, its <see cref="RowRange"/>; of a
+    /// list, file <paramref name="rank"/>, placed in the whole by the row counts summed across ranks.
+    /// </summary>
+    public static ShardPlan For(IReadOnlyList<string> files, int rank, int ranks, IAllReduce allReduce)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(allReduce);
         Check(rank, ranks);
-        if (files.Count != ranks)
+        if (files.Count == 0) throw new ArgumentException("No data files.", nameof(files));
+        if (files.Count != 1 && files.Count != ranks)
             throw new ArgumentException($"{files.Count} files for {ranks} ranks: give one packed file per rank, or one file to split by rows.", nameof(files));
-        int rows = RowsOf(files[rank]);
+        int rows;
+        using (var file = PackedDataset.Open(files[files.Count == 1 ? 0 : rank], verifyChunks: false)) rows = file.Rows;
+        if (files.Count == 1) return RowRange(files[0], rows, rank, ranks);
         var counts = new double[ranks];
         counts[rank] = rows;
         allReduce.SumInPlace(counts);
@@ -50,12 +45,6 @@ public sealed record ShardPlan(string Path, int RowStart, int RowCount, int Glob
         for (int r = 0; r < ranks; r++) { if (r < rank) offset += (long)counts[r]; total += (long)counts[r]; }
         if (total > int.MaxValue) throw new InvalidOperationException($"{total} rows in all exceed 2^31−1.");
         return new ShardPlan(files[rank], 0, rows, (int)offset, (int)total);
-    }
-
-    private static int RowsOf(string path)
-    {
-        using var file = PackedDataset.Open(path, verifyChunks: false);
-        return file.Rows;
     }
 
     private static void Check(int rank, int ranks)
