@@ -16,9 +16,8 @@ public sealed class CollectiveWatchdog : IDisposable
     public const int ExitCode = 75;
 
     private readonly Thread _thread;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly int _rank;
-    private long _enteredTicks = -1;
+    private long _enteredAt = -1;
     private string _operation = "";
     private volatile bool _stopped;
 
@@ -43,11 +42,11 @@ public sealed class CollectiveWatchdog : IDisposable
     public Scope Enter(string operation)
     {
         _operation = operation;
-        Volatile.Write(ref _enteredTicks, _clock.ElapsedTicks);
+        Volatile.Write(ref _enteredAt, Stopwatch.GetTimestamp());
         return new Scope(this);
     }
 
-    private void Leave() => Volatile.Write(ref _enteredTicks, -1);
+    private void Leave() => Volatile.Write(ref _enteredAt, -1);
 
     private void Watch()
     {
@@ -55,10 +54,9 @@ public sealed class CollectiveWatchdog : IDisposable
         while (!_stopped)
         {
             Thread.Sleep(poll);
-            long entered = Volatile.Read(ref _enteredTicks);
+            long entered = Volatile.Read(ref _enteredAt);
             if (entered < 0) continue;
-            var waited = TimeSpan.FromTicks((long)((_clock.ElapsedTicks - entered) * (TimeSpan.TicksPerSecond / (double)Stopwatch.Frequency)));
-            if (waited < Timeout) continue;
+            if (Stopwatch.GetElapsedTime(entered) < Timeout) continue;
             OnTimeout($"softmax: rank {_rank}: {_operation} did not complete within {Timeout.TotalSeconds:F0} s; another rank has died, hung or " +
                       "lost its network. Ending the job; no model was written.");
             return;

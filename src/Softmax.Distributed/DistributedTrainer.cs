@@ -31,26 +31,16 @@ public static class DistributedTrainer
         DistributedOptions settings, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var stream = settings.Stream;
         ArgumentNullException.ThrowIfNull(mpi);
-        ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(options);
-        if (files.Count == 0) throw new ArgumentException("No data files.", nameof(files));
         if (settings.AverageEvery < 0) throw new ArgumentOutOfRangeException(nameof(settings), "--average-every must be ≥ 0.");
         if (settings.AverageEvery > 0 && options.Solver == SolverKind.Lbfgs)
             throw new NotSupportedException("--average-every is for SGD and Adam (local SGD); L-BFGS always combines every evaluation.");
         using var watchdog = new CollectiveWatchdog(settings.CollectiveTimeout ?? TimeSpan.FromMinutes(10), mpi.Rank);
         var allReduce = new MpiAllReduce(mpi.World, watchdog);
-        ShardPlan shard;
-        if (files.Count == 1)
-        {
-            int rows;
-            using (var f = PackedDataset.Open(files[0], verifyChunks: false)) rows = f.Rows;
-            shard = ShardPlan.RowRange(files[0], rows, mpi.Rank, mpi.Size);
-        }
-        else shard = ShardPlan.FileShare(files, mpi.Rank, mpi.Size, allReduce);
+        var shard = ShardPlan.For(files, mpi.Rank, mpi.Size, allReduce);
         using var file = PackedDataset.Open(shard.Path);
-        var result = SoftmaxTrainer.FitView(View(file, shard, options, settings, allReduce), StreamingTrainer.WithEngine(options, stream), new TrainingHooks
+        var result = SoftmaxTrainer.FitView(View(file, shard, options, settings, allReduce), StreamingTrainer.WithEngine(options, settings.Stream), new TrainingHooks
         {
             Validation = settings.Validation, Progress = progress, CancellationToken = cancellationToken,
             ResumeFrom = settings.ResumeFrom, Checkpoint = mpi.Rank == 0 ? settings.Checkpoint : null, CheckpointEvery = settings.CheckpointEvery,

@@ -23,16 +23,21 @@ public sealed record ShardPlan(string Path, int RowStart, int RowCount, int Glob
         return new ShardPlan(path, start, end - start, start, rows);
     }
 
-    /// <summary>Rank <paramref name="rank"/>'s file of <paramref name="files"/>; the row counts are summed across ranks.</summary>
-    public static ShardPlan FileShare(IReadOnlyList<string> files, int rank, int ranks, IAllReduce allReduce)
+    /// <summary>
+    /// Rank <paramref name="rank"/>'s shard of <paramref name="files"/>: of one file, its <see cref="RowRange"/>; of a
+    /// list, file <paramref name="rank"/>, placed in the whole by the row counts summed across ranks.
+    /// </summary>
+    public static ShardPlan For(IReadOnlyList<string> files, int rank, int ranks, IAllReduce allReduce)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(allReduce);
         Check(rank, ranks);
-        if (files.Count != ranks)
+        if (files.Count == 0) throw new ArgumentException("No data files.", nameof(files));
+        if (files.Count != 1 && files.Count != ranks)
             throw new ArgumentException($"{files.Count} files for {ranks} ranks: give one packed file per rank, or one file to split by rows.", nameof(files));
         int rows;
-        using (var file = PackedDataset.Open(files[rank], verifyChunks: false)) rows = file.Rows;
+        using (var file = PackedDataset.Open(files[files.Count == 1 ? 0 : rank], verifyChunks: false)) rows = file.Rows;
+        if (files.Count == 1) return RowRange(files[0], rows, rank, ranks);
         var counts = new double[ranks];
         counts[rank] = rows;
         allReduce.SumInPlace(counts);

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Softmax.IO;
 
@@ -46,10 +45,7 @@ internal sealed class AdminEndpoint(ModelSlot slot, ServingMetrics metrics, Serv
         }
         metrics.Reload("ok");
         options.Log?.Invoke($"reloaded: version {next.Version} from {next.Source} ({next.Model.Classes} classes, {next.Model.Features} features)");
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
-        ModelInfoWriter.Info(json, next, options);
-        await json.FlushAsync(context.RequestAborted);
+        await ModelServer.WriteJson(context, ModelInfoWriter.Info(next, options));
     }
 
     private static string? Token(HttpRequest request)

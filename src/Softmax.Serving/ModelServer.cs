@@ -98,16 +98,10 @@ public sealed class ModelServer : IAsyncDisposable
         app.UseRequestTimeouts();
 
         app.MapPost("/v1/predict", predict.Handle);
-        app.MapGet("/v1/model", context => WriteJson(context, json => ModelInfoWriter.Info(json, slot.Current, options)));
-        app.MapGet("/v1/model/weights", context => WriteJson(context, json => ModelInfoWriter.Weights(json, slot.Current)));
+        app.MapGet("/v1/model", context => WriteJson(context, ModelInfoWriter.Info(slot.Current, options)));
+        app.MapGet("/v1/model/weights", context => WriteJson(context, ModelInfoWriter.Weights(slot.Current)));
         app.MapPost("/v1/model", admin.Handle);
-        app.MapGet("/healthz", context => WriteJson(context, json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("status", "ok");
-            json.WriteNumber("model_version", slot.Current.Version);
-            json.WriteEndObject();
-        }));
+        app.MapGet("/healthz", context => WriteJson(context, new { status = "ok", model_version = slot.Current.Version }));
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -185,24 +179,11 @@ public sealed class ModelServer : IAsyncDisposable
         await ErrorJson(context, reason, message);
     }
 
-    private static Task ErrorJson(HttpContext context, string reason, string message)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        return WriteJson(context, json =>
-        {
-            json.WriteStartObject();
-            json.WriteString("error", message);
-            json.WriteString("reason", reason);
-            json.WriteNumber("status", context.Response.StatusCode);
-            json.WriteEndObject();
-        });
-    }
+    // Not cancelled by RequestAborted: after a timeout that token has fired, and the 504 must still be written.
+    private static Task ErrorJson(HttpContext context, string reason, string message) =>
+        context.Response.WriteAsJsonAsync(new { error = message, reason, status = context.Response.StatusCode }, JsonSerializerOptions.Default);
 
-    internal static async Task WriteJson(HttpContext context, Action<Utf8JsonWriter> write)
-    {
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
-        write(json);
-        await json.FlushAsync(context.RequestAborted);
-    }
+    /// <summary>Writes <paramref name="value"/> (an anonymous object, in property order) as the JSON response.</summary>
+    internal static Task WriteJson(HttpContext context, object value, JsonSerializerOptions? options = null) =>
+        context.Response.WriteAsJsonAsync(value, options ?? JsonSerializerOptions.Default, context.RequestAborted);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Softmax.Model;
 
@@ -13,6 +14,9 @@ namespace Softmax.Serving;
 /// </summary>
 internal sealed class PredictEndpoint(ModelSlot slot, ServingMetrics metrics, ServeOptions options)
 {
+    // Without ?top_k the response has no "top_k" property at all.
+    private static readonly JsonSerializerOptions OmitNull = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
     public async Task Handle(HttpContext context)
     {
         var served = slot.Current;
@@ -21,56 +25,33 @@ internal sealed class PredictEndpoint(ModelSlot slot, ServingMetrics metrics, Se
         using var body = await HttpBody.ReadAsync(context, options.MaxBodyBytes, context.RequestAborted);
         using var rows = RequestRows.Parse(context.Request.ContentType, body.Span, model.Schema, options.MaxRows);
         metrics.Rows(rows.Rows);
-        await ModelServer.WriteJson(context, json => Write(json, served, rows, topK));
+        await ModelServer.WriteJson(context, Response(served, rows, topK), OmitNull);
     }
 
-    private static void Write(Utf8JsonWriter json, ServedModel served, RowBatch rows, int topK)
+    private static object Response(ServedModel served, RowBatch rows, int topK)
     {
         var model = served.Model;
-        int C = model.Classes, n = rows.Rows;
-        var p = new float[n * C];   // (n, C)
-        var best = new int[n];
-        for (int i = 0; i < n; i++)
+        var p = new float[rows.Rows][];   // (n, C)
+        var best = new int[rows.Rows];
+        for (int i = 0; i < p.Length; i++)
         {
-            var pi = p.AsSpan(i * C, C);
-            model.PredictProba(rows.Row(i), pi);
-            best[i] = TensorPrimitives.IndexOfMax<float>(pi);   // ties: the lowest index, as the model's Predict
+            model.PredictProba(rows.Row(i), p[i] = new float[model.Classes]);
+            best[i] = TensorPrimitives.IndexOfMax<float>(p[i]);   // ties: the lowest index, as the model's Predict
         }
-        json.WriteStartObject();
-        json.WriteNumber("model_version", served.Version);
-        json.WriteStartArray("labels");
-        for (int i = 0; i < n; i++) json.WriteStringValue(model.ClassNames[best[i]]);
-        json.WriteEndArray();
-        json.WriteStartArray("classes");
-        for (int i = 0; i < n; i++) json.WriteNumberValue(best[i]);
-        json.WriteEndArray();
-        json.WriteStartArray("probabilities");
-        for (int i = 0; i < n; i++)
+        var top = topK > 0 ? p.Select(pi => SoftmaxModel.TopKOf(pi, topK).Select(t => new
         {
-            json.WriteStartArray();
-            for (int c = 0; c < C; c++) json.WriteNumberValue(p[i * C + c]);
-            json.WriteEndArray();
-        }
-        json.WriteEndArray();
-        if (topK > 0)
+            label = model.ClassNames[t.Class],
+            @class = t.Class,
+            probability = t.Probability,
+        })) : null;
+        return new
         {
-            json.WriteStartArray("top_k");
-            for (int i = 0; i < n; i++)
-            {
-                json.WriteStartArray();
-                foreach (var (c, probability) in SoftmaxModel.TopKOf(p.AsSpan(i * C, C), topK))
-                {
-                    json.WriteStartObject();
-                    json.WriteString("label", model.ClassNames[c]);
-                    json.WriteNumber("class", c);
-                    json.WriteNumber("probability", probability);
-                    json.WriteEndObject();
-                }
-                json.WriteEndArray();
-            }
-            json.WriteEndArray();
-        }
-        json.WriteEndObject();
+            model_version = served.Version,
+            labels = best.Select(c => model.ClassNames[c]),
+            classes = best,
+            probabilities = p,
+            top_k = top,
+        };
     }
 
     private int TopK(Microsoft.Extensions.Primitives.StringValues query, int classes)

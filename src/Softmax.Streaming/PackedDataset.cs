@@ -79,10 +79,7 @@ public sealed unsafe class PackedDataset : IDisposable
             stream.ReadExactly(MemoryMarshal.AsBytes(table.AsSpan()));
             var expected = new byte[8];
             stream.ReadExactly(expected);
-            var hash = new XxHash64();
-            hash.Append(headerBytes);
-            hash.Append(MemoryMarshal.AsBytes(table.AsSpan()));
-            if (hash.GetCurrentHashAsUInt64() != BitConverter.ToUInt64(expected))
+            if (PackedHeader.Checksum(headerBytes, MemoryMarshal.AsBytes(table.AsSpan())) != BitConverter.ToUInt64(expected))
                 throw new PackedFormatException(full, header.FileBytes - 8, "the checksum of header and chunk table", "a mismatch (the file is damaged)");
         }
         var map = MemoryMappedFile.CreateFromFile(full, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
@@ -151,15 +148,9 @@ public sealed unsafe class PackedDataset : IDisposable
     internal static Dataset Build(PackedHeader header, ReadOnlySpan<byte> rows, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights)
     {
         int count = labels.Length, d = header.Features;
-        FeatureMatrix features;
-        if (header.ElementType == PackedElementType.UInt8) features = new ByteMatrix(rows.ToArray(), count, d, header.Scale);
-        else
-        {
-            var dense = new DenseMatrix(count, d);
-            var values = MemoryMarshal.Cast<byte, float>(rows);
-            for (int i = 0; i < count; i++) values.Slice(i * d, d).CopyTo(dense.Row(i));
-            features = dense;
-        }
+        FeatureMatrix features = header.ElementType == PackedElementType.UInt8
+            ? new ByteMatrix(rows.ToArray(), count, d, header.Scale)
+            : DenseMatrix.FromRowMajor(MemoryMarshal.Cast<byte, float>(rows), count, d);
         return new Dataset(features, labels.ToArray(), header.ClassNames, header.HasSampleWeights ? weights.ToArray() : null, header.Image, header.Name);
     }
 

@@ -151,10 +151,7 @@ public sealed class PackedDatasetWriter : IDisposable
             }
             var table = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(_table));
             _rows.Write(table);
-            var tail = new XxHash64();
-            tail.Append(headerBytes);
-            tail.Append(table);
-            _rows.Write(BitConverter.GetBytes(tail.GetCurrentHashAsUInt64()));
+            _rows.Write(BitConverter.GetBytes(PackedHeader.Checksum(headerBytes, table)));
             _rows.Position = 0;
             _rows.Write(headerBytes);
             _rows.Flush(flushToDisk: true);

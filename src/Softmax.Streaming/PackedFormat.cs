@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 using Softmax.Data;
 
@@ -149,6 +150,15 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
         if (imageTag == 2) image = image! with { MaxValue = r.ReadSingle() };
         string? name = r.ReadByte() == 1 ? ReadString(r, file) : null;
         return new PackedHeader(rows, features, names, (PackedElementType)type, scale, (flags & 1) != 0, chunkRows, image, name) { HeaderBytes = headerBytes };
+    }
+
+    /// <summary>The file's last 8 bytes: XxHash64 of the header bytes followed by the chunk table.</summary>
+    internal static ulong Checksum(ReadOnlySpan<byte> header, ReadOnlySpan<byte> table)
+    {
+        var hash = new XxHash64();
+        hash.Append(header);
+        hash.Append(table);
+        return hash.GetCurrentHashAsUInt64();
     }
 
     private static void WriteString(BinaryWriter w, string s)

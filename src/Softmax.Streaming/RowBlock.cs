@@ -99,14 +99,11 @@ public sealed class RowBlock
         for (int i = 0; i < count; i++)
         {
             var dst = _dense!.Row(i);
+            var target = identity ? dst : _row;
             if (_file.Header.ElementType == PackedElementType.Float32)
-                MemoryMarshal.Cast<byte, float>(rows.Slice(i * D * sizeof(float), D * sizeof(float))).CopyTo(identity ? dst : _row);
+                MemoryMarshal.Cast<byte, float>(rows.Slice(i * D * sizeof(float), D * sizeof(float))).CopyTo(target);
             else
-            {
-                var src = rows.Slice(i * D, D);
-                var target = identity ? dst : _row;
-                for (int d = 0; d < D; d++) target[d] = src[d] * fileScale;
-            }
+                for (int d = 0; d < D; d++) target[d] = rows[i * D + d] * fileScale;
             if (!identity) _preprocess.ApplyRow(_row, dst);
         }
     }
