@@ -45,12 +45,6 @@ internal static class DataFiles
     }
 
     /// <summary>True when the file starts with the gzip magic 1f 8b.</summary>
-    public static bool IsGzip(string path)
-    {
-        using var fs = OpenRegular(path, 1);
-        return IsGzip(fs);
-    }
-
     private static bool IsGzip(FileStream fs)
     {
         Span<byte> magic = stackalloc byte[2];

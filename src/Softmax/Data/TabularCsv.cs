@@ -63,9 +63,8 @@ public static class TabularCsv
     public static bool HasHeader(string path, string? labelColumn = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        List<string>? first = null;
-        using (var s = DataFiles.Open(path, out _, out _))
-            CsvRecords.Read(s, path, null, (fields, _) => { first = [.. fields]; return false; });
+        List<string>? first;
+        using (var s = DataFiles.Open(path, out _, out _)) first = CsvRecords.ReadFirst(s, path, null).Fields;
         if (first is null) return false;
         if (first.Any(f => LabelNames.Contains(f, StringComparer.OrdinalIgnoreCase))) return true;
         int label = first.Count - 1;
