@@ -10,11 +10,8 @@ namespace Softmax.Data;
 public static class CsvReader
 {
     /// <summary>Reads a CSV file, plain or gzip-compressed.</summary>
-    public static Dataset Read(string path, CsvOptions? options = null)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        return Read(() => DataFiles.Open(path, out _, out _), path, options);
-    }
+    public static Dataset Read(string path, CsvOptions? options = null) =>
+        Read(DataFiles.Opener(path), path, options);
 
     /// <summary>
     /// Reads CSV from a stream that <paramref name="open"/> creates; it is called up to three times (sniff, count,

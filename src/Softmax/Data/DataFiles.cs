@@ -44,6 +44,10 @@ internal static class DataFiles
         return fs;
     }
 
+    /// <summary>Opens <paramref name="path"/> through <see cref="Open"/> on each call, for the readers that read a file more than once; a missing file fails now.</summary>
+    public static Func<Stream> Opener(string path) =>
+        File.Exists(path) ? () => Open(path, out _, out _) : throw new FileNotFoundException($"No such file: {path}", path);
+
     /// <summary>True when the file starts with the gzip magic 1f 8b.</summary>
     private static bool IsGzip(FileStream fs)
     {

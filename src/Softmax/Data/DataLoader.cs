@@ -20,7 +20,7 @@ public static class DataLoader
             DataFormat.Csv => CsvReader.Read(path, options.Csv),
             DataFormat.LibSvm => LibSvmReader.Read(path, options.FeatureCount),
             DataFormat.Npy => options.LabelsPath is { } labels ? NpyReader.Read(path, labels)
-                : FindNpyLabels(path) is { } found ? NpyReader.Read(path, found) : NpyReader.Read(path, options.NpyLabelColumn),
+                : FindNpyLabels(path) is { } found ? NpyReader.Read(path, found) : NpyReader.Read(path),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
     }
