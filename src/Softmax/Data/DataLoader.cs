@@ -71,7 +71,7 @@ public static class DataLoader
     /// The labels file for an IDX images file, by the standard naming (<c>*-images-idx3-ubyte[.gz]</c> ↔
     /// <c>*-labels-idx1-ubyte[.gz]</c>, or any <c>images</c> → <c>labels</c> substitution), with or without .gz.
     /// </summary>
-    public static string? FindIdxLabels(string imagesPath)
+    private static string? FindIdxLabels(string imagesPath)
     {
         string name = Path.GetFileName(imagesPath);
         string bare = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
