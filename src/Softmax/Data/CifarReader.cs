@@ -48,35 +48,7 @@ public static class CifarReader
     public static Dataset Read(string fileOrDirectory, CifarVariant variant = CifarVariant.Cifar10,
         DataSplit split = DataSplit.Train, CifarLabel label = CifarLabel.Fine)
     {
-        if (!Directory.Exists(fileOrDirectory)) return Read([fileOrDirectory], variant, label);
-        return Read(FindBatches(fileOrDirectory, variant, split), variant, label);
-    }
-
-    /// <summary>The batch files of one split in a directory, in their standard order.</summary>
-    public static string[] FindBatches(string directory, CifarVariant variant, DataSplit split)
-    {
-        string[] names = (variant, split) switch
-        {
-            (CifarVariant.Cifar10, DataSplit.Train) => Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(),
-            (CifarVariant.Cifar10, _) => ["test_batch.bin"],
-            (_, DataSplit.Train) => ["train.bin"],
-            _ => ["test.bin"],
-        };
-        string sub = variant == CifarVariant.Cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary";
-        foreach (var dir in new[] { directory, Path.Combine(directory, sub) })
-        {
-            var found = names.Select(n => Path.Combine(dir, n)).Where(File.Exists).ToArray();
-            if (found.Length > 0) return found;
-        }
-        throw new DataFormatException(directory, null,
-            $"expected CIFAR {split.ToString().ToLowerInvariant()} batches ({string.Join(", ", names)}), found none in the directory or its {sub} subfolder");
-    }
-
-    /// <summary>Reads the given batch files, concatenated in order.</summary>
-    public static Dataset Read(IReadOnlyList<string> files, CifarVariant variant = CifarVariant.Cifar10, CifarLabel label = CifarLabel.Fine)
-    {
-        ArgumentNullException.ThrowIfNull(files);
-        if (files.Count == 0) throw new ArgumentException("At least one CIFAR batch file is needed.", nameof(files));
+        string[] files = Directory.Exists(fileOrDirectory) ? FindBatches(fileOrDirectory, variant, split) : [fileOrDirectory];
         int labelBytes = variant == CifarVariant.Cifar10 ? 1 : 2;
         int recordSize = labelBytes + ImageBytes;
         long records = 0;
@@ -117,6 +89,26 @@ public static class CifarReader
         var names = ClassNames(Path.GetDirectoryName(Path.GetFullPath(files[0]))!, variant, label, classes);
         return new Dataset(new ByteMatrix(pixels, (int)records, ImageBytes), labels, names,
             image: new ImageShape(32, 32, 3, ChannelPlanar: true), name: Path.GetFileName(files[0]));
+    }
+
+    /// <summary>The batch files of one split in a directory, in their standard order.</summary>
+    private static string[] FindBatches(string directory, CifarVariant variant, DataSplit split)
+    {
+        string[] names = (variant, split) switch
+        {
+            (CifarVariant.Cifar10, DataSplit.Train) => Enumerable.Range(1, 5).Select(i => $"data_batch_{i}.bin").ToArray(),
+            (CifarVariant.Cifar10, _) => ["test_batch.bin"],
+            (_, DataSplit.Train) => ["train.bin"],
+            _ => ["test.bin"],
+        };
+        string sub = variant == CifarVariant.Cifar10 ? "cifar-10-batches-bin" : "cifar-100-binary";
+        foreach (var dir in new[] { directory, Path.Combine(directory, sub) })
+        {
+            var found = names.Select(n => Path.Combine(dir, n)).Where(File.Exists).ToArray();
+            if (found.Length > 0) return found;
+        }
+        throw new DataFormatException(directory, null,
+            $"expected CIFAR {split.ToString().ToLowerInvariant()} batches ({string.Join(", ", names)}), found none in the directory or its {sub} subfolder");
     }
 
     private static IReadOnlyList<string> ClassNames(string directory, CifarVariant variant, CifarLabel label, int classes)

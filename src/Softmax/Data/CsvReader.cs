@@ -9,14 +9,9 @@ namespace Softmax.Data;
 /// </summary>
 public static class CsvReader
 {
-    private static readonly char[] Candidates = [',', ';', '\t', '|'];
-
     /// <summary>Reads a CSV file, plain or gzip-compressed.</summary>
-    public static Dataset Read(string path, CsvOptions? options = null)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        return Read(() => DataFiles.Open(path, out _, out _), path, options);
-    }
+    public static Dataset Read(string path, CsvOptions? options = null) =>
+        Read(DataFiles.Opener(path), path, options);
 
     /// <summary>
     /// Reads CSV from a stream that <paramref name="open"/> creates; it is called up to three times (sniff, count,
@@ -26,13 +21,11 @@ public static class CsvReader
     {
         ArgumentNullException.ThrowIfNull(open);
         options ??= new CsvOptions();
-        var sniff = new Sniffer { Sample = [] };
-        using (var s = open()) TextRecords.ForEach(s, quotes: true, ref sniff);
-        if (sniff.Sample.Count == 0) throw new DataFormatException(name, null, "expected CSV rows, found an empty file");
-
-        var (firstLine, firstRecord) = sniff.Sample[0];
-        byte delimiter = (byte)(options.Delimiter ?? DetectDelimiter(sniff.Sample));
-        var firstFields = CsvRecords.Split(firstRecord, delimiter, name, firstLine);
+        List<string>? firstFields;
+        long firstLine;
+        byte delimiter;
+        using (var s = open()) (firstFields, firstLine, delimiter) = CsvRecords.ReadFirst(s, name, options.Delimiter);
+        if (firstFields is null) throw new DataFormatException(name, null, "expected CSV rows, found an empty file");
         int columns = firstFields.Count;
         if (columns < 2)
             throw new DataFormatException(name, firstLine,
@@ -57,33 +50,6 @@ public static class CsvReader
     }
 
     private static string Printable(char c) => c == '\t' ? "\\t" : c.ToString();
-
-    internal static char DetectDelimiter(List<(long Line, byte[] Record)> sample)
-    {
-        char best = ',';
-        int bestCount = 0;
-        foreach (char c in Candidates)
-        {
-            int first = CountOutsideQuotes(sample[0].Record, (byte)c);
-            if (first == 0) continue;
-            bool consistent = sample.All(r => CountOutsideQuotes(r.Record, (byte)c) == first);
-            int score = consistent ? first + 1_000_000 : first;
-            if (score > bestCount) { best = c; bestCount = score; }
-        }
-        return best;
-    }
-
-    private static int CountOutsideQuotes(ReadOnlySpan<byte> record, byte c)
-    {
-        int n = 0;
-        bool quoted = false;
-        foreach (byte b in record)
-        {
-            if (b == '"') quoted = !quoted;
-            else if (b == c && !quoted) n++;
-        }
-        return n;
-    }
 
     private static int ResolveLabelColumn(CsvOptions options, List<string> first, int columns, string name, bool headerPossible)
     {
@@ -111,48 +77,6 @@ public static class CsvReader
             if (FloatParser.Parse(Encoding.UTF8.GetBytes(fields[j]), out _) == NumberStatus.NotANumber) return true;
         }
         return false;
-    }
-
-    /// <summary>
-    /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).
-    /// A quoted field's unescaped content goes to <paramref name="scratch"/>.
-    /// </summary>
-    internal static int FieldEnd(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
-        long line, int column, out bool quoted)
-    {
-        int i = pos;
-        while (i < record.Length && record[i] == ' ') i++;
-        quoted = i < record.Length && record[i] == '"';
-        if (!quoted)
-        {
-            int k = record[pos..].IndexOf(delimiter);
-            return k < 0 ? record.Length : pos + k;
-        }
-        scratch.Clear();
-        i++;
-        while (true)
-        {
-            if (i >= record.Length) throw new DataFormatException(name, line, $"column {column}: expected a closing quote, found the end of the row");
-            byte b = record[i++];
-            if (b != '"') { scratch.Add(b); continue; }
-            if (i < record.Length && record[i] == '"') { scratch.Add(b); i++; continue; }
-            break;
-        }
-        while (i < record.Length && record[i] == ' ') i++;
-        if (i < record.Length && record[i] != delimiter)
-            throw new DataFormatException(name, line, $"column {column}: expected a delimiter after the closing quote, found '{(char)record[i]}'");
-        return i;
-    }
-
-    private struct Sniffer : IRecordVisitor
-    {
-        public List<(long Line, byte[] Record)> Sample;
-
-        public readonly bool Visit(ReadOnlySpan<byte> record, long line)
-        {
-            if (!CsvRecords.IsBlank(record)) Sample.Add((line, record.ToArray()));
-            return Sample.Count < 20;
-        }
     }
 
     private struct Counter : IRecordVisitor

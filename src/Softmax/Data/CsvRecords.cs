@@ -14,15 +14,30 @@ public delegate bool CsvRecordVisitor(IReadOnlyList<string> fields, long line);
 public static class CsvRecords
 {
     private static readonly UTF8Encoding Strict = new(false, throwOnInvalidBytes: true);
+    private static readonly char[] Candidates = [',', ';', '\t', '|'];
 
     /// <summary>Reads every record of <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
     public static void Read(Stream stream, string name, char? delimiter, CsvRecordVisitor visit)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(visit);
+        Run(stream, name, delimiter, visit);
+    }
+
+    /// <summary>The first record's fields (null for a file without records), its line, and the delimiter (given or detected).</summary>
+    internal static (List<string>? Fields, long Line, byte Delimiter) ReadFirst(Stream stream, string name, char? delimiter)
+    {
+        (List<string>? Fields, long Line) first = (null, 0);
+        byte used = Run(stream, name, delimiter, (fields, line) => { first = ([.. fields], line); return false; });
+        return (first.Fields, first.Line, used);
+    }
+
+    private static byte Run(Stream stream, string name, char? delimiter, CsvRecordVisitor visit)
+    {
         var splitter = new Splitter(name, delimiter, visit);
         TextRecords.ForEach(stream, quotes: true, ref splitter);
         splitter.Flush();
+        return splitter.Delimiter;
     }
 
     /// <summary>Reads every record of a file, plain or gzip-compressed.</summary>
@@ -45,6 +60,72 @@ public static class CsvRecords
         }
     }
 
+    private static char DetectDelimiter(List<(long Line, byte[] Record)> sample)
+    {
+        char best = ',';
+        int bestCount = 0;
+        foreach (char c in Candidates)
+        {
+            int first = CountOutsideQuotes(sample[0].Record, (byte)c);
+            if (first == 0) continue;
+            bool consistent = sample.All(r => CountOutsideQuotes(r.Record, (byte)c) == first);
+            int score = consistent ? first + 1_000_000 : first;
+            if (score > bestCount) { best = c; bestCount = score; }
+        }
+        return best;
+    }
+
+    private static int CountOutsideQuotes(ReadOnlySpan<byte> record, byte c)
+    {
+        int n = 0;
+        bool quoted = false;
+        foreach (byte b in record)
+        {
+            if (b == '"') quoted = !quoted;
+            else if (b == c && !quoted) n++;
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).
+    /// A quoted field's unescaped content goes to <paramref name="scratch"/>.
+    /// </summary>
+    private static int FieldEnd(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
+        long line, int column, out bool quoted)
+    {
+        int i = pos;
+        while (i < record.Length && record[i] == ' ') i++;
+        quoted = i < record.Length && record[i] == '"';
+        if (!quoted)
+        {
+            int k = record[pos..].IndexOf(delimiter);
+            return k < 0 ? record.Length : pos + k;
+        }
+        scratch.Clear();
+        i++;
+        while (true)
+        {
+            if (i >= record.Length) throw new DataFormatException(name, line, $"column {column}: expected a closing quote, found the end of the row");
+            byte b = record[i++];
+            if (b != '"') { scratch.Add(b); continue; }
+            if (i < record.Length && record[i] == '"') { scratch.Add(b); i++; continue; }
+            break;
+        }
+        while (i < record.Length && record[i] == ' ') i++;
+        if (i < record.Length && record[i] != delimiter)
+            throw new DataFormatException(name, line, $"column {column}: expected a delimiter after the closing quote, found '{(char)record[i]}'");
+        return i;
+    }
+
+    /// <summary>The unquoted, trimmed field starting at <paramref name="pos"/>; <paramref name="end"/> is where it ends (see <see cref="FieldEnd"/>).</summary>
+    internal static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
+        long line, int column, out int end)
+    {
+        end = FieldEnd(record, pos, delimiter, scratch, name, line, column, out bool quoted);
+        return (quoted ? scratch.ToArray() : record[pos..end]).Trim((byte)' ');
+    }
+
     /// <summary>Splits one record into unquoted, trimmed fields.</summary>
     internal static List<string> Split(ReadOnlySpan<byte> record, byte delimiter, string name, long line)
     {
@@ -53,9 +134,8 @@ public static class CsvRecords
         int pos = 0;
         while (true)
         {
-            int end = CsvReader.FieldEnd(record, pos, delimiter, scratch, name, line, fields.Count + 1, out bool quoted);
-            ReadOnlySpan<byte> raw = quoted ? scratch.ToArray() : record[pos..end];
-            fields.Add(Decode(raw.Trim((byte)' '), name, line, fields.Count + 1));
+            var field = Field(record, pos, delimiter, scratch, name, line, fields.Count + 1, out int end);
+            fields.Add(Decode(field, name, line, fields.Count + 1));
             if (end >= record.Length) return fields;
             pos = end + 1;
         }
@@ -73,6 +153,8 @@ public static class CsvRecords
     private struct Splitter(string name, char? delimiter, CsvRecordVisitor visit) : IRecordVisitor
     {
         private readonly Box _box = new(name, delimiter, visit);
+
+        public readonly byte Delimiter => _box.Delimiter ?? (byte)',';
 
         public readonly bool Visit(ReadOnlySpan<byte> record, long line)
         {
@@ -93,7 +175,7 @@ public static class CsvRecords
 
         private readonly bool Release()
         {
-            _box.Delimiter = _box.Sample.Count == 0 ? (byte)',' : (byte)CsvReader.DetectDelimiter(_box.Sample);
+            _box.Delimiter = _box.Sample.Count == 0 ? (byte)',' : (byte)DetectDelimiter(_box.Sample);
             foreach (var (line, record) in _box.Sample)
                 if (!Emit(record, line)) return false;
             _box.Sample.Clear();

@@ -51,9 +51,7 @@ internal struct RowParser(DenseMatrix matrix, int[] labelIds, LabelMap labels, s
             if (i == record.Length || record[i] == _delimiter) { target = value; return i; }
         }
         // Slow path: quoted, malformed, NaN or infinite.
-        int end = CsvReader.FieldEnd(record, pos, _delimiter, _scratch, _name, line, column + 1, out bool quoted);
-        ReadOnlySpan<byte> field = quoted ? _scratch.ToArray() : record[pos..end];
-        field = field.Trim((byte)' ');
+        var field = CsvRecords.Field(record, pos, _delimiter, _scratch, _name, line, column + 1, out int end);
         status = field.Length == 0 ? NumberStatus.NotANumber : FloatParser.Parse(field, out value);
         if (status == NumberStatus.Ok) { target = value; return end; }
         string what = field.Length == 0 ? "an empty field"
@@ -65,9 +63,7 @@ internal struct RowParser(DenseMatrix matrix, int[] labelIds, LabelMap labels, s
 
     private int ParseLabel(ReadOnlySpan<byte> record, int pos, long line)
     {
-        int end = CsvReader.FieldEnd(record, pos, _delimiter, _scratch, _name, line, _labelColumn + 1, out bool quoted);
-        ReadOnlySpan<byte> field = quoted ? _scratch.ToArray() : record[pos..end];
-        field = field.Trim((byte)' ');
+        var field = CsvRecords.Field(record, pos, _delimiter, _scratch, _name, line, _labelColumn + 1, out int end);
         if (field.Length == 0) throw new DataFormatException(_name, line, $"{ColumnName(_labelColumn)} (label): expected a label, found an empty field");
         LabelIds[Row] = Labels.Add(CsvRecords.Decode(field, _name, line, _labelColumn + 1));
         return end;

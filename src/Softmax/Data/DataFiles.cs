@@ -44,13 +44,11 @@ internal static class DataFiles
         return fs;
     }
 
-    /// <summary>True when the file starts with the gzip magic 1f 8b.</summary>
-    public static bool IsGzip(string path)
-    {
-        using var fs = OpenRegular(path, 1);
-        return IsGzip(fs);
-    }
+    /// <summary>Opens <paramref name="path"/> through <see cref="Open"/> on each call, for the readers that read a file more than once; a missing file fails now.</summary>
+    public static Func<Stream> Opener(string path) =>
+        File.Exists(path) ? () => Open(path, out _, out _) : throw new FileNotFoundException($"No such file: {path}", path);
 
+    /// <summary>True when the file starts with the gzip magic 1f 8b.</summary>
     private static bool IsGzip(FileStream fs)
     {
         Span<byte> magic = stackalloc byte[2];

@@ -12,9 +12,6 @@ public sealed record DataLoadOptions
     /// <summary>LIBSVM column count (else the largest index).</summary>
     public int? FeatureCount { get; init; }
 
-    /// <summary>Label column of a single 2-D .npy file (negative: from the end).</summary>
-    public int NpyLabelColumn { get; init; } = -1;
-
     /// <summary>Which CIFAR-100 label to use.</summary>
     public CifarLabel CifarLabel { get; init; } = CifarLabel.Fine;
 

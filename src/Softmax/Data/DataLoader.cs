@@ -20,7 +20,7 @@ public static class DataLoader
             DataFormat.Csv => CsvReader.Read(path, options.Csv),
             DataFormat.LibSvm => LibSvmReader.Read(path, options.FeatureCount),
             DataFormat.Npy => options.LabelsPath is { } labels ? NpyReader.Read(path, labels)
-                : FindNpyLabels(path) is { } found ? NpyReader.Read(path, found) : NpyReader.Read(path, options.NpyLabelColumn),
+                : FindNpyLabels(path) is { } found ? NpyReader.Read(path, found) : NpyReader.Read(path),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
     }
@@ -71,21 +71,26 @@ public static class DataLoader
     /// The labels file for an IDX images file, by the standard naming (<c>*-images-idx3-ubyte[.gz]</c> ↔
     /// <c>*-labels-idx1-ubyte[.gz]</c>, or any <c>images</c> → <c>labels</c> substitution), with or without .gz.
     /// </summary>
-    public static string? FindIdxLabels(string imagesPath)
+    private static string? FindIdxLabels(string imagesPath)
     {
-        string dir = Path.GetDirectoryName(Path.GetFullPath(imagesPath))!;
         string name = Path.GetFileName(imagesPath);
         string bare = name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? name[..^3] : name;
         var candidates = new List<string>();
         if (bare.Contains("images-idx3", StringComparison.Ordinal)) candidates.Add(bare.Replace("images-idx3", "labels-idx1", StringComparison.Ordinal));
         if (bare.Contains("idx3", StringComparison.Ordinal)) candidates.Add(bare.Replace("idx3", "idx1", StringComparison.Ordinal).Replace("images", "labels", StringComparison.Ordinal));
         if (bare.Contains("images", StringComparison.Ordinal)) candidates.Add(bare.Replace("images", "labels", StringComparison.Ordinal));
-        foreach (var c in candidates.Distinct())
-            foreach (var file in new[] { c, c + ".gz" })
-            {
-                string full = Path.Combine(dir, file);
-                if (File.Exists(full) && !string.Equals(full, Path.GetFullPath(imagesPath), StringComparison.Ordinal)) return full;
-            }
+        return Sibling(imagesPath, candidates.Distinct().SelectMany(c => new[] { c, c + ".gz" }));
+    }
+
+    /// <summary>The first of <paramref name="names"/> that exists beside <paramref name="path"/> and is not the file itself.</summary>
+    private static string? Sibling(string path, IEnumerable<string> names)
+    {
+        string full = Path.GetFullPath(path), dir = Path.GetDirectoryName(full)!;
+        foreach (var name in names)
+        {
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate) && !string.Equals(candidate, full, StringComparison.Ordinal)) return candidate;
+        }
         return null;
     }
 
@@ -109,12 +114,8 @@ public static class DataLoader
     private static string? FindNpyLabels(string path)
     {
         string name = Path.GetFileName(path);
-        foreach (var (a, b) in new[] { ("features", "labels"), ("X", "y"), ("x", "y"), ("images", "labels"), ("data", "labels") })
-            if (name.Contains(a, StringComparison.Ordinal))
-            {
-                string candidate = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, name.Replace(a, b, StringComparison.Ordinal));
-                if (File.Exists(candidate) && candidate != Path.GetFullPath(path)) return candidate;
-            }
-        return null;
+        var pairs = new[] { ("features", "labels"), ("X", "y"), ("x", "y"), ("images", "labels"), ("data", "labels") };
+        return Sibling(path, pairs.Where(p => name.Contains(p.Item1, StringComparison.Ordinal))
+            .Select(p => name.Replace(p.Item1, p.Item2, StringComparison.Ordinal)));
     }
 }

@@ -145,14 +145,12 @@ public static class NpyReader
         double.IsFinite(v) && v == Math.Round(v) && Math.Abs(v) < 1e15 ? (long)v
             : throw new DataFormatException(path, index + 1, $"expected an integer class label, found {v.ToString(CultureInfo.InvariantCulture)}");
 
+    /// <summary>Classes in numeric order (integers below 10¹⁵ are exact doubles, so <see cref="LabelMap"/>'s order is theirs).</summary>
     private static (int[] Labels, string[] Names) MapLabels(long[] raw)
     {
-        var distinct = raw.Distinct().Order().ToArray();
-        var index = new Dictionary<long, int>(distinct.Length);
-        for (int i = 0; i < distinct.Length; i++) index[distinct[i]] = i;
-        var labels = new int[raw.Length];
-        for (int i = 0; i < raw.Length; i++) labels[i] = index[raw[i]];
-        return (labels, distinct.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray());
+        var map = new LabelMap();
+        var labels = raw.Select(v => map.Add(v.ToString(CultureInfo.InvariantCulture))).ToArray();
+        return (labels, map.Finish(labels));
     }
 
     private static ImageShape? Image(long[] shape) => shape.Length switch

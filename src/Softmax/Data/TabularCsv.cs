@@ -35,11 +35,8 @@ public static class TabularCsv
     public static readonly IReadOnlyList<string> LabelNames = ["label", "target", "class", "y"];
 
     /// <summary>Reads <paramref name="path"/> (plain or gzip).</summary>
-    public static TabularTable Read(string path, TabularCsvOptions? options = null)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        return Read(() => DataFiles.Open(path, out _, out _), path, options);
-    }
+    public static TabularTable Read(string path, TabularCsvOptions? options = null) =>
+        Read(DataFiles.Opener(path), path, options);
 
     /// <summary>Reads CSV from streams that <paramref name="open"/> creates (called twice); <paramref name="name"/> names it in errors.</summary>
     public static TabularTable Read(Func<Stream> open, string name, TabularCsvOptions? options = null)
@@ -62,10 +59,8 @@ public static class TabularCsv
     /// </summary>
     public static bool HasHeader(string path, string? labelColumn = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"No such file: {path}", path);
-        List<string>? first = null;
-        using (var s = DataFiles.Open(path, out _, out _))
-            CsvRecords.Read(s, path, null, (fields, _) => { first = [.. fields]; return false; });
+        List<string>? first;
+        using (var s = DataFiles.Opener(path)()) first = CsvRecords.ReadFirst(s, path, null).Fields;
         if (first is null) return false;
         if (first.Any(f => LabelNames.Contains(f, StringComparer.OrdinalIgnoreCase))) return true;
         int label = first.Count - 1;

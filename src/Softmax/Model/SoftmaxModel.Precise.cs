@@ -23,6 +23,15 @@ public sealed partial class SoftmaxModel
         return AllFinite(scores[..Classes]);
     }
 
+    /// <summary>Float32 scores into <paramref name="scores"/>, or null; when one overflowed, the row's float64 scores (<see cref="PreciseScores"/>).</summary>
+    private double[]? Scores(ReadOnlySpan<float> row, Span<float> scores)
+    {
+        if (FastScores(row, scores)) return null;
+        var precise = new double[Classes];
+        PreciseScores(row, precise);
+        return precise;
+    }
+
     /// <summary>
     /// Scores of one raw row with preprocessing, products and sums in float64, from the same float32 weights as the
     /// fast path. Finite for every finite row: |x|, |mean|, |1/std|, |w| ≤ float.MaxValue bound each term by 2^385.

@@ -106,22 +106,18 @@ public sealed unsafe partial class SoftmaxModel
     /// </summary>
     public void DecisionFunction(ReadOnlySpan<float> row, Span<float> scores)
     {
-        if (FastScores(row, scores)) return;
-        Span<double> s = Classes <= 256 ? stackalloc double[Classes] : new double[Classes];
-        PreciseScores(row, s);
+        if (Scores(row, scores) is not { } s) return;
         for (int c = 0; c < Classes; c++) scores[c] = (float)s[c];
     }
 
     /// <summary>Class probabilities of one raw row: finite and summing to 1 for every finite row.</summary>
     public void PredictProba(ReadOnlySpan<float> row, Span<float> probabilities)
     {
-        if (FastScores(row, probabilities))
+        if (Scores(row, probabilities) is not { } s)
         {
             StableMath.SoftmaxInPlace(probabilities[..Classes]);
             return;
         }
-        var s = new double[Classes];
-        PreciseScores(row, s);
         StableMath.Softmax(s, s);
         for (int c = 0; c < Classes; c++) probabilities[c] = (float)s[c];
     }
@@ -137,10 +133,13 @@ public sealed unsafe partial class SoftmaxModel
     /// <summary>log p of one raw row, through log-sum-exp.</summary>
     public double[] PredictLogProba(ReadOnlySpan<float> row)
     {
-        var o = new double[Classes];
         Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
-        if (FastScores(row, s)) for (int c = 0; c < Classes; c++) o[c] = s[c];
-        else PreciseScores(row, o);
+        var o = Scores(row, s);
+        if (o is null)
+        {
+            o = new double[Classes];
+            for (int c = 0; c < Classes; c++) o[c] = s[c];
+        }
         StableMath.LogSoftmax(o, o);
         return o;
     }
@@ -149,21 +148,11 @@ public sealed unsafe partial class SoftmaxModel
     public int Predict(ReadOnlySpan<float> row)
     {
         Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
-        if (FastScores(row, s)) return TensorPrimitives.IndexOfMax(s[..Classes]);
-        var o = new double[Classes];
-        PreciseScores(row, o);
-        return TensorPrimitives.IndexOfMax<double>(o);
+        return Scores(row, s) is { } o ? TensorPrimitives.IndexOfMax<double>(o) : TensorPrimitives.IndexOfMax(s[..Classes]);
     }
 
     /// <summary>Label of the most probable class of one raw row.</summary>
     public string PredictLabel(ReadOnlySpan<float> row) => ClassNames[Predict(row)];
-
-    /// <summary>The k most probable classes, most probable first.</summary>
-    public (int Class, float Probability)[] TopK(ReadOnlySpan<float> row, int k)
-    {
-        var p = PredictProba(row);
-        return TopKOf(p, k);
-    }
 
     /// <summary>The k largest of given probabilities, largest first (ties: lower class first).</summary>
     public static (int Class, float Probability)[] TopKOf(ReadOnlySpan<float> probabilities, int k)

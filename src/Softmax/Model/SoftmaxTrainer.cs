@@ -208,10 +208,7 @@ public static class SoftmaxTrainer
     private static ValidationScore Evaluate(CpuSoftmaxLoss loss, Dataset data, double[] theta)
     {
         var sums = loss.Value(theta, RowSet.Range(0, data.Rows));
-        var model = new SoftmaxModel(theta, data.ClassNames, data.FeatureCount);
-        var predicted = model.Predict(data);
-        int right = 0;
-        for (int i = 0; i < predicted.Length; i++) if (predicted[i] == data.Labels[i]) right++;
-        return new ValidationScore(right / (double)data.Rows, sums.Loss / sums.Weight);
+        double accuracy = new SoftmaxModel(theta, data.ClassNames, data.FeatureCount).Score(data);
+        return new ValidationScore(accuracy, sums.Loss / sums.Weight);
     }
 }

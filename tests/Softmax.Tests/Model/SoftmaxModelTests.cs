@@ -68,12 +68,12 @@ public class SoftmaxModelTests
             Assert.Equal(batchY[i], y);
             Assert.Equal(Array.IndexOf(p, p.Max()), y);
             Assert.Equal(ModelFixtures.Labels[y], m.PredictLabel(x));
-            var top = m.TopK(x, 3);
+            var top = SoftmaxModel.TopKOf(p, 3);
             Assert.Equal(3, top.Length);
             Assert.Equal(y, top[0].Class);
             for (int k = 0; k < top.Length; k++) Assert.Equal(p[top[k].Class], top[k].Probability);
             for (int k = 1; k < top.Length; k++) Assert.True(top[k - 1].Probability >= top[k].Probability);
-            Assert.Equal(m.Classes, m.TopK(x, 99).Length);
+            Assert.Equal(m.Classes, SoftmaxModel.TopKOf(p, 99).Length);
         }
     }
 
