@@ -25,7 +25,7 @@ public static class CheckpointFile
     /// <summary>Writes atomically (temp file, then rename).</summary>
     public static void Save(string path, IReadOnlyDictionary<string, string> settings, SolverState state, IReadOnlyList<CurvePoint> curve)
     {
-        ChecksummedFile.Save(path, w =>
+        var bytes = ChecksummedFile.Frame(w =>
         {
             w.Write(Magic);
             w.Write(Version);
@@ -41,6 +41,7 @@ public static class CheckpointFile
             w.Write(curve.Count);
             foreach (var c in curve) { w.Write(c.Epoch); w.Write(c.TrainAccuracy); w.Write(c.TestAccuracy); }
         });
+        AtomicFile.WriteStream(path, s => s.Write(bytes));
     }
 
     /// <summary>

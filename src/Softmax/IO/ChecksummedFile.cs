@@ -26,13 +26,6 @@ public static class ChecksummedFile
         return buffer.ToArray();
     }
 
-    /// <summary>Writes the framed body to <paramref name="path"/> atomically (temp file, then rename).</summary>
-    public static void Save(string path, Action<BinaryWriter> writeBody, bool createDirectory = true)
-    {
-        byte[] bytes = Frame(writeBody);
-        AtomicFile.WriteStream(path, stream => stream.Write(bytes), createDirectory);
-    }
-
     /// <summary>
     /// True when the last <see cref="ChecksumBytes"/> of <paramref name="file"/> (at least that long) are the checksum of
     /// the bytes before them; <paramref name="stored"/> and <paramref name="computed"/> are the two, for messages.
