@@ -109,12 +109,16 @@ public class PipelineTests
         Assert.All(trail.Points, p => Assert.Equal(p.Step, p.Theta[0]));
     }
 
-    [Fact]
-    public void Train_accuracy_is_measured_on_the_rows_the_trainer_fitted()
+    /// <summary>In memory and streamed alike: the streamed trainer returns its held-out rows too, and the report scores them.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Train_accuracy_is_measured_on_the_rows_the_trainer_fitted(bool streamed)
     {
         using var dir = new TempDir();
         File.WriteAllText(dir["rows.csv"], Csv(150, 4, 4));
-        Cli.Ok(dir.Path, "train", "--data", "rows.csv", "--validation-fraction", "0.3", "--seed", "5", "--plots", "plots", "--metrics-json", "m.json", "-q");
+        string[] args = ["train", "--data", "rows.csv", "--validation-fraction", "0.3", "--seed", "5", "--plots", "plots", "--metrics-json", "m.json", "-q"];
+        Cli.Ok(dir.Path, streamed ? [.. args, "--stream"] : args);
         var m = Metrics(dir["m.json"]);
         var model = Softmax.IO.ModelFile.Load(dir["model.softmax"]);
         var all = DataLoader.Load(dir["rows.csv"]);

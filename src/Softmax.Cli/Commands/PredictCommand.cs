@@ -55,66 +55,67 @@ public static class PredictCommand
             if (input == "-" && !Console.IsInputRedirected)
                 Console.Error.WriteLine($"softmax: reading CSV rows ({m.Features} values each) from the terminal; end with Ctrl+D, or give --data FILE.");
             string? outPath = parse.GetValue(output);
-            long count = 0, unseen = 0;
-            void Write(TextWriter writer)
+            PredictionWriter? sink = null;
+            void Write(Stream s)
             {
-                var sink = new PredictionWriter(writer, m, k, json);
-                if (stream)
-                {
-                    var binder = new CsvInput(m, input == "-" ? "<stdin>" : input, parse.GetValue(label), parse.GetValue(id));
-                    var row = new float[m.Features];
-                    var p = new float[m.Classes];
-                    bool Visit(IReadOnlyList<string> fields, long line)
-                    {
-                        token.ThrowIfCancellationRequested();
-                        if (!binder.Bound && binder.Bind(fields)) { sink.Begin(binder.HasLabels, binder.IdName); return true; }
-                        if (count == 0 && !sink.Started) sink.Begin(binder.HasLabels, binder.IdName);
-                        unseen += binder.Row(fields, line, row, out string? truth, out string? rowId);
-                        m.PredictProba(row, p);
-                        sink.Row(count++, p, truth, rowId);
-                        return true;
-                    }
-                    if (input == "-")
-                        using (var stdin = Console.OpenStandardInput()) CsvRecords.Read(stdin, "<stdin>", null, Visit);
-                    else CsvRecords.Read(input, null, Visit);
-                    if (!binder.Bound) throw new DataFormatException(input == "-" ? "<stdin>" : input, null, "expected CSV rows, found an empty input");
-                    if (!sink.Started) sink.Begin(binder.HasLabels, binder.IdName);
-                }
-                else
-                {
-                    var source = new DataSource(input, inFormat, parse.GetValue(label));
-                    var set = source.LoadForEvaluation();
-                    EvalCommand.CheckFeatures(m, set, input);
-                    sink.Begin(hasTruth: true, null);
-                    const int Block = 4096;
-                    for (int start = 0; start < set.Rows; start += Block)
-                    {
-                        token.ThrowIfCancellationRequested();
-                        var block = set.Slice(start, Math.Min(Block, set.Rows - start));
-                        var p = Scoring.Proba(m, block);
-                        for (int i = 0; i < block.Rows; i++)
-                            sink.Row(count++, p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]], null);
-                    }
-                }
+                // Flushed only at the end, never on an error (not disposed): stdout gets no more of a failed run than its buffer passed on.
+                var writer = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                sink = new PredictionWriter(writer, m, k, json);
+                if (stream) PredictCsv(sink, m, input, parse.GetValue(label), parse.GetValue(id), token);
+                else PredictLoaded(sink, m, new DataSource(input, inFormat, parse.GetValue(label)), token);
                 writer.Flush();
             }
             if (outPath is null)
             {
-                var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
-                Write(stdout);
+                Write(Console.OpenStandardOutput());
+                return 0;
             }
-            else
-            {
-                AtomicFile.WriteStream(outPath, s =>
-                {
-                    using var writer = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                    Write(writer);
-                });
-                ui.Note($"wrote {count} predictions to {outPath}" + (unseen > 0 ? $" ({unseen} categorical values not seen in training, encoded as all zero)" : ""));
-            }
+            AtomicFile.WriteStream(outPath, Write);
+            ui.Note($"wrote {sink!.Count} predictions to {outPath}" +
+                    (sink.Unseen > 0 ? $" ({sink.Unseen} categorical values not seen in training, encoded as all zero)" : ""));
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>CSV rows (a file or stdin), read and predicted one at a time.</summary>
+    private static void PredictCsv(PredictionWriter sink, SoftmaxModel m, string input, string? label, string? id, CancellationToken token)
+    {
+        string name = input == "-" ? "<stdin>" : input;
+        var binder = new CsvInput(m, name, label, id);
+        var row = new float[m.Features];
+        var p = new float[m.Classes];
+        bool Visit(IReadOnlyList<string> fields, long line)
+        {
+            token.ThrowIfCancellationRequested();
+            if (!binder.Bound && binder.Bind(fields)) { sink.Begin(binder.HasLabels, binder.IdName); return true; }
+            if (!sink.Started) sink.Begin(binder.HasLabels, binder.IdName);
+            sink.Unseen += binder.Row(fields, line, row, out string? truth, out string? rowId);
+            m.PredictProba(row, p);
+            sink.Row(p, truth, rowId);
+            return true;
+        }
+        if (input == "-")
+            using (var stdin = Console.OpenStandardInput()) CsvRecords.Read(stdin, name, null, Visit);
+        else CsvRecords.Read(input, null, Visit);
+        if (!binder.Bound) throw new DataFormatException(name, null, "expected CSV rows, found an empty input");
+        if (!sink.Started) sink.Begin(binder.HasLabels, binder.IdName);
+    }
+
+    /// <summary>Rows of any other format (or a dataset's test split), loaded whole and predicted in blocks.</summary>
+    private static void PredictLoaded(PredictionWriter sink, SoftmaxModel m, DataSource source, CancellationToken token)
+    {
+        var set = source.LoadForEvaluation();
+        EvalCommand.CheckFeatures(m, set, source.Spec);
+        sink.Begin(hasTruth: true, null);
+        const int Block = 4096;
+        for (int start = 0; start < set.Rows; start += Block)
+        {
+            token.ThrowIfCancellationRequested();
+            var block = set.Slice(start, Math.Min(Block, set.Rows - start));
+            var p = Scoring.Proba(m, block);
+            for (int i = 0; i < block.Rows; i++) sink.Row(p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]], null);
+        }
     }
 
     /// <summary>Formats predictions as CSV rows or JSON lines.</summary>
@@ -124,6 +125,12 @@ public static class PredictCommand
         private string? _idName;
 
         public bool Started { get; private set; }
+
+        /// <summary>Rows written so far.</summary>
+        public long Count { get; private set; }
+
+        /// <summary>Categorical values not seen in training, counted by the caller.</summary>
+        public long Unseen { get; set; }
 
         public void Begin(bool hasTruth, string? idName)
         {
@@ -139,8 +146,9 @@ public static class PredictCommand
             writer.WriteLine(header.ToString());
         }
 
-        public void Row(long index, ReadOnlySpan<float> probabilities, string? truth, string? id)
+        public void Row(ReadOnlySpan<float> probabilities, string? truth, string? id)
         {
+            long index = Count++;
             var top = SoftmaxModel.TopKOf(probabilities, k);
             string P(float v) => v.ToString("R", CultureInfo.InvariantCulture);
             if (json)

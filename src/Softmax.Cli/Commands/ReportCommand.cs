@@ -56,7 +56,7 @@ public static class ReportCommand
             html.Append("</table>\n");
             if (m.Training.History.Count > 0)
             {
-                bool byIteration = m.Training.Solver.StartsWith("lbfgs", StringComparison.OrdinalIgnoreCase) || m.Training.Solver.StartsWith("owl", StringComparison.OrdinalIgnoreCase);
+                bool byIteration = m.Training.Epochs is null;   // L-BFGS counts evaluations, not epochs
                 var (lossPng, accuracyPng) = LearningCurves.Png(m.Training.History, [], byIteration, name);
                 html.Append("<h2>Learning curves</h2><p>Recorded while training (stored in the model): training loss")
                     .Append(byIteration ? " as F − F_final" : "").Append(" on a log axis, and validation loss and accuracy when a validation split was held out.</p>")

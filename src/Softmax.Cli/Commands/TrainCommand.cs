@@ -91,7 +91,6 @@ public static class TrainCommand
         var fitted = result.Train ?? throw new InvalidOperationException("The in-memory trainer returned no training rows.");
         TrainingReport.Write(ui, plan, new TrainedRun(result, train.Name ?? plan.TrainSource.Spec, Scoring.Accuracy(result.Model, fitted))
         {
-            ValidationAccuracy = result.Validation is { } v ? Scoring.Accuracy(result.Model, v) : null,
             Test = test,
             Curve = trail?.Curve(fitted, result.Model.Preprocessor, earlier) ?? [],
             Engine = engineKind,

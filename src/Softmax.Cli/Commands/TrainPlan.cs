@@ -159,14 +159,9 @@ public sealed record TrainPlan
 }
 
 /// <summary>The flags of <c>softmax train</c> beyond the shared <see cref="TrainingFlags"/>: outputs, checkpoints and the data view.</summary>
-public sealed class TrainOutputFlags
+public sealed class TrainOutputFlags() : OutputFlags("Where to write the trained model", "Write the run's metrics as one JSON object",
+    "Directory for learning curves, weight pictures and the confusion matrix (PNG and SVG)")
 {
-    /// <summary>--model.</summary>
-    public Option<string> Model { get; } = new("--model") { Description = "Where to write the trained model", DefaultValueFactory = _ => "model.softmax" };
-    /// <summary>--metrics-json.</summary>
-    public Option<string?> Metrics { get; } = new("--metrics-json") { Description = "Write the run's metrics as one JSON object" };
-    /// <summary>--plots.</summary>
-    public Option<string?> Plots { get; } = new("--plots") { Description = "Directory for learning curves, weight pictures and the confusion matrix (PNG and SVG)" };
     /// <summary>--checkpoint-every.</summary>
     public Option<int> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "Write a checkpoint every N epochs (L-BFGS: iterations)", DefaultValueFactory = _ => 0 };
     /// <summary>--checkpoint.</summary>

@@ -14,8 +14,6 @@ namespace Softmax.Cli.Commands;
 /// <param name="TrainAccuracy">Accuracy on the rows the solver fitted.</param>
 public sealed record TrainedRun(TrainingResult Result, string DataName, double TrainAccuracy)
 {
-    /// <summary>Accuracy on the validation rows, when there were any.</summary>
-    public double? ValidationAccuracy { get; init; }
     /// <summary>The test rows (raw), or null.</summary>
     public Dataset? Test { get; init; }
     /// <summary>What a streamed (1 rank) or distributed run adds to the metrics; null in memory.</summary>
@@ -40,21 +38,23 @@ public static class TrainingReport
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(run);
         var testEval = run.Test is null ? null : Evaluation.Run(run.Result.Model, run.Test);
+        // The held-out rows, whatever the data view: every trainer returns the ones it validated on.
+        double? validationAccuracy = run.Result.Validation is { } v ? Scoring.Accuracy(run.Result.Model, v) : null;
         var written = new List<string> { plan.ModelPath };
         if (plan.MetricsPath is not null)
         {
-            WriteMetrics(plan.MetricsPath, plan.Options, run, testEval);
+            WriteMetrics(plan.MetricsPath, plan.Options, run, validationAccuracy, testEval);
             written.Add(plan.MetricsPath);
         }
-        if (plan.PlotDir is not null) written.AddRange(Plots(plan.PlotDir, plan.Options, run, testEval));
-        Summarize(ui, run, testEval, written);
+        if (plan.PlotDir is not null) written.AddRange(Plots(plan.PlotDir, run, testEval));
+        Summarize(ui, run, validationAccuracy, testEval, written);
     }
 
-    private static IEnumerable<string> Plots(string directory, TrainingOptions options, TrainedRun run, Evaluation? testEval)
+    private static IEnumerable<string> Plots(string directory, TrainedRun run, Evaluation? testEval)
     {
         var r = run.Result;
         var files = new List<string>();
-        files.AddRange(LearningCurves.Save(r.Solver.History, run.Curve, options.Solver == SolverKind.Lbfgs, directory, run.DataName));
+        files.AddRange(LearningCurves.Save(r.Solver.History, run.Curve, r.Model.Training.Epochs is null, directory, run.DataName));
         files.AddRange(WeightPictures.Save(r.Model, directory, $"{run.DataName}: learned weights per class"));
         // The confusion matrix on the test set, else on the fitted rows when they are in memory.
         var confusionOn = testEval ?? (r.Train is { } train ? Evaluation.Run(r.Model, train) : null);
@@ -63,15 +63,15 @@ public static class TrainingReport
         return files;
     }
 
-    private static void WriteMetrics(string path, TrainingOptions o, TrainedRun run, Evaluation? test) => JsonOut.WriteFile(path, w =>
+    private static void WriteMetrics(string path, TrainingOptions o, TrainedRun run, double? validationAccuracy, Evaluation? test) => JsonOut.WriteFile(path, w =>
     {
         var r = run.Result;
         w.WriteStartObject();
         w.Number("objective", r.Objective);
         w.Number("train_accuracy", run.TrainAccuracy);
         w.Number("test_accuracy", test?.Metrics.Accuracy);
-        w.Number("validation_accuracy", run.ValidationAccuracy);
-        w.Counts(r.Solver, o.Solver == SolverKind.Lbfgs);
+        w.Number("validation_accuracy", validationAccuracy);
+        w.Counts(r.Model.Training);
         w.Number("train_seconds", r.Elapsed.TotalSeconds);
         w.WriteString("solver", r.Model.Training.Solver);
         w.Number("l2", o.L2);
@@ -98,7 +98,7 @@ public static class TrainingReport
         w.WriteEndObject();
     });
 
-    private static void Summarize(Ui ui, TrainedRun run, Evaluation? test, List<string> written)
+    private static void Summarize(Ui ui, TrainedRun run, double? validationAccuracy, Evaluation? test, List<string> written)
     {
         var r = run.Result;
         var rows = new List<(string, string)>
@@ -108,14 +108,14 @@ public static class TrainingReport
             ("objective F", Ui.F(r.Objective, "R")),
             ("stop reason", r.Solver.Reason.ToString()),
             ("iterations", r.Solver.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            r.Model.Training.Solver == "lbfgs" ? ("evaluations", r.Solver.Evaluations.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                                               : ("epochs", r.Solver.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            r.Model.Training.Evaluations is { } evaluations ? ("evaluations", evaluations.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                : ("epochs", (r.Model.Training.Epochs ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
             ("train accuracy", Ui.F(run.TrainAccuracy, "F4")),
         };
         if (run.Scale?.Ranks is { } k) rows.Insert(2, ("mode", k > 1 ? $"distributed over {k} ranks (MPI)" : "streamed"));
         if (run.Engine == "gpu") rows.Insert(2, ("engine", $"GPU ({run.DevicePasses} device passes)"));
-        if (run.ValidationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
+        if (validationAccuracy is { } va) rows.Add(("validation accuracy", Ui.F(va, "F4")));
         if (test is not null)
         {
             rows.Add(("test accuracy", Ui.F(test.Metrics.Accuracy, "F4")));

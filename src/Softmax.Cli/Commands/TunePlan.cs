@@ -99,7 +99,8 @@ public sealed record TunePlan
 }
 
 /// <summary>The flags of <c>softmax tune</c> beyond the shared <see cref="TrainingFlags"/>.</summary>
-public sealed class TuneFlags
+public sealed class TuneFlags() : OutputFlags("Where to write the best model", "Write every trial and the best one as JSON",
+    "Directory for the overlaid curves of every setting (sweep-loss, sweep-accuracy; PNG and SVG)")
 {
     /// <summary>--lr-grid.</summary>
     public Option<string?> LrGrid { get; } = new("--lr-grid") { Description = "Comma-separated learning rates, sgd/adam (default: --lr)" };
@@ -118,12 +119,6 @@ public sealed class TuneFlags
     public Option<int> Folds { get; } = new("--folds") { Description = "Score each setting by stratified K-fold cross-validation on the training rows (mean ± std) instead of one validation split (0: one split)", DefaultValueFactory = _ => 0 };
     /// <summary>--no-refit.</summary>
     public Option<bool> NoRefit { get; } = new("--no-refit") { Description = "Save the best trial's model (fit without its validation rows) instead of refitting the best setting on all training rows" };
-    /// <summary>--model.</summary>
-    public Option<string> Model { get; } = new("--model") { Description = "Where to write the best model", DefaultValueFactory = _ => "model.softmax" };
-    /// <summary>--metrics-json.</summary>
-    public Option<string?> Metrics { get; } = new("--metrics-json") { Description = "Write every trial and the best one as JSON" };
-    /// <summary>--plots.</summary>
-    public Option<string?> Plots { get; } = new("--plots") { Description = "Directory for the overlaid curves of every setting (sweep-loss, sweep-accuracy; PNG and SVG)" };
 
     /// <summary>Adds every flag to <paramref name="command"/>.</summary>
     public void AddTo(Command command)

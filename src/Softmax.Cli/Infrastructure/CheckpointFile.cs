@@ -1,4 +1,3 @@
-using System.IO.Hashing;
 using System.Text;
 using Softmax.Data;
 using Softmax.IO;
@@ -26,8 +25,7 @@ public static class CheckpointFile
     /// <summary>Writes atomically (temp file, then rename).</summary>
     public static void Save(string path, IReadOnlyDictionary<string, string> settings, SolverState state, IReadOnlyList<CurvePoint> curve)
     {
-        using var buffer = new MemoryStream();
-        using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        var bytes = ChecksummedFile.Frame(w =>
         {
             w.Write(Magic);
             w.Write(Version);
@@ -42,10 +40,8 @@ public static class CheckpointFile
             WriteHistory(w, state.History);
             w.Write(curve.Count);
             foreach (var c in curve) { w.Write(c.Epoch); w.Write(c.TrainAccuracy); w.Write(c.TestAccuracy); }
-        }
-        ulong hash = XxHash64.HashToUInt64(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        buffer.Write(BitConverter.GetBytes(hash));
-        AtomicFile.WriteStream(path, s => s.Write(buffer.GetBuffer(), 0, (int)buffer.Length));
+        });
+        AtomicFile.WriteStream(path, s => s.Write(bytes));
     }
 
     /// <summary>
@@ -55,14 +51,13 @@ public static class CheckpointFile
     public static (Dictionary<string, string> Settings, SolverState State, List<CurvePoint> Curve) Load(string path)
     {
         var bytes = ReadBounded(path);
-        if (bytes.Length < Magic.Length + 12 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        if (bytes.Count < Magic.Length + 12 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new DataFormatException(path, null, "expected a softmax checkpoint (magic SMXCKPT), found something else");
-        ulong stored = BitConverter.ToUInt64(bytes, bytes.Length - 8);
-        if (XxHash64.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)) != stored)
+        if (!ChecksummedFile.Verify(bytes, out _, out _))
             throw new DataFormatException(path, null, "the checkpoint's checksum does not match: the file is truncated or corrupted");
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 8), Encoding.UTF8);
+            using var r = new BinaryReader(new MemoryStream(bytes.Array!, 0, bytes.Count - ChecksummedFile.ChecksumBytes), Encoding.UTF8);
             r.ReadBytes(Magic.Length);
             CheckVersion(path, r.ReadInt32());
             var settings = ReadNamed(r, path, "settings", 2, r => r.ReadString());
@@ -174,16 +169,15 @@ public static class CheckpointFile
     }
 
     /// <summary>The file's bytes; a pipe, a device or a file over 2 GiB is refused before anything is read.</summary>
-    private static byte[] ReadBounded(string path)
+    private static ArraySegment<byte> ReadBounded(string path)
     {
         if (Directory.Exists(path)) throw new DataFormatException(path, null, "expected a checkpoint file, found a directory");
         if (!File.Exists(path)) throw new FileNotFoundException($"No such checkpoint file: {path}", path);
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         if (!fs.CanSeek || fs.Length > Array.MaxLength)
             throw new DataFormatException(path, null, "expected a checkpoint file, found a pipe, a device or a file too large to be one");
-        var bytes = new byte[fs.Length];
-        fs.ReadExactly(bytes);
-        return bytes;
+        return ChecksummedFile.ReadAtMost(fs, [], Array.MaxLength)
+            ?? throw new DataFormatException(path, null, "expected a checkpoint file, found one that grew past the size a checkpoint may have");
     }
 
     /// <summary>A count read from the file, refused when negative or when the bytes left cannot hold that many items of at least <paramref name="minBytes"/> each.</summary>

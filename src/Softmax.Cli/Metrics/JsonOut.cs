@@ -39,11 +39,11 @@ public static class JsonOut
     /// "iterations", "epochs" and "evaluations": a mini-batch solver counts epochs ("evaluations" null); L-BFGS has no
     /// epochs ("epochs" null) and counts its evaluations of F and ∇F, each a full pass over the training rows.
     /// </summary>
-    public static void Counts(this Utf8JsonWriter w, Softmax.Optimization.SolverResult r, bool lbfgs)
+    public static void Counts(this Utf8JsonWriter w, Softmax.Model.TrainingInfo t)
     {
-        w.WriteNumber("iterations", r.Iterations);
-        w.Number("epochs", lbfgs ? null : r.Epochs);
-        w.Number("evaluations", lbfgs ? r.Evaluations : null);
+        w.WriteNumber("iterations", t.Iterations);
+        w.Number("epochs", t.Epochs);
+        w.Number("evaluations", t.Evaluations);
     }
 
     /// <summary>

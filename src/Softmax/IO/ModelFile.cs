@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Text;
 using Softmax.Data;
 using Softmax.Model;
 
@@ -57,7 +55,7 @@ public static partial class ModelFile
     /// <summary>The format version this build writes, the newest it reads.</summary>
     public const int Version = 3;
 
-    private const int ChecksumBytes = 8;
+    private const int ChecksumBytes = ChecksummedFile.ChecksumBytes;
 
     private const string HistoryKey = "history";
 
@@ -74,8 +72,7 @@ public static partial class ModelFile
     public static byte[] Serialize(SoftmaxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        using var buffer = new MemoryStream();
-        using (var w = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        return ChecksummedFile.Frame(w =>
         {
             w.Write(Magic);
             w.Write((uint)Version);
@@ -94,12 +91,7 @@ public static partial class ModelFile
             WriteTraining(w, model.Training);
             w.Write((byte)(model.HasSchema ? 1 : 0));
             if (model.HasSchema) WriteSchema(w, model.Schema);
-        }
-        ulong checksum = XxHash64.HashToUInt64(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
-        Span<byte> tail = stackalloc byte[ChecksumBytes];
-        BinaryPrimitives.WriteUInt64LittleEndian(tail, checksum);
-        buffer.Write(tail);
-        return buffer.ToArray();
+        });
     }
 
     private static long MaxFileBytes => Array.MaxLength;   // the bytes must fit one array
@@ -134,17 +126,9 @@ public static partial class ModelFile
         if (stream.CanSeek && stream.Length - stream.Position + got < minimum)
             throw new ModelFormatException(nameForErrors,
                 $"truncated: the header's sizes need at least {minimum} bytes, but the file has {stream.Length - stream.Position + got}");
-        using var copy = new MemoryStream();
-        copy.Write(header, 0, got);
-        var chunk = new byte[1 << 16];
-        int n;
-        while ((n = stream.Read(chunk)) > 0)
-        {
-            if (copy.Length + n > MaxFileBytes)
-                throw new ModelFormatException(nameForErrors, $"longer than the {MaxFileBytes} bytes a model file may have");
-            copy.Write(chunk, 0, n);
-        }
-        return Deserialize(copy.GetBuffer().AsSpan(0, (int)copy.Length), nameForErrors);
+        var bytes = ChecksummedFile.ReadAtMost(stream, header.AsSpan(0, got), MaxFileBytes)
+                    ?? throw new ModelFormatException(nameForErrors, $"longer than the {MaxFileBytes} bytes a model file may have");
+        return Deserialize(bytes, nameForErrors);
     }
 
     /// <summary>Checks magic, version and sizes of the first 16 bytes; returns the least file length they imply (checked arithmetic).</summary>
@@ -200,9 +184,7 @@ public static partial class ModelFile
             throw new ModelFormatException(nameForErrors, $"truncated: the file ends {ChecksumBytes - (bytes.Length - body)} bytes short of its checksum ({bytes.Length} bytes, expected {body + ChecksumBytes})");
         if (bytes.Length - body > ChecksumBytes)
             throw new ModelFormatException(nameForErrors, $"corrupted: {bytes.Length - body - ChecksumBytes} unexpected bytes after the checksum");
-        ulong stored = BinaryPrimitives.ReadUInt64LittleEndian(bytes[body..]);
-        ulong actual = XxHash64.HashToUInt64(bytes[..body]);
-        if (stored != actual)
+        if (!ChecksummedFile.Verify(bytes, out ulong stored, out ulong actual))
             throw new ModelFormatException(nameForErrors, $"corrupted: checksum mismatch (stored {stored:X16}, computed {actual:X16})");
 
         try
