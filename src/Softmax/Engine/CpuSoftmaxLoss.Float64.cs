@@ -348,7 +348,6 @@ internal static class Float64Kernels
             {
                 int cw = 0;
                 for (; cw + 10 <= wide; cw += 10) Tile10x2Wide(x, n, S, e, C, cw, k, g);
-                for (; cw + 4 <= wide; cw += 4) Tile4x2Wide(x, n, S, e, C, cw, k, g);
                 for (; cw < wide; cw += 2) Tile2x2Wide(x, n, S, e, C, cw, k, g);
             }
             c = wide;
@@ -388,36 +387,10 @@ internal static class Float64Kernels
         Add(g, (c + 3) * S + k, a3, b3);
     }
 
-    // The backward tile with 512-bit vectors, where the hardware has them (Vector<T> stays 256-bit there).
-    private static unsafe void Tile4x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
-    {
-        fixed (double* xp = x, gp = g)
-        {
-            Vector512<double> a0 = default, b0 = default, a1 = default, b1 = default;
-            Vector512<double> a2 = default, b2 = default, a3 = default, b3 = default;
-            for (int r = 0; r < n; r++)
-            {
-                var u = Vector512.Load(xp + r * S + k);
-                var v = Vector512.Load(xp + r * S + k + 8);
-                int o = r * C + c;
-                var e0 = Vector512.Create(e[o]);
-                var e1 = Vector512.Create(e[o + 1]);
-                var e2 = Vector512.Create(e[o + 2]);
-                var e3 = Vector512.Create(e[o + 3]);
-                a0 = Vector512.FusedMultiplyAdd(e0, u, a0); b0 = Vector512.FusedMultiplyAdd(e0, v, b0);
-                a1 = Vector512.FusedMultiplyAdd(e1, u, a1); b1 = Vector512.FusedMultiplyAdd(e1, v, b1);
-                a2 = Vector512.FusedMultiplyAdd(e2, u, a2); b2 = Vector512.FusedMultiplyAdd(e2, v, b2);
-                a3 = Vector512.FusedMultiplyAdd(e3, u, a3); b3 = Vector512.FusedMultiplyAdd(e3, v, b3);
-            }
-            double* g0 = gp + c * S + k, g1 = g0 + S, g2 = g1 + S, g3 = g2 + S;
-            (Vector512.Load(g0) + a0).Store(g0); (Vector512.Load(g0 + 8) + b0).Store(g0 + 8);
-            (Vector512.Load(g1) + a1).Store(g1); (Vector512.Load(g1 + 8) + b1).Store(g1 + 8);
-            (Vector512.Load(g2) + a2).Store(g2); (Vector512.Load(g2 + 8) + b2).Store(g2 + 8);
-            (Vector512.Load(g3) + a3).Store(g3); (Vector512.Load(g3 + 8) + b3).Store(g3 + 8);
-        }
-    }
-
-    /// <summary>Ten classes by two vectors of features: 12 loads per 20 FMAs (the 4-class tile needs 6 per 8).</summary>
+    /// <summary>
+    /// The backward tile with 512-bit vectors, where the hardware has them (Vector&lt;T&gt; stays 256-bit there): ten
+    /// classes by two vectors of features, 12 loads per 20 FMAs; the classes past the last ten go in pairs.
+    /// </summary>
     private static unsafe void Tile10x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
     {
         fixed (double* xp = x, ep = e, gp = g)
@@ -544,9 +517,9 @@ internal static class Float64Kernels
                 a0 = Vector512.FusedMultiplyAdd(e0, u, a0); b0 = Vector512.FusedMultiplyAdd(e0, v, b0);
                 a1 = Vector512.FusedMultiplyAdd(e1, u, a1); b1 = Vector512.FusedMultiplyAdd(e1, v, b1);
             }
-            double* g0 = gp + c * S + k, g1 = g0 + S;
-            (Vector512.Load(g0) + a0).Store(g0); (Vector512.Load(g0 + 8) + b0).Store(g0 + 8);
-            (Vector512.Load(g1) + a1).Store(g1); (Vector512.Load(g1 + 8) + b1).Store(g1 + 8);
+            double* g0 = gp + c * S + k;
+            AddPair(g0, a0, b0);
+            AddPair(g0 + S, a1, b1);
         }
     }
 
