@@ -54,22 +54,6 @@ internal static unsafe class Avx512Kernels
     /// <summary>Floats between the class columns of the engine's class-major scores and E: a block has at most 256 rows.</summary>
     public const int ColumnStride = 256;
 
-    /// <summary>The next block's memory, which the backward pass asks for (into L2) a few cache lines per row step.</summary>
-    private struct PrefetchStream(byte* next, long bytes)
-    {
-        private byte* _next = next;
-        private readonly byte* _end = next + bytes;
-
-        /// <summary>The start of the next <paramref name="bytes"/> to prefetch, or null when the stream has fewer left.</summary>
-        public byte* Take(long bytes)
-        {
-            if (_next == null || _next + bytes > _end) return null;
-            byte* p = _next;
-            _next += bytes;
-            return p;
-        }
-    }
-
     /// <summary>Where a forward tile's row values come from.</summary>
     private interface IRowSource
     {
@@ -340,9 +324,9 @@ internal static unsafe class Avx512Kernels
     /// g (C × S, float64) += eᵀ · X, summed over the block in float32 first; row r of X starts at x[r] and e(r, c) is
     /// e[r·rs + c·cs].
     /// </summary>
-    public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g, byte* nextBlock = null, long nextBytes = 0)
+    public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g, byte* next = null, long nextBytes = 0)
     {
-        var next = new PrefetchStream(nextBlock, nextBytes);
+        byte* nextEnd = next + nextBytes;
         // Spread prefetches of the next block over this block's rows, two cache lines per row step, so that block is in
         // L2 when the forward pass reaches it. (Spreading them over the forward pass as well was slower.)
         int c0 = 0;
@@ -353,7 +337,8 @@ internal static unsafe class Avx512Kernels
             int k = 0;
             for (; k + 32 <= S; k += 32)
             {
-                byte* prefetch = next.Take(rows * 128L);
+                byte* prefetch = next < nextEnd ? next : null;
+                next += rows * 128L;
                 if (cs == ColumnStride) Tile10x32<EngineColumns>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch);
                 else Tile10x32<AnyColumns>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch);
             }
