@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Softmax.Optimization;
 
@@ -19,6 +20,7 @@ internal sealed class Whitening : IReparameterization
     /// <summary>k of Σ + diag(k·σ²) + εI: how far the covariance is shrunk toward its diagonal.</summary>
     internal const double Shrinkage = 10;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Whitening(FeatureMoments moments, int classes, double l2)
     {
         var cov = moments.Covariance ?? throw new ArgumentException("Whitening needs the covariance.", nameof(moments));
@@ -70,6 +72,7 @@ internal sealed class Whitening : IReparameterization
 
     public double L1Scale(int feature) => double.NaN;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ToOuter(ReadOnlySpan<double> phi, Span<double> theta)
     {
         int C = _c, D = _d;
@@ -90,6 +93,7 @@ internal sealed class Whitening : IReparameterization
         for (int c = 0; c < C; c++) theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(w.Slice(c * D, D), _mu);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
     {
         int C = _c, D = _d;
@@ -109,6 +113,7 @@ internal sealed class Whitening : IReparameterization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GradientToInner(Span<double> g)
     {
         int C = _c, D = _d;
@@ -126,6 +131,7 @@ internal sealed class Whitening : IReparameterization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer)
     {
         int C = _c, D = _d;
