@@ -83,16 +83,10 @@ public static class EvalCommand
 }
 
 /// <summary>The flags of <c>eval</c> and <c>report</c> that name a model and the labelled rows to score it on.</summary>
-public sealed class ScoredData
+public sealed class ScoredData() : DataFlags("Dataset name (its test split) or a file/directory", "CSV label column, by name or index")
 {
     /// <summary>--model.</summary>
     public Option<string> Model { get; } = new("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
-    /// <summary>--data.</summary>
-    public Option<string> Data { get; } = new("--data") { Description = "Dataset name (its test split) or a file/directory", DefaultValueFactory = _ => "digits" };
-    /// <summary>--format.</summary>
-    public Option<string> Format { get; } = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
-    /// <summary>--label-column.</summary>
-    public Option<string?> Label { get; } = new("--label-column") { Description = "CSV label column, by name or index" };
 
     /// <summary>
     /// The model and the rows to score (read for the model's input schema, their feature count checked), the rows'
@@ -102,8 +96,7 @@ public sealed class ScoredData
     {
         string path = parse.GetValue(Model)!;
         var m = ModelFile.Load(path);
-        DataSource.CheckSpec(parse.GetValue(Data)!, "--data");
-        var source = new DataSource(parse.GetValue(Data)!, DataSource.ParseFormat(parse.GetValue(Format)), parse.GetValue(Label));
+        var source = Source(parse);
         var rows = source.LoadForEvaluation(m.Schema, out int unseen);
         EvalCommand.CheckFeatures(m, rows, source.Spec);
         return (m, path, rows, rows.Name ?? source.Spec, unseen);

@@ -4,6 +4,9 @@ using Softmax.IO;
 
 namespace Softmax.Cli.Plots;
 
+/// <summary>A picture: its size and the code that draws it on a canvas (PNG or SVG, see <see cref="PlotCanvas"/>).</summary>
+public sealed record Picture(int Width, int Height, Action<SKCanvas> Draw);
+
 /// <summary>
 /// Draws one picture twice, as PNG and as SVG, through the same <see cref="SKCanvas"/> code, each file written
 /// atomically. Text uses DejaVu Sans from the system when present (Debian: fonts-dejavu-core), so labels render
@@ -31,36 +34,26 @@ public static class PlotCanvas
     /// <summary>A font of <paramref name="size"/> pixels.</summary>
     public static SKFont Font(float size) => new(Typeface, size) { Subpixel = true, Edging = SKFontEdging.Antialias };
 
-    /// <summary>Writes <paramref name="basePath"/>.png and .svg of size <paramref name="width"/>×<paramref name="height"/>; returns both paths.</summary>
-    public static string[] Save(string basePath, int width, int height, Action<SKCanvas> draw)
+    /// <summary>Writes <paramref name="basePath"/>.png and .svg of <paramref name="picture"/>; returns both paths.</summary>
+    public static string[] Save(string basePath, Picture picture)
     {
         string png = basePath + ".png", svg = basePath + ".svg";
-        AtomicFile.WriteStream(png, stream =>
-        {
-            using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
-            surface.Canvas.Clear(SKColors.White);
-            draw(surface.Canvas);
-            using var image = surface.Snapshot();
-            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-            data.SaveTo(stream);
-        });
+        AtomicFile.WriteStream(png, stream => stream.Write(Png(picture)));
         AtomicFile.WriteStream(svg, stream =>
         {
-            using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
-            {
-                canvas.Clear(SKColors.White);
-                draw(canvas);
-            }
+            using var canvas = SKSvgCanvas.Create(new SKRect(0, 0, picture.Width, picture.Height), stream);
+            canvas.Clear(SKColors.White);
+            picture.Draw(canvas);
         });
         return [png, svg];
     }
 
-    /// <summary>Encodes a picture as PNG bytes (for the HTML report).</summary>
-    public static byte[] Png(int width, int height, Action<SKCanvas> draw)
+    /// <summary>Encodes <paramref name="picture"/> as PNG bytes (also for the HTML report).</summary>
+    public static byte[] Png(Picture picture)
     {
-        using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var surface = SKSurface.Create(new SKImageInfo(picture.Width, picture.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         surface.Canvas.Clear(SKColors.White);
-        draw(surface.Canvas);
+        picture.Draw(surface.Canvas);
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
