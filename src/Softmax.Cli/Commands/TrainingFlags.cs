@@ -95,15 +95,6 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
     /// <summary>True when <paramref name="option"/> was typed on the command line (not just defaulted).</summary>
     public static bool IsGiven(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };
 
-    /// <summary>The flags that only L-BFGS reads.</summary>
-    public Option[] LbfgsFlags => [MaxIter, Tol, Ftol];
-
-    /// <summary>The flags that only the mini-batch solvers (sgd, adam) read.</summary>
-    public Option[] MiniBatchFlags => [Lr, Epochs, BatchSize, Schedule, Sampling];
-
-    /// <summary>The flags that only SGD reads.</summary>
-    public Option[] SgdFlags => [Momentum, Nesterov];
-
     /// <summary>
     /// A flag that the chosen solver ignores is an error that names the flags it does read (a forgotten
     /// <c>--solver sgd</c> would otherwise turn a learning-rate sweep into the same run repeated).
@@ -111,21 +102,21 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
     public void CheckApplicable(ParseResult p, string solver, params Option[] extraMiniBatch)
     {
         string Names(IEnumerable<Option> flags) => string.Join(", ", flags.Select(f => f.Name));
-        var miniBatch = MiniBatchFlags.Concat(extraMiniBatch).ToArray();
+        Option[] lbfgs = [MaxIter, Tol, Ftol], sgd = [Momentum, Nesterov], miniBatch = [Lr, Epochs, BatchSize, Schedule, Sampling, .. extraMiniBatch];
         var wrong = solver switch
         {
-            "lbfgs" => miniBatch.Concat(SgdFlags),
-            "adam" => LbfgsFlags.Concat(SgdFlags),
-            _ => LbfgsFlags.AsEnumerable(),
+            "lbfgs" => miniBatch.Concat(sgd),
+            "adam" => lbfgs.Concat(sgd),
+            _ => lbfgs.AsEnumerable(),
         };
         foreach (var flag in wrong.Where(f => IsGiven(p, f)))
         {
-            string owner = LbfgsFlags.Contains(flag) ? "--solver lbfgs" : SgdFlags.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
+            string owner = lbfgs.Contains(flag) ? "--solver lbfgs" : sgd.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
             string reads = solver switch
             {
-                "lbfgs" => Names(LbfgsFlags),
+                "lbfgs" => Names(lbfgs),
                 "adam" => Names(miniBatch),
-                _ => Names(miniBatch.Concat(SgdFlags)),
+                _ => Names(miniBatch.Concat(sgd)),
             };
             string given = IsGiven(p, Solver) ? "" : " (the default here)";
             throw new UsageException($"{flag.Name} applies to {owner} only, and this run uses --solver {solver}{given}. "
