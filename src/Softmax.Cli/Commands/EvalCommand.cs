@@ -67,18 +67,17 @@ public static class EvalCommand
     /// <summary>Prints the summary, the per-class table and the confusion matrix.</summary>
     public static void Show(Ui ui, Evaluation e, string name)
     {
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        var rows = new List<(string, string)> { ("rows", I(e.Metrics.Rows)) };
+        var rows = new List<(string, string)> { ("rows", Ui.I(e.Metrics.Rows)) };
         rows.AddRange(Scores(e));
-        rows.Add(("unknown labels", I(e.Metrics.UnknownLabels)));
-        rows.Add(("unseen categories", I(e.UnseenCategories)));
+        rows.Add(("unknown labels", Ui.I(e.Metrics.UnknownLabels)));
+        rows.Add(("unseen categories", Ui.I(e.UnseenCategories)));
         ui.Summary($"evaluation on {name}", rows);
         ui.Table("per-class scores", ["class", "precision", "recall", "f1", "support"],
-            e.Metrics.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), I(c.Support)]));
+            e.Metrics.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), Ui.I(c.Support)]));
         int C = e.Classes.Length;
         if (C > 30) { ui.Note("(confusion matrix omitted on the terminal: more than 30 classes; see --metrics-json)"); return; }
         ui.Table("confusion matrix (rows: true, columns: predicted)", ["true\\pred", .. e.Classes],
-            Enumerable.Range(0, C).Select(i => (IReadOnlyList<string>)[e.Classes[i], .. Enumerable.Range(0, C).Select(j => I(e.Metrics.Confusion[i, j]))]));
+            Enumerable.Range(0, C).Select(i => (IReadOnlyList<string>)[e.Classes[i], .. Enumerable.Range(0, C).Select(j => Ui.I(e.Metrics.Confusion[i, j]))]));
     }
 }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Engine;
 using Softmax.Model;
@@ -63,7 +64,7 @@ public static class GradcheckCommand
             ui.Summary("gradient check", new List<(string, string)>
             {
                 ("data", $"{x.Name ?? source.Spec}: {x.Rows} rows, {x.FeatureCount} features, {x.ClassCount} classes"),
-                ("checked coordinates", result.Checked.ToString(CultureInfo.InvariantCulture)),
+                ("checked coordinates", Ui.I(result.Checked)),
                 ("max relative error", F(result.MaxRelativeError)),
                 ("median relative error", F(result.MedianRelativeError)),
                 ("worst coordinate", Coordinate(result.WorstCoordinate, x.ClassCount, x.FeatureCount)),

@@ -50,17 +50,16 @@ public static class ReportCommand
     private static string Page(SoftmaxModel m, string modelFile, Dataset rows, string name, Evaluation e, int gallery)
     {
         var html = new StringBuilder();
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>softmax report: ").Append(H(name)).Append("</title>\n")
             .Append("<style>body{font-family:DejaVu Sans,Arial,sans-serif;margin:2em;max-width:1100px;color:#222}")
             .Append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}")
             .Append("th{background:#eef}td:first-child,th:first-child{text-align:left}img{max-width:100%;border:1px solid #ddd}</style></head><body>\n");
         html.Append("<h1>softmax report</h1>\n<p>Model <code>").Append(H(modelFile)).Append("</code> evaluated on <b>")
-            .Append(H(name)).Append("</b> (").Append(I(e.Metrics.Rows)).Append(" rows).</p>\n");
+            .Append(H(name)).Append("</b> (").Append(Ui.I(e.Metrics.Rows)).Append(" rows).</p>\n");
         html.Append("<h2>Metrics</h2><table>");
         var t = m.Training;
-        foreach (var (key, value) in EvalCommand.Scores(e).Concat([("classes", I(m.Classes)), ("features", I(m.Features)), ("solver", t.Solver),
-                     ("λ2", Ui.F(t.L2)), ("λ1", Ui.F(t.L1)), ("objective F", Ui.F(t.Objective, "R")), ("iterations", I(t.Iterations)),
+        foreach (var (key, value) in EvalCommand.Scores(e).Concat([("classes", Ui.I(m.Classes)), ("features", Ui.I(m.Features)), ("solver", t.Solver),
+                     ("λ2", Ui.F(t.L2)), ("λ1", Ui.F(t.L1)), ("objective F", Ui.F(t.Objective, "R")), ("iterations", Ui.I(t.Iterations)),
                      ("stop reason", t.StopReason), ("preprocessing", m.Preprocessor.Kind.ToString())])
                      .Concat(t.Settings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value))))
             Row(html, "td", key, value);
@@ -83,7 +82,7 @@ public static class ReportCommand
         html.Append("<h2>Confusion matrix</h2>").Append(Img(PlotCanvas.Png(ConfusionHeatmap.Of(e, $"{name}: confusion matrix")), "confusion matrix")).Append('\n');
         html.Append("<h2>Per class</h2><table>");
         Row(html, "th", "class", "precision", "recall", "F1", "support");
-        foreach (var c in e.Metrics.PerClass) Row(html, "td", c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), I(c.Support));
+        foreach (var c in e.Metrics.PerClass) Row(html, "td", c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), Ui.I(c.Support));
         html.Append("</table>\n");
         AppendGallery(html, e, rows, m, gallery);
         return html.Append("<p style=\"color:#888\">Written by softmax report.</p></body></html>\n").ToString();
@@ -104,7 +103,7 @@ public static class ReportCommand
             html.Append("<table>");
             Row(html, "th", "row", "true", "predicted", "p(predicted)");
             foreach (var i in wrong)
-                Row(html, "td", i.ToString(CultureInfo.InvariantCulture), Truth(i), e.Classes[e.Metrics.Predicted[i]], P(i).ToString("F3", CultureInfo.InvariantCulture));
+                Row(html, "td", Ui.I(i), Truth(i), e.Classes[e.Metrics.Predicted[i]], P(i).ToString("F3", CultureInfo.InvariantCulture));
             html.Append("</table>\n");
             return;
         }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Gpu;
 using Softmax.IO;
@@ -138,12 +139,11 @@ public sealed record TrainPlan
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(stream);
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         bool distributed = View == DataView.Distributed;
         var view = new Dictionary<string, string>(StringComparer.Ordinal) { [RunCheckpoints.ViewKey] = distributed ? "distributed" : "stream" };
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
-        if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = I(stream.BlockRows(file.Header));
-        if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (I(ranks), I(AverageEvery), I(Slices));
+        if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = Ui.I(stream.BlockRows(file.Header));
+        if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (Ui.I(ranks), Ui.I(AverageEvery), Ui.I(Slices));
         return Checkpoints(Options, DataFingerprint.OfPacked(file, TrainSource.Spec), view);
     }
 

@@ -31,6 +31,9 @@ public sealed class Ui
     public static string F(double value, string format = "G6") =>
         double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>Invariant formatting of a whole number.</summary>
+    public static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>A progress note: a line unless quiet.</summary>
     public void Note(string text)
     {

@@ -21,18 +21,13 @@ public static class PlotCanvas
         "/usr/share/fonts/TTF/DejaVuSans.ttf",
     ];
 
-    private static readonly Lazy<SKTypeface> LazyTypeface = new(() =>
+    // The typeface of every label.
+    private static readonly Lazy<SKTypeface> Typeface = new(() =>
         FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null)
         ?? SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default);
 
-    /// <summary>The typeface used for labels.</summary>
-    public static SKTypeface Typeface => LazyTypeface.Value;
-
     /// <summary>The DejaVu Sans file found on this machine, or null.</summary>
     public static string? FontFile => FontFiles.FirstOrDefault(File.Exists);
-
-    /// <summary>A font of <paramref name="size"/> pixels.</summary>
-    public static SKFont Font(float size) => new(Typeface, size) { Subpixel = true, Edging = SKFontEdging.Antialias };
 
     /// <summary>Writes <paramref name="basePath"/>.png and .svg of <paramref name="picture"/>; returns both paths.</summary>
     public static string[] Save(string basePath, Picture picture)
@@ -62,7 +57,7 @@ public static class PlotCanvas
     /// <summary>Text centred at x with its baseline at y.</summary>
     public static void Text(SKCanvas canvas, string text, float x, float y, float size, SKColor color, SKTextAlign align = SKTextAlign.Center)
     {
-        using var font = Font(size);
+        using var font = new SKFont(Typeface.Value, size) { Subpixel = true, Edging = SKFontEdging.Antialias };
         using var paint = new SKPaint { Color = color, IsAntialias = true };
         canvas.DrawText(text, x, y, align, font, paint);
     }
