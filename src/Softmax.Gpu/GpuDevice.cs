@@ -30,7 +30,7 @@ public sealed class GpuDevice : IDisposable
     private readonly Context _context;
     private readonly Dictionary<Type, object> _rowKernels = [];
     private readonly List<IDisposable> _owned = [];
-    private SharedKernels? _shared;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>? _reduce;
     private bool _disposed;
 
     private GpuDevice(Context context, Accelerator accelerator)
@@ -73,21 +73,14 @@ public sealed class GpuDevice : IDisposable
         {
             context = Context.Create(b => b.Cuda().EnableAlgorithms());
             var cudas = context.Devices.Where(d => d.AcceleratorType == AcceleratorType.Cuda).ToArray();
-            if (cudas.Length == 0)
+            reason = cudas.Length == 0 ? "no CUDA device found (no NVIDIA driver, or no GPU visible to this process)"
+                : (uint)ordinal >= (uint)cudas.Length ? $"CUDA device {ordinal} does not exist ({cudas.Length} found)" : "";
+            if (reason.Length > 0)
             {
-                reason = "no CUDA device found (no NVIDIA driver, or no GPU visible to this process)";
                 context.Dispose();
                 return false;
             }
-            if ((uint)ordinal >= (uint)cudas.Length)
-            {
-                reason = $"CUDA device {ordinal} does not exist ({cudas.Length} found)";
-                context.Dispose();
-                return false;
-            }
-            var acc = cudas[ordinal].CreateAccelerator(context);
-            device = new GpuDevice(context, acc);
-            reason = "";
+            device = new GpuDevice(context, cudas[ordinal].CreateAccelerator(context));
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -152,11 +145,13 @@ public sealed class GpuDevice : IDisposable
         }
     }
 
-    internal SharedKernels Shared
+    /// <summary>The reduction of the block partials, shared by every feature type.</summary>
+    internal Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int> Reduce
     {
         get
         {
-            lock (_rowKernels) return _shared ??= new SharedKernels(Accelerator);
+            lock (_rowKernels)
+                return _reduce ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>(Kernel2Fused.Reduce);
         }
     }
 

@@ -17,14 +17,3 @@ internal sealed class RowKernels<TX> where TX : struct, IFeatureRows
     public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs> NaiveSums { get; }
     public Action<KernelConfig, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> Fused { get; }
 }
-
-/// <summary>Kernels shared by every feature type.</summary>
-internal sealed class SharedKernels
-{
-    public SharedKernels(Accelerator acc)
-    {
-        Reduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>(Kernel2Fused.Reduce);
-    }
-
-    public Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int> Reduce { get; }
-}
