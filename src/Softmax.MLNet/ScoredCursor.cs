@@ -5,37 +5,34 @@ using Softmax.Model;
 
 namespace Softmax.MLNet;
 
-/// <summary>Computes the added columns of one input row, once per row position.</summary>
-internal sealed class RowScorer
+/// <summary>
+/// The input with the added columns, computed once per row position: a cursor over the input view (which it owns), or
+/// one input row for prediction engines (<paramref name="ownsInput"/> false: the engine's row stays the engine's).
+/// </summary>
+internal sealed class ScoredCursor(ScoringSchema schema, SoftmaxModel model, DataViewRow input, bool ownsInput) : DataViewRowCursor
 {
-    private readonly ScoringSchema _schema;
-    private readonly SoftmaxModel _model;
-    private readonly DataViewRow _input;
-    private readonly ValueGetter<VBuffer<float>>? _features;
-    private readonly float[] _row;
-    private readonly float[] _probabilities;
+    private readonly ValueGetter<VBuffer<float>>? _features =
+        input.IsColumnActive(schema.Feature) ? input.GetGetter<VBuffer<float>>(schema.Feature) : null;
+    private readonly float[] _row = new float[model.Features];
+    private readonly float[] _probabilities = new float[model.Classes];
     private VBuffer<float> _buffer;
     private uint _predicted;
     private long _scoredPosition = -1;
 
-    public RowScorer(ScoringSchema schema, SoftmaxModel model, DataViewRow input)
-    {
-        _schema = schema;
-        _model = model;
-        _input = input;
-        if (input.IsColumnActive(schema.Feature)) _features = input.GetGetter<VBuffer<float>>(schema.Feature);
-        _row = new float[model.Features];
-        _probabilities = new float[model.Classes];
-    }
+    public override long Position => input.Position;
+    public override long Batch => input.Batch;
+    public override DataViewSchema Schema => schema.Output;
+    public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+    public override bool MoveNext() => ((DataViewRowCursor)input).MoveNext();
 
-    public bool IsActive(DataViewSchema.Column column) =>
-        _schema.IsAdded(column.Index) ? _features is not null : _input.IsColumnActive(_input.Schema[column.Index]);
+    public override bool IsColumnActive(DataViewSchema.Column column) =>
+        schema.IsAdded(column.Index) ? _features is not null : input.IsColumnActive(input.Schema[column.Index]);
 
-    public ValueGetter<TValue> Getter<TValue>(DataViewSchema.Column column)
+    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
     {
-        if (!_schema.IsAdded(column.Index)) return _input.GetGetter<TValue>(_input.Schema[column.Index]);
+        if (!schema.IsAdded(column.Index)) return input.GetGetter<TValue>(input.Schema[column.Index]);
         if (_features is null) throw new InvalidOperationException($"Column '{column.Name}' is not active.");
-        if (column.Index == _schema.ScoreIndex)
+        if (column.Index == schema.ScoreIndex)
         {
             if (typeof(TValue) != typeof(VBuffer<float>)) throw new InvalidOperationException($"Column '{column.Name}' is VBuffer<Single>, not {typeof(TValue)}.");
             ValueGetter<VBuffer<float>> score = (ref VBuffer<float> dst) =>
@@ -54,12 +51,12 @@ internal sealed class RowScorer
 
     private void Score()
     {
-        if (_scoredPosition == _input.Position) return;
+        if (_scoredPosition == input.Position) return;
         _features!(ref _buffer);
         _buffer.CopyTo(_row);
         if (TensorPrimitives.IsFiniteAll<float>(_row))
         {
-            _model.PredictProba(_row, _probabilities);
+            model.PredictProba(_row, _probabilities);
             _predicted = (uint)TensorPrimitives.IndexOfMax<float>(_probabilities) + 1;
         }
         else
@@ -68,39 +65,12 @@ internal sealed class RowScorer
             Array.Fill(_probabilities, float.NaN);
             _predicted = 0;
         }
-        _scoredPosition = _input.Position;
+        _scoredPosition = input.Position;
     }
-}
-
-/// <summary>One input row with the added columns (for prediction engines).</summary>
-internal sealed class ScoredRow(ScoringSchema schema, SoftmaxModel model, DataViewRow input) : DataViewRow
-{
-    private readonly RowScorer _scorer = new(schema, model, input);
-
-    public override long Position => input.Position;
-    public override long Batch => input.Batch;
-    public override DataViewSchema Schema => schema.Output;
-    public override bool IsColumnActive(DataViewSchema.Column column) => _scorer.IsActive(column);
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _scorer.Getter<TValue>(column);
-    public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
-}
-
-/// <summary>A cursor over the input with the added columns.</summary>
-internal sealed class ScoredCursor(ScoringSchema schema, SoftmaxModel model, DataViewRowCursor input) : DataViewRowCursor
-{
-    private readonly RowScorer _scorer = new(schema, model, input);
-
-    public override long Position => input.Position;
-    public override long Batch => input.Batch;
-    public override DataViewSchema Schema => schema.Output;
-    public override bool IsColumnActive(DataViewSchema.Column column) => _scorer.IsActive(column);
-    public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _scorer.Getter<TValue>(column);
-    public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
-    public override bool MoveNext() => input.MoveNext();
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) input.Dispose();
+        if (disposing && ownsInput) input.Dispose();
         base.Dispose(disposing);
     }
 }
@@ -113,7 +83,7 @@ internal sealed class ScoredDataView(ScoringSchema schema, SoftmaxModel model, I
     public long? GetRowCount() => input.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new ScoredCursor(schema, model, input.GetRowCursor(schema.Dependencies(columnsNeeded), rand));
+        new ScoredCursor(schema, model, input.GetRowCursor(schema.Dependencies(columnsNeeded), rand), ownsInput: true);
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
         [GetRowCursor(columnsNeeded, rand)];
