@@ -45,23 +45,15 @@ public sealed class GpuDevice : IDisposable
     /// <summary>The ILGPU accelerator (for advanced use and benchmarks).</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>Device name, as ILGPU reports it.</summary>
-    public string Name => Accelerator.Name;
-
-    /// <summary>Device memory in bytes.</summary>
-    public long MemoryBytes => Accelerator.MemorySize;
-
     /// <summary>Threads per group used by the tile kernels (≤ 256, a multiple of the warp size).</summary>
     public int GroupSize { get; }
-
-    /// <summary>Multiprocessors (SMs on CUDA).</summary>
-    public int Multiprocessors => Accelerator.NumMultiprocessors;
 
     /// <summary>One line describing the device.</summary>
     public override string ToString()
     {
         string extra = Accelerator is CudaAccelerator cuda ? $", {cuda.Architecture}, driver {cuda.DriverVersion}" : "";
-        return $"{Accelerator.AcceleratorType} {Name} ({MemoryBytes / (double)(1L << 30):F1} GiB, {Multiprocessors} MPs, warp {Accelerator.WarpSize}{extra})";
+        var a = Accelerator;
+        return $"{a.AcceleratorType} {a.Name} ({a.MemorySize / (double)(1L << 30):F1} GiB, {a.NumMultiprocessors} MPs, warp {a.WarpSize}{extra})";
     }
 
     /// <summary>Opens CUDA device <paramref name="ordinal"/>; false with the reason when there is none or it cannot start.</summary>
@@ -127,10 +119,10 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Throws <see cref="GpuMemoryException"/> when <paramref name="bytes"/> exceed the usable memory.</summary>
     internal void EnsureFits(long bytes, string detail, long? limit)
     {
-        long usable = limit ?? (long)(MemoryBytes * 0.9);
+        long usable = limit ?? (long)(Accelerator.MemorySize * 0.9);
         if (bytes > usable)
             throw new GpuMemoryException(
-                $"The data need {Gib(bytes)} on {Name} ({detail}), but only {Gib(usable)} of its {Gib(MemoryBytes)} are usable. " +
+                $"The data need {Gib(bytes)} on {Accelerator.Name} ({detail}), but only {Gib(usable)} of its {Gib(Accelerator.MemorySize)} are usable. " +
                 "Train on the CPU engine (--device cpu), use fewer rows, or keep images as uint8.");
     }
 

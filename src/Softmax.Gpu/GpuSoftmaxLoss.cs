@@ -60,7 +60,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
 
         var acc = device.Accelerator;
         int tiles = Math.Max(1, (Rows + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows);
-        int blocks = Options.MaxBlocks > 0 ? Options.MaxBlocks : 4 * Math.Max(1, device.Multiprocessors);
+        int blocks = Options.MaxBlocks > 0 ? Options.MaxBlocks : 4 * Math.Max(1, device.Accelerator.NumMultiprocessors);
         long partCap = Math.Max(1, (256L << 20) / (p * sizeof(float)));
         Blocks = (int)Math.Min(Math.Min(blocks, tiles), partCap);
 
@@ -88,7 +88,6 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         _result = acc.Allocate1D<double>(p + 2);
         _thetaHost = new float[p];
         _resultHost = new double[p + 2];
-        IsUint8 = _xb is not null;
         acc.Synchronize();
         device.Own(this);
     }
@@ -103,9 +102,6 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
 
     /// <summary>Settings.</summary>
     public GpuEngineOptions Options { get; }
-
-    /// <summary>The device.</summary>
-    public GpuDevice Device => _device;
 
     /// <inheritdoc />
     public int Classes { get; }
@@ -132,7 +128,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
     public int Blocks { get; }
 
     /// <summary>True when X lives on the device as uint8.</summary>
-    public bool IsUint8 { get; }
+    public bool IsUint8 => _xb is not null;
 
     /// <inheritdoc />
     public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
@@ -252,16 +248,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         if (_disposed) return;
         _disposed = true;
         _device.Release(this);
-        _xf?.Dispose();
-        _xb?.Dispose();
-        _labels.Dispose();
-        _weights.Dispose();
-        _index.Dispose();
-        _theta.Dispose();
-        _part.Dispose();
-        _scalars.Dispose();
-        _result.Dispose();
-        _naiveG?.Dispose();
-        _naiveStats?.Dispose();
+        foreach (var buffer in new MemoryBuffer?[] { _xf, _xb, _labels, _weights, _index, _theta, _part, _scalars, _result, _naiveG, _naiveStats })
+            buffer?.Dispose();
     }
 }
