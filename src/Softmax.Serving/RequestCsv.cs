@@ -48,7 +48,7 @@ internal static class RequestCsv
         {
             if (j >= features) throw new InputException($"CSV line {line} has more than {features} fields; the model expects {features} features.");
             if (!float.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
-                throw new InputException($"CSV line {line}, field {j + 1}: '{RequestRows.Clip(fields[j])}' is not a finite number (send no header line).");
+                throw new InputException($"CSV line {line}, field {j + 1}: '{DisplayText.Of(fields[j])}' is not a finite number (send no header line).");
             row[j] = v;
         }
         if (fields.Count != features) throw new InputException($"CSV line {line} has {fields.Count} fields; the model expects {features} features.");

@@ -90,7 +90,7 @@ internal static class RequestRows
             {
                 if (reader.TokenType != JsonTokenType.Number)
                 {
-                    string what = reader.TokenType == JsonTokenType.String ? $"the string \"{Clip(reader.GetString())}\"" : Describe(reader.TokenType);
+                    string what = reader.TokenType == JsonTokenType.String ? $"the string \"{DisplayText.Of(reader.GetString())}\"" : Describe(reader.TokenType);
                     throw new InputException($"instances[{i}][{j}] is {what}; expected a finite number (NaN and Infinity are not allowed).");
                 }
                 if (j >= D) throw new InputException($"instances[{i}] has more than {D} values; the model expects {D} features.");
@@ -120,11 +120,11 @@ internal static class RequestRows
                 JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
                 JsonTokenType.String => reader.GetString(),
                 JsonTokenType.Null => "",
-                _ => throw new InputException($"instances[{i}].{Clip(name)} is {Describe(reader.TokenType)}; expected a number, a string or null."),
+                _ => throw new InputException($"instances[{i}].{DisplayText.Of(name)} is {Describe(reader.TokenType)}; expected a number, a string or null."),
             };
         }
         for (int k = 0; k < fields.Length; k++)
-            if (fields[k] is null) throw new InputException($"instances[{i}] has no '{Clip(schema.Columns[k].Name)}'; the model's input columns are {string.Join(", ", schema.Columns.Take(10).Select(c => $"'{Clip(c.Name)}'"))}{(fields.Length > 10 ? ", …" : "")} (null for a missing value).");
+            if (fields[k] is null) throw new InputException($"instances[{i}] has no '{DisplayText.Of(schema.Columns[k].Name)}'; the model's input columns are {string.Join(", ", schema.Columns.Take(10).Select(c => $"'{DisplayText.Of(c.Name)}'"))}{(fields.Length > 10 ? ", …" : "")} (null for a missing value).");
         try { schema.Encode(fields!, Enumerable.Range(0, fields.Length).ToArray(), row, "instances", i); }
         catch (DataFormatException e) { throw new InputException($"instances[{i}]: {e.Detail}"); }
     }
@@ -163,6 +163,4 @@ internal static class RequestRows
         JsonTokenType.None => "nothing",
         _ => token.ToString(),
     };
-
-    internal static string Clip(string? s) => DisplayText.Of(s);
 }
