@@ -39,7 +39,10 @@ public sealed class ShardView : TrainingView
     /// <summary>0: synchronous mini-batches; K &gt; 0: local SGD averaged every K steps.</summary>
     public int AverageEvery { get; }
 
-    /// <summary>Consecutive slices the rows are held as (see <see cref="DistributedOptions.Slices"/>).</summary>
+    /// <summary>
+    /// Consecutive slices the rows are held as, whose sums are added in order (<see cref="SlicedLoss"/>: with 1 rank and
+    /// K slices, the bit-for-bit single-process reference of a synchronous K-rank run).
+    /// </summary>
     public int Slices { get; }
 
     /// <inheritdoc />

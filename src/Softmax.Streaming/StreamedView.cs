@@ -8,7 +8,7 @@ namespace Softmax.Streaming;
 
 /// <summary>
 /// Training rows in a packed file, streamed in blocks instead of loaded: the <see cref="TrainingView"/> of
-/// <see cref="StreamingTrainer"/>, and of each rank's shard under L-BFGS with <c>--distributed</c> (with an
+/// <c>--stream</c>, and of each rank's shard under L-BFGS with <c>--distributed</c> (with an
 /// <see cref="IAllReduce"/> and the shard's place among all rows). L-BFGS makes one streamed pass per evaluation;
 /// SGD and Adam read batches block by block (<see cref="BlockBatchPlan"/>, one process only).
 /// <para>Center and Standardize are fitted by one streamed pass (the same sums in the same order as in memory, bit for
