@@ -22,21 +22,17 @@ public sealed class CollectiveWatchdog : IDisposable
     private volatile bool _stopped;
 
     /// <summary>Starts the watchdog thread for rank <paramref name="rank"/>.</summary>
-    public CollectiveWatchdog(TimeSpan timeout, int rank, Action<string>? onTimeout = null)
+    public CollectiveWatchdog(TimeSpan timeout, int rank)
     {
         if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "The collective timeout must be positive.");
         Timeout = timeout;
         _rank = rank;
-        OnTimeout = onTimeout ?? Terminate;
         _thread = new Thread(Watch) { IsBackground = true, Name = "collective-watchdog" };
         _thread.Start();
     }
 
     /// <summary>Longest wait allowed inside one collective.</summary>
     public TimeSpan Timeout { get; }
-
-    /// <summary>What happens on a timeout (default: message to stderr, then <c>_exit(75)</c>).</summary>
-    public Action<string> OnTimeout { get; }
 
     /// <summary>Marks the start of a collective; dispose the result when it returns.</summary>
     public Scope Enter(string operation)
@@ -57,20 +53,15 @@ public sealed class CollectiveWatchdog : IDisposable
             long entered = Volatile.Read(ref _enteredAt);
             if (entered < 0) continue;
             if (Stopwatch.GetElapsedTime(entered) < Timeout) continue;
-            OnTimeout($"softmax: rank {_rank}: {_operation} did not complete within {Timeout.TotalSeconds:F0} s; another rank has died, hung or " +
-                      "lost its network. Ending the job; no model was written.");
+            try
+            {
+                Console.Error.WriteLine($"softmax: rank {_rank}: {_operation} did not complete within {Timeout.TotalSeconds:F0} s; another rank " +
+                                        "has died, hung or lost its network. Ending the job; no model was written.");
+                Console.Error.Flush();
+            }
+            finally { _exit(ExitCode); }
             return;
         }
-    }
-
-    private static void Terminate(string message)
-    {
-        try
-        {
-            Console.Error.WriteLine(message);
-            Console.Error.Flush();
-        }
-        finally { _exit(ExitCode); }
     }
 
     [DllImport("libc", EntryPoint = "_exit")]

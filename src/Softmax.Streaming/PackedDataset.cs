@@ -16,6 +16,7 @@ public sealed unsafe class PackedDataset : IDisposable
     private readonly MemoryMappedFile _map;
     private readonly ulong[] _table;
     private readonly int[] _verified;   // per chunk: 1 once its checksums matched
+    private readonly bool _verifyChunks;
     private bool _disposed;
 
     private PackedDataset(string path, PackedHeader header, MemoryMappedFile map, ulong[] table, bool verify)
@@ -25,7 +26,7 @@ public sealed unsafe class PackedDataset : IDisposable
         _map = map;
         _table = table;
         _verified = new int[header.ChunkCount];
-        VerifyChunks = verify;
+        _verifyChunks = verify;
     }
 
     /// <summary>The file.</summary>
@@ -42,9 +43,6 @@ public sealed unsafe class PackedDataset : IDisposable
 
     /// <summary>Number of classes C.</summary>
     public int Classes => Header.Classes;
-
-    /// <summary>Whether each chunk's checksums are checked the first time it is read.</summary>
-    public bool VerifyChunks { get; }
 
     /// <summary>Bytes the rows would take decoded in memory (<see cref="ByteMatrix"/> or padded <see cref="DenseMatrix"/>) with labels.</summary>
     public long DecodedBytes => Header.ElementType == PackedElementType.UInt8
@@ -128,7 +126,7 @@ public sealed unsafe class PackedDataset : IDisposable
         using var weights = Header.HasSampleWeights ? new View(_map, Header.WeightsOffset + (long)start * sizeof(float), (long)count * sizeof(float)) : null;
         var w = weights is null ? default : MemoryMarshal.Cast<byte, float>(weights.Span);
         var l = MemoryMarshal.Cast<byte, int>(labels.Span);
-        if (VerifyChunks) Verify(start, count, rows.Span, labels.Span, weights is null ? default : weights.Span);
+        if (_verifyChunks) Verify(start, count, rows.Span, labels.Span, weights is null ? default : weights.Span);
         for (int i = 0; i < l.Length; i++)
             if ((uint)l[i] >= (uint)Header.Classes)
                 throw new PackedFormatException(Path, Header.LabelsOffset + (long)(start + i) * sizeof(int), $"a label in 0..{Header.Classes - 1} for row {start + i}", l[i].ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -66,12 +66,6 @@ public sealed class PackedDatasetWriter : IDisposable
         }
     }
 
-    /// <summary>Rows written so far.</summary>
-    public long Rows => _written;
-
-    /// <summary>The header as it stands (rows counted so far).</summary>
-    public PackedHeader Header => _header with { Rows = _written };
-
     /// <summary>Appends rows given as uint8 (for a uint8 file) with their labels and, when the file has them, weights.</summary>
     public void Append(ReadOnlySpan<byte> rows, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights = default)
     {

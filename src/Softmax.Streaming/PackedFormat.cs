@@ -178,11 +178,4 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
 
 /// <summary>A packed file that is not what the format says: names the file, the byte offset, what was expected and found.</summary>
 public sealed class PackedFormatException(string file, long offset, string expected, string found)
-    : Exception($"{file}: at byte {offset}: expected {expected}, found {found}.")
-{
-    /// <summary>The file.</summary>
-    public string File { get; } = file;
-
-    /// <summary>Byte offset of the problem.</summary>
-    public long Offset { get; } = offset;
-}
+    : Exception($"{file}: at byte {offset}: expected {expected}, found {found}.");

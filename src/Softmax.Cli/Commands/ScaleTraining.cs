@@ -227,15 +227,19 @@ public static class ScaleTraining
         // weight hash and allreduce time (the calls of training are counted before it).
         long trainingCalls = allReduce.Calls;
         var gather = new RankGather(mpi.Size, mpi.Rank);
+        string? name;   // the dataset name in the header of rank 0's file
         using (var file = PackedDataset.Open(shard.Path, verifyChunks: false))
+        {
             gather.SetCounts(CountCorrect(result.Model, file, shard.RowStart, shard.RowCount));
+            name = file.Header.Name;
+        }
         gather.SetOwn(InfoCommand.WeightsHash(result.Model), allReduce.Elapsed.TotalSeconds);
         allReduce.SumInPlace(gather.Slots);
         if (root)
         {
             var (correct, rows) = gather.Counts;
             var metrics = new ScaleMetrics(mpi.Size, shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
-            var trainedRun = new TrainedRun(result, HeaderName(files[0]) ?? specs[0], rows > 0 ? correct / rows : double.NaN) { Test = test, Scale = metrics };
+            var trainedRun = new TrainedRun(result, name ?? specs[0], rows > 0 ? correct / rows : double.NaN) { Test = test, Scale = metrics };
             TrainingReport.Write(rankUi, plan, trainedRun);
             int every = plan.AverageEvery;
             rankUi.Note($"allreduce: {allReduce.Calls} calls, {allReduce.Elapsed.TotalSeconds:F3} s on rank 0; {shard.RowCount} rows per rank 0 shard" +
@@ -244,12 +248,5 @@ public static class ScaleTraining
         // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
         if (root) return GlobalFlags.Health(result);
         return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
-    }
-
-    /// <summary>The dataset name recorded in a packed file's header.</summary>
-    public static string? HeaderName(string path)
-    {
-        using var f = PackedDataset.Open(path, verifyChunks: false);
-        return f.Header.Name;
     }
 }
