@@ -45,7 +45,8 @@ public sealed class AveragingBatchPlan(int globalOffset, int totalRows, int aver
         _allReduce = objective.AllReduce;
         _buffers = rule.State;
         _order = new int[Math.Max(1, n)];
-        _steps = ShardBatchPlan.StepsPerEpoch(totalRows, options.BatchSize);
+        int b = Math.Min(options.BatchSize, totalRows);
+        _steps = (totalRows + b - 1) / b;   // ⌈N/B⌉ on every rank, as the synchronous plan
         // [θ, rule buffers..., loss sum, 1]: the last slot counts the ranks.
         _message = new double[objective.Dimension * (1 + _buffers.Count) + 2];
         Averages = 0;

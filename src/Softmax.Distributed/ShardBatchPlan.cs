@@ -26,13 +26,6 @@ public sealed class ShardBatchPlan(int globalOffset, int totalRows) : IBatchPlan
     /// <inheritdoc />
     public string Prefix => "sync-";
 
-    /// <summary>Steps in every epoch on every rank with batches of <paramref name="batchSize"/> of <paramref name="rows"/> global rows: ⌈N / B⌉.</summary>
-    internal static int StepsPerEpoch(int rows, int batchSize)
-    {
-        int b = Math.Min(batchSize, rows);
-        return (rows + b - 1) / b;
-    }
-
     /// <summary>
     /// This rank's rows, those of <paramref name="objective"/>'s loss, checked to lie among the <paramref name="totalRows"/>
     /// global rows from <paramref name="globalOffset"/> on.

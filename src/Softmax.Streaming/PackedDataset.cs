@@ -88,18 +88,17 @@ public sealed unsafe class PackedDataset : IDisposable
     public static PackedHeader Pack(Dataset data, string path, PackOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        bool bytes = data.Features is ByteMatrix;
-        float scale = data.Features is ByteMatrix b ? b.Scale : 1f;
+        var bytes = data.Features as ByteMatrix;
         using var writer = new PackedDatasetWriter(path, data.FeatureCount, data.ClassNames,
-            bytes ? PackedElementType.UInt8 : PackedElementType.Float32, scale, data.SampleWeights is not null, data.Image, data.Name, options);
+            bytes is null ? PackedElementType.Float32 : PackedElementType.UInt8, bytes?.Scale ?? 1f, data.SampleWeights is not null, data.Image, data.Name, options);
         const int Step = 4096;
-        var row = bytes ? [] : new float[Step * data.FeatureCount];
+        var row = bytes is null ? new float[Step * data.FeatureCount] : [];
         for (int start = 0; start < data.Rows; start += Step)
         {
             int n = Math.Min(Step, data.Rows - start);
             var labels = data.Labels.AsSpan(start, n);
             var weights = data.SampleWeights is null ? default : data.SampleWeights.AsSpan(start, n);
-            if (data.Features is ByteMatrix m) writer.Append(m.Data.AsSpan(start * data.FeatureCount, n * data.FeatureCount), labels, weights);
+            if (bytes is not null) writer.Append(bytes.Data.AsSpan(start * data.FeatureCount, n * data.FeatureCount), labels, weights);
             else
             {
                 for (int i = 0; i < n; i++) data.Features.CopyRow(start + i, row.AsSpan(i * data.FeatureCount, data.FeatureCount));
@@ -110,11 +109,12 @@ public sealed unsafe class PackedDataset : IDisposable
     }
 
     /// <summary>
-    /// Maps rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>−1 and hands their
-    /// bytes, labels and weights (empty when absent) to <paramref name="read"/>; the map is released when it returns.
+    /// Maps rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>−1 and hands their bytes
+    /// (row-major, unpadded), labels and weights (empty when absent) to <paramref name="read"/>; the map is released
+    /// when it returns.
     /// Chunks wholly inside the range are verified on first read; a mismatch throws <see cref="PackedFormatException"/>.
     /// </summary>
-    public void Read(int start, int count, RowsReader read)
+    public void Read(int start, int count, Action<ReadOnlySpan<byte>, ReadOnlySpan<int>, ReadOnlySpan<float>> read)
     {
         ArgumentNullException.ThrowIfNull(read);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -215,6 +215,3 @@ public sealed unsafe class PackedDataset : IDisposable
         }
     }
 }
-
-/// <summary>Receives a block's row bytes (row-major, unpadded), labels and weights (empty when the file has none).</summary>
-public delegate void RowsReader(ReadOnlySpan<byte> rows, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights);

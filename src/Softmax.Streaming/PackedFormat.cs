@@ -66,11 +66,8 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
     /// <summary>Number of classes C.</summary>
     public int Classes => ClassNames.Count;
 
-    /// <summary>Bytes per stored value.</summary>
-    public int ElementSize => ElementType == PackedElementType.UInt8 ? 1 : 4;
-
     /// <summary>Bytes per stored row.</summary>
-    public long RowBytes => (long)Features * ElementSize;
+    public long RowBytes => (long)Features * (ElementType == PackedElementType.UInt8 ? 1 : 4);
 
     /// <summary>Number of checksummed chunks.</summary>
     public long ChunkCount => (Rows + ChunkRows - 1) / ChunkRows;

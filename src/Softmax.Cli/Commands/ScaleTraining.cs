@@ -32,54 +32,50 @@ public static class ScaleTraining
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(plan);
         var (options, stream) = (plan.Options, Stream(plan));
-        var hooks = Checkpoints(ui, plan, file, ranks: 1, writes: true) with { CancellationToken = token };
-        (TrainingResult, double) Fit(PackedDataset rows, Dataset? validation)
+        (TrainingResult, double) Fit(PackedDataset rows, TrainingHooks hooks)
         {
-            ui.Note($"data: {rows.Header.Name ?? rows.Path}: {rows.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
+            ui.Note($"data: {rows.Header.Name ?? rows.Path}: {rows.Rows} training rows" + (hooks.Validation is { } v ? $" ({v.Rows} held out for validation)" : "") +
                     $", {rows.Features} features, {rows.Classes} classes, streamed from {rows.Path} in blocks of {stream.BlockRows(rows.Header)} rows");
             var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(ui, "training", progress =>
-                SoftmaxTrainer.FitView(new StreamedView(rows, stream), options, hooks with { Progress = progress, Validation = validation }));
+                SoftmaxTrainer.FitView(new StreamedView(rows, stream), options, hooks with { Progress = progress }));
             var (correct, count) = CountCorrect(result.Model, rows);
             return (result, count > 0 ? correct / count : double.NaN);
         }
-        if (options.ValidationFraction == 0) return Fit(file, null);
-        var (path, validation) = HoldOut(file, options, rank: 0, ranks: 1);
+        var (hooks, split) = Prepare(ui, plan, file, rank: 0, ranks: 1, token);
+        if (split is null) return Fit(file, hooks);
         try
         {
-            using var trainFile = PackedDataset.Open(path);
-            return Fit(trainFile, validation);
+            using var trainFile = PackedDataset.Open(split);
+            return Fit(trainFile, hooks);
         }
-        finally { File.Delete(path); }
+        finally { File.Delete(split); }
     }
 
     /// <summary>The blocks of a streamed pass under the plan's memory limit.</summary>
     private static StreamingOptions Stream(TrainPlan plan) => new(MemoryBudget.BlockBytesFor(plan.MemoryLimit));
 
     /// <summary>
-    /// The checkpoint hooks of a streamed or distributed run over <paramref name="file"/> (the whole --data file): the
-    /// state to resume from (every rank reads and checks it) and, where <paramref name="writes"/>, the writer.
+    /// The hooks of a streamed or distributed run over <paramref name="file"/> (the whole --data file): the state to
+    /// resume from (every rank reads and checks it), rank 0's checkpoint writer and, with a validation fraction, the
+    /// held-out rows of the in-memory path's stratified split (the same on every rank), this rank's share of the
+    /// training rows then written to a packed file of its own: the path returned, to delete afterwards.
     /// </summary>
-    private static TrainingHooks Checkpoints(Ui ui, TrainPlan plan, PackedDataset file, int ranks, bool writes)
+    private static (TrainingHooks Hooks, string? Split) Prepare(Ui ui, TrainPlan plan, PackedDataset file, int rank, int ranks, CancellationToken token)
     {
-        if (!plan.UsesCheckpoints) return new TrainingHooks();
-        var checkpoints = plan.ScaledCheckpoints(file, Stream(plan), ranks);
-        var (resume, curve) = checkpoints.Resume(ui, plan.Options.Solver, file.Classes, file.Features);
-        return new TrainingHooks { ResumeFrom = resume, Checkpoint = writes ? checkpoints.Writer(plan.Options.Solver, curve) : null };
-    }
-
-    /// <summary>
-    /// With a validation fraction, one rank's part of the stratified split of <paramref name="file"/> (the same split
-    /// on every rank): its share of the training rows written to a packed file of its own (the path returned, to
-    /// delete afterwards) and the held-out rows, in memory, identical on every rank.
-    /// </summary>
-    private static (string Path, Dataset Validation) HoldOut(PackedDataset file, TrainingOptions options, int rank, int ranks)
-    {
+        var (options, hooks) = (plan.Options, new TrainingHooks { CancellationToken = token });
+        if (plan.UsesCheckpoints)
+        {
+            var checkpoints = plan.ScaledCheckpoints(file, Stream(plan), ranks);
+            var (resume, curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
+            hooks = hooks with { ResumeFrom = resume, Checkpoint = rank == 0 ? checkpoints.Writer(options.Solver, curve) : null };
+        }
+        if (options.ValidationFraction == 0) return (hooks, null);
         var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
-        var validation = PackedSplit.Load(file, holdout);
+        hooks = hooks with { Validation = PackedSplit.Load(file, holdout) };
         var mine = ShardPlan.RowRange(file.Path, train.Length, rank, ranks);
         string own = $"{file.Path}.train-rank{rank}-{Guid.NewGuid():N}.smxp";
         PackedSplit.Pack(file, new ArraySegment<int>(train, mine.RowStart, mine.RowCount), own);
-        return (own, validation);
+        return (hooks, own);
     }
 
     /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
@@ -134,15 +130,10 @@ public static class ScaleTraining
                 if (plan.UsesCheckpoints || options.ValidationFraction > 0)
                 {
                     using var whole = PackedDataset.Open(files[0]);
-                    hooks = Checkpoints(rankUi, plan, whole, mpi.Size, writes: mpi.Rank == 0) with { CancellationToken = token };
-                    // A validation split: each rank streams its share of the training rows from a file of its own.
-                    if (options.ValidationFraction > 0)
-                    {
-                        (splitFile, var validation) = HoldOut(whole, options, mpi.Rank, mpi.Size);
-                        files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
-                        hooks = hooks with { Validation = validation };
-                    }
+                    (hooks, splitFile) = Prepare(rankUi, plan, whole, mpi.Rank, mpi.Size, token);
                 }
+                // A validation split: each rank streams its share of the training rows from a file of its own.
+                if (splitFile is not null) files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
                 return TrainOnRank(rankUi, mpi, plan, files, hooks, specs, () => trained = true);
             }
             catch (Exception e)
