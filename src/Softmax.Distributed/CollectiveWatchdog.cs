@@ -15,7 +15,6 @@ public sealed class CollectiveWatchdog : IDisposable
     /// <summary>Exit status of a process ended by the watchdog.</summary>
     public const int ExitCode = 75;
 
-    private readonly Thread _thread;
     private readonly int _rank;
     private long _enteredAt = -1;
     private string _operation = "";
@@ -27,8 +26,7 @@ public sealed class CollectiveWatchdog : IDisposable
         if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "The collective timeout must be positive.");
         Timeout = timeout;
         _rank = rank;
-        _thread = new Thread(Watch) { IsBackground = true, Name = "collective-watchdog" };
-        _thread.Start();
+        new Thread(Watch) { IsBackground = true, Name = "collective-watchdog" }.Start();
     }
 
     /// <summary>Longest wait allowed inside one collective.</summary>
@@ -41,8 +39,6 @@ public sealed class CollectiveWatchdog : IDisposable
         Volatile.Write(ref _enteredAt, Stopwatch.GetTimestamp());
         return new Scope(this);
     }
-
-    private void Leave() => Volatile.Write(ref _enteredAt, -1);
 
     private void Watch()
     {
@@ -74,6 +70,6 @@ public sealed class CollectiveWatchdog : IDisposable
     public readonly struct Scope(CollectiveWatchdog owner) : IDisposable
     {
         /// <inheritdoc />
-        public void Dispose() => owner.Leave();
+        public void Dispose() => Volatile.Write(ref owner._enteredAt, -1);
     }
 }

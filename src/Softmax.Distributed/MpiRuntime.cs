@@ -15,14 +15,10 @@ public sealed class MpiRuntime : IDisposable
     private static int s_resolverSet;
     private readonly MPI.Environment _environment;
 
-    private MpiRuntime(MPI.Environment environment)
-    {
-        _environment = environment;
-        World = Communicator.world;
-    }
+    private MpiRuntime(MPI.Environment environment) => _environment = environment;
 
     /// <summary>The world communicator.</summary>
-    public Intracommunicator World { get; }
+    public Intracommunicator World { get; } = Communicator.world;
 
     /// <summary>This process's rank.</summary>
     public int Rank => World.Rank;

@@ -61,10 +61,9 @@ public sealed class BlockStream
     {
         int n = order?.Count ?? BlockCount;
         if (n == 0) yield break;
-        int At(int i) => order is null ? i : order[i];
         void Fill(RowBlock slot, int i)
         {
-            int b = At(i);
+            int b = order is null ? i : order[i];
             if ((uint)b >= (uint)BlockCount) throw new ArgumentOutOfRangeException(nameof(order), $"Block {b} is outside 0..{BlockCount - 1}.");
             slot.Fill(b, RowStart + b * BlockRows, Math.Min(BlockRows, Rows - b * BlockRows));
         }

@@ -21,12 +21,8 @@ public sealed unsafe class PackedDataset : IDisposable
 
     private PackedDataset(string path, PackedHeader header, MemoryMappedFile map, ulong[] table, bool verify)
     {
-        Path = path;
-        Header = header;
-        _map = map;
-        _table = table;
+        (Path, Header, _map, _table, _verifyChunks) = (path, header, map, table, verify);
         _verified = new int[header.ChunkCount];
-        _verifyChunks = verify;
     }
 
     /// <summary>The file.</summary>

@@ -136,12 +136,11 @@ public sealed class PackedDatasetWriter : IDisposable
         var headerBytes = header.Serialize();
         try
         {
-            _labels.Position = 0;
-            _labels.CopyTo(_rows);
-            if (_weights is not null)
+            foreach (var side in new[] { _labels, _weights })
             {
-                _weights.Position = 0;
-                _weights.CopyTo(_rows);
+                if (side is null) continue;
+                side.Position = 0;
+                side.CopyTo(_rows);
             }
             var table = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(_table));
             _rows.Write(table);

@@ -31,9 +31,7 @@ public sealed class RowBlock
 
     internal RowBlock(PackedDataset file, int capacity, Preprocessor preprocess, CpuEngineOptions engine)
     {
-        _file = file;
-        _preprocess = preprocess;
-        _engine = engine;
+        (_file, _preprocess, _engine) = (file, preprocess, engine);
         var h = file.Header;
         int D = h.Features;
         bool keepBytes = h.ElementType == PackedElementType.UInt8 && preprocess.Kind is PreprocessKind.None or PreprocessKind.Scale;

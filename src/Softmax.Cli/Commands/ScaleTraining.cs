@@ -38,7 +38,7 @@ public static class ScaleTraining
                     $", {rows.Features} features, {rows.Classes} classes, streamed from {rows.Path} in blocks of {stream.BlockRows(rows.Header)} rows");
             var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(ui, "training", progress =>
                 SoftmaxTrainer.FitView(new StreamedView(rows, stream), options, hooks with { Progress = progress }));
-            var (correct, count) = CountCorrect(result.Model, rows);
+            var (correct, count) = CountCorrect(result.Model, rows, 0, rows.Rows);
             return (result, count > 0 ? correct / count : double.NaN);
         }
         var (hooks, split) = Prepare(ui, plan, file, rank: 0, ranks: 1, token);
@@ -79,9 +79,8 @@ public static class ScaleTraining
     }
 
     /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
-    public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start = 0, int count = -1)
+    public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start, int count)
     {
-        if (count < 0) count = file.Rows - start;
         double correct = 0;
         for (int offset = 0; offset < count; offset += ScoringRows)
         {
@@ -232,9 +231,8 @@ public static class ScaleTraining
             var metrics = new ScaleMetrics(mpi.Size, shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
             var trainedRun = new TrainedRun(result, name ?? specs[0], rows > 0 ? correct / rows : double.NaN) { Test = test, Scale = metrics };
             TrainingReport.Write(rankUi, plan, trainedRun);
-            int every = plan.AverageEvery;
             rankUi.Note($"allreduce: {allReduce.Calls} calls, {allReduce.Elapsed.TotalSeconds:F3} s on rank 0; {shard.RowCount} rows per rank 0 shard" +
-                        (options.Solver == SolverKind.Lbfgs ? "" : every > 0 ? $"; local SGD, weights averaged every {every} steps" : "; synchronous mini-batches"));
+                        (options.Solver == SolverKind.Lbfgs ? "" : plan.AverageEvery > 0 ? $"; local SGD, weights averaged every {plan.AverageEvery} steps" : "; synchronous mini-batches"));
         }
         // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
         if (root) return GlobalFlags.Health(result);
