@@ -13,8 +13,13 @@ namespace Softmax.Distributed;
 /// know it), a transient every K steps; averaging them costs a larger message (2× for momentum, 3× for Adam) but
 /// keeps 1 rank identical to plain SGD. After the last averaging every rank holds the same θ, bit for bit.
 /// </summary>
-public sealed class AveragingBatchPlan : IBatchPlan
+/// <param name="globalOffset">Index of this rank's first row among all ranks' rows (keys its row order).</param>
+/// <param name="totalRows">N, rows over all ranks.</param>
+/// <param name="averageEvery">K: steps between model averages.</param>
+public sealed class AveragingBatchPlan(int globalOffset, int totalRows, int averageEvery) : IBatchPlan
 {
+    private readonly int _averageEvery = averageEvery >= 1 ? averageEvery
+        : throw new ArgumentOutOfRangeException(nameof(averageEvery), "--average-every must be ≥ 1 for local SGD (0: synchronous).");
     private SoftmaxObjective? _own;
     private IAllReduce? _allReduce;
     private MiniBatchOptions _options = new();
@@ -22,29 +27,6 @@ public sealed class AveragingBatchPlan : IBatchPlan
     private int[] _order = [];
     private double[] _message = [];
     private int _steps;
-
-    /// <summary>Creates the plan for this rank's slice of the global rows.</summary>
-    /// <param name="globalOffset">Index of this rank's first row among all ranks' rows (keys its row order).</param>
-    /// <param name="totalRows">N, rows over all ranks.</param>
-    /// <param name="averageEvery">K: steps between model averages.</param>
-    public AveragingBatchPlan(int globalOffset, int totalRows, int averageEvery)
-    {
-        if (totalRows < 1) throw new ArgumentOutOfRangeException(nameof(totalRows), "There are no rows to train on.");
-        if (globalOffset < 0 || globalOffset > totalRows) throw new ArgumentOutOfRangeException(nameof(globalOffset));
-        if (averageEvery < 1) throw new ArgumentOutOfRangeException(nameof(averageEvery), "--average-every must be ≥ 1 for local SGD (0: synchronous).");
-        GlobalOffset = globalOffset;
-        TotalRows = totalRows;
-        AverageEvery = averageEvery;
-    }
-
-    /// <summary>Index of this rank's first row among all rows.</summary>
-    public int GlobalOffset { get; }
-
-    /// <summary>N.</summary>
-    public int TotalRows { get; }
-
-    /// <summary>Steps between model averages.</summary>
-    public int AverageEvery { get; }
 
     /// <summary>Model averages done since the last <see cref="Begin"/>.</summary>
     public long Averages { get; private set; }
@@ -55,21 +37,20 @@ public sealed class AveragingBatchPlan : IBatchPlan
     /// <inheritdoc />
     public int Begin(SoftmaxObjective objective, MiniBatchOptions options, IUpdateRule rule)
     {
-        ArgumentNullException.ThrowIfNull(objective);
         ArgumentNullException.ThrowIfNull(rule);
-        int n = objective.Loss.Rows;
-        if ((long)GlobalOffset + n > TotalRows) throw new ArgumentException($"Rows {GlobalOffset}..{GlobalOffset + n - 1} exceed the {TotalRows} global rows.", nameof(objective));
+        int n = ShardBatchPlan.LocalRows(objective, globalOffset, totalRows);
         _options = options ?? throw new ArgumentNullException(nameof(options));
         // Steps use this rank's rows alone; the averages use the objective's allreduce.
         _own = new SoftmaxObjective(objective.Loss, objective.L2, objective.L1);
         _allReduce = objective.AllReduce;
         _buffers = rule.State;
         _order = new int[Math.Max(1, n)];
-        _steps = ShardBatchPlan.StepsPerEpoch(TotalRows, options.BatchSize);
+        int b = Math.Min(options.BatchSize, totalRows);
+        _steps = (totalRows + b - 1) / b;   // ⌈N/B⌉ on every rank, as the synchronous plan
         // [θ, rule buffers..., loss sum, 1]: the last slot counts the ranks.
         _message = new double[objective.Dimension * (1 + _buffers.Count) + 2];
         Averages = 0;
-        return TotalRows;
+        return totalRows;
     }
 
     /// <inheritdoc />
@@ -78,7 +59,7 @@ public sealed class AveragingBatchPlan : IBatchPlan
         var own = _own ?? throw new InvalidOperationException("Begin was not called.");
         int n = own.Loss.Rows, S = _steps;
         // A different stream per rank (its global offset keys it), reproducible from the seed.
-        var rng = new Random(unchecked(_options.EpochSeed(epoch) + 1 + GlobalOffset));
+        var rng = new Random(unchecked(_options.EpochSeed(epoch) + 1 + globalOffset));
         for (int i = 0; i < n; i++) _order[i] = i;
         if (_options.Sampling == BatchSampling.Shuffle) rng.Shuffle(_order.AsSpan(0, n));
         else for (int i = 0; i < n; i++) _order[i] = rng.Next(n);
@@ -92,7 +73,7 @@ public sealed class AveragingBatchPlan : IBatchPlan
     /// <inheritdoc />
     public void AfterStep(in MiniBatch batch, long step, double[] theta)
     {
-        if (batch.Index < _steps - 1 && step % AverageEvery == 0) Average(theta, 0);
+        if (batch.Index < _steps - 1 && step % _averageEvery == 0) Average(theta, 0);
     }
 
     /// <inheritdoc />

@@ -15,28 +15,22 @@ public sealed class CollectiveWatchdog : IDisposable
     /// <summary>Exit status of a process ended by the watchdog.</summary>
     public const int ExitCode = 75;
 
-    private readonly Thread _thread;
     private readonly int _rank;
     private long _enteredAt = -1;
     private string _operation = "";
     private volatile bool _stopped;
 
     /// <summary>Starts the watchdog thread for rank <paramref name="rank"/>.</summary>
-    public CollectiveWatchdog(TimeSpan timeout, int rank, Action<string>? onTimeout = null)
+    public CollectiveWatchdog(TimeSpan timeout, int rank)
     {
         if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "The collective timeout must be positive.");
         Timeout = timeout;
         _rank = rank;
-        OnTimeout = onTimeout ?? Terminate;
-        _thread = new Thread(Watch) { IsBackground = true, Name = "collective-watchdog" };
-        _thread.Start();
+        new Thread(Watch) { IsBackground = true, Name = "collective-watchdog" }.Start();
     }
 
     /// <summary>Longest wait allowed inside one collective.</summary>
     public TimeSpan Timeout { get; }
-
-    /// <summary>What happens on a timeout (default: message to stderr, then <c>_exit(75)</c>).</summary>
-    public Action<string> OnTimeout { get; }
 
     /// <summary>Marks the start of a collective; dispose the result when it returns.</summary>
     public Scope Enter(string operation)
@@ -45,8 +39,6 @@ public sealed class CollectiveWatchdog : IDisposable
         Volatile.Write(ref _enteredAt, Stopwatch.GetTimestamp());
         return new Scope(this);
     }
-
-    private void Leave() => Volatile.Write(ref _enteredAt, -1);
 
     private void Watch()
     {
@@ -57,20 +49,15 @@ public sealed class CollectiveWatchdog : IDisposable
             long entered = Volatile.Read(ref _enteredAt);
             if (entered < 0) continue;
             if (Stopwatch.GetElapsedTime(entered) < Timeout) continue;
-            OnTimeout($"softmax: rank {_rank}: {_operation} did not complete within {Timeout.TotalSeconds:F0} s; another rank has died, hung or " +
-                      "lost its network. Ending the job; no model was written.");
+            try
+            {
+                Console.Error.WriteLine($"softmax: rank {_rank}: {_operation} did not complete within {Timeout.TotalSeconds:F0} s; another rank " +
+                                        "has died, hung or lost its network. Ending the job; no model was written.");
+                Console.Error.Flush();
+            }
+            finally { _exit(ExitCode); }
             return;
         }
-    }
-
-    private static void Terminate(string message)
-    {
-        try
-        {
-            Console.Error.WriteLine(message);
-            Console.Error.Flush();
-        }
-        finally { _exit(ExitCode); }
     }
 
     [DllImport("libc", EntryPoint = "_exit")]
@@ -83,6 +70,6 @@ public sealed class CollectiveWatchdog : IDisposable
     public readonly struct Scope(CollectiveWatchdog owner) : IDisposable
     {
         /// <inheritdoc />
-        public void Dispose() => owner.Leave();
+        public void Dispose() => Volatile.Write(ref owner._enteredAt, -1);
     }
 }

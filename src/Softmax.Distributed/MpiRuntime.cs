@@ -15,14 +15,10 @@ public sealed class MpiRuntime : IDisposable
     private static int s_resolverSet;
     private readonly MPI.Environment _environment;
 
-    private MpiRuntime(MPI.Environment environment)
-    {
-        _environment = environment;
-        World = Communicator.world;
-    }
+    private MpiRuntime(MPI.Environment environment) => _environment = environment;
 
     /// <summary>The world communicator.</summary>
-    public Intracommunicator World { get; }
+    public Intracommunicator World { get; } = Communicator.world;
 
     /// <summary>This process's rank.</summary>
     public int Rank => World.Rank;
@@ -30,18 +26,16 @@ public sealed class MpiRuntime : IDisposable
     /// <summary>Number of ranks.</summary>
     public int Size => World.Size;
 
-    /// <summary>Maps MPI.NET's MS-MPI imports to MPICH. Safe to call more than once.</summary>
-    public static void UseMpich(string library = "libmpich.so.12")
-    {
-        if (Interlocked.Exchange(ref s_resolverSet, 1) == 1) return;
-        NativeLibrary.SetDllImportResolver(typeof(Communicator).Assembly, (name, _, _) =>
-            name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) && !OperatingSystem.IsWindows() ? NativeLibrary.Load(library) : IntPtr.Zero);
-    }
-
-    /// <summary>Initialises MPI (MPI_Init). Call once, from the main thread, before any other MPI use.</summary>
+    /// <summary>
+    /// Initialises MPI (MPI_Init), with MPI.NET's MS-MPI imports mapped to MPICH. Call once, from the main thread, before
+    /// any other MPI use.
+    /// </summary>
     public static MpiRuntime Start(ref string[] args)
     {
-        UseMpich();
+        // Once per process: the runtime takes one import resolver per assembly.
+        if (Interlocked.Exchange(ref s_resolverSet, 1) == 0)
+            NativeLibrary.SetDllImportResolver(typeof(Communicator).Assembly, (name, _, _) =>
+                name.StartsWith("msmpi", StringComparison.OrdinalIgnoreCase) && !OperatingSystem.IsWindows() ? NativeLibrary.Load("libmpich.so.12") : IntPtr.Zero);
         return new MpiRuntime(new MPI.Environment(ref args));
     }
 

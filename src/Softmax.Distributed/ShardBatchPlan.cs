@@ -15,67 +15,47 @@ namespace Softmax.Distributed;
 /// epoch is ⌈N/B⌉ on every rank. This is the same algorithm as one process running over all N rows with the same
 /// batches; only the order of the floating-point sums differs.</para>
 /// </summary>
-public sealed class ShardBatchPlan : IBatchPlan
+/// <param name="globalOffset">Index of this rank's first row among all ranks' rows.</param>
+/// <param name="totalRows">N, rows over all ranks.</param>
+public sealed class ShardBatchPlan(int globalOffset, int totalRows) : IBatchPlan
 {
     private SoftmaxObjective? _objective;
     private MiniBatchOptions _options = new();
     private int[] _order = [], _local = [];
 
-    /// <summary>Creates the plan for this rank's slice of the global rows.</summary>
-    /// <param name="globalOffset">Index of this rank's first row among all ranks' rows.</param>
-    /// <param name="totalRows">N, rows over all ranks.</param>
-    public ShardBatchPlan(int globalOffset, int totalRows)
-    {
-        if (totalRows < 1) throw new ArgumentOutOfRangeException(nameof(totalRows), "There are no rows to train on.");
-        if (globalOffset < 0 || globalOffset > totalRows) throw new ArgumentOutOfRangeException(nameof(globalOffset));
-        GlobalOffset = globalOffset;
-        TotalRows = totalRows;
-    }
-
-    /// <summary>Index of this rank's first row among all rows.</summary>
-    public int GlobalOffset { get; }
-
-    /// <summary>N.</summary>
-    public int TotalRows { get; }
-
     /// <inheritdoc />
     public string Prefix => "sync-";
 
-    /// <summary>Steps in every epoch on every rank with batches of <paramref name="batchSize"/> global rows: ⌈N / B⌉.</summary>
-    public int StepsPerEpoch(int batchSize) => StepsPerEpoch(TotalRows, batchSize);
-
-    internal static int StepsPerEpoch(int rows, int batchSize)
+    /// <summary>
+    /// This rank's rows, those of <paramref name="objective"/>'s loss, checked to lie among the <paramref name="totalRows"/>
+    /// global rows from <paramref name="globalOffset"/> on.
+    /// </summary>
+    internal static int LocalRows(SoftmaxObjective objective, int globalOffset, int totalRows)
     {
-        int b = Math.Min(batchSize, rows);
-        return (rows + b - 1) / b;
-    }
-
-    /// <summary>The global row order of epoch <paramref name="epoch"/>, the same on every rank.</summary>
-    public int[] GlobalOrder(MiniBatchOptions options, int epoch)
-    {
-        var order = new int[TotalRows];
-        RowBatchPlan.Order(options, epoch, order);
-        return order;
+        ArgumentNullException.ThrowIfNull(objective);
+        if (totalRows < 1) throw new ArgumentOutOfRangeException(nameof(totalRows), "There are no rows to train on.");
+        int n = objective.Loss.Rows;
+        if (globalOffset < 0 || (long)globalOffset + n > totalRows)
+            throw new ArgumentException($"Rows {globalOffset}..{globalOffset + n - 1} exceed the {totalRows} global rows.", nameof(objective));
+        return n;
     }
 
     /// <inheritdoc />
     public int Begin(SoftmaxObjective objective, MiniBatchOptions options, IUpdateRule rule)
     {
-        ArgumentNullException.ThrowIfNull(objective);
-        int n = objective.Loss.Rows;
-        if ((long)GlobalOffset + n > TotalRows) throw new ArgumentException($"Rows {GlobalOffset}..{GlobalOffset + n - 1} exceed the {TotalRows} global rows.", nameof(objective));
+        int n = LocalRows(objective, globalOffset, totalRows);
         _objective = objective;
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _order = new int[TotalRows];
-        _local = new int[Math.Max(1, Math.Min(Math.Min(options.BatchSize, TotalRows), n))];
-        return TotalRows;
+        _order = new int[totalRows];
+        _local = new int[Math.Max(1, Math.Min(Math.Min(options.BatchSize, totalRows), n))];
+        return totalRows;
     }
 
     /// <inheritdoc />
     public IEnumerable<MiniBatch> Epoch(int epoch)
     {
         var objective = _objective ?? throw new InvalidOperationException("Begin was not called.");
-        int N = TotalRows, B = Math.Min(_options.BatchSize, N), n = objective.Loss.Rows;
+        int N = totalRows, B = Math.Min(_options.BatchSize, N), n = objective.Loss.Rows;
         RowBatchPlan.Order(_options, epoch, _order);
         for (int s = 0, start = 0; start < N; s++, start += B)
         {
@@ -83,7 +63,7 @@ public sealed class ShardBatchPlan : IBatchPlan
             // This rank's rows of the global batch, in batch order, as local indices.
             for (int i = start; i < start + count; i++)
             {
-                int g = _order[i] - GlobalOffset;
+                int g = _order[i] - globalOffset;
                 if ((uint)g < (uint)n) _local[mine++] = g;
             }
             var rows = mine == 0 ? RowSet.Range(0, 0) : RowSet.Of(_local, 0, mine);

@@ -14,36 +14,22 @@ namespace Softmax.Distributed;
 /// <see cref="AveragingBatchPlan"/> (local SGD, averaged every K steps). The preprocessing fit and the class counts are
 /// this rank's sums added over the ranks, so Center and Standardize fit the whole training set on every rank.
 /// </summary>
-public sealed class ShardView : TrainingView
+/// <param name="file">The packed file.</param>
+/// <param name="shard">This rank's rows, loaded at once.</param>
+/// <param name="allReduce">Combines the ranks' sums.</param>
+/// <param name="averageEvery">0: synchronous mini-batches; K &gt; 0: local SGD averaged every K steps.</param>
+/// <param name="slices">Consecutive slices the rows are held as, whose sums are added in order (<see cref="SlicedLoss"/>:
+/// with 1 rank and K slices, the bit-for-bit single-process reference of a synchronous K-rank run).</param>
+public sealed class ShardView(PackedDataset file, ShardPlan shard, IAllReduce allReduce, int averageEvery = 0, int slices = 1)
+    : TrainingView(file.Header.ClassNames, file.Features, shard.TotalRows, file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
 {
-    private readonly PackedDataset _file;
-    private readonly Dataset _rows;
-    private AveragingBatchPlan? _averaging;
-
-    /// <summary>Loads this rank's <paramref name="shard"/> of <paramref name="file"/>.</summary>
-    public ShardView(PackedDataset file, ShardPlan shard, IAllReduce allReduce, int averageEvery = 0, int slices = 1)
-        : base(file.Header.ClassNames, file.Features, shard.TotalRows, file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
-    {
-        _file = file;
-        Shard = shard;
-        AllReduce = allReduce ?? throw new ArgumentNullException(nameof(allReduce));
-        if (averageEvery < 0) throw new ArgumentOutOfRangeException(nameof(averageEvery), "--average-every must be ≥ 0.");
-        if (slices < 1) throw new ArgumentOutOfRangeException(nameof(slices), "Slices must be ≥ 1.");
-        (AverageEvery, Slices) = (averageEvery, slices);
-        _rows = file.Load(shard.RowStart, shard.RowCount);
-    }
-
-    /// <summary>This rank's rows.</summary>
-    public ShardPlan Shard { get; }
-
-    /// <summary>0: synchronous mini-batches; K &gt; 0: local SGD averaged every K steps.</summary>
-    public int AverageEvery { get; }
-
-    /// <summary>Consecutive slices the rows are held as (see <see cref="DistributedOptions.Slices"/>).</summary>
-    public int Slices { get; }
-
     /// <inheritdoc />
-    public override IAllReduce AllReduce { get; }
+    public override IAllReduce AllReduce { get; } = allReduce ?? throw new ArgumentNullException(nameof(allReduce));
+
+    private readonly int _averageEvery = averageEvery >= 0 ? averageEvery : throw new ArgumentOutOfRangeException(nameof(averageEvery), "--average-every must be ≥ 0.");
+    private readonly int _slices = slices >= 1 ? slices : throw new ArgumentOutOfRangeException(nameof(slices), "Slices must be ≥ 1.");
+    private readonly Dataset _rows = file.Load(shard.RowStart, shard.RowCount);
+    private AveragingBatchPlan? _averaging;
 
     /// <inheritdoc />
     public override Preprocessor FitPreprocessor(PreprocessKind kind, float? scale) => Preprocessor.Fit(kind, [_rows], scale, AllReduce, Features);
@@ -51,7 +37,7 @@ public sealed class ShardView : TrainingView
     /// <inheritdoc />
     public override double[] ClassCounts()
     {
-        var counts = Count(_rows.Labels, _file.Classes);
+        var counts = Count(_rows.Labels, file.Classes);
         AllReduce.SumInPlace(counts);
         return counts;
     }
@@ -64,10 +50,10 @@ public sealed class ShardView : TrainingView
         if (options.LossFactory is not null) throw new NotSupportedException("A plugged-in engine is not offered with --distributed; the ranks run on the CPU.");
         var data = preprocessor.Apply(_rows);
         var engine = options.Engine with { ClassWeights = classWeights };
-        if (Slices == 1) return new CpuSoftmaxLoss(data, engine);
-        return new SlicedLoss(Enumerable.Range(0, Slices).Select(k =>
+        if (_slices == 1) return new CpuSoftmaxLoss(data, engine);
+        return new SlicedLoss(Enumerable.Range(0, _slices).Select(k =>
         {
-            var range = ShardPlan.RowRange(_file.Path, data.Rows, k, Slices);
+            var range = ShardPlan.RowRange(file.Path, data.Rows, k, _slices);
             return (ISoftmaxLoss)new CpuSoftmaxLoss(data.Slice(range.RowStart, range.RowCount), engine);
         }).ToArray());
     }
@@ -77,15 +63,15 @@ public sealed class ShardView : TrainingView
         throw new NotSupportedException("L-BFGS over ranks streams each shard; the in-memory shard serves SGD and Adam.");
 
     /// <inheritdoc />
-    public override IBatchPlan BatchPlan() => AverageEvery > 0
-        ? _averaging = new AveragingBatchPlan(Shard.GlobalOffset, Shard.TotalRows, AverageEvery)
-        : new ShardBatchPlan(Shard.GlobalOffset, Shard.TotalRows);
+    public override IBatchPlan BatchPlan() => _averageEvery > 0
+        ? _averaging = new AveragingBatchPlan(shard.GlobalOffset, shard.TotalRows, _averageEvery)
+        : new ShardBatchPlan(shard.GlobalOffset, shard.TotalRows);
 
     /// <inheritdoc />
     public override void Describe(IDictionary<string, string> settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings["average_every"] = AverageEvery.ToString(CultureInfo.InvariantCulture);
+        settings["average_every"] = _averageEvery.ToString(CultureInfo.InvariantCulture);
         settings["model_averages"] = (_averaging?.Averages ?? 0).ToString(CultureInfo.InvariantCulture);
     }
 }

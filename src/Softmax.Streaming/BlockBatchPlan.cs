@@ -19,10 +19,8 @@ public sealed class BlockBatchPlan(BlockStream blocks) : IBatchPlan
 {
     private SoftmaxObjective? _objective;
     private MiniBatchOptions _options = new();
-    private readonly int[] _rows = new int[(blocks ?? throw new ArgumentNullException(nameof(blocks))).BlockRows];
-
-    /// <summary>The blocks the batches come from.</summary>
-    public BlockStream Blocks { get; } = blocks;
+    private readonly BlockStream _blocks = blocks ?? throw new ArgumentNullException(nameof(blocks));
+    private readonly int[] _rows = new int[blocks.BlockRows];
 
     /// <inheritdoc />
     public string Prefix => "";
@@ -41,11 +39,11 @@ public sealed class BlockBatchPlan(BlockStream blocks) : IBatchPlan
     {
         ArgumentNullException.ThrowIfNull(objective);
         if (objective.AllReduce is not null) throw new NotSupportedException("Synchronous distributed mini-batches need equal batch counts on every worker; use L-BFGS for --distributed.");
-        if (objective.Loss.Rows != Blocks.Rows) throw new ArgumentException($"The objective has {objective.Loss.Rows} rows; the stream has {Blocks.Rows}.", nameof(objective));
-        if (objective.Loss.Arithmetic != Precision.Auto) Blocks.Arithmetic = objective.Loss.Arithmetic;
+        if (objective.Loss.Rows != _blocks.Rows) throw new ArgumentException($"The objective has {objective.Loss.Rows} rows; the stream has {_blocks.Rows}.", nameof(objective));
+        if (objective.Loss.Arithmetic != Precision.Auto) _blocks.Arithmetic = objective.Loss.Arithmetic;
         _objective = objective;
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        return Blocks.Rows;
+        return _blocks.Rows;
     }
 
     /// <inheritdoc />
@@ -53,7 +51,7 @@ public sealed class BlockBatchPlan(BlockStream blocks) : IBatchPlan
     {
         var objective = _objective ?? throw new InvalidOperationException("Begin was not called.");
         int visited = 0, index = 0, size = _options.BatchSize;
-        foreach (var block in Blocks.Read(BlockOrder(_options, Blocks.BlockCount, epoch)))
+        foreach (var block in _blocks.Read(BlockOrder(_options, _blocks.BlockCount, epoch)))
         {
             var rng = new Random(unchecked(_options.EpochSeed(epoch) + 1 + visited++));
             int n = block.Count;

@@ -53,9 +53,6 @@ public sealed class BlockStream
     /// <summary>Number of blocks.</summary>
     public int BlockCount { get; }
 
-    /// <summary>Rows in block <paramref name="index"/>.</summary>
-    public int CountOf(int index) => Math.Min(BlockRows, Rows - index * BlockRows);
-
     /// <summary>
     /// The blocks listed in <paramref name="order"/> (all blocks in order when null), each valid until the next is
     /// asked for; while the caller computes on one, the next is read. Abandoning the enumeration waits for that read.
@@ -64,12 +61,11 @@ public sealed class BlockStream
     {
         int n = order?.Count ?? BlockCount;
         if (n == 0) yield break;
-        int At(int i) => order is null ? i : order[i];
         void Fill(RowBlock slot, int i)
         {
-            int b = At(i);
+            int b = order is null ? i : order[i];
             if ((uint)b >= (uint)BlockCount) throw new ArgumentOutOfRangeException(nameof(order), $"Block {b} is outside 0..{BlockCount - 1}.");
-            slot.Fill(b, RowStart + b * BlockRows, CountOf(b));
+            slot.Fill(b, RowStart + b * BlockRows, Math.Min(BlockRows, Rows - b * BlockRows));
         }
         Fill(_slots[0], 0);
         for (int i = 0; i < n; i++)

@@ -16,16 +16,13 @@ public sealed unsafe class PackedDataset : IDisposable
     private readonly MemoryMappedFile _map;
     private readonly ulong[] _table;
     private readonly int[] _verified;   // per chunk: 1 once its checksums matched
+    private readonly bool _verifyChunks;
     private bool _disposed;
 
     private PackedDataset(string path, PackedHeader header, MemoryMappedFile map, ulong[] table, bool verify)
     {
-        Path = path;
-        Header = header;
-        _map = map;
-        _table = table;
+        (Path, Header, _map, _table, _verifyChunks) = (path, header, map, table, verify);
         _verified = new int[header.ChunkCount];
-        VerifyChunks = verify;
     }
 
     /// <summary>The file.</summary>
@@ -42,9 +39,6 @@ public sealed unsafe class PackedDataset : IDisposable
 
     /// <summary>Number of classes C.</summary>
     public int Classes => Header.Classes;
-
-    /// <summary>Whether each chunk's checksums are checked the first time it is read.</summary>
-    public bool VerifyChunks { get; }
 
     /// <summary>Bytes the rows would take decoded in memory (<see cref="ByteMatrix"/> or padded <see cref="DenseMatrix"/>) with labels.</summary>
     public long DecodedBytes => Header.ElementType == PackedElementType.UInt8
@@ -90,18 +84,17 @@ public sealed unsafe class PackedDataset : IDisposable
     public static PackedHeader Pack(Dataset data, string path, PackOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        bool bytes = data.Features is ByteMatrix;
-        float scale = data.Features is ByteMatrix b ? b.Scale : 1f;
+        var bytes = data.Features as ByteMatrix;
         using var writer = new PackedDatasetWriter(path, data.FeatureCount, data.ClassNames,
-            bytes ? PackedElementType.UInt8 : PackedElementType.Float32, scale, data.SampleWeights is not null, data.Image, data.Name, options);
+            bytes is null ? PackedElementType.Float32 : PackedElementType.UInt8, bytes?.Scale ?? 1f, data.SampleWeights is not null, data.Image, data.Name, options);
         const int Step = 4096;
-        var row = bytes ? [] : new float[Step * data.FeatureCount];
+        var row = bytes is null ? new float[Step * data.FeatureCount] : [];
         for (int start = 0; start < data.Rows; start += Step)
         {
             int n = Math.Min(Step, data.Rows - start);
             var labels = data.Labels.AsSpan(start, n);
             var weights = data.SampleWeights is null ? default : data.SampleWeights.AsSpan(start, n);
-            if (data.Features is ByteMatrix m) writer.Append(m.Data.AsSpan(start * data.FeatureCount, n * data.FeatureCount), labels, weights);
+            if (bytes is not null) writer.Append(bytes.Data.AsSpan(start * data.FeatureCount, n * data.FeatureCount), labels, weights);
             else
             {
                 for (int i = 0; i < n; i++) data.Features.CopyRow(start + i, row.AsSpan(i * data.FeatureCount, data.FeatureCount));
@@ -112,11 +105,12 @@ public sealed unsafe class PackedDataset : IDisposable
     }
 
     /// <summary>
-    /// Maps rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>−1 and hands their
-    /// bytes, labels and weights (empty when absent) to <paramref name="read"/>; the map is released when it returns.
+    /// Maps rows <paramref name="start"/>..<paramref name="start"/>+<paramref name="count"/>−1 and hands their bytes
+    /// (row-major, unpadded), labels and weights (empty when absent) to <paramref name="read"/>; the map is released
+    /// when it returns.
     /// Chunks wholly inside the range are verified on first read; a mismatch throws <see cref="PackedFormatException"/>.
     /// </summary>
-    public void Read(int start, int count, RowsReader read)
+    public void Read(int start, int count, Action<ReadOnlySpan<byte>, ReadOnlySpan<int>, ReadOnlySpan<float>> read)
     {
         ArgumentNullException.ThrowIfNull(read);
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -128,7 +122,7 @@ public sealed unsafe class PackedDataset : IDisposable
         using var weights = Header.HasSampleWeights ? new View(_map, Header.WeightsOffset + (long)start * sizeof(float), (long)count * sizeof(float)) : null;
         var w = weights is null ? default : MemoryMarshal.Cast<byte, float>(weights.Span);
         var l = MemoryMarshal.Cast<byte, int>(labels.Span);
-        if (VerifyChunks) Verify(start, count, rows.Span, labels.Span, weights is null ? default : weights.Span);
+        if (_verifyChunks) Verify(start, count, rows.Span, labels.Span, weights is null ? default : weights.Span);
         for (int i = 0; i < l.Length; i++)
             if ((uint)l[i] >= (uint)Header.Classes)
                 throw new PackedFormatException(Path, Header.LabelsOffset + (long)(start + i) * sizeof(int), $"a label in 0..{Header.Classes - 1} for row {start + i}", l[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -217,6 +211,3 @@ public sealed unsafe class PackedDataset : IDisposable
         }
     }
 }
-
-/// <summary>Receives a block's row bytes (row-major, unpadded), labels and weights (empty when the file has none).</summary>
-public delegate void RowsReader(ReadOnlySpan<byte> rows, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights);

@@ -66,12 +66,6 @@ public sealed class PackedDatasetWriter : IDisposable
         }
     }
 
-    /// <summary>Rows written so far.</summary>
-    public long Rows => _written;
-
-    /// <summary>The header as it stands (rows counted so far).</summary>
-    public PackedHeader Header => _header with { Rows = _written };
-
     /// <summary>Appends rows given as uint8 (for a uint8 file) with their labels and, when the file has them, weights.</summary>
     public void Append(ReadOnlySpan<byte> rows, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights = default)
     {
@@ -142,12 +136,11 @@ public sealed class PackedDatasetWriter : IDisposable
         var headerBytes = header.Serialize();
         try
         {
-            _labels.Position = 0;
-            _labels.CopyTo(_rows);
-            if (_weights is not null)
+            foreach (var side in new[] { _labels, _weights })
             {
-                _weights.Position = 0;
-                _weights.CopyTo(_rows);
+                if (side is null) continue;
+                side.Position = 0;
+                side.CopyTo(_rows);
             }
             var table = MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(_table));
             _rows.Write(table);

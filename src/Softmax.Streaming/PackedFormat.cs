@@ -66,11 +66,8 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
     /// <summary>Number of classes C.</summary>
     public int Classes => ClassNames.Count;
 
-    /// <summary>Bytes per stored value.</summary>
-    public int ElementSize => ElementType == PackedElementType.UInt8 ? 1 : 4;
-
     /// <summary>Bytes per stored row.</summary>
-    public long RowBytes => (long)Features * ElementSize;
+    public long RowBytes => (long)Features * (ElementType == PackedElementType.UInt8 ? 1 : 4);
 
     /// <summary>Number of checksummed chunks.</summary>
     public long ChunkCount => (Rows + ChunkRows - 1) / ChunkRows;
@@ -178,11 +175,4 @@ public sealed record PackedHeader(long Rows, int Features, IReadOnlyList<string>
 
 /// <summary>A packed file that is not what the format says: names the file, the byte offset, what was expected and found.</summary>
 public sealed class PackedFormatException(string file, long offset, string expected, string found)
-    : Exception($"{file}: at byte {offset}: expected {expected}, found {found}.")
-{
-    /// <summary>The file.</summary>
-    public string File { get; } = file;
-
-    /// <summary>Byte offset of the problem.</summary>
-    public long Offset { get; } = offset;
-}
+    : Exception($"{file}: at byte {offset}: expected {expected}, found {found}.");

@@ -63,10 +63,8 @@ public static class PackedSplit
         return writer.Complete();
     }
 
-    private delegate void RowVisitor(ReadOnlySpan<byte> row, int label, ReadOnlySpan<float> weight);
-
-    /// <summary>Visits the listed rows (ascending) in order, reading the file in steps.</summary>
-    private static void ForEach(PackedDataset file, IReadOnlyList<int> rows, RowVisitor visit)
+    /// <summary>Visits the listed rows (ascending) in order, reading the file in steps: each row's bytes, label and weight (empty when absent).</summary>
+    private static void ForEach(PackedDataset file, IReadOnlyList<int> rows, Action<ReadOnlySpan<byte>, int, ReadOnlySpan<float>> visit)
     {
         int rowBytes = (int)file.Header.RowBytes, next = 0;
         for (int start = 0; start < file.Rows && next < rows.Count; start += Step)

@@ -31,9 +31,7 @@ public sealed class RowBlock
 
     internal RowBlock(PackedDataset file, int capacity, Preprocessor preprocess, CpuEngineOptions engine)
     {
-        _file = file;
-        _preprocess = preprocess;
-        _engine = engine;
+        (_file, _preprocess, _engine) = (file, preprocess, engine);
         var h = file.Header;
         int D = h.Features;
         bool keepBytes = h.ElementType == PackedElementType.UInt8 && preprocess.Kind is PreprocessKind.None or PreprocessKind.Scale;
@@ -47,15 +45,11 @@ public sealed class RowBlock
         _labels = new int[capacity];
         _weights = h.HasSampleWeights ? new float[capacity] : null;
         _row = new float[D];
-        Capacity = capacity;
         Data = new Dataset(features, _labels, h.ClassNames, _weights, h.Image, h.Name);
         // The engine copies per-row weights when it is built: with sample or class weights it is rebuilt per block.
         _rebuildEngine = _weights is not null || engine.ClassWeights is not null;
         _loss = new CpuSoftmaxLoss(Data, engine);
     }
-
-    /// <summary>Rows the buffers hold.</summary>
-    public int Capacity { get; }
 
     /// <summary>Current rows.</summary>
     public int Count { get; private set; }
@@ -75,7 +69,7 @@ public sealed class RowBlock
     /// <summary>Reads file rows start..start+count−1 into the buffers.</summary>
     internal void Fill(int index, int start, int count)
     {
-        if (count > Capacity) throw new ArgumentOutOfRangeException(nameof(count));
+        if (count > _labels.Length) throw new ArgumentOutOfRangeException(nameof(count));
         _file.Read(start, count, (rows, labels, weights) =>
         {
             labels.CopyTo(_labels);

@@ -33,9 +33,7 @@ public static class StreamedMoments
         int lo = globalOffset, hi = globalOffset + blocks.Rows;
         int firstSample = covariance ? FirstSampleAtOrAfter(lo, N, m) : 0, endSample = covariance ? FirstSampleAtOrAfter(hi, N, m) : 0;
         int local = endSample - firstSample;
-        byte[]? sampleBytes = null;
-        DenseMatrix? sampleDense = null;
-        float sampleScale = 1;
+        FeatureMatrix? sample = null;
 
         var sums = new double[2 * D + 1];   // [Σx (D), Σx² (D), n]
         var row = new float[D];
@@ -44,11 +42,7 @@ public static class StreamedMoments
         {
             var x = block.Data.Features;
             // The sample keeps the block's storage type (uint8 scaled on the fly, or float32), as the in-memory matrix would.
-            if (covariance && sampleBytes is null && sampleDense is null)
-            {
-                if (x is ByteMatrix bm) (sampleBytes, sampleScale) = (new byte[(long)local * D], bm.Scale);
-                else sampleDense = new DenseMatrix(local, D);
-            }
+            if (covariance) sample ??= x is ByteMatrix bm ? new ByteMatrix(new byte[(long)local * D], local, D, bm.Scale) : new DenseMatrix(local, D);
             for (int r = 0; r < block.Count; r++)
             {
                 x.CopyRow(r, row);
@@ -57,13 +51,12 @@ public static class StreamedMoments
                 while (covariance && next < endSample && SampleRow(next, N, m) == globalRow)
                 {
                     int s = next - firstSample;
-                    if (sampleBytes is not null) ((ByteMatrix)x).Row(r).CopyTo(sampleBytes.AsSpan(s * D, D));
-                    else row.CopyTo(sampleDense!.Row(s));
+                    if (sample is ByteMatrix bytes) ((ByteMatrix)x).Row(r).CopyTo(bytes.Data.AsSpan(s * D, D));
+                    else row.CopyTo(((DenseMatrix)sample!).Row(s));
                     next++;
                 }
             }
         }
-        FeatureMatrix? sample = sampleBytes is not null ? new ByteMatrix(sampleBytes, local, D, sampleScale) : sampleDense;
         sums[2 * D] = blocks.Rows;
         return Moments(sums, D, sample, covariance, m, allReduce);
     }

@@ -8,39 +8,25 @@ namespace Softmax.Streaming;
 
 /// <summary>
 /// Training rows in a packed file, streamed in blocks instead of loaded: the <see cref="TrainingView"/> of
-/// <see cref="StreamingTrainer"/>, and of each rank's shard under L-BFGS with <c>--distributed</c> (with an
+/// <c>--stream</c>, and of each rank's shard under L-BFGS with <c>--distributed</c> (with an
 /// <see cref="IAllReduce"/> and the shard's place among all rows). L-BFGS makes one streamed pass per evaluation;
 /// SGD and Adam read batches block by block (<see cref="BlockBatchPlan"/>, one process only).
 /// <para>Center and Standardize are fitted by one streamed pass (the same sums in the same order as in memory, bit for
 /// bit; across workers the sums are added first); class counts and the preconditioner's moments likewise.</para>
 /// </summary>
-public sealed class StreamedView : TrainingView
+/// <param name="file">The packed file.</param>
+/// <param name="stream">Block size and range (the engine and preprocessing are the trainer's).</param>
+/// <param name="allReduce">Combines the workers' sums; the range is then one worker's.</param>
+/// <param name="globalOffset">With <paramref name="allReduce"/>: the index of the range's first row among all rows.</param>
+/// <param name="totalRows">With <paramref name="allReduce"/>: the rows over all workers.</param>
+public sealed class StreamedView(PackedDataset file, StreamingOptions? stream = null, IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null)
+    : TrainingView(file.Header.ClassNames, file.Features, totalRows ?? LocalRows(file, stream), file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
 {
-    private readonly IAllReduce? _allReduce;
-    private readonly int _globalOffset;
-    private readonly int? _totalRows;
+    private readonly StreamingOptions _stream = (stream ?? new StreamingOptions()).Validate(file);
     private StreamingSoftmaxLoss? _loss;
 
-    /// <summary>
-    /// Streams <paramref name="file"/> (the range in <paramref name="stream"/>); with <paramref name="allReduce"/> the
-    /// range is one worker's, whose first row is row <paramref name="globalOffset"/> of <paramref name="totalRows"/>.
-    /// </summary>
-    public StreamedView(PackedDataset file, StreamingOptions? stream = null, IAllReduce? allReduce = null, int globalOffset = 0, int? totalRows = null)
-        : base(file.Header.ClassNames, file.Features, totalRows ?? LocalRows(file, stream), file.Header.Image, file.Header.ElementType == PackedElementType.UInt8)
-    {
-        File = file;
-        Stream = (stream ?? new StreamingOptions()).Validate(file);
-        (_allReduce, _globalOffset, _totalRows) = (allReduce, globalOffset, totalRows);
-    }
-
-    /// <summary>The packed file.</summary>
-    public PackedDataset File { get; }
-
-    /// <summary>Block size and range (the engine and preprocessing are the trainer's).</summary>
-    public StreamingOptions Stream { get; }
-
     /// <inheritdoc />
-    public override IAllReduce? AllReduce => _allReduce;
+    public override IAllReduce? AllReduce => allReduce;
 
     /// <inheritdoc />
     public override Preprocessor FitPreprocessor(PreprocessKind kind, float? scale)
@@ -48,16 +34,16 @@ public sealed class StreamedView : TrainingView
         if (kind <= PreprocessKind.Scale) return Preprocessor.Fit(kind, [], scale);
         // The raw rows, block after block in file order: the sums of Preprocessor.Fit in its order.
         var raw = RawBlocks();
-        return Preprocessor.Fit(kind, raw.Read().Select(block => block.Data.Slice(0, block.Count)), scale, _allReduce, Features);
+        return Preprocessor.Fit(kind, raw.Read().Select(block => block.Data.Slice(0, block.Count)), scale, allReduce, Features);
     }
 
     /// <inheritdoc />
     public override double[] ClassCounts()
     {
-        var counts = new double[File.Classes];
+        var counts = new double[file.Classes];
         foreach (var block in RawBlocks().Read())
             for (int r = 0; r < block.Count; r++) counts[block.Data.Labels[r]]++;
-        _allReduce?.SumInPlace(counts);
+        allReduce?.SumInPlace(counts);
         return counts;
     }
 
@@ -66,13 +52,13 @@ public sealed class StreamedView : TrainingView
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.LossFactory is not null) throw new NotSupportedException("A plugged-in engine needs the rows in memory; streamed training runs on the CPU.");
-        _loss = new StreamingSoftmaxLoss(File, Stream with { Preprocessor = preprocessor, Engine = options.Engine with { ClassWeights = classWeights } });
+        _loss = new StreamingSoftmaxLoss(file, _stream with { Preprocessor = preprocessor, Engine = options.Engine with { ClassWeights = classWeights } });
         return _loss;
     }
 
     /// <inheritdoc />
     public override FeatureMoments Moments(bool withCovariance = true) =>
-        StreamedMoments.Compute(Loss.Blocks, withCovariance, allReduce: _allReduce, globalOffset: _globalOffset, totalRows: _totalRows);
+        StreamedMoments.Compute(Loss.Blocks, withCovariance, allReduce: allReduce, globalOffset: globalOffset, totalRows: totalRows);
 
     /// <inheritdoc />
     public override IBatchPlan BatchPlan() => new BlockBatchPlan(Loss.Blocks);
@@ -90,5 +76,5 @@ public sealed class StreamedView : TrainingView
 
     private StreamingSoftmaxLoss Loss => _loss ?? throw new InvalidOperationException("BuildLoss was not called.");
 
-    private BlockStream RawBlocks() => new(File, Stream with { Preprocessor = new Preprocessor(PreprocessKind.None), DoubleBuffer = false });
+    private BlockStream RawBlocks() => new(file, _stream with { Preprocessor = new Preprocessor(PreprocessKind.None), DoubleBuffer = false });
 }

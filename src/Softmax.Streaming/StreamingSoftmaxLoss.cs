@@ -15,24 +15,18 @@ namespace Softmax.Streaming;
 /// ranges are accepted: random row lists would turn a pass into random reads; mini-batch training over a stream
 /// runs a <see cref="MiniBatchSolver"/> over a <see cref="BlockBatchPlan"/>, which shuffles blocks and rows within blocks.</para>
 /// </summary>
-public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
+/// <param name="file">The packed file, streamed whole or over the range in <paramref name="options"/>.</param>
+/// <param name="options">Block size, range, engine and preprocessing.</param>
+public sealed class StreamingSoftmaxLoss(PackedDataset file, StreamingOptions? options = null) : ISoftmaxLoss
 {
-    /// <summary>Streams <paramref name="file"/> (or the range in <paramref name="options"/>).</summary>
-    public StreamingSoftmaxLoss(PackedDataset file, StreamingOptions? options = null)
-    {
-        Blocks = new BlockStream(file, options);
-        Classes = file.Classes;
-        Features = file.Features;
-    }
-
     /// <summary>The block reader, shared with the moments pass and the mini-batch plan.</summary>
-    public BlockStream Blocks { get; }
+    public BlockStream Blocks { get; } = new BlockStream(file, options);
 
     /// <inheritdoc />
-    public int Classes { get; }
+    public int Classes => Blocks.File.Classes;
 
     /// <inheritdoc />
-    public int Features { get; }
+    public int Features => Blocks.File.Features;
 
     /// <inheritdoc />
     public int Rows => Blocks.Rows;
@@ -52,19 +46,16 @@ public sealed class StreamingSoftmaxLoss : ISoftmaxLoss
     public int Passes { get; private set; }
 
     /// <inheritdoc />
-    public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
-    {
-        int dim = Classes * Features + Classes;
-        if (gradientSums.Length != dim) throw new ArgumentException($"The gradient needs {dim} entries.", nameof(gradientSums));
-        return Pass(theta, gradientSums, rows, withGradient: true);
-    }
+    public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows) => Pass(theta, gradientSums, rows, withGradient: true);
 
     /// <inheritdoc />
     public LossSums Value(ReadOnlySpan<double> theta, RowSet rows) => Pass(theta, Span<double>.Empty, rows, withGradient: false);
 
     private LossSums Pass(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows, bool withGradient)
     {
-        if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
+        int dim = Classes * Features + Classes;
+        if (withGradient && gradientSums.Length != dim) throw new ArgumentException($"The gradient needs {dim} entries.", nameof(gradientSums));
+        if (theta.Length != dim) throw new ArgumentException($"θ must have C·D + C = {dim} entries.", nameof(theta));
         if (!rows.IsRange) throw new NotSupportedException("A streamed loss sums over contiguous row ranges only; use a BlockBatchPlan for mini-batches.");
         if (rows.Start < 0 || rows.Count < 0 || (long)rows.Start + rows.Count > Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows {rows.Start}..{rows.Start + rows.Count - 1} exceed {Rows}.");
         if (rows.Count == 0) return default;

@@ -123,15 +123,25 @@ public sealed class DistributedMiniBatchTests(MpiFixture fixture, ITestOutputHel
     }
 
     [Fact]
-    public void The_global_batch_order_is_reproducible_from_the_seed_and_the_same_on_every_rank()
+    public void The_global_batch_order_is_reproducible_from_the_seed_and_split_between_the_ranks()
     {
         var options = new MiniBatchOptions { BatchSize = 64, Epochs = 1, Seed = 3 };
-        var a = new ShardBatchPlan(globalOffset: 0, totalRows: 1000);
-        var b = new ShardBatchPlan(globalOffset: 500, totalRows: 1000);
-        Assert.Equal(a.GlobalOrder(options, 2), b.GlobalOrder(options, 2));
-        Assert.NotEqual(a.GlobalOrder(options, 1), a.GlobalOrder(options, 2));
-        Assert.Equal(16, a.StepsPerEpoch(options.BatchSize));
-        Assert.Equal(16, b.StepsPerEpoch(options.BatchSize));
+        var half = new SoftmaxObjective(new CpuSoftmaxLoss(TestData.Dense(TestData.Bytes(500, 4, 2, seed: 1), 1f / 255), new CpuEngineOptions(Threads: 1)), 0);
+        // Each step's rows on the rank whose 500 rows start at global row offset, as global rows.
+        int[][] Batches(int offset, int epoch)
+        {
+            var plan = new ShardBatchPlan(offset, totalRows: 1000);
+            Assert.Equal(1000, plan.Begin(half, options, new SgdRule(0)));
+            return plan.Epoch(epoch).Select(b => Enumerable.Range(0, b.Rows.Count).Select(i => b.Rows[i] + offset).ToArray()).ToArray();
+        }
+        int[][] a = Batches(0, 2), b = Batches(500, 2);
+        Assert.Equal(16, a.Length);   // ⌈1000 / 64⌉ steps on every rank
+        Assert.Equal(16, b.Length);
+        var global = new int[1000];
+        RowBatchPlan.Order(options, 2, global);
+        for (int s = 0; s < 16; s++) Assert.Equal(global.Skip(64 * s).Take(64).Order(), a[s].Concat(b[s]).Order());
+        Assert.Equal(a, Batches(0, 2));
+        Assert.NotEqual(a, Batches(0, 1));
     }
 
     [Fact]

@@ -168,7 +168,7 @@ public sealed class OneTrainerTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(whole.Model.Parameters, resumed.Model.Parameters);
         Assert.Equal(whole.Solver.Iterations, resumed.Solver.Iterations);
         using var file = PackedDataset.Open(path);
-        var e = Assert.Throws<NotSupportedException>(() => StreamingTrainer.Fit(file, options with { ValidationFraction = 0.2 }));
+        var e = Assert.Throws<NotSupportedException>(() => SoftmaxTrainer.FitView(new StreamedView(file), options with { ValidationFraction = 0.2 }));
         Assert.Contains("validation rows", e.Message);
     }
 }

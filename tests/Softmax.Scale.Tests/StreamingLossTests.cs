@@ -99,7 +99,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         var options = new TrainingOptions { L2 = 1e-2, Engine = new CpuEngineOptions(2), Lbfgs = new LbfgsOptions { GradientTolerance = 1e-11 } };
         var memory = SoftmaxTrainer.Fit(digits, options);
         using var file = PackedDataset.Open(path);
-        var streamed = StreamingTrainer.Fit(file, options, new StreamingOptions(BlockBytes: 16 * 1024));
+        var streamed = SoftmaxTrainer.FitView(new StreamedView(file, new StreamingOptions(BlockBytes: 16 * 1024)), options);
         Assert.Equal(StopReason.Converged, memory.Solver.Reason);
         Assert.Equal(StopReason.Converged, streamed.Solver.Reason);
         double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
@@ -116,7 +116,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         var memory = SoftmaxTrainer.Fit(digits, options);
         var memory1 = SoftmaxTrainer.Fit(digits, options with { Engine = new CpuEngineOptions(1) });
         using var file = PackedDataset.Open(path);
-        var streamed = StreamingTrainer.Fit(file, options, new StreamingOptions(BlockBytes: 16 * 1024));
+        var streamed = SoftmaxTrainer.FitView(new StreamedView(file, new StreamingOptions(BlockBytes: 16 * 1024)), options);
         Assert.True(int.Parse(streamed.Model.Training.Settings["stream_block_rows"]) < digits.Rows / 4);
         double streamedGap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
         double threadGap = TestData.RelativeDifference(memory.Objective, memory1.Objective);
@@ -182,10 +182,10 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         };
         var stream = new StreamingOptions(BlockBytes: 6000);
         var states = new List<SolverState>();
-        var whole = StreamingTrainer.Fit(file, options, stream, checkpoint: states.Add, checkpointEvery: 2);
+        var whole = SoftmaxTrainer.FitView(new StreamedView(file, stream), options, new TrainingHooks { Checkpoint = states.Add, CheckpointEvery = 2 });
         Assert.Equal([2, 4], states.Select(s => s.Epoch));
         Assert.Equal(1 + (kind == SolverKind.Adam ? 2 : 1), states[0].Vectors.Count);
-        var resumed = StreamingTrainer.Fit(file, options, stream, resumeFrom: states[0]);
+        var resumed = SoftmaxTrainer.FitView(new StreamedView(file, stream), options, new TrainingHooks { ResumeFrom = states[0] });
         Assert.Equal(whole.Model.Parameters, resumed.Model.Parameters);
         Assert.Equal(whole.Solver.History.Select(h => h.Loss), resumed.Solver.History.Select(h => h.Loss));
         Assert.Equal(whole.Objective, resumed.Objective);
@@ -215,7 +215,7 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         Assert.Contains(memoryFit.Mean!, m => m > 0.1f);   // 1/255 scale applied, not raw bytes
         // Training: L-BFGS over the stream (more than one block) reaches the in-memory optimum of the same problem.
         var memory = SoftmaxTrainer.Fit(file.Load(), options);
-        var streamed = StreamingTrainer.Fit(file, options, stream);
+        var streamed = SoftmaxTrainer.FitView(new StreamedView(file, stream), options);
         Assert.True(int.Parse(streamed.Model.Training.Settings["stream_block_rows"]) < 3000 / 4);
         Assert.Equal(kind.ToString(), streamed.Model.Training.Settings["preprocess"]);
         double gap = TestData.RelativeDifference(memory.Objective, streamed.Objective);
@@ -241,7 +241,8 @@ public sealed class StreamingLossTests(Xunit.Abstractions.ITestOutputHelper outp
         string path = Path.Combine(_temp.Path, "train.smxp");
         PackedDataset.Pack(train, path, new PackOptions(ChunkBytes: 3000));
         using var file = PackedDataset.Open(path);
-        var streamed = StreamingTrainer.Fit(file, options with { ValidationFraction = 0 }, new StreamingOptions(BlockBytes: 6000), validation: validation);
+        var streamed = SoftmaxTrainer.FitView(new StreamedView(file, new StreamingOptions(BlockBytes: 6000)), options with { ValidationFraction = 0 },
+            new TrainingHooks { Validation = validation });
         Assert.Same(validation, streamed.Validation);
         var accuracies = memory.Solver.History.Select(h => h.ValidationAccuracy).Where(a => a is not null).ToArray();
         Assert.True(accuracies.Length >= 2, "validation was scored");

@@ -3,6 +3,7 @@ using Softmax.Cli.Metrics;
 using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Distributed;
+using Softmax.IO;
 using Softmax.Model;
 using Softmax.Optimization;
 using Softmax.Streaming;
@@ -10,9 +11,10 @@ using Softmax.Streaming;
 namespace Softmax.Cli.Commands;
 
 /// <summary>
-/// <c>softmax train --stream</c> and <c>softmax train --distributed</c>: training over a packed file that is read in
-/// row blocks (<see cref="StreamingTrainer"/>), on one process or on every rank of an MPI job
-/// (<see cref="DistributedTrainer"/>). Train accuracy is computed block by block, so the rows are never all resident.
+/// <c>softmax train --stream</c> and <c>softmax train --distributed</c>: <see cref="SoftmaxTrainer.FitView"/> over a
+/// packed file that is read in row blocks (<see cref="StreamedView"/>), on one process or on every rank of an MPI job
+/// (each rank's shard: <see cref="StreamedView"/> for L-BFGS, <see cref="ShardView"/> for SGD and Adam). Train
+/// accuracy is computed block by block, so the rows are never all resident.
 /// </summary>
 public static class ScaleTraining
 {
@@ -25,60 +27,60 @@ public static class ScaleTraining
     /// rows are scored in memory, the training rows are streamed from a packed copy of their own, removed afterwards.
     /// The train accuracy returned counts the streamed training rows only, like the in-memory path's.
     /// </summary>
-    public static (TrainingResult Result, double TrainAccuracy) FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, StreamingOptions stream,
-        CancellationToken token)
+    public static (TrainingResult Result, double TrainAccuracy) FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(plan);
-        var options = plan.Options;
-        SolverState? resume = null;
-        Action<SolverState>? checkpoint = null;
-        if (plan.UsesCheckpoints)
+        var (options, stream) = (plan.Options, Stream(plan));
+        (TrainingResult, double) Fit(PackedDataset rows, TrainingHooks hooks)
         {
-            var checkpoints = plan.ScaledCheckpoints(file, stream, ranks: 1);
-            (resume, var curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
-            checkpoint = checkpoints.Writer(options.Solver, curve);
-        }
-        (TrainingResult, double) Fit(PackedDataset rows, Dataset? validation)
-        {
-            ui.Note($"data: {rows.Header.Name ?? rows.Path}: {rows.Rows} training rows" + (validation is null ? "" : $" ({validation.Rows} held out for validation)") +
+            ui.Note($"data: {rows.Header.Name ?? rows.Path}: {rows.Rows} training rows" + (hooks.Validation is { } v ? $" ({v.Rows} held out for validation)" : "") +
                     $", {rows.Features} features, {rows.Classes} classes, streamed from {rows.Path} in blocks of {stream.BlockRows(rows.Header)} rows");
-            var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(ui, "training", progress => StreamingTrainer.Fit(rows, options, stream,
-                progress: progress, cancellationToken: token, resumeFrom: resume, checkpoint: checkpoint, validation: validation));
-            var (correct, count) = CountCorrect(result.Model, rows);
+            var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(ui, "training", progress =>
+                SoftmaxTrainer.FitView(new StreamedView(rows, stream), options, hooks with { Progress = progress }));
+            var (correct, count) = CountCorrect(result.Model, rows, 0, rows.Rows);
             return (result, count > 0 ? correct / count : double.NaN);
         }
-        if (options.ValidationFraction == 0) return Fit(file, null);
-        var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
-        string path = $"{file.Path}.train-{Guid.NewGuid():N}.smxp";
+        var (hooks, split) = Prepare(ui, plan, file, rank: 0, ranks: 1, token);
+        if (split is null) return Fit(file, hooks);
         try
         {
-            PackedSplit.Pack(file, train, path);
-            using var trainFile = PackedDataset.Open(path);
-            return Fit(trainFile, PackedSplit.Load(file, holdout));
+            using var trainFile = PackedDataset.Open(split);
+            return Fit(trainFile, hooks);
         }
-        finally { File.Delete(path); }
+        finally { File.Delete(split); }
     }
 
+    /// <summary>The blocks of a streamed pass under the plan's memory limit.</summary>
+    private static StreamingOptions Stream(TrainPlan plan) => new(MemoryBudget.BlockBytesFor(plan.MemoryLimit));
+
     /// <summary>
-    /// With a validation fraction, one rank's part of the stratified split of <paramref name="path"/> (the same split
-    /// on every rank): its share of the training rows written to a packed file of its own (the path returned, to
-    /// delete afterwards) and the held-out rows, in memory, identical on every rank.
+    /// The hooks of a streamed or distributed run over <paramref name="file"/> (the whole --data file): the state to
+    /// resume from (every rank reads and checks it), rank 0's checkpoint writer and, with a validation fraction, the
+    /// held-out rows of the in-memory path's stratified split (the same on every rank), this rank's share of the
+    /// training rows then written to a packed file of its own: the path returned, to delete afterwards.
     /// </summary>
-    private static (string Path, Dataset Validation) HoldOut(string path, TrainingOptions options, int rank, int ranks)
+    private static (TrainingHooks Hooks, string? Split) Prepare(Ui ui, TrainPlan plan, PackedDataset file, int rank, int ranks, CancellationToken token)
     {
-        using var file = PackedDataset.Open(path);
+        var (options, hooks) = (plan.Options, new TrainingHooks { CancellationToken = token });
+        if (plan.UsesCheckpoints)
+        {
+            var checkpoints = plan.ScaledCheckpoints(file, Stream(plan), ranks);
+            var (resume, curve) = checkpoints.Resume(ui, options.Solver, file.Classes, file.Features);
+            hooks = hooks with { ResumeFrom = resume, Checkpoint = rank == 0 ? checkpoints.Writer(options.Solver, curve) : null };
+        }
+        if (options.ValidationFraction == 0) return (hooks, null);
         var (train, holdout) = PackedSplit.Indices(file, options.ValidationFraction, options.Seed);
-        var mine = ShardPlan.RowRange(path, train.Length, rank, ranks);
-        string own = $"{path}.train-rank{rank}-{Guid.NewGuid():N}.smxp";
+        hooks = hooks with { Validation = PackedSplit.Load(file, holdout) };
+        var mine = ShardPlan.RowRange(file.Path, train.Length, rank, ranks);
+        string own = $"{file.Path}.train-rank{rank}-{Guid.NewGuid():N}.smxp";
         PackedSplit.Pack(file, new ArraySegment<int>(train, mine.RowStart, mine.RowCount), own);
-        return (own, PackedSplit.Load(file, holdout));
+        return (hooks, own);
     }
 
     /// <summary>(correct, rows) of <paramref name="model"/> on rows <paramref name="start"/>.. of <paramref name="file"/>, read in blocks.</summary>
-    public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start = 0, int count = -1)
+    public static (double Correct, double Rows) CountCorrect(SoftmaxModel model, PackedDataset file, int start, int count)
     {
-        if (count < 0) count = file.Rows - start;
         double correct = 0;
         for (int offset = 0; offset < count; offset += ScoringRows)
         {
@@ -91,10 +93,10 @@ public static class ScaleTraining
     }
 
     /// <summary>
-    /// The body of <c>softmax train --distributed</c> on this rank. Rank 0 prints, writes the model (inside
-    /// <see cref="DistributedTrainer.Fit"/>, after every rank has finished), the checkpoints and the metrics; the other
-    /// ranks write nothing. Every rank reads and checks a checkpoint to resume from. Any error aborts the whole job
-    /// (MPI_Abort, exit code 2 for usage and input errors, 1 otherwise) with a message naming the rank.
+    /// The body of <c>softmax train --distributed</c> on this rank. Rank 0 prints, writes the model (after every rank
+    /// has finished), the checkpoints and the metrics; the other ranks write nothing. Every rank reads and checks a
+    /// checkpoint to resume from. Any error aborts the whole job (MPI_Abort, exit code 2 for usage and input errors, 1
+    /// otherwise) with a message naming the rank.
     /// </summary>
     public static int RunDistributed(Ui ui, TrainPlan plan, CancellationToken token)
     {
@@ -123,23 +125,15 @@ public static class ScaleTraining
             try
             {
                 var files = ResolveFiles(mpi, trainSource, specs);
-                var stream = new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit));
-                DistributedOptions settings = new(stream, plan.CollectiveTimeout, plan.AverageEvery);
-                if (plan.UsesCheckpoints)
+                var hooks = new TrainingHooks { CancellationToken = token };
+                if (plan.UsesCheckpoints || options.ValidationFraction > 0)
                 {
-                    using var whole = PackedDataset.Open(files[0], verifyChunks: false);
-                    var checkpoints = plan.ScaledCheckpoints(whole, stream, mpi.Size);
-                    var (resume, curve) = checkpoints.Resume(rankUi, options.Solver, whole.Classes, whole.Features);
-                    settings = settings with { ResumeFrom = resume, Checkpoint = checkpoints.Writer(options.Solver, curve), CheckpointEvery = 1 };
+                    using var whole = PackedDataset.Open(files[0]);
+                    (hooks, splitFile) = Prepare(rankUi, plan, whole, mpi.Rank, mpi.Size, token);
                 }
                 // A validation split: each rank streams its share of the training rows from a file of its own.
-                if (options.ValidationFraction > 0)
-                {
-                    (splitFile, var validation) = HoldOut(files[0], options, mpi.Rank, mpi.Size);
-                    files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
-                    settings = settings with { Validation = validation };
-                }
-                return TrainOnRank(rankUi, mpi, plan, files, settings, specs, token, () => trained = true);
+                if (splitFile is not null) files = Enumerable.Repeat(splitFile, mpi.Size).ToArray();
+                return TrainOnRank(rankUi, mpi, plan, files, hooks, specs, () => trained = true);
             }
             catch (Exception e)
             {
@@ -181,50 +175,67 @@ public static class ScaleTraining
         return files;
     }
 
+    /// <summary>
+    /// This rank's training: its shard (streamed for L-BFGS, in memory for SGD and Adam), the sums allreduced under the
+    /// collective watchdog so that every rank takes the same steps; rank 0 alone writes the model, atomically (temporary
+    /// file, then rename), after every rank has finished.
+    /// </summary>
+    private static (TrainingResult Result, ShardPlan Shard, MpiAllReduce AllReduce) FitOnRank(MpiRuntime mpi, TrainPlan plan, string[] files,
+        TrainingHooks hooks)
+    {
+        using var watchdog = new CollectiveWatchdog(plan.CollectiveTimeout, mpi.Rank);
+        var allReduce = new MpiAllReduce(mpi.World, watchdog);
+        var shard = ShardPlan.For(files, mpi.Rank, mpi.Size, allReduce);
+        using var file = PackedDataset.Open(shard.Path);
+        TrainingView view = plan.Options.Solver == SolverKind.Lbfgs
+            ? new StreamedView(file, Stream(plan) with { RowStart = shard.RowStart, RowCount = shard.RowCount }, allReduce, shard.GlobalOffset, shard.TotalRows)
+            : new ShardView(file, shard, allReduce, plan.AverageEvery, plan.Slices);
+        var result = SoftmaxTrainer.FitView(view, plan.Options, hooks);
+        // Every rank reaches this point before the model appears: a rank that failed earlier has aborted the job.
+        using (watchdog.Enter("the final barrier")) mpi.World.Barrier();
+        if (mpi.Rank == 0) ModelFile.Save(result.Model, plan.ModelPath);
+        return (result, shard, allReduce);
+    }
+
     /// <summary>Trains on this rank's rows, scores the shards and, on rank 0, reports; returns the rank's exit code.</summary>
-    private static int TrainOnRank(Ui rankUi, MpiRuntime mpi, TrainPlan plan, string[] files, DistributedOptions settings, string[] specs,
-        CancellationToken token, Action trained)
+    private static int TrainOnRank(Ui rankUi, MpiRuntime mpi, TrainPlan plan, string[] files, TrainingHooks hooks, string[] specs, Action trained)
     {
         bool root = mpi.Rank == 0;
         var (testSource, options) = (plan.TestSource, plan.Options);
         var test = root ? testSource?.LoadForEvaluation() ?? (specs.Length == 1 ? (plan.TrainSource with { Spec = specs[0] }).LoadOwnTestSplit() : null) : null;
         if (root) rankUi.Note($"data: {string.Join(", ", files)}: split over {mpi.Size} ranks" + (test is null ? ", no test set" : $"; {test.Rows} test rows"));
-        DistributedResult run = null!;
+        ShardPlan shard = null!;
+        MpiAllReduce allReduce = null!;
         var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(rankUi, "training", progress =>
         {
-            run = DistributedTrainer.Fit(mpi, files, options, plan.ModelPath, settings with { Slices = plan.Slices },
-                ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null), token);
-            return run.Result;
+            (var fitted, shard, allReduce) = FitOnRank(mpi, plan, files, hooks with { Progress = ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null) });
+            return fitted;
         });
         trained();
         TrainCommand.CheckTest(result.Model.Features, test, testSource?.Spec ?? specs[0]);
         // Train accuracy: each rank scores its shard; one allreduce adds the counts and gathers each rank's
         // weight hash and allreduce time (the calls of training are counted before it).
-        long trainingCalls = run.AllReduce.Calls;
+        long trainingCalls = allReduce.Calls;
         var gather = new RankGather(mpi.Size, mpi.Rank);
-        using (var shard = PackedDataset.Open(run.Shard.Path, verifyChunks: false))
-            gather.SetCounts(CountCorrect(result.Model, shard, run.Shard.RowStart, run.Shard.RowCount));
-        gather.SetOwn(InfoCommand.WeightsHash(result.Model), run.AllReduce.Elapsed.TotalSeconds);
-        run.AllReduce.SumInPlace(gather.Slots);
+        string? name;   // the dataset name in the header of rank 0's file
+        using (var file = PackedDataset.Open(shard.Path, verifyChunks: false))
+        {
+            gather.SetCounts(CountCorrect(result.Model, file, shard.RowStart, shard.RowCount));
+            name = file.Header.Name;
+        }
+        gather.SetOwn(InfoCommand.WeightsHash(result.Model), allReduce.Elapsed.TotalSeconds);
+        allReduce.SumInPlace(gather.Slots);
         if (root)
         {
             var (correct, rows) = gather.Counts;
-            var metrics = new ScaleMetrics(mpi.Size, run.Shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
-            var trainedRun = new TrainedRun(result, HeaderName(files[0]) ?? specs[0], rows > 0 ? correct / rows : double.NaN) { Test = test, Scale = metrics };
+            var metrics = new ScaleMetrics(mpi.Size, shard.RowCount, trainingCalls, gather.Seconds(), gather.Hashes());
+            var trainedRun = new TrainedRun(result, name ?? specs[0], rows > 0 ? correct / rows : double.NaN) { Test = test, Scale = metrics };
             TrainingReport.Write(rankUi, plan, trainedRun);
-            int every = plan.AverageEvery;
-            rankUi.Note($"allreduce: {run.AllReduce.Calls} calls, {run.AllReduce.Elapsed.TotalSeconds:F3} s on rank 0; {run.Shard.RowCount} rows per rank 0 shard" +
-                        (options.Solver == SolverKind.Lbfgs ? "" : every > 0 ? $"; local SGD, weights averaged every {every} steps" : "; synchronous mini-batches"));
+            rankUi.Note($"allreduce: {allReduce.Calls} calls, {allReduce.Elapsed.TotalSeconds:F3} s on rank 0; {shard.RowCount} rows per rank 0 shard" +
+                        (options.Solver == SolverKind.Lbfgs ? "" : plan.AverageEvery > 0 ? $"; local SGD, weights averaged every {plan.AverageEvery} steps" : "; synchronous mini-batches"));
         }
         // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
         if (root) return GlobalFlags.Health(result);
         return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
-    }
-
-    /// <summary>The dataset name recorded in a packed file's header.</summary>
-    public static string? HeaderName(string path)
-    {
-        using var f = PackedDataset.Open(path, verifyChunks: false);
-        return f.Header.Name;
     }
 }

@@ -113,7 +113,7 @@ public static class TrainCommand
         if (plan.MemoryLimit is not null) System.Runtime.GCSettings.LatencyMode = System.Runtime.GCLatencyMode.Batch;
         using var file = PackedDataset.Open(path);
         CheckTest(file.Features, test, testSource?.Spec ?? trainSource.Spec);
-        var (result, trainAccuracy) = ScaleTraining.FitStreamed(ui, file, plan, new StreamingOptions(MemoryBudget.BlockBytesFor(plan.MemoryLimit)), token);
+        var (result, trainAccuracy) = ScaleTraining.FitStreamed(ui, file, plan, token);
         if (schema is not null)
         {
             var m = result.Model;

@@ -8,7 +8,7 @@ namespace Softmax.Cli.Infrastructure;
 /// <summary>
 /// The packed file (<c>.smxp</c>) that streamed and distributed training read for a <see cref="DataSource"/>. A packed
 /// file is used as it is. A single data file gets the library's cache beside it (<c>data.csv</c> →
-/// <c>data.csv.smxp</c>, see <see cref="PackedCache"/>), or, where that folder is not writable or the reader
+/// <c>data.csv.smxp</c>), or, where that folder is not writable or the reader
 /// settings are not the defaults, a cache in <see cref="CacheDirectory"/>. Named datasets and directories are packed
 /// into <see cref="CacheDirectory"/> (never next to system data such as /usr/share/datasets). A cache is rebuilt when
 /// older than its source. Only streamed or distributed training, or <c>softmax data pack</c>, makes these files.
@@ -44,7 +44,7 @@ public static class PackedSource
             string full = Path.GetFullPath(source.Spec);
             DateTime sourceTime = File.GetLastWriteTimeUtc(full);
             bool defaults = source.Format == DataFormat.Auto && source.LabelColumn is null;
-            string beside = PackedCache.PathFor(full);
+            string beside = full + ".smxp";
             string cached = CachePath($"file|{full}|{source.Format}|{source.LabelColumn}", Path.GetFileName(full));
             if (defaults && Fresh(beside, sourceTime)) return beside;
             if (Fresh(cached, sourceTime)) return cached;
