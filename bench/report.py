@@ -303,7 +303,7 @@ def write_results(path, rows, kind, seconds, replace=False):
     intro = ("# Benchmark results\n\n"
              "Written by `bench/run` (see `bench/README.md`). Every system is scored on the same F: mean "
              "cross-entropy + (λ/2)‖W‖², λ = 1e-4, bias not penalised, on the Fashion-MNIST training set with "
-             "x = pixel/255, evaluated in float64 by one shared routine; F* = 0.3794770768995895. "
+             "x = the float32 nearest pixel/255 (the data F* is the optimum of), evaluated in float64 by one shared routine; F* = 0.3794770768995895. "
              "\"vs ours\" is the peer's time divided by ours on the same measurement; \"× floor\" is the time as a "
              "multiple of the roofline floor max(bytes of X / read bandwidth, 4·N·D·C / sgemm rate) for the same thread "
              "count (2 unless the notes say 1 thr).\n")
