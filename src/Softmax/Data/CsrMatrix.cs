@@ -30,13 +30,10 @@ public sealed unsafe class CsrMatrix : FeatureMatrix
         if (pointers is not null && pointers.Length != rows + 1) throw new ArgumentException("rowPointers must have rows + 1 entries.", nameof(pointers));
         if (columnIndices is not null && columnIndices.LongLength != nonZeros || values is not null && values.LongLength != nonZeros)
             throw new ArgumentException("columnIndices and values differ in length.");
-        _pointers = pointers;
+        (_pointers, _columns, _values, _nonZeros) = (pointers, columnIndices, values, (int)nonZeros);
         _pointersOrigin = pointersOrigin;
-        _columns = columnIndices;
         _columnsOrigin = columnsOrigin;
-        _values = values;
         _valuesOrigin = valuesOrigin;
-        _nonZeros = (int)nonZeros;
         Check(RowPointers, ColumnIndices, nonZeros, rows, columns);
     }
 

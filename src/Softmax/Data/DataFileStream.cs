@@ -20,10 +20,7 @@ internal sealed class DataFileStream : Stream
 
     public DataFileStream(Stream inner, FileStream file, string path, long limit, bool gzip)
     {
-        _inner = inner;
-        _file = file;
-        Path = path;
-        Limit = limit;
+        (_inner, _file, Path, Limit) = (inner, file, path, limit);
         _crc = gzip ? new Crc32() : null;
     }
 

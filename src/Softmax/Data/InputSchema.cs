@@ -60,10 +60,7 @@ public sealed class InputSchema
             if (c.FillCategory < -1 || (c.Kind == ColumnKind.Categorical && c.FillCategory >= c.Categories.Count))
                 throw new ArgumentException($"Column '{c.Name}': the fill category is outside its categories.", nameof(columns));
         }
-        Columns = columns.ToArray();
-        Named = named;
-        NanIsMissing = nanIsMissing;
-        Imputes = imputes;
+        (Columns, Named, NanIsMissing, Imputes) = (columns.ToArray(), named, nanIsMissing, imputes);
         _levels = Columns.Select(c => c.Categories.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal)).ToArray();
         FeatureCount = Columns.Sum(c => c.Width);
         var names = new List<string>(FeatureCount);
