@@ -17,12 +17,8 @@ public static class CsvRecords
     private static readonly char[] Candidates = [',', ';', '\t', '|'];
 
     /// <summary>Reads every record of <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
-    public static void Read(Stream stream, string name, char? delimiter, CsvRecordVisitor visit)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(visit);
-        Run(stream, name, delimiter, visit);
-    }
+    public static void Read(Stream stream, string name, char? delimiter, CsvRecordVisitor visit) =>
+        Run(stream ?? throw new ArgumentNullException(nameof(stream)), name, delimiter, visit ?? throw new ArgumentNullException(nameof(visit)));
 
     /// <summary>The first record's fields (null for a file without records), its line, and the delimiter (given or detected).</summary>
     internal static (List<string>? Fields, long Line, byte Delimiter) ReadFirst(Stream stream, string name, char? delimiter)

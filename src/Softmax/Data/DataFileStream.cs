@@ -35,7 +35,7 @@ internal sealed class DataFileStream : Stream
         if (_ended || buffer.IsEmpty) return 0;
         int n;
         try { n = _inner.Read(buffer); }
-        catch (InvalidDataException e) { throw DataFiles.Corrupt(Path, e); }
+        catch (InvalidDataException e) { throw new DataFormatException(Path, null, $"the compressed data is corrupt ({e.Message})", e); }
         if (n == 0)
         {
             _ended = true;

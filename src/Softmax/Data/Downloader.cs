@@ -120,11 +120,8 @@ public static class Downloader
         if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
         using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct))
         {
-            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
-            {
-                // The part may already be complete; the hash decides below.
-            }
-            else
+            // 416 to a range request: the part may already be complete; the hash decides below.
+            if (response.StatusCode != HttpStatusCode.RequestedRangeNotSatisfiable || have == 0)
             {
                 if (!response.IsSuccessStatusCode)
                     throw new HttpRequestException($"{file.Url}: the server answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);

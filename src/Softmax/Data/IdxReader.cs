@@ -42,19 +42,10 @@ public static class IdxReader
     /// <summary>Reads an idx1 labels file.</summary>
     public static byte[] ReadLabels(string path) => Read(path, LabelMagic, 1, "labels").Data;
 
+    /// <summary>The header and data of an IDX file; corrupt gzip data fail in <see cref="DataFileStream"/>, naming the file.</summary>
     private static (byte[] Data, int[] Dims) Read(string path, int expectedMagic, int rank, string what)
     {
         using var stream = DataFiles.Open(path, out long bound, out bool compressed);
-        try
-        {
-            return ReadBody(stream, path, expectedMagic, rank, what, bound, compressed);
-        }
-        catch (InvalidDataException e) { throw DataFiles.Corrupt(path, e); }
-    }
-
-    private static (byte[] Data, int[] Dims) ReadBody(Stream stream, string path, int expectedMagic, int rank, string what,
-        long bound, bool compressed)
-    {
         int headerLength = 4 + 4 * rank;
         Span<byte> header = stackalloc byte[headerLength];
         int got = DataFiles.ReadFully(stream, header);

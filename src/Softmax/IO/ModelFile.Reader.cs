@@ -32,8 +32,6 @@ public static partial class ModelFile
             return span;
         }
 
-        public void Skip(int count) => Take(count, "the header");
-
         public byte Byte(string what) => Take(1, what)[0];
 
         public bool Flag(string what) => Byte(what) switch
