@@ -114,21 +114,17 @@ public sealed unsafe class CsrMatrix : FeatureMatrix
     }
 
     /// <inheritdoc />
-    public override void CopyRow(int row, Span<float> destination)
-    {
-        destination[..Columns].Clear();
-        var columns = RowColumns(row);
-        var values = RowValues(row);
-        for (int k = 0; k < columns.Length; k++) destination[columns[k]] = values[k];
-    }
+    public override void CopyRow(int row, Span<float> destination) => Scatter(row, destination);
 
     /// <inheritdoc />
-    public override void CopyRow(int row, Span<double> destination)
+    public override void CopyRow(int row, Span<double> destination) => Scatter(row, destination);
+
+    private void Scatter<T>(int row, Span<T> destination) where T : System.Numerics.INumberBase<T>
     {
         destination[..Columns].Clear();
         var columns = RowColumns(row);
         var values = RowValues(row);
-        for (int k = 0; k < columns.Length; k++) destination[columns[k]] = values[k];
+        for (int k = 0; k < columns.Length; k++) destination[columns[k]] = T.CreateTruncating(values[k]);
     }
 
     /// <inheritdoc />

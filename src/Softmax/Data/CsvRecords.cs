@@ -137,52 +137,46 @@ public static class CsvRecords
         }
     }
 
-    private sealed class Box(string name, char? delimiter, CsvRecordVisitor visit)
-    {
-        public readonly string Name = name;
-        public readonly CsvRecordVisitor Visit = visit;
-        public byte? Delimiter = delimiter is { } d ? (byte)d : null;
-        public readonly List<(long Line, byte[] Record)> Sample = [];
-        public bool Stopped;
-    }
-
+    /// <summary>Holds the first 20 records back until the delimiter is detected from them, then splits every record.</summary>
     private struct Splitter(string name, char? delimiter, CsvRecordVisitor visit) : IRecordVisitor
     {
-        private readonly Box _box = new(name, delimiter, visit);
+        private readonly List<(long Line, byte[] Record)> _sample = [];
+        private byte? _delimiter = delimiter is { } d ? (byte)d : null;
+        private bool _stopped;
 
-        public readonly byte Delimiter => _box.Delimiter ?? (byte)',';
+        public readonly byte Delimiter => _delimiter ?? (byte)',';
 
-        public readonly bool Visit(ReadOnlySpan<byte> record, long line)
+        public bool Visit(ReadOnlySpan<byte> record, long line)
         {
             if (IsBlank(record)) return true;
-            if (_box.Delimiter is null)
+            if (_delimiter is null)
             {
-                _box.Sample.Add((line, record.ToArray()));
-                if (_box.Sample.Count < 20) return true;
+                _sample.Add((line, record.ToArray()));
+                if (_sample.Count < 20) return true;
                 return Release();
             }
             return Emit(record, line);
         }
 
-        public readonly void Flush()
+        public void Flush()
         {
-            if (_box.Delimiter is null && !_box.Stopped) Release();
+            if (_delimiter is null && !_stopped) Release();
         }
 
-        private readonly bool Release()
+        private bool Release()
         {
-            _box.Delimiter = _box.Sample.Count == 0 ? (byte)',' : (byte)DetectDelimiter(_box.Sample);
-            foreach (var (line, record) in _box.Sample)
+            _delimiter = _sample.Count == 0 ? (byte)',' : (byte)DetectDelimiter(_sample);
+            foreach (var (line, record) in _sample)
                 if (!Emit(record, line)) return false;
-            _box.Sample.Clear();
+            _sample.Clear();
             return true;
         }
 
-        private readonly bool Emit(ReadOnlySpan<byte> record, long line)
+        private bool Emit(ReadOnlySpan<byte> record, long line)
         {
-            if (_box.Stopped) return false;
-            bool go = _box.Visit(Split(record, _box.Delimiter!.Value, _box.Name, line), line);
-            if (!go) _box.Stopped = true;
+            if (_stopped) return false;
+            bool go = visit(Split(record, _delimiter!.Value, name, line), line);
+            if (!go) _stopped = true;
             return go;
         }
     }
