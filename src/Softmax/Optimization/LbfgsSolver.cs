@@ -72,7 +72,7 @@ public sealed partial class LbfgsSolver : ISolver
         private readonly LbfgsSolver _solver;
         private readonly SoftmaxObjective _objective;
         private readonly SolverContext _context;
-        private readonly IReparameterization? _map;
+        private readonly Reparameterization? _map;
         private readonly double[]? _l1;       // L1 weight of each coordinate in φ: λ1·a_d on W̃, 0 on the bias
         private readonly int _n;
         private readonly double[] _outer, _pg, _d, _gLo;
@@ -93,7 +93,7 @@ public sealed partial class LbfgsSolver : ISolver
             var moments = solver._moments;
             _map = moments is null ? null
                 : moments.Covariance is not null && objective.L1 == 0 ? new Whitening(moments, objective.Classes, objective.L2)
-                : new Reparameterization(moments, objective.Classes, objective.L2);
+                : new DiagonalScaling(moments, objective.Classes, objective.L2);
             if (objective.L1 > 0)
             {
                 _l1 = new double[_n];
