@@ -21,9 +21,10 @@ public static class CsvRecords
         Run(stream ?? throw new ArgumentNullException(nameof(stream)), name, delimiter, visit ?? throw new ArgumentNullException(nameof(visit)));
 
     /// <summary>The first record's fields (null for a file without records), its line, and the delimiter (given or detected).</summary>
-    internal static (List<string>? Fields, long Line, byte Delimiter) ReadFirst(Stream stream, string name, char? delimiter)
+    internal static (List<string>? Fields, long Line, byte Delimiter) ReadFirst(Func<Stream> open, string name, char? delimiter)
     {
         (List<string>? Fields, long Line) first = (null, 0);
+        using var stream = open();
         byte used = Run(stream, name, delimiter, (fields, line) => { first = ([.. fields], line); return false; });
         return (first.Fields, first.Line, used);
     }

@@ -24,10 +24,8 @@ public static class IdxReader
         if (labelBytes.Length != count)
             throw new DataFormatException(labelsPath, null,
                 $"expected {count} labels to match the {count} images in {imagesPath}, found {labelBytes.Length}");
-        int max = 0;
-        var labels = new int[count];
-        for (int i = 0; i < count; i++) { labels[i] = labelBytes[i]; max = Math.Max(max, labels[i]); }
-        var names = Enumerable.Range(0, Math.Max(10, max + 1)).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var labels = Array.ConvertAll(labelBytes, b => (int)b);
+        var names = Enumerable.Range(0, Math.Max(10, labels.Max() + 1)).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         return new Dataset(new ByteMatrix(pixels, count, height * width), labels, names,
             image: new ImageShape(height, width, 1), name: Path.GetFileName(imagesPath));
     }

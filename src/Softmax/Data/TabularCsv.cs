@@ -59,8 +59,7 @@ public static class TabularCsv
     /// </summary>
     public static bool HasHeader(string path, string? labelColumn = null)
     {
-        List<string>? first;
-        using (var s = DataFiles.Opener(path)()) first = CsvRecords.ReadFirst(s, path, null).Fields;
+        var first = CsvRecords.ReadFirst(DataFiles.Opener(path), path, null).Fields;
         if (first is null) return false;
         if (first.Any(f => LabelNames.Contains(f, StringComparer.OrdinalIgnoreCase))) return true;
         int label = first.Count - 1;

@@ -158,10 +158,9 @@ public sealed unsafe partial class SoftmaxModel
     public static (int Class, float Probability)[] TopKOf(ReadOnlySpan<float> probabilities, int k)
     {
         k = Math.Clamp(k, 1, probabilities.Length);
-        var order = Enumerable.Range(0, probabilities.Length).ToArray();
         var p = probabilities.ToArray();
-        Array.Sort(order, (a, b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b));
-        return order.Take(k).Select(c => (c, p[c])).ToArray();
+        // A stable sort: equal probabilities keep the lower class first.
+        return Enumerable.Range(0, p.Length).OrderByDescending(c => p[c]).Take(k).Select(c => (c, p[c])).ToArray();
     }
 
     /// <summary>Probabilities of every row of a raw dataset, row-major (rows × C).</summary>
