@@ -50,12 +50,6 @@ internal sealed class DataFileStream : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override int ReadByte()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 1 ? one[0] : -1;
-    }
-
     private DataFormatException TooLong() => _crc is null
         ? new DataFormatException(Path, null, $"yields more than the {Limit} bytes it had when opened: not a regular file, or it grew while being read")
         : new DataFormatException(Path, null,

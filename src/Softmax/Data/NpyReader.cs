@@ -22,8 +22,7 @@ public static class NpyReader
         if (columns > int.MaxValue || rows == 0 || columns == 0)
             throw new DataFormatException(featuresPath, null, $"expected a non-empty feature array, found shape ({header.ShapeText})");
         var features = ReadMatrix(fs, featuresPath, header, rows, (int)columns, skipColumn: -1, labelsOut: null);
-        var rawLabels = ReadLabelVector(labelsPath, rows);
-        var (labels, names) = MapLabels(rawLabels);
+        var (labels, names) = MapLabels(ReadLabelVector(labelsPath, rows));
         return new Dataset(features, labels, names, image: Image(header.Shape), name: Path.GetFileName(featuresPath));
     }
 
