@@ -85,19 +85,19 @@ public static class CsvRecords
     }
 
     /// <summary>
-    /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).
-    /// A quoted field's unescaped content goes to <paramref name="scratch"/>.
+    /// The unquoted, trimmed field starting at <paramref name="pos"/>; <paramref name="end"/> is where it ends (the
+    /// index of the delimiter, or the record length). A quoted field's unescaped content goes through <paramref name="scratch"/>.
     /// </summary>
-    private static int FieldEnd(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
-        long line, int column, out bool quoted)
+    internal static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
+        long line, int column, out int end)
     {
         int i = pos;
         while (i < record.Length && record[i] == ' ') i++;
-        quoted = i < record.Length && record[i] == '"';
-        if (!quoted)
+        if (i >= record.Length || record[i] != '"')
         {
             int k = record[pos..].IndexOf(delimiter);
-            return k < 0 ? record.Length : pos + k;
+            end = k < 0 ? record.Length : pos + k;
+            return record[pos..end].Trim((byte)' ');
         }
         scratch.Clear();
         i++;
@@ -112,15 +112,8 @@ public static class CsvRecords
         while (i < record.Length && record[i] == ' ') i++;
         if (i < record.Length && record[i] != delimiter)
             throw new DataFormatException(name, line, $"column {column}: expected a delimiter after the closing quote, found '{(char)record[i]}'");
-        return i;
-    }
-
-    /// <summary>The unquoted, trimmed field starting at <paramref name="pos"/>; <paramref name="end"/> is where it ends (see <see cref="FieldEnd"/>).</summary>
-    internal static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
-        long line, int column, out int end)
-    {
-        end = FieldEnd(record, pos, delimiter, scratch, name, line, column, out bool quoted);
-        return (quoted ? scratch.ToArray() : record[pos..end]).Trim((byte)' ');
+        end = i;
+        return scratch.ToArray().AsSpan().Trim((byte)' ');
     }
 
     /// <summary>Splits one record into unquoted, trimmed fields.</summary>
