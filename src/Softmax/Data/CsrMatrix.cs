@@ -92,18 +92,10 @@ public sealed unsafe class CsrMatrix : FeatureMatrix
     public override long StorageBytes => (Rows + 1L) * 8 + (long)_nonZeros * 4 + (long)_nonZeros * 4;
 
     /// <summary>The stored columns of one row.</summary>
-    public ReadOnlySpan<int> RowColumns(int row)
-    {
-        var p = RowPointers;
-        return ColumnIndices[(int)p[row]..(int)p[row + 1]];
-    }
+    public ReadOnlySpan<int> RowColumns(int row) => ColumnIndices[(int)RowPointers[row]..(int)RowPointers[row + 1]];
 
     /// <summary>The stored values of one row, at <see cref="RowColumns"/>.</summary>
-    public ReadOnlySpan<float> RowValues(int row)
-    {
-        var p = RowPointers;
-        return Values[(int)p[row]..(int)p[row + 1]];
-    }
+    public ReadOnlySpan<float> RowValues(int row) => Values[(int)RowPointers[row]..(int)RowPointers[row + 1]];
 
     /// <summary>The same rows and columns with other values (one per non-zero), sharing the pointers and columns.</summary>
     internal CsrMatrix WithValues(float[] values)

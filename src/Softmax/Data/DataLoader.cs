@@ -19,8 +19,7 @@ public static class DataLoader
             DataFormat.Cifar100 => CifarReader.Read(path, CifarVariant.Cifar100, options.Split, options.CifarLabel),
             DataFormat.Csv => CsvReader.Read(path, options.Csv),
             DataFormat.LibSvm => LibSvmReader.Read(path, options.FeatureCount),
-            DataFormat.Npy => options.LabelsPath is { } labels ? NpyReader.Read(path, labels)
-                : FindNpyLabels(path) is { } found ? NpyReader.Read(path, found) : NpyReader.Read(path),
+            DataFormat.Npy => (options.LabelsPath ?? FindNpyLabels(path)) is { } labels ? NpyReader.Read(path, labels) : NpyReader.Read(path),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
     }

@@ -274,9 +274,7 @@ public sealed unsafe partial class SoftmaxModel
     {
         var y = Predict(data);
         var labels = MapLabels(data);
-        int right = 0;
-        for (int i = 0; i < y.Length; i++) if (y[i] == labels[i]) right++;
-        return data.Rows == 0 ? 0 : right / (double)data.Rows;
+        return data.Rows == 0 ? 0 : y.Where((p, i) => p == labels[i]).Count() / (double)data.Rows;
     }
 
     /// <summary>The dataset's labels as this model's class indices (by class name); −1 for a name the model does not know.</summary>

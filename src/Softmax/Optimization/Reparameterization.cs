@@ -37,7 +37,6 @@ internal sealed class DiagonalScaling : Reparameterization
         for (int j = 0; j < D; j++) _a[j] = 1 / Math.Sqrt(moments.Variance[j] + floor);
     }
 
-    /// <inheritdoc />
     public override double L1Scale(int feature) => _a[feature];
 
     public override void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
