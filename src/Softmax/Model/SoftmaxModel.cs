@@ -135,11 +135,7 @@ public sealed unsafe partial class SoftmaxModel
     {
         Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
         var o = Scores(row, s);
-        if (o is null)
-        {
-            o = new double[Classes];
-            for (int c = 0; c < Classes; c++) o[c] = s[c];
-        }
+        if (o is null) TensorPrimitives.ConvertChecked<float, double>(s[..Classes], o = new double[Classes]);
         StableMath.LogSoftmax(o, o);
         return o;
     }
