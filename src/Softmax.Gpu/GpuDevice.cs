@@ -30,7 +30,7 @@ public sealed class GpuDevice : IDisposable
     private readonly Context _context;
     private readonly Dictionary<Type, object> _rowKernels = [];
     private readonly List<IDisposable> _owned = [];
-    private SharedKernels? _shared;
+    private Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>? _reduce;
     private bool _disposed;
 
     private GpuDevice(Context context, Accelerator accelerator)
@@ -45,23 +45,15 @@ public sealed class GpuDevice : IDisposable
     /// <summary>The ILGPU accelerator (for advanced use and benchmarks).</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>Device name, as ILGPU reports it.</summary>
-    public string Name => Accelerator.Name;
-
-    /// <summary>Device memory in bytes.</summary>
-    public long MemoryBytes => Accelerator.MemorySize;
-
     /// <summary>Threads per group used by the tile kernels (≤ 256, a multiple of the warp size).</summary>
     public int GroupSize { get; }
-
-    /// <summary>Multiprocessors (SMs on CUDA).</summary>
-    public int Multiprocessors => Accelerator.NumMultiprocessors;
 
     /// <summary>One line describing the device.</summary>
     public override string ToString()
     {
         string extra = Accelerator is CudaAccelerator cuda ? $", {cuda.Architecture}, driver {cuda.DriverVersion}" : "";
-        return $"{Accelerator.AcceleratorType} {Name} ({MemoryBytes / (double)(1L << 30):F1} GiB, {Multiprocessors} MPs, warp {Accelerator.WarpSize}{extra})";
+        var a = Accelerator;
+        return $"{a.AcceleratorType} {a.Name} ({a.MemorySize / (double)(1L << 30):F1} GiB, {a.NumMultiprocessors} MPs, warp {a.WarpSize}{extra})";
     }
 
     /// <summary>Opens CUDA device <paramref name="ordinal"/>; false with the reason when there is none or it cannot start.</summary>
@@ -73,21 +65,14 @@ public sealed class GpuDevice : IDisposable
         {
             context = Context.Create(b => b.Cuda().EnableAlgorithms());
             var cudas = context.Devices.Where(d => d.AcceleratorType == AcceleratorType.Cuda).ToArray();
-            if (cudas.Length == 0)
+            reason = cudas.Length == 0 ? "no CUDA device found (no NVIDIA driver, or no GPU visible to this process)"
+                : (uint)ordinal >= (uint)cudas.Length ? $"CUDA device {ordinal} does not exist ({cudas.Length} found)" : "";
+            if (reason.Length > 0)
             {
-                reason = "no CUDA device found (no NVIDIA driver, or no GPU visible to this process)";
                 context.Dispose();
                 return false;
             }
-            if ((uint)ordinal >= (uint)cudas.Length)
-            {
-                reason = $"CUDA device {ordinal} does not exist ({cudas.Length} found)";
-                context.Dispose();
-                return false;
-            }
-            var acc = cudas[ordinal].CreateAccelerator(context);
-            device = new GpuDevice(context, acc);
-            reason = "";
+            device = new GpuDevice(context, cudas[ordinal].CreateAccelerator(context));
             return true;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -134,10 +119,10 @@ public sealed class GpuDevice : IDisposable
     /// <summary>Throws <see cref="GpuMemoryException"/> when <paramref name="bytes"/> exceed the usable memory.</summary>
     internal void EnsureFits(long bytes, string detail, long? limit)
     {
-        long usable = limit ?? (long)(MemoryBytes * 0.9);
+        long usable = limit ?? (long)(Accelerator.MemorySize * 0.9);
         if (bytes > usable)
             throw new GpuMemoryException(
-                $"The data need {Gib(bytes)} on {Name} ({detail}), but only {Gib(usable)} of its {Gib(MemoryBytes)} are usable. " +
+                $"The data need {Gib(bytes)} on {Accelerator.Name} ({detail}), but only {Gib(usable)} of its {Gib(Accelerator.MemorySize)} are usable. " +
                 "Train on the CPU engine (--device cpu), use fewer rows, or keep images as uint8.");
     }
 
@@ -152,11 +137,13 @@ public sealed class GpuDevice : IDisposable
         }
     }
 
-    internal SharedKernels Shared
+    /// <summary>The reduction of the block partials, shared by every feature type.</summary>
+    internal Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int> Reduce
     {
         get
         {
-            lock (_rowKernels) return _shared ??= new SharedKernels(Accelerator);
+            lock (_rowKernels)
+                return _reduce ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>(Kernel2Fused.Reduce);
         }
     }
 

@@ -60,7 +60,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
 
         var acc = device.Accelerator;
         int tiles = Math.Max(1, (Rows + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows);
-        int blocks = Options.MaxBlocks > 0 ? Options.MaxBlocks : 4 * Math.Max(1, device.Multiprocessors);
+        int blocks = Options.MaxBlocks > 0 ? Options.MaxBlocks : 4 * Math.Max(1, device.Accelerator.NumMultiprocessors);
         long partCap = Math.Max(1, (256L << 20) / (p * sizeof(float)));
         Blocks = (int)Math.Min(Math.Min(blocks, tiles), partCap);
 
@@ -72,23 +72,15 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         long work = p * 4 + (long)Blocks * p * 4 + Blocks * 16L + (p + 2) * 8;
         device.EnsureFits(xBytes + rowBytes + work, $"X {GpuDevice.Gib(xBytes)} as {(x is ByteMatrix ? "uint8" : "float32")}, labels/weights/index {GpuDevice.Gib(rowBytes)}, work {GpuDevice.Gib(work)}", Options.MemoryLimitBytes);
 
-        var stream = acc.DefaultStream;
-        if (x is DenseMatrix dense)
-        {
-            _xf = acc.Allocate1D<float>(Math.Max(1, (long)Rows * Stride));
-            if (Rows > 0) _xf.View.CopyFromCPU(stream, (ReadOnlySpan<float>)dense.Storage);
-        }
+        if (x is DenseMatrix dense) _xf = Upload<float>(dense.Storage);
         else
         {
             var bytes = (ByteMatrix)x;
             _scale = bytes.Scale;
-            _xb = acc.Allocate1D<byte>(Math.Max(1, (long)Rows * D));
-            if (Rows > 0) _xb.View.CopyFromCPU(stream, (ReadOnlySpan<byte>)bytes.Data.AsSpan(0, Rows * D));
+            _xb = Upload<byte>(bytes.Data.AsSpan(0, Rows * D));
         }
-        _labels = acc.Allocate1D<int>(Math.Max(1, Rows));
-        if (Rows > 0) _labels.View.CopyFromCPU(stream, (ReadOnlySpan<int>)data.Labels);
-        _weights = acc.Allocate1D<float>(Math.Max(1, Rows));
-        if (Rows > 0) _weights.View.CopyFromCPU(stream, (ReadOnlySpan<float>)Array.ConvertAll(s, v => (float)v));
+        _labels = Upload<int>(data.Labels);
+        _weights = Upload<float>(Array.ConvertAll(s, v => (float)v));
         _index = acc.Allocate1D<int>(Math.Max(1, Rows));
         _theta = acc.Allocate1D<float>(p);
         _part = acc.Allocate1D<float>(Blocks * p);
@@ -96,16 +88,20 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         _result = acc.Allocate1D<double>(p + 2);
         _thetaHost = new float[p];
         _resultHost = new double[p + 2];
-        IsUint8 = _xb is not null;
         acc.Synchronize();
         device.Own(this);
     }
 
+    // A device copy of values (at least one element: ILGPU allocates no empty buffer).
+    private MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var buffer = _device.Accelerator.Allocate1D<T>(Math.Max(1, values.Length));
+        if (values.Length > 0) buffer.View.SubView(0, values.Length).CopyFromCPU(_device.Accelerator.DefaultStream, values);
+        return buffer;
+    }
+
     /// <summary>Settings.</summary>
     public GpuEngineOptions Options { get; }
-
-    /// <summary>The device.</summary>
-    public GpuDevice Device => _device;
 
     /// <inheritdoc />
     public int Classes { get; }
@@ -132,16 +128,13 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
     public int Blocks { get; }
 
     /// <summary>True when X lives on the device as uint8.</summary>
-    public bool IsUint8 { get; }
+    public bool IsUint8 => _xb is not null;
 
     /// <inheritdoc />
     public LossSums Accumulate(ReadOnlySpan<double> theta, Span<double> gradientSums, RowSet rows)
     {
         if (gradientSums.Length != Parameters) throw new ArgumentException($"The gradient needs {Parameters} entries.", nameof(gradientSums));
-        if (rows.Count == 0) { CheckTheta(theta); return default; }
-        UploadTheta(theta);
-        var args = PrepareRows(rows, withGradient: true);
-        Enqueue(args, withGradient: true);
+        if (!Launch(theta, rows, withGradient: true)) return default;
         _result.View.CopyToCPU(_device.Accelerator.DefaultStream, _resultHost.AsSpan());
         for (int i = 0; i < Parameters; i++) gradientSums[i] += _resultHost[i];
         return new LossSums(_resultHost[Parameters], _resultHost[Parameters + 1]);
@@ -150,12 +143,19 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
     /// <inheritdoc />
     public LossSums Value(ReadOnlySpan<double> theta, RowSet rows)
     {
-        if (rows.Count == 0) { CheckTheta(theta); return default; }
-        UploadTheta(theta);
-        var args = PrepareRows(rows, withGradient: false);
-        Enqueue(args, withGradient: false);
+        if (!Launch(theta, rows, withGradient: false)) return default;
         _result.View.SubView(Parameters, 2).CopyToCPU(_device.Accelerator.DefaultStream, _resultHost.AsSpan(Parameters, 2));
         return new LossSums(_resultHost[Parameters], _resultHost[Parameters + 1]);
+    }
+
+    // Queues the sums over rows at θ; false (nothing queued) for no rows.
+    private bool Launch(ReadOnlySpan<double> theta, RowSet rows, bool withGradient)
+    {
+        CheckTheta(theta);
+        if (rows.Count == 0) return false;
+        UploadTheta(theta);
+        Enqueue(PrepareRows(rows, withGradient), withGradient);
+        return true;
     }
 
     /// <summary>Uploads θ (float64 on the host) as float32; the next launches use it.</summary>
@@ -204,20 +204,13 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
             }
             _index.View.SubView(0, count).CopyFromCPU(_device.Accelerator.DefaultStream, (ReadOnlySpan<int>)_indexHost.AsSpan(0, count));
         }
-        return Args(rows.IsRange ? rows.Start : 0, count, rows.IsRange ? 0 : 1, withGradient);
+        return new RowArgs
+        {
+            Features = Features, Stride = Stride, Classes = Classes, Start = rows.IsRange ? rows.Start : 0, Count = count,
+            UseIndex = rows.IsRange ? 0 : 1, WithGradient = withGradient ? 1 : 0,
+            Tiles = (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows,
+        };
     }
-
-    private RowArgs Args(int start, int count, int useIndex, bool withGradient) => new()
-    {
-        Features = Features,
-        Stride = Stride,
-        Classes = Classes,
-        Start = start,
-        Count = count,
-        UseIndex = useIndex,
-        WithGradient = withGradient ? 1 : 0,
-        Tiles = (count + Kernel2Fused.TileRows - 1) / Kernel2Fused.TileRows,
-    };
 
     private void Enqueue(RowArgs a, bool withGradient)
     {
@@ -246,7 +239,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         var cfg = Kernel2Fused.Config(blocks, _device.GroupSize, Classes);
         k.Fused(cfg, x, _labels.View, _weights.View, _index.View, _theta.View, _part.View, _scalars.View, a);
         int first = withGradient ? 0 : Parameters, count = withGradient ? Parameters + 2 : 2;
-        _device.Shared.Reduce(count, _part.View, _scalars.View, _result.View, Parameters, blocks, first, count);
+        _device.Reduce(count, _part.View, _scalars.View, _result.View, Parameters, blocks, first, count);
     }
 
     /// <summary>Frees the device buffers.</summary>
@@ -255,16 +248,7 @@ public sealed class GpuSoftmaxLoss : ISoftmaxLoss, IDisposable
         if (_disposed) return;
         _disposed = true;
         _device.Release(this);
-        _xf?.Dispose();
-        _xb?.Dispose();
-        _labels.Dispose();
-        _weights.Dispose();
-        _index.Dispose();
-        _theta.Dispose();
-        _part.Dispose();
-        _scalars.Dispose();
-        _result.Dispose();
-        _naiveG?.Dispose();
-        _naiveStats?.Dispose();
+        foreach (var buffer in new MemoryBuffer?[] { _xf, _xb, _labels, _weights, _index, _theta, _part, _scalars, _result, _naiveG, _naiveStats })
+            buffer?.Dispose();
     }
 }

@@ -19,9 +19,9 @@ internal sealed class ScoringSchema
         Feature = DataViewReader.FeatureColumn(input, featureColumn, out int features);
         if (features != model.Features)
             throw new ArgumentException($"The model expects {model.Features} features, but column '{featureColumn}' has {features}.");
-        Classes = model.Classes;
+        int classes = model.Classes;
         var names = model.ClassNames.Select(n => n.AsMemory()).ToArray();
-        var textVector = new VectorDataViewType(TextDataViewType.Instance, Classes);
+        var textVector = new VectorDataViewType(TextDataViewType.Instance, classes);
         void Names(ref VBuffer<ReadOnlyMemory<char>> dst) => dst = new VBuffer<ReadOnlyMemory<char>>(names.Length, (ReadOnlyMemory<char>[])names.Clone());
 
         var scoreAnnotations = new DataViewSchema.Annotations.Builder();
@@ -31,31 +31,20 @@ internal sealed class ScoringSchema
 
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
-        builder.AddColumn(scoreColumn, new VectorDataViewType(NumberDataViewType.Single, Classes), scoreAnnotations.ToAnnotations());
-        builder.AddColumn(predictedLabelColumn, new KeyDataViewType(typeof(uint), Classes), labelAnnotations.ToAnnotations());
+        builder.AddColumn(scoreColumn, new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
+        builder.AddColumn(predictedLabelColumn, new KeyDataViewType(typeof(uint), classes), labelAnnotations.ToAnnotations());
         Output = builder.ToSchema();
         ScoreIndex = input.Count;
-        PredictedLabelIndex = input.Count + 1;
     }
 
     public DataViewSchema Input { get; }
     public DataViewSchema Output { get; }
     public DataViewSchema.Column Feature { get; }
-    public int Classes { get; }
     public int ScoreIndex { get; }
-    public int PredictedLabelIndex { get; }
 
     public bool IsAdded(int index) => index >= Input.Count;
 
     /// <summary>The input columns needed to produce <paramref name="outputColumns"/>.</summary>
-    public DataViewSchema.Column[] Dependencies(IEnumerable<DataViewSchema.Column> outputColumns)
-    {
-        var needed = new HashSet<int>();
-        foreach (var c in outputColumns)
-        {
-            if (IsAdded(c.Index)) needed.Add(Feature.Index);
-            else needed.Add(c.Index);
-        }
-        return needed.OrderBy(i => i).Select(i => Input[i]).ToArray();
-    }
+    public DataViewSchema.Column[] Dependencies(IEnumerable<DataViewSchema.Column> outputColumns) =>
+        outputColumns.Select(c => IsAdded(c.Index) ? Feature.Index : c.Index).Distinct().Order().Select(i => Input[i]).ToArray();
 }

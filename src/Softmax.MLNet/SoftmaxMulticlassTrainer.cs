@@ -23,15 +23,7 @@ public sealed class SoftmaxMulticlassTrainer : ITrainerEstimator<SoftmaxPredicti
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Training);
-        _options = new SoftmaxTrainerOptions
-        {
-            FeatureColumnName = options.FeatureColumnName,
-            LabelColumnName = options.LabelColumnName,
-            ExampleWeightColumnName = options.ExampleWeightColumnName,
-            Training = options.Training,
-            Progress = options.Progress,
-            CancellationToken = options.CancellationToken,
-        };
+        _options = options.Copy();
         Info = Template().Info;
     }
 

@@ -76,13 +76,6 @@ public static class SoftmaxPipelineFile
         return new TransformerChain<ITransformer>([.. Flatten(transforms), softmax]);
     }
 
-    private static IEnumerable<ITransformer> Flatten(ITransformer transformer)
-    {
-        if (transformer is IEnumerable<ITransformer> chain)
-        {
-            foreach (var t in chain)
-                foreach (var inner in Flatten(t)) yield return inner;
-        }
-        else yield return transformer;
-    }
+    private static IEnumerable<ITransformer> Flatten(ITransformer transformer) =>
+        transformer is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [transformer];
 }

@@ -80,6 +80,6 @@ public sealed class SoftmaxPredictionTransformer : ISingleFeaturePredictionTrans
         public DataViewSchema InputSchema => schema.Input;
         public DataViewSchema OutputSchema => schema.Output;
         public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns) => schema.Dependencies(dependingColumns);
-        public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) => new ScoredRow(schema, model, input);
+        public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns) => new ScoredCursor(schema, model, input, ownsInput: false);
     }
 }

@@ -28,4 +28,7 @@ public sealed class SoftmaxTrainerOptions
 
     /// <summary>Stops training early; the weights reached so far are kept.</summary>
     public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>A copy, so that later changes to these options do not reach a trainer made with them.</summary>
+    internal SoftmaxTrainerOptions Copy() => (SoftmaxTrainerOptions)MemberwiseClone();
 }

@@ -15,14 +15,7 @@ internal static unsafe class ClassNameExports
     {
         var m = Handles.Get<SoftmaxModel>(model, "model");
         if ((uint)index >= (uint)m.Classes) throw new ArgumentException($"index is {index}; the model's classes are 0..{m.Classes - 1}.");
-        if (size is null) throw new ArgumentException("size is NULL.");
-        var utf8 = Encoding.UTF8.GetBytes(m.ClassNames[index]);
-        *size = (nuint)utf8.Length + 1;
-        if (buffer is null) return;
-        if (capacity < (nuint)utf8.Length + 1)
-            throw new NativeStatusException(Status.Buffer, $"Class name {index} needs {utf8.Length + 1} bytes with its NUL; the buffer holds {capacity}.");
-        utf8.CopyTo(new Span<byte>(buffer, utf8.Length));
-        buffer[utf8.Length] = 0;
+        Exports.CopyOut(Encoding.UTF8.GetBytes(m.ClassNames[index] + "\0"), buffer, capacity, size, $"Class name {index}", " with its NUL");
     });
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_model_with_class_names")]

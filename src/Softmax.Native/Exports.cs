@@ -43,11 +43,8 @@ internal static unsafe class Exports
         Clear(output);
         string name = Utf8(source, "source");
         if (part is not (0 or 1)) throw new ArgumentException($"part is {part}; it must be 0 (train) or 1 (test).");
-        Dataset data;
-        if (NamedDatasets.Names.Contains(name)) data = NamedDatasets.Load(name, part == 0 ? DataSplit.Train : DataSplit.Test);
-        else if (part == 0) data = DataLoader.Load(name);
-        else throw new ArgumentException($"{name} is a file: it has only part 0.");
-        Store(output, data);
+        Store(output, NamedDatasets.Names.Contains(name) ? NamedDatasets.Load(name, part == 0 ? DataSplit.Train : DataSplit.Test)
+            : part == 0 ? DataLoader.Load(name) : throw new ArgumentException($"{name} is a file: it has only part 0."));
     });
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_problem_shape")]
@@ -85,6 +82,20 @@ internal static unsafe class Exports
     internal static void Store(nint* output, object target)
     {
         *Clear(output) = Handles.New(target);
+    }
+
+    /// <summary>
+    /// softmax.h's size query: *<paramref name="size"/> = the byte count; with a buffer, copies the bytes into it, or
+    /// fails with <see cref="Status.Buffer"/> when they do not fit ("<paramref name="what"/> needs N bytes…").
+    /// </summary>
+    internal static void CopyOut(ReadOnlySpan<byte> bytes, byte* buffer, nuint capacity, nuint* size, string what, string detail = "")
+    {
+        if (size is null) throw new ArgumentException("size is NULL.");
+        *size = (nuint)bytes.Length;
+        if (buffer is null) return;
+        if (capacity < (nuint)bytes.Length)
+            throw new NativeStatusException(Status.Buffer, $"{what} needs {bytes.Length} bytes{detail}; the buffer holds {capacity}.");
+        bytes.CopyTo(new Span<byte>(buffer, bytes.Length));
     }
 
     internal static string Utf8(byte* text, string name) =>

@@ -29,10 +29,7 @@ internal static class Float64Scores
         int C = model.Classes;
         var scores = new double[(long)data.Rows * C];
         Compute(model, data, scores);
-        for (int i = 0; i < data.Rows; i++)
-        {
-            labels[i] = TensorPrimitives.IndexOfMax<double>(scores.AsSpan(i * C, C));
-        }
+        for (int i = 0; i < data.Rows; i++) labels[i] = TensorPrimitives.IndexOfMax<double>(scores.AsSpan(i * C, C));
     }
 
     private enum Transform { None, Softmax, LogSoftmax }

@@ -70,8 +70,7 @@ internal static unsafe class ModelExports
         var theta = new double[weights + classes];
         new ReadOnlySpan<double>(coef, weights).CopyTo(theta);
         new ReadOnlySpan<double>(intercept, classes).CopyTo(theta.AsSpan(weights));
-        var names = Enumerable.Range(0, classes).Select(c => c.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        Exports.Store(output, new SoftmaxModel(theta, names, features));
+        Exports.Store(output, new SoftmaxModel(theta, NativeProblem.ClassNumbers(classes), features));
     });
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_predict")]
@@ -116,15 +115,7 @@ internal static unsafe class ModelExports
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_model_to_bytes")]
     public static int ToBytes(nint model, byte* buffer, nuint capacity, nuint* size) => Errors.Run(() =>
-    {
-        var bytes = ModelFile.Serialize(Handles.Get<SoftmaxModel>(model, "model"));
-        if (size is null) throw new ArgumentException("size is NULL.");
-        *size = (nuint)bytes.Length;
-        if (buffer is null) return;
-        if (capacity < (nuint)bytes.Length)
-            throw new NativeStatusException(Status.Buffer, $"The model needs {bytes.Length} bytes; the buffer holds {capacity}.");
-        bytes.CopyTo(new Span<byte>(buffer, bytes.Length));
-    });
+        Exports.CopyOut(ModelFile.Serialize(Handles.Get<SoftmaxModel>(model, "model")), buffer, capacity, size, "The model"));
 
     [UnmanagedCallersOnly(EntryPoint = "softmax_model_from_bytes")]
     public static int FromBytes(byte* bytes, nuint length, nint* output) => Errors.Run(() =>

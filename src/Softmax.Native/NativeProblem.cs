@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics.Tensors;
 using Softmax.Data;
 
 namespace Softmax.Native;
@@ -46,18 +47,14 @@ internal static unsafe class NativeProblem
                 break;
             case Float64:
                 var m64 = new DenseMatrix(n, d);
-                for (int i = 0; i < n; i++)
-                {
-                    var src = new ReadOnlySpan<double>((double*)x + i * rowStride, d);
-                    var dst = m64.Row(i);
-                    for (int k = 0; k < d; k++) dst[k] = (float)src[k];
-                }
+                for (int i = 0; i < n; i++) TensorPrimitives.ConvertTruncating<double, float>(new ReadOnlySpan<double>((double*)x + i * rowStride, d), m64.Row(i));
                 features = m64;
                 break;
             default:
                 throw new ArgumentException($"dtype {dtype} is not one of SOFTMAX_FLOAT32 (0), SOFTMAX_FLOAT64 (1), SOFTMAX_UINT8 (2).");
         }
-        CheckFinite(features);
+        if (features is DenseMatrix dense)
+            for (int i = 0; i < n; i++) CheckFinite(dense.Row(i), "x", i);
         return Build(features, y, sampleWeight, classes);
     }
 
@@ -85,7 +82,7 @@ internal static unsafe class NativeProblem
         }
         int[]? columns = wrapColumns ? null : Narrow((long*)indices, nnz, cols);
         float[]? values = wrapValues ? null : Round((double*)data, nnz);
-        if (wrapValues) CheckFiniteValues(new ReadOnlySpan<float>(data, (int)nnz));
+        if (wrapValues) CheckFinite(new ReadOnlySpan<float>(data, (int)nnz), "data");
         var csr = CsrMatrix.Wrap(pointers, pointers is null ? (long*)indptr : null, columns, columns is null ? (int*)indices : null,
             values, values is null ? (float*)data : null, n, (int)cols, nnz);
         return Build(csr, y, sampleWeight, classes);
@@ -108,16 +105,18 @@ internal static unsafe class NativeProblem
     private static float[] Round(double* data, long nnz)
     {
         var values = new float[nnz];
-        for (long k = 0; k < nnz; k++) values[k] = (float)data[k];
-        CheckFiniteValues(values);
+        TensorPrimitives.ConvertTruncating<double, float>(new ReadOnlySpan<double>(data, (int)nnz), values);
+        CheckFinite(values, "data");
         return values;
     }
 
-    private static void CheckFiniteValues(ReadOnlySpan<float> values)
+    /// <summary>Throws for the first value that is not finite: name[k], or name[row, k] for a row of a matrix.</summary>
+    private static void CheckFinite(ReadOnlySpan<float> values, string name, int row = -1)
     {
-        if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(values)) return;
+        if (TensorPrimitives.IsFiniteAll(values)) return;
         for (int k = 0; k < values.Length; k++)
-            if (!float.IsFinite(values[k])) throw new ArgumentException($"data[{k}] is {values[k]} (as float32); features must be finite.");
+            if (!float.IsFinite(values[k]))
+                throw new ArgumentException($"{name}[{(row < 0 ? "" : $"{row}, ")}{k}] is {values[k]} (as float32); features must be finite.");
     }
 
     /// <summary>Whether the problem's features are the caller's memory (a wrapped <see cref="DenseMatrix"/>, <see cref="ByteMatrix"/> or <see cref="CsrMatrix"/>).</summary>
@@ -142,8 +141,7 @@ internal static unsafe class NativeProblem
                 if (!(weights[i] >= 0) || !float.IsFinite(weights[i])) throw new ArgumentException($"sample_weight[{i}] is {sampleWeight[i]}; weights must be finite and >= 0 (as float32).");
             }
         }
-        var names = Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
-        return new Dataset(features, labels, names, weights);
+        return new Dataset(features, labels, ClassNumbers(classes), weights);
     }
 
     private static void CheckShape(long rows, long cols)
@@ -161,15 +159,7 @@ internal static unsafe class NativeProblem
         return true;
     }
 
-    private static void CheckFinite(FeatureMatrix features)
-    {
-        if (features is not DenseMatrix dense) return;
-        for (int i = 0; i < dense.Rows; i++)
-        {
-            var row = dense.Row(i);
-            if (System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(row)) continue;
-            for (int k = 0; k < row.Length; k++)
-                if (!float.IsFinite(row[k])) throw new ArgumentException($"x[{i}, {k}] is {row[k]} (as float32); features must be finite.");
-        }
-    }
+    /// <summary>The class names "0".."C−1" of data and models made from C arrays.</summary>
+    public static string[] ClassNumbers(int classes) =>
+        Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
 }

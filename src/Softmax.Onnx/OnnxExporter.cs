@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
 using Softmax.Data;
@@ -71,9 +72,7 @@ public static class OnnxExporter
     public static bool HasIndexLabels(SoftmaxModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        for (int c = 0; c < model.Classes; c++)
-            if (model.ClassNames[c] != c.ToString(CultureInfo.InvariantCulture)) return false;
-        return true;
+        return Enumerable.Range(0, model.Classes).All(c => model.ClassNames[c] == c.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>The ONNX model message.</summary>
@@ -93,10 +92,8 @@ public static class OnnxExporter
         // W: (C, D) row-major, the model's own float32 rounding of θ; b: (C). In Float64 mode the same float32
         // values are widened (exactly), so only the accumulation is wider.
         var theta = model.Parameters;
-        var w = new float[(long)C * D];
-        for (long i = 0; i < w.Length; i++) w[i] = (float)theta[i];
-        var b = new float[C];
-        for (int c = 0; c < C; c++) b[c] = (float)theta[(long)C * D + c];
+        var w = Array.ConvertAll(theta[..(C * D)], v => (float)v);
+        var b = Array.ConvertAll(theta[(C * D)..], v => (float)v);
         bool wide = precision == OnnxScorePrecision.Float64;
         graph.Initializer.Add(wide ? OnnxGraph.DoubleTensor("W", w, C, D) : OnnxGraph.FloatTensor("W", w, C, D));
         graph.Initializer.Add(wide ? OnnxGraph.DoubleTensor("b", b, C) : OnnxGraph.FloatTensor("b", b, C));
@@ -146,34 +143,28 @@ public static class OnnxExporter
     // Returns the name of the preprocessed input; steps are added in the order Preprocessor.ApplyRow uses.
     private static string AddPreprocessing(GraphProto graph, Preprocessor pre, int D, string x)
     {
-        if (pre.Kind != PreprocessKind.None && pre.Scale != 1f)
-        {
-            graph.Initializer.Add(OnnxGraph.FloatTensor("scale", [pre.Scale]));
-            graph.Node.Add(OnnxGraph.Node("Mul", "scale", [x, "scale"], ["scaled"]));
-            x = "scaled";
-        }
-        if (pre.Mean is { } mean)
-        {
-            graph.Initializer.Add(OnnxGraph.FloatTensor("mean", mean, D));
-            graph.Node.Add(OnnxGraph.Node("Sub", "center", [x, "mean"], ["centered"]));
-            x = "centered";
-        }
+        if (pre.Kind != PreprocessKind.None && pre.Scale != 1f) x = Step(graph, "Mul", "scale", x, OnnxGraph.FloatTensor("scale", [pre.Scale]), "scaled");
+        if (pre.Mean is { } mean) x = Step(graph, "Sub", "center", x, OnnxGraph.FloatTensor("mean", mean, D), "centered");
         if (pre.InverseStd is { } inverseStd)
-        {
-            graph.Initializer.Add(OnnxGraph.FloatTensor("inverse_std", inverseStd, D));
-            graph.Node.Add(OnnxGraph.Node("Mul", "standardize", [x, "inverse_std"], ["standardized"]));
-            x = "standardized";
-        }
+            x = Step(graph, "Mul", "standardize", x, OnnxGraph.FloatTensor("inverse_std", inverseStd, D), "standardized");
         return x;
+    }
+
+    // One elementwise step: output = op(x, constant); returns the output's name.
+    private static string Step(GraphProto graph, string op, string name, string x, TensorProto constant, string output)
+    {
+        graph.Initializer.Add(constant);
+        graph.Node.Add(OnnxGraph.Node(op, name, [x, constant.Name], [output]));
+        return output;
     }
 
     private static IEnumerable<(string Key, string Value)> Metadata(SoftmaxModel model)
     {
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        yield return ("softmax.class_names", System.Text.Json.JsonSerializer.Serialize(model.ClassNames));
+        yield return ("softmax.class_names", JsonSerializer.Serialize(model.ClassNames));
         yield return ("softmax.features", model.Features.ToString(CultureInfo.InvariantCulture));
-        yield return ("softmax.feature_names", System.Text.Json.JsonSerializer.Serialize(model.Schema.FeatureNames));
-        yield return ("softmax.input_columns", System.Text.Json.JsonSerializer.Serialize(model.Schema.Columns.Select(c => new Dictionary<string, object>
+        yield return ("softmax.feature_names", JsonSerializer.Serialize(model.Schema.FeatureNames));
+        yield return ("softmax.input_columns", JsonSerializer.Serialize(model.Schema.Columns.Select(c => new Dictionary<string, object>
         {
             ["name"] = c.Name,
             ["kind"] = c.Kind == ColumnKind.Numeric ? "numeric" : "categorical",

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
@@ -16,28 +17,22 @@ internal static class OnnxGraph
     {
         var wide = new double[values.Length];
         for (int i = 0; i < wide.Length; i++) wide[i] = values[i];
-        var t = new TensorProto { Name = name, DataType = DoubleType };
-        t.Dims.AddRange(dims);
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(wide.AsSpan()));
-        return t;
+        return Raw(name, DoubleType, MemoryMarshal.AsBytes(wide.AsSpan()), dims);
     }
 
     /// <summary>A float tensor initializer of the given shape (an empty shape is a scalar).</summary>
-    public static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params long[] dims)
-    {
-        var t = new TensorProto { Name = name, DataType = FloatType };
-        t.Dims.AddRange(dims);
-        // raw_data is little-endian IEEE-754, exactly the bytes of the float array on every platform .NET runs on.
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
-        return t;
-    }
+    public static TensorProto FloatTensor(string name, ReadOnlySpan<float> values, params long[] dims) =>
+        Raw(name, FloatType, MemoryMarshal.AsBytes(values), dims);
 
     /// <summary>An int64 tensor initializer of the given shape.</summary>
-    public static TensorProto Int64Tensor(string name, ReadOnlySpan<long> values, params long[] dims)
+    public static TensorProto Int64Tensor(string name, ReadOnlySpan<long> values, params long[] dims) =>
+        Raw(name, Int64Type, MemoryMarshal.AsBytes(values), dims);
+
+    // raw_data is little-endian, exactly the bytes of the value array on every platform .NET runs on.
+    private static TensorProto Raw(string name, int type, ReadOnlySpan<byte> bytes, long[] dims)
     {
-        var t = new TensorProto { Name = name, DataType = Int64Type };
+        var t = new TensorProto { Name = name, DataType = type, RawData = ByteString.CopyFrom(bytes) };
         t.Dims.AddRange(dims);
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
         return t;
     }
 

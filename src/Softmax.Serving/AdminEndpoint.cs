@@ -15,8 +15,6 @@ internal sealed class AdminEndpoint(ModelSlot slot, ServingMetrics metrics, Serv
 {
     private readonly byte[]? _tokenHash = string.IsNullOrEmpty(options.AdminToken) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.AdminToken));
 
-    public bool Enabled => _tokenHash is not null;
-
     public async Task Handle(HttpContext context)
     {
         if (_tokenHash is null)

@@ -11,44 +11,29 @@ namespace Softmax.Serving;
 /// </summary>
 internal static class RequestCsv
 {
-    public static RowBatch Parse(ReadOnlySpan<byte> body, InputSchema schema, int maxRows)
+    /// <summary>Adds the body's rows to <paramref name="batch"/>; a bad record's <see cref="DataFormatException"/> names its line.</summary>
+    public static void Read(ReadOnlySpan<byte> body, RowBatch batch, InputSchema schema, int maxRows)
     {
-        int features = schema.FeatureCount;
-        var batch = new RowBatch(features, 1);
         int[]? map = null;
         int width = 0;
-        try
+        using var stream = new MemoryStream(body.ToArray(), writable: false);
+        CsvRecords.Read(stream, "CSV body", null, (fields, line) =>
         {
-            using var stream = new MemoryStream(body.ToArray(), writable: false);
-            CsvRecords.Read(stream, "CSV body", null, (fields, line) =>
+            if (map is null && schema.Named && fields.Any(f => !IsNumber(f) && !InputSchema.IsMissing(f, true)))
             {
-                if (map is null && schema.Named && fields.Any(f => !IsNumber(f) && !InputSchema.IsMissing(f, true)))
-                {
-                    try { map = schema.Bind(fields, "CSV body"); }
-                    catch (DataFormatException e) { throw new InputException($"CSV header: {e.Detail}."); }
-                    width = fields.Count;
-                    return true;
-                }
-                if (batch.Rows >= maxRows) throw RequestRows.TooManyRows(maxRows);
-                var row = batch.Next();
-                if (map is not null) Named(fields, line, width, map, schema, row);
-                else Positional(fields, line, features, row);
-                batch.Commit();
+                try { map = schema.Bind(fields, "CSV body"); }
+                catch (DataFormatException e) { throw new InputException($"CSV header: {e.Detail}."); }
+                width = fields.Count;
                 return true;
-            });
-            if (batch.Rows == 0) throw new InputException("The CSV body has no rows.");
-            return batch;
-        }
-        catch (DataFormatException e)
-        {
-            batch.Dispose();
-            throw new InputException($"CSV line {e.Record}: {e.Detail}.");
-        }
-        catch
-        {
-            batch.Dispose();
-            throw;
-        }
+            }
+            if (batch.Rows >= maxRows) throw RequestRows.TooManyRows(maxRows);
+            var row = batch.Next();
+            if (map is not null) Named(fields, line, width, map, schema, row);
+            else Positional(fields, line, batch.Features, row);
+            batch.Commit();
+            return true;
+        });
+        if (batch.Rows == 0) throw new InputException("The CSV body has no rows.");
     }
 
     private static void Named(IReadOnlyList<string> fields, long line, int width, int[] map, InputSchema schema, Span<float> row)
@@ -63,7 +48,7 @@ internal static class RequestCsv
         {
             if (j >= features) throw new InputException($"CSV line {line} has more than {features} fields; the model expects {features} features.");
             if (!float.TryParse(fields[j], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) || !float.IsFinite(v))
-                throw new InputException($"CSV line {line}, field {j + 1}: '{RequestRows.Clip(fields[j])}' is not a finite number (send no header line).");
+                throw new InputException($"CSV line {line}, field {j + 1}: '{DisplayText.Of(fields[j])}' is not a finite number (send no header line).");
             row[j] = v;
         }
         if (fields.Count != features) throw new InputException($"CSV line {line} has {fields.Count} fields; the model expects {features} features.");

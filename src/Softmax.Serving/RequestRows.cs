@@ -18,58 +18,53 @@ internal static class RequestRows
 {
     public static RowBatch Parse(string? contentType, ReadOnlySpan<byte> body, InputSchema schema, int maxRows)
     {
-        int features = schema.FeatureCount;
         string media = (contentType ?? "application/json").Split(';')[0].Trim().ToLowerInvariant();
         if (body.IsEmpty) throw new InputException("The request body is empty; send {\"instances\": [[...]]}, raw float32 rows or CSV.");
-        return media switch
-        {
-            "application/json" or "text/json" or "" => Json(body, schema, maxRows),
-            _ when media.EndsWith("+json", StringComparison.Ordinal) => Json(body, schema, maxRows),
-            "application/octet-stream" => Binary(body, features, maxRows),
-            "text/csv" or "text/plain" => RequestCsv.Parse(body, schema, maxRows),
-            _ => throw new InputException(
+        bool json = media is "application/json" or "text/json" or "" || media.EndsWith("+json", StringComparison.Ordinal);
+        bool binary = media == "application/octet-stream";
+        if (!json && !binary && media is not ("text/csv" or "text/plain"))
+            throw new InputException(
                 $"Unsupported content type '{media}'; use application/json, application/octet-stream (float32 little-endian rows) or text/csv.",
-                415, "unsupported_media_type"),
-        };
-    }
-
-    public static RowBatch Json(ReadOnlySpan<byte> body, InputSchema schema, int maxRows)
-    {
-        int features = schema.FeatureCount;
-        var batch = new RowBatch(features, body.Length / (2 * features + 2));
+                415, "unsupported_media_type");
+        int D = schema.FeatureCount;
+        var batch = new RowBatch(D, json ? body.Length / (2 * D + 2) : binary ? body.Length / (4 * D) : 1);
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                throw new InputException($"The JSON body must be an object {{\"instances\": [[...], ...]}}, not {Describe(reader.TokenType)}.");
-            bool seen = false;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (!reader.ValueTextEquals("instances"u8))
-                {
-                    reader.Read();
-                    reader.Skip();
-                    continue;
-                }
-                if (seen) throw new InputException("\"instances\" appears twice.");
-                seen = true;
-                reader.Read();
-                ReadInstances(ref reader, batch, schema, maxRows);
-            }
-            while (reader.Read()) { }   // the reader rejects trailing content
-            if (!seen) throw new InputException("The JSON body has no \"instances\" array.");
+            if (json) Json(body, batch, schema, maxRows);
+            else if (binary) Binary(body, batch, maxRows);
+            else RequestCsv.Read(body, batch, schema, maxRows);
             return batch;
         }
-        catch (JsonException e)
+        catch (Exception e)
         {
             batch.Dispose();
-            throw new InputException($"Malformed JSON: {e.Message}", 400, "malformed_json");
-        }
-        catch
-        {
-            batch.Dispose();
+            if (e is JsonException) throw new InputException($"Malformed JSON: {e.Message}", 400, "malformed_json");
+            if (e is DataFormatException csv) throw new InputException($"CSV line {csv.Record}: {csv.Detail}.");
             throw;
         }
+    }
+
+    private static void Json(ReadOnlySpan<byte> body, RowBatch batch, InputSchema schema, int maxRows)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 16 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            throw new InputException($"The JSON body must be an object {{\"instances\": [[...], ...]}}, not {Describe(reader.TokenType)}.");
+        bool seen = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("instances"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+            if (seen) throw new InputException("\"instances\" appears twice.");
+            seen = true;
+            reader.Read();
+            ReadInstances(ref reader, batch, schema, maxRows);
+        }
+        while (reader.Read()) { }   // the reader rejects trailing content
+        if (!seen) throw new InputException("The JSON body has no \"instances\" array.");
     }
 
     private static void ReadInstances(ref Utf8JsonReader reader, RowBatch batch, InputSchema schema, int maxRows)
@@ -80,23 +75,22 @@ internal static class RequestRows
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             int i = batch.Rows;
-            if (reader.TokenType == JsonTokenType.StartObject)
-            {
-                if (i >= maxRows) throw TooManyRows(maxRows);
-                ReadObject(ref reader, batch.Next(), schema, i);
-                batch.Commit();
-                continue;
-            }
-            if (reader.TokenType != JsonTokenType.StartArray)
+            if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
                 throw new InputException($"instances[{i}] must be an array of {D} numbers, not {Describe(reader.TokenType)}.");
             if (i >= maxRows) throw TooManyRows(maxRows);
             var row = batch.Next();
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadObject(ref reader, row, schema, i);
+                batch.Commit();
+                continue;
+            }
             int j = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 if (reader.TokenType != JsonTokenType.Number)
                 {
-                    string what = reader.TokenType == JsonTokenType.String ? $"the string \"{Clip(reader.GetString())}\"" : Describe(reader.TokenType);
+                    string what = reader.TokenType == JsonTokenType.String ? $"the string \"{DisplayText.Of(reader.GetString())}\"" : Describe(reader.TokenType);
                     throw new InputException($"instances[{i}][{j}] is {what}; expected a finite number (NaN and Infinity are not allowed).");
                 }
                 if (j >= D) throw new InputException($"instances[{i}] has more than {D} values; the model expects {D} features.");
@@ -126,39 +120,33 @@ internal static class RequestRows
                 JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
                 JsonTokenType.String => reader.GetString(),
                 JsonTokenType.Null => "",
-                _ => throw new InputException($"instances[{i}].{Clip(name)} is {Describe(reader.TokenType)}; expected a number, a string or null."),
+                _ => throw new InputException($"instances[{i}].{DisplayText.Of(name)} is {Describe(reader.TokenType)}; expected a number, a string or null."),
             };
         }
         for (int k = 0; k < fields.Length; k++)
-            if (fields[k] is null) throw new InputException($"instances[{i}] has no '{Clip(schema.Columns[k].Name)}'; the model's input columns are {string.Join(", ", schema.Columns.Take(10).Select(c => $"'{Clip(c.Name)}'"))}{(fields.Length > 10 ? ", …" : "")} (null for a missing value).");
+            if (fields[k] is null) throw new InputException($"instances[{i}] has no '{DisplayText.Of(schema.Columns[k].Name)}'; the model's input columns are {string.Join(", ", schema.Columns.Take(10).Select(c => $"'{DisplayText.Of(c.Name)}'"))}{(fields.Length > 10 ? ", …" : "")} (null for a missing value).");
         try { schema.Encode(fields!, Enumerable.Range(0, fields.Length).ToArray(), row, "instances", i); }
         catch (DataFormatException e) { throw new InputException($"instances[{i}]: {e.Detail}"); }
     }
 
-    public static RowBatch Binary(ReadOnlySpan<byte> body, int features, int maxRows)
+    private static void Binary(ReadOnlySpan<byte> body, RowBatch batch, int maxRows)
     {
-        int rowBytes = 4 * features;
+        int features = batch.Features, rowBytes = 4 * features;
         if (body.Length % rowBytes != 0)
             throw new InputException($"The body has {body.Length} bytes, not a multiple of {rowBytes} (one row is {features} float32 values, little-endian).");
         int rows = body.Length / rowBytes;
         if (rows > maxRows) throw TooManyRows(maxRows);
-        var batch = new RowBatch(features, rows);
         for (int i = 0; i < rows; i++)
         {
             var row = batch.Next();
             for (int j = 0; j < features; j++)
             {
                 float v = BinaryPrimitives.ReadSingleLittleEndian(body.Slice(i * rowBytes + 4 * j, 4));
-                if (!float.IsFinite(v))
-                {
-                    batch.Dispose();
-                    throw new InputException($"Row {i}, feature {j} is {v.ToString(CultureInfo.InvariantCulture)}; values must be finite.");
-                }
+                if (!float.IsFinite(v)) throw new InputException($"Row {i}, feature {j} is {v.ToString(CultureInfo.InvariantCulture)}; values must be finite.");
                 row[j] = v;
             }
             batch.Commit();
         }
-        return batch;
     }
 
     internal static InputException TooManyRows(int maxRows) =>
@@ -175,6 +163,4 @@ internal static class RequestRows
         JsonTokenType.None => "nothing",
         _ => token.ToString(),
     };
-
-    internal static string Clip(string? s) => DisplayText.Of(s);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Softmax.Serving;
@@ -14,13 +15,11 @@ public sealed class ServingMetrics
     /// <summary>Upper bounds of the latency buckets, in seconds.</summary>
     public static readonly double[] Buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    private readonly ConcurrentDictionary<(string Route, string Method, int Status), Counter> _requests = new();
+    private readonly ConcurrentDictionary<(string Route, string Method, int Status), StrongBox<long>> _requests = new();
     private readonly ConcurrentDictionary<string, Histogram> _latency = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Counter> _errors = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Counter> _reloads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _errors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _reloads = new(StringComparer.Ordinal);
     private long _rows, _inFlight;
-
-    private sealed class Counter { public long Value; }
 
     private sealed class Histogram
     {
@@ -37,7 +36,7 @@ public sealed class ServingMetrics
     public void Request(string route, string method, int status, long elapsedTicks)
     {
         Interlocked.Decrement(ref _inFlight);
-        Interlocked.Increment(ref _requests.GetOrAdd((route, method, status), _ => new Counter()).Value);
+        Interlocked.Increment(ref _requests.GetOrAdd((route, method, status), _ => new StrongBox<long>()).Value);
         var h = _latency.GetOrAdd(route, _ => new Histogram());
         double seconds = elapsedTicks / (double)Stopwatch.Frequency;
         int b = 0;
@@ -47,13 +46,13 @@ public sealed class ServingMetrics
     }
 
     /// <summary>Counts a failed request by cause (bad_input, malformed_json, too_large, timeout, internal, …).</summary>
-    public void Error(string reason) => Interlocked.Increment(ref _errors.GetOrAdd(reason, _ => new Counter()).Value);
+    public void Error(string reason) => Interlocked.Increment(ref _errors.GetOrAdd(reason, _ => new StrongBox<long>()).Value);
 
     /// <summary>Counts predicted rows.</summary>
     public void Rows(int n) => Interlocked.Add(ref _rows, n);
 
     /// <summary>Counts a reload attempt: "ok" or "rejected".</summary>
-    public void Reload(string result) => Interlocked.Increment(ref _reloads.GetOrAdd(result, _ => new Counter()).Value);
+    public void Reload(string result) => Interlocked.Increment(ref _reloads.GetOrAdd(result, _ => new StrongBox<long>()).Value);
 
     /// <summary>The Prometheus text exposition (format 0.0.4).</summary>
     public string Write(ServedModel model)
@@ -62,7 +61,7 @@ public sealed class ServingMetrics
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         StringBuilder Family(string name, string type, string help) => s.Append($"# HELP {name} {help}\n# TYPE {name} {type}\n");
         void One(string name, string type, string help, object value) => Family(name, type, help).Append($"{name} {value}\n");
-        void Counts(string name, string help, string label, ConcurrentDictionary<string, Counter> counters)
+        void Counts(string name, string help, string label, ConcurrentDictionary<string, StrongBox<long>> counters)
         {
             Family(name, "counter", help);
             foreach (var (key, c) in counters.OrderBy(p => p.Key, StringComparer.Ordinal))

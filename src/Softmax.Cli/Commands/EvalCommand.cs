@@ -67,32 +67,25 @@ public static class EvalCommand
     /// <summary>Prints the summary, the per-class table and the confusion matrix.</summary>
     public static void Show(Ui ui, Evaluation e, string name)
     {
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
-        var rows = new List<(string, string)> { ("rows", I(e.Metrics.Rows)) };
+        var rows = new List<(string, string)> { ("rows", Ui.I(e.Metrics.Rows)) };
         rows.AddRange(Scores(e));
-        rows.Add(("unknown labels", I(e.Metrics.UnknownLabels)));
-        rows.Add(("unseen categories", I(e.UnseenCategories)));
+        rows.Add(("unknown labels", Ui.I(e.Metrics.UnknownLabels)));
+        rows.Add(("unseen categories", Ui.I(e.UnseenCategories)));
         ui.Summary($"evaluation on {name}", rows);
         ui.Table("per-class scores", ["class", "precision", "recall", "f1", "support"],
-            e.Metrics.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), I(c.Support)]));
+            e.Metrics.PerClass.Select(c => (IReadOnlyList<string>)[c.Name, Ui.F(c.Precision, "F4"), Ui.F(c.Recall, "F4"), Ui.F(c.F1, "F4"), Ui.I(c.Support)]));
         int C = e.Classes.Length;
         if (C > 30) { ui.Note("(confusion matrix omitted on the terminal: more than 30 classes; see --metrics-json)"); return; }
         ui.Table("confusion matrix (rows: true, columns: predicted)", ["true\\pred", .. e.Classes],
-            Enumerable.Range(0, C).Select(i => (IReadOnlyList<string>)[e.Classes[i], .. Enumerable.Range(0, C).Select(j => I(e.Metrics.Confusion[i, j]))]));
+            Enumerable.Range(0, C).Select(i => (IReadOnlyList<string>)[e.Classes[i], .. Enumerable.Range(0, C).Select(j => Ui.I(e.Metrics.Confusion[i, j]))]));
     }
 }
 
 /// <summary>The flags of <c>eval</c> and <c>report</c> that name a model and the labelled rows to score it on.</summary>
-public sealed class ScoredData
+public sealed class ScoredData() : DataFlags("Dataset name (its test split) or a file/directory", "CSV label column, by name or index")
 {
     /// <summary>--model.</summary>
     public Option<string> Model { get; } = new("--model") { Description = "Model file", DefaultValueFactory = _ => "model.softmax" };
-    /// <summary>--data.</summary>
-    public Option<string> Data { get; } = new("--data") { Description = "Dataset name (its test split) or a file/directory", DefaultValueFactory = _ => "digits" };
-    /// <summary>--format.</summary>
-    public Option<string> Format { get; } = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
-    /// <summary>--label-column.</summary>
-    public Option<string?> Label { get; } = new("--label-column") { Description = "CSV label column, by name or index" };
 
     /// <summary>
     /// The model and the rows to score (read for the model's input schema, their feature count checked), the rows'
@@ -102,8 +95,7 @@ public sealed class ScoredData
     {
         string path = parse.GetValue(Model)!;
         var m = ModelFile.Load(path);
-        DataSource.CheckSpec(parse.GetValue(Data)!, "--data");
-        var source = new DataSource(parse.GetValue(Data)!, DataSource.ParseFormat(parse.GetValue(Format)), parse.GetValue(Label));
+        var source = Source(parse);
         var rows = source.LoadForEvaluation(m.Schema, out int unseen);
         EvalCommand.CheckFeatures(m, rows, source.Spec);
         return (m, path, rows, rows.Name ?? source.Spec, unseen);

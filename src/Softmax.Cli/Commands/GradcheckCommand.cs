@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Engine;
 using Softmax.Model;
@@ -17,9 +18,7 @@ public static class GradcheckCommand
     /// <summary>Builds the command.</summary>
     public static Command Create(GlobalFlags global)
     {
-        var data = new Option<string>("--data") { Description = "Dataset name or path (its training rows are used)", DefaultValueFactory = _ => "digits" };
-        var format = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
-        var label = new Option<string?>("--label-column") { Description = "CSV label column" };
+        var input = new DataFlags("Dataset name or path (its training rows are used)", "CSV label column");
         var checks = new Option<int?>("--checks") { Description = "Coordinates to check at random (default: all of θ up to 5000, else 200)" };
         var l2 = new Option<double>("--l2") { Description = "λ2", DefaultValueFactory = _ => 1e-4 };
         var l1 = new Option<double>("--l1") { Description = "λ1 (the check covers the smooth part)", DefaultValueFactory = _ => 0 };
@@ -31,12 +30,11 @@ public static class GradcheckCommand
         var scoreStd = new Option<double>("--score-std") { Description = "Standard deviation of the scores at the random point", DefaultValueFactory = _ => 0.5 };
         var command = new Command("gradcheck", "Check the analytic gradient against central differences (float64)")
         {
-            data, format, label, checks, l2, l1, rows, seed, preprocess, threshold, step, scoreStd,
+            input.Data, input.Format, input.Label, checks, l2, l1, rows, seed, preprocess, threshold, step, scoreStd,
         };
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
-            DataSource.CheckSpec(parse.GetValue(data)!, "--data");
-            var source = new DataSource(parse.GetValue(data)!, DataSource.ParseFormat(parse.GetValue(format)), parse.GetValue(label));
+            var source = input.Source(parse);
             var (train, _) = source.LoadTrainTest();
             int limit = parse.GetValue(rows);
             if (limit > 0 && train.Rows > limit) train = train.Slice(0, limit);
@@ -66,7 +64,7 @@ public static class GradcheckCommand
             ui.Summary("gradient check", new List<(string, string)>
             {
                 ("data", $"{x.Name ?? source.Spec}: {x.Rows} rows, {x.FeatureCount} features, {x.ClassCount} classes"),
-                ("checked coordinates", result.Checked.ToString(CultureInfo.InvariantCulture)),
+                ("checked coordinates", Ui.I(result.Checked)),
                 ("max relative error", F(result.MaxRelativeError)),
                 ("median relative error", F(result.MedianRelativeError)),
                 ("worst coordinate", Coordinate(result.WorstCoordinate, x.ClassCount, x.FeatureCount)),

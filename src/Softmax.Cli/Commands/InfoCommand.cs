@@ -26,17 +26,16 @@ public static class InfoCommand
         {
             string path = parse.GetValue(model)!;
             var m = ModelFile.Load(path);
-            string I(long v) => v.ToString(CultureInfo.InvariantCulture);
             var t = m.Training;
             var rows = new List<(string, string)>
             {
                 ("file", path),
-                ("file version", I(m.HasSchema ? 2 : 1)),
-                ("file bytes", I(new FileInfo(path).Length)),
-                ("classes", I(m.Classes)),
+                ("file version", Ui.I(m.HasSchema ? 2 : 1)),
+                ("file bytes", Ui.I(new FileInfo(path).Length)),
+                ("classes", Ui.I(m.Classes)),
                 ("class names", string.Join(", ", m.ClassNames.Take(20).Select(n => DisplayText.Of(n))) + (m.Classes > 20 ? ", …" : "")),
-                ("features", I(m.Features)),
-                ("parameters", I((long)m.Classes * m.Features + m.Classes)),
+                ("features", Ui.I(m.Features)),
+                ("parameters", Ui.I((long)m.Classes * m.Features + m.Classes)),
                 ("weights sha256", WeightsHash(m)),
                 ("image", m.Image is { } im ? $"{im.Height}x{im.Width}x{im.Channels}{(im.Channels > 1 ? (im.ChannelPlanar ? " planar" : " interleaved") : "")}" : "none"),
                 ("preprocessing", $"{m.Preprocessor.Kind} (scale {Ui.F(m.Preprocessor.Scale)})"),
@@ -44,11 +43,11 @@ public static class InfoCommand
                 ("l2", Ui.F(t.L2)),
                 ("l1", Ui.F(t.L1)),
                 ("objective", Ui.F(t.Objective, "R")),
-                ("training rows", I(t.Rows)),
-                ("iterations", I(t.Iterations)),
-                t.Evaluations is { } n ? ("evaluations", I(n)) : ("epochs", I(t.Epochs ?? 0)),
+                ("training rows", Ui.I(t.Rows)),
+                ("iterations", Ui.I(t.Iterations)),
+                t.Evaluations is { } n ? ("evaluations", Ui.I(n)) : ("epochs", Ui.I(t.Epochs ?? 0)),
                 ("stop reason", t.StopReason),
-                ("seed", I(t.Seed)),
+                ("seed", Ui.I(t.Seed)),
                 ("train seconds", Ui.F(t.Seconds, "F3")),
             };
             rows.AddRange(t.Settings.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => ($"setting {p.Key}", p.Value)));

@@ -113,7 +113,7 @@ public static class PredictCommand
         {
             token.ThrowIfCancellationRequested();
             var block = set.Slice(start, Math.Min(Block, set.Rows - start));
-            var p = Scoring.Proba(m, block);
+            var p = m.PredictProba(block);
             for (int i = 0; i < block.Rows; i++) sink.Row(p.AsSpan(i * m.Classes, m.Classes), block.ClassNames[block.Labels[i]], null);
         }
     }

@@ -11,28 +11,17 @@ namespace Softmax.Cli.Commands;
 /// the view's own settings that decide the arithmetic: block bytes, ranks), the check that a resume continues the same
 /// run with the same data, and the writer called every <see cref="Every"/> epochs (L-BFGS: iterations).
 /// </summary>
-public sealed class RunCheckpoints
+public sealed class RunCheckpoints(TrainPlan plan, params IReadOnlyDictionary<string, string>[] settings)
 {
     /// <summary>The settings key naming the data view; checkpoints that lack it were written in memory.</summary>
     public const string ViewKey = "view";
 
-    /// <summary>Settings written into checkpoints and compared on resume.</summary>
-    public required IReadOnlyDictionary<string, string> Settings { get; init; }
-    /// <summary>Write a checkpoint every this many epochs (L-BFGS: iterations); 0 for none.</summary>
-    public int Every { get; init; }
-    /// <summary>Where checkpoints go.</summary>
-    public string? Path { get; init; }
-    /// <summary>A checkpoint to continue from.</summary>
-    public string? ResumePath { get; init; }
+    /// <summary>Settings written into checkpoints and compared on resume: the union of the parts given, later ones winning.</summary>
+    public Dictionary<string, string> Settings { get; } = settings.SelectMany(part => part).GroupBy(p => p.Key, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 
-    /// <summary>The union of <paramref name="parts"/>, later ones winning.</summary>
-    public static Dictionary<string, string> Merge(params IReadOnlyDictionary<string, string>[] parts)
-    {
-        var all = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in parts)
-            foreach (var (key, value) in part) all[key] = value;
-        return all;
-    }
+    private int Every => plan.CheckpointEvery;
+    private string? ResumePath => plan.ResumePath;
 
     /// <summary>
     /// The checkpoint to continue from, checked against this run's settings and the shape of its data
@@ -56,7 +45,8 @@ public sealed class RunCheckpoints
     /// </summary>
     public Action<SolverState>? Writer(SolverKind solver, IReadOnlyList<CurvePoint> curve)
     {
-        if (Every <= 0 || Path is not { } path) return null;
+        if (Every <= 0) return null;
+        string path = plan.CheckpointPath;
         bool lbfgs = solver == SolverKind.Lbfgs;
         return state =>
         {

@@ -26,14 +26,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a softmax classifier, evaluate it and write the model");
         flags.AddTo(command);
         own.AddTo(command);
-        var scale = new ScaleFlags();
-        scale.AddTo(command);
-        command.SetAction(parse => global.Run(parse, (ui, token) =>
-        {
-            var plan = TrainPlan.Parse(parse, flags, own);
-            var (slices, pidDirectory) = scale.Values(parse, plan.View == DataView.Distributed);
-            return Run(ui, plan with { Slices = slices, PidDirectory = pidDirectory }, token);
-        }));
+        command.SetAction(parse => global.Run(parse, (ui, token) => Run(ui, TrainPlan.Parse(parse, flags, own), token)));
         return command;
     }
 
@@ -87,7 +80,7 @@ public static class TrainCommand
         // Training's buffers (engine blocks, preconditioner, solver history) are garbage now: collect them before the
         // test set and the scoring buffers are allocated, so the process peak is training's, not the sum of both.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (deferTest) test = OwnTestSplit(plan.TrainSource, train);
+        if (deferTest) test = CheckTest(train.FeatureCount, plan.TrainSource.LoadOwnTestSplit(), plan.TrainSource.Spec);
         var fitted = result.Train ?? throw new InvalidOperationException("The in-memory trainer returned no training rows.");
         TrainingReport.Write(ui, plan, new TrainedRun(result, train.Name ?? plan.TrainSource.Spec, Scoring.Accuracy(result.Model, fitted))
         {
@@ -135,8 +128,8 @@ public static class TrainCommand
 
     /// <summary>
     /// Loads training and test rows and checks they agree; with <paramref name="deferOwnTest"/> (and no
-    /// <paramref name="testSource"/>) only the training rows, the source's own test split coming later from
-    /// <see cref="OwnTestSplit"/>.
+    /// <paramref name="testSource"/>) only the training rows, the source's own test split coming later
+    /// (<see cref="DataSource.LoadOwnTestSplit"/>, checked by <see cref="CheckTest"/>).
     /// </summary>
     public static (Dataset Train, Dataset? Test) LoadData(Ui ui, DataSource trainSource, DataSource? testSource, bool deferOwnTest = false)
     {
@@ -150,18 +143,14 @@ public static class TrainCommand
         return (train, test);
     }
 
-    /// <summary>The source's own test split (see <see cref="DataSource.LoadOwnTestSplit"/>), checked against the training rows.</summary>
-    public static Dataset? OwnTestSplit(DataSource trainSource, Dataset train)
-    {
-        var test = trainSource.LoadOwnTestSplit();
-        CheckTest(train.FeatureCount, test, trainSource.Spec);
-        return test;
-    }
-
-    /// <summary>A test set whose rows have another feature count than the training rows is an input error naming <paramref name="spec"/>.</summary>
-    public static void CheckTest(int trainFeatures, Dataset? test, string spec)
+    /// <summary>
+    /// <paramref name="test"/>, checked: a test set whose rows have another feature count than the training rows is an
+    /// input error naming <paramref name="spec"/>.
+    /// </summary>
+    public static Dataset? CheckTest(int trainFeatures, Dataset? test, string spec)
     {
         if (test is not null && test.FeatureCount != trainFeatures)
             throw new DataFormatException(spec, null, $"the test set has {test.FeatureCount} features per row but the training set has {trainFeatures}");
+        return test;
     }
 }

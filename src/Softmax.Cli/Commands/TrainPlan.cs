@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Softmax.Cli.Infrastructure;
+using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Gpu;
 using Softmax.IO;
@@ -62,7 +63,7 @@ public sealed record TrainPlan
     public TimeSpan CollectiveTimeout { get; init; }
     /// <summary>--average-every.</summary>
     public int AverageEvery { get; init; }
-    /// <summary>Distributed: the one-process reference of a K-rank run (hidden <c>--slices</c>; 1 otherwise).</summary>
+    /// <summary>Distributed: the one-process reference of a K-rank run (hidden <c>--slices</c>, for tests and benchmarks; 1 otherwise).</summary>
     public int Slices { get; init; } = 1;
     /// <summary>Distributed, for tests: each rank writes its pid here at its first progress report (hidden).</summary>
     public string? PidDirectory { get; init; }
@@ -90,12 +91,18 @@ public sealed record TrainPlan
             MemoryLimit = p.GetValue(own.MemoryLimit),
             CollectiveTimeout = TimeSpan.FromSeconds(Positive(p.GetValue(own.CollectiveTimeout), "--collective-timeout", "a positive number of seconds")),
             AverageEvery = p.GetValue(own.AverageEvery),
+            Slices = p.GetValue(own.Slices),
+            PidDirectory = p.GetValue(own.PidDirectory),
         };
         if (p.GetValue(own.Stream) && p.GetValue(own.Distributed))
             throw new UsageException("--stream and --distributed exclude each other: a distributed run already reads each rank's rows in blocks.");
         if (TrainingFlags.IsGiven(p, own.CollectiveTimeout) && plan.View != DataView.Distributed)
             throw new UsageException("--collective-timeout applies to --distributed training only.");
-        return plan.Check();
+        plan.Check();
+        if (plan.Slices < 1) throw new UsageException($"--slices must be ≥ 1, not {plan.Slices}.");
+        if (plan.View != DataView.Distributed && (plan.Slices != 1 || plan.PidDirectory is not null))
+            throw new UsageException("--slices and --debug-pid-dir apply to --distributed training only.");
+        return plan;
     }
 
     /// <summary>The same plan streamed, because the data exceed the memory limit (<paramref name="reason"/> says so).</summary>
@@ -132,12 +139,11 @@ public sealed record TrainPlan
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(stream);
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         bool distributed = View == DataView.Distributed;
         var view = new Dictionary<string, string>(StringComparer.Ordinal) { [RunCheckpoints.ViewKey] = distributed ? "distributed" : "stream" };
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
-        if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = I(stream.BlockRows(file.Header));
-        if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (I(ranks), I(AverageEvery), I(Slices));
+        if (!distributed || Options.Solver == SolverKind.Lbfgs) view["block_rows"] = Ui.I(stream.BlockRows(file.Header));
+        if (distributed) (view["ranks"], view["average_every"], view["slices"]) = (Ui.I(ranks), Ui.I(AverageEvery), Ui.I(Slices));
         return Checkpoints(Options, DataFingerprint.OfPacked(file, TrainSource.Spec), view);
     }
 
@@ -146,13 +152,7 @@ public sealed record TrainPlan
     /// data's <paramref name="fingerprint"/> and the <paramref name="view"/>'s own settings, all compared on --resume.
     /// </summary>
     public RunCheckpoints Checkpoints(TrainingOptions options, IReadOnlyDictionary<string, string> fingerprint,
-        IReadOnlyDictionary<string, string> view) => new()
-        {
-            Settings = RunCheckpoints.Merge(TrainingFlags.Describe(options, TrainSource), fingerprint, view),
-            Every = CheckpointEvery,
-            Path = CheckpointPath,
-            ResumePath = ResumePath,
-        };
+        IReadOnlyDictionary<string, string> view) => new(this, TrainingFlags.Describe(options, TrainSource), fingerprint, view);
 
     private static double Positive(double value, string flag, string what) =>
         value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");
@@ -181,10 +181,22 @@ public sealed class TrainOutputFlags() : OutputFlags("Where to write the trained
     /// <summary>--collective-timeout.</summary>
     public Option<double> CollectiveTimeout { get; } = new("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
 
+    /// <summary>--slices.</summary>
+    public Option<int> Slices { get; } = new("--slices")
+    {
+        Hidden = true,
+        Description = "With --distributed and --solver sgd/adam: hold each rank's rows as K consecutive slices whose sums are added in order " +
+                      "(1 rank, K slices: the bit-identical reference of a synchronous K-rank run)",
+        DefaultValueFactory = _ => 1,
+    };
+    /// <summary>--debug-pid-dir.</summary>
+    public Option<string?> PidDirectory { get; } = new("--debug-pid-dir") { Hidden = true, Description = "Testing aid: each rank writes rank-R.pid here at its first progress report" };
+
     /// <summary>Adds every flag to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Model, Metrics, Plots, CheckpointEvery, Checkpoint, Resume, Delay, Stream, MemoryLimit, Distributed, AverageEvery, CollectiveTimeout })
+        foreach (Option o in new Option[] { Model, Metrics, Plots, CheckpointEvery, Checkpoint, Resume, Delay, Stream, MemoryLimit, Distributed, AverageEvery,
+                     CollectiveTimeout, Slices, PidDirectory })
             command.Add(o);
     }
 }

@@ -11,16 +11,11 @@ using Softmax.Optimization;
 namespace Softmax.Cli.Commands;
 
 /// <summary>The data and training flags shared by <c>train</c> and <c>tune</c> (names fixed by the CLI contract).</summary>
-public sealed class TrainingFlags
+public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-mnist, mnist, cifar10) or a file/directory",
+    "CSV label column, by header name or 0-based index (negative: from the end)")
 {
-    /// <summary>--data.</summary>
-    public Option<string> Data { get; } = new("--data") { Description = "Dataset name (digits, fashion-mnist, mnist, cifar10) or a file/directory", DefaultValueFactory = _ => "digits" };
     /// <summary>--test.</summary>
     public Option<string?> Test { get; } = new("--test") { Description = "Test set (name or path); default: the named dataset's own test split" };
-    /// <summary>--format.</summary>
-    public Option<string> Format { get; } = new Option<string>("--format") { Description = "Input format", DefaultValueFactory = _ => "auto" }.AcceptOnlyFromAmong(DataSource.FormatNames);
-    /// <summary>--label-column.</summary>
-    public Option<string?> LabelColumn { get; } = new("--label-column") { Description = "CSV label column, by header name or 0-based index (negative: from the end)" };
     /// <summary>--solver.</summary>
     public Option<string> Solver { get; } = new Option<string>("--solver") { Description = "lbfgs, sgd or adam", DefaultValueFactory = _ => "lbfgs" }.AcceptOnlyFromAmong("lbfgs", "sgd", "adam");
     /// <summary>--l2.</summary>
@@ -81,7 +76,7 @@ public sealed class TrainingFlags
     /// <summary>Adds every flag to <paramref name="command"/>.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option o in new Option[] { Data, Test, Format, LabelColumn, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
+        foreach (Option o in new Option[] { Data, Test, Format, Label, Solver, L2, L1, Epochs, MaxIter, Tol, Lr, BatchSize,
                      Momentum, Nesterov, Schedule, Sampling, Seed, Threads, Preprocess, ValidationFraction, Patience, MinDelta, ClassWeight, Device,
                      Ftol, Precision, WeightColumn, IdColumn, IgnoreColumns, NanMissing, MissingIndicator })
             command.Add(o);
@@ -100,15 +95,6 @@ public sealed class TrainingFlags
     /// <summary>True when <paramref name="option"/> was typed on the command line (not just defaulted).</summary>
     public static bool IsGiven(ParseResult p, Option option) => p.GetResult(option) is { Implicit: false };
 
-    /// <summary>The flags that only L-BFGS reads.</summary>
-    public Option[] LbfgsFlags => [MaxIter, Tol, Ftol];
-
-    /// <summary>The flags that only the mini-batch solvers (sgd, adam) read.</summary>
-    public Option[] MiniBatchFlags => [Lr, Epochs, BatchSize, Schedule, Sampling];
-
-    /// <summary>The flags that only SGD reads.</summary>
-    public Option[] SgdFlags => [Momentum, Nesterov];
-
     /// <summary>
     /// A flag that the chosen solver ignores is an error that names the flags it does read (a forgotten
     /// <c>--solver sgd</c> would otherwise turn a learning-rate sweep into the same run repeated).
@@ -116,21 +102,21 @@ public sealed class TrainingFlags
     public void CheckApplicable(ParseResult p, string solver, params Option[] extraMiniBatch)
     {
         string Names(IEnumerable<Option> flags) => string.Join(", ", flags.Select(f => f.Name));
-        var miniBatch = MiniBatchFlags.Concat(extraMiniBatch).ToArray();
+        Option[] lbfgs = [MaxIter, Tol, Ftol], sgd = [Momentum, Nesterov], miniBatch = [Lr, Epochs, BatchSize, Schedule, Sampling, .. extraMiniBatch];
         var wrong = solver switch
         {
-            "lbfgs" => miniBatch.Concat(SgdFlags),
-            "adam" => LbfgsFlags.Concat(SgdFlags),
-            _ => LbfgsFlags.AsEnumerable(),
+            "lbfgs" => miniBatch.Concat(sgd),
+            "adam" => lbfgs.Concat(sgd),
+            _ => lbfgs.AsEnumerable(),
         };
         foreach (var flag in wrong.Where(f => IsGiven(p, f)))
         {
-            string owner = LbfgsFlags.Contains(flag) ? "--solver lbfgs" : SgdFlags.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
+            string owner = lbfgs.Contains(flag) ? "--solver lbfgs" : sgd.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
             string reads = solver switch
             {
-                "lbfgs" => Names(LbfgsFlags),
+                "lbfgs" => Names(lbfgs),
                 "adam" => Names(miniBatch),
-                _ => Names(miniBatch.Concat(SgdFlags)),
+                _ => Names(miniBatch.Concat(sgd)),
             };
             string given = IsGiven(p, Solver) ? "" : " (the default here)";
             throw new UsageException($"{flag.Name} applies to {owner} only, and this run uses --solver {solver}{given}. "
@@ -141,23 +127,22 @@ public sealed class TrainingFlags
     /// <summary>The data sources named by --data and --test.</summary>
     public (DataSource Train, DataSource? Test) Sources(ParseResult p)
     {
-        var format = DataSource.ParseFormat(p.GetValue(Format));
-        string? label = p.GetValue(LabelColumn);
-        DataSource.CheckSpec(p.GetValue(Data)!, "--data");
-        if (p.GetValue(Test) is { Length: > 0 } spec) DataSource.CheckSpec(spec, "--test");
-        var tabular = Tabular(p);
-        var train = new DataSource(p.GetValue(Data)!, format, label) { Tabular = tabular };
-        var test = p.GetValue(Test) is { Length: > 0 } t ? new DataSource(t, format, label) { Tabular = tabular } : null;
-        return (train, test);
+        var train = Source(p) with { Tabular = Tabular(p) };
+        if (p.GetValue(Test) is not { Length: > 0 } spec) return (train, null);
+        DataSource.CheckSpec(spec, "--test");
+        return (train, train with { Spec = spec });
     }
 
     /// <summary>The tabular CSV settings: column roles, missing values, and the split the featurization is fitted on.</summary>
     public TabularSettings Tabular(ParseResult p) => new()
     {
-        WeightColumn = p.GetValue(WeightColumn),
-        IdColumn = p.GetValue(IdColumn),
-        IgnoreColumns = p.GetValue(IgnoreColumns)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
-        NanIsMissing = p.GetValue(NanMissing),
+        Columns = new TabularCsvOptions
+        {
+            WeightColumn = p.GetValue(WeightColumn),
+            IdColumn = p.GetValue(IdColumn),
+            IgnoreColumns = p.GetValue(IgnoreColumns)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [],
+            NanIsMissing = p.GetValue(NanMissing),
+        },
         MissingIndicators = p.GetValue(MissingIndicator),
         HoldoutFraction = p.GetValue(ValidationFraction),
         Seed = p.GetValue(Seed),
@@ -188,7 +173,7 @@ public sealed class TrainingFlags
         var options = new TrainingOptions
         {
             Solver = kind,
-            L2 = p.GetValue(L2) ?? (DataSource.IsName(p.GetValue(Data)!) && p.GetValue(Data)!.Trim().Equals("digits", StringComparison.OrdinalIgnoreCase) ? DigitsL2 : DefaultL2),
+            L2 = p.GetValue(L2) ?? (DataSource.IsName(p.GetValue(Data)!) && DataSource.DatasetKey(p.GetValue(Data)!) == "digits" ? DigitsL2 : DefaultL2),
             L1 = p.GetValue(L1),
             Seed = seed,
             Engine = new CpuEngineOptions(Threads: p.GetValue(Threads)),
@@ -232,12 +217,13 @@ public sealed class TrainingFlags
     public static Dictionary<string, string> Describe(TrainingOptions o, DataSource train)
     {
         string D(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var c = train.Tabular.Columns;
         return new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["data"] = train.Spec,
             ["format"] = train.Format.ToString(),
             ["label_column"] = train.LabelColumn ?? "",
-            ["tabular"] = $"{train.Tabular.WeightColumn}|{train.Tabular.IdColumn}|{string.Join(',', train.Tabular.IgnoreColumns)}|{train.Tabular.NanIsMissing}|{train.Tabular.MissingIndicators}",
+            ["tabular"] = $"{c.WeightColumn}|{c.IdColumn}|{string.Join(',', c.IgnoreColumns)}|{c.NanIsMissing}|{train.Tabular.MissingIndicators}",
             ["solver"] = o.Solver.ToString().ToLowerInvariant(),
             ["l2"] = D(o.L2),
             ["l1"] = D(o.L1),

@@ -107,9 +107,9 @@ public static class TrainingReport
             ("solver", r.Model.Training.Solver),
             ("objective F", Ui.F(r.Objective, "R")),
             ("stop reason", r.Solver.Reason.ToString()),
-            ("iterations", r.Solver.Iterations.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            r.Model.Training.Evaluations is { } evaluations ? ("evaluations", evaluations.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                : ("epochs", (r.Model.Training.Epochs ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("iterations", Ui.I(r.Solver.Iterations)),
+            r.Model.Training.Evaluations is { } evaluations ? ("evaluations", Ui.I(evaluations))
+                : ("epochs", Ui.I(r.Model.Training.Epochs ?? 0)),
             ("train seconds", Ui.F(r.Elapsed.TotalSeconds, "F3")),
             ("train accuracy", Ui.F(run.TrainAccuracy, "F4")),
         };

@@ -147,11 +147,10 @@ public static class TuneCommand
 
     private static void Print(Ui ui, List<Trial> ranked, int k, double? testAccuracy, string modelPath, bool refit)
     {
-        string I(int v) => v.ToString(CultureInfo.InvariantCulture);
         string PlusMinus(double mean, double std, string format) => k > 0 && !double.IsNaN(std) ? $"{Ui.F(mean, format)} ± {Ui.F(std, format)}" : Ui.F(mean, format);
         string scoredOn = k > 0 ? $"mean ± std over {k} folds" : "validation split";
         ui.Table($"trials, best first ({scoredOn})", ["rank", "lr", "l2", "batch", "epochs", "val acc", "val log-loss", "objective", "seconds", "status"],
-            ranked.Select((t, r) => (IReadOnlyList<string>)[I(r + 1), t.MiniBatch ? Ui.F(t.LearningRate) : "-", Ui.F(t.L2), t.MiniBatch ? I(t.BatchSize) : "-", t.MiniBatch ? I(t.Epochs) : "-",
+            ranked.Select((t, r) => (IReadOnlyList<string>)[Ui.I(r + 1), t.MiniBatch ? Ui.F(t.LearningRate) : "-", Ui.F(t.L2), t.MiniBatch ? Ui.I(t.BatchSize) : "-", t.MiniBatch ? Ui.I(t.Epochs) : "-",
                 PlusMinus(t.ValidationAccuracy, t.AccuracyStd, "F4"), PlusMinus(t.ValidationLogLoss, t.LogLossStd, "F4"), Ui.F(t.Objective, "G6"),
                 Ui.F(t.Seconds, "F2"), t.Status]));
         var w = ranked[0];

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
+using Softmax.Cli.Output;
 using Softmax.Data;
 using Softmax.Streaming;
 
@@ -39,12 +40,11 @@ public static class DataFingerprint
 
     private static Dictionary<string, string> Print(long rows, long features, long classes, string hash, string? path)
     {
-        string I(long v) => v.ToString(CultureInfo.InvariantCulture);
         var print = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["data.rows"] = I(rows), ["data.features"] = I(features), ["data.classes"] = I(classes), ["data.hash"] = hash,
+            ["data.rows"] = Ui.I(rows), ["data.features"] = Ui.I(features), ["data.classes"] = Ui.I(classes), ["data.hash"] = hash,
         };
-        if (path is not null && File.Exists(path)) print["data.file_bytes"] = I(new FileInfo(path).Length);
+        if (path is not null && File.Exists(path)) print["data.file_bytes"] = Ui.I(new FileInfo(path).Length);
         return print;
     }
 

@@ -38,12 +38,15 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     public static bool IsPackedPath(string spec) => spec.EndsWith(".smxp", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when <paramref name="spec"/> is a dataset name and no file or directory of that name exists.</summary>
-    public static bool IsName(string spec)
+    public static bool IsName(string spec) => !File.Exists(spec) && !Directory.Exists(spec) && NamedDatasets.Names.Contains(DatasetKey(spec));
+
+    /// <summary><paramref name="spec"/> as a dataset name would be looked up: trimmed, lower case, aliases resolved.</summary>
+    public static string DatasetKey(string spec) => spec.Trim().ToLowerInvariant().Replace('_', '-') switch
     {
-        if (File.Exists(spec) || Directory.Exists(spec)) return false;
-        string key = spec.Trim().ToLowerInvariant().Replace('_', '-');
-        return NamedDatasets.Names.Contains(key) || key is "fashion" or "fashionmnist" or "cifar-10";
-    }
+        "fashion" or "fashionmnist" => "fashion-mnist",
+        "cifar-10" => "cifar10",
+        var key => key,
+    };
 
     /// <summary>
     /// Fails with "did you mean" when <paramref name="spec"/> is neither a path nor a dataset name but close to one
@@ -111,7 +114,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
             : Enumerable.Range(0, table.Rows).ToArray();
         var data = table.ToDataset(table.FitSchema(rows, Tabular.MissingIndicators), out _);
         Notes?.Invoke($"label column: '{DisplayText.Of(table.LabelColumn)}' ({(LabelColumn is not null ? "--label-column" : table.LabelByName ? "named like a label" : "the last column")}); " +
-            table.Describe() + (Tabular.WeightColumn is { } w ? $"; sample weights from '{DisplayText.Of(w)}'" : ""));
+            table.Describe() + (Tabular.Columns.WeightColumn is { } w ? $"; sample weights from '{DisplayText.Of(w)}'" : ""));
         return data;
     }
 

@@ -64,7 +64,7 @@ public static class PackedSource
         }
         if (source.IsNamed)
         {
-            string name = NamedDatasets.Names.FirstOrDefault(n => n == Key(source.Spec)) ?? Key(source.Spec);
+            string name = DataSource.DatasetKey(source.Spec);
             DateTime time = name == "digits"
                 ? File.GetLastWriteTimeUtc(typeof(NamedDatasets).Assembly.Location)
                 : Newest(NamedDatasets.Locate(name));
@@ -89,12 +89,6 @@ public static class PackedSource
     {
         ArgumentNullException.ThrowIfNull(data);
         return data.Features.StorageBytes + (long)data.Rows * sizeof(int) + (data.SampleWeights?.LongLength ?? 0) * sizeof(float);
-    }
-
-    private static string Key(string spec)
-    {
-        string key = spec.Trim().ToLowerInvariant().Replace('_', '-');
-        return key switch { "fashion" or "fashionmnist" => "fashion-mnist", "cifar-10" => "cifar10", _ => key };
     }
 
     private static void Require(bool create, DataSource source)

@@ -9,14 +9,8 @@ namespace Softmax.Cli.Infrastructure;
 /// </summary>
 public sealed record TabularSettings
 {
-    /// <summary>--weight-column.</summary>
-    public string? WeightColumn { get; init; }
-    /// <summary>--id-column.</summary>
-    public string? IdColumn { get; init; }
-    /// <summary>--ignore-columns.</summary>
-    public IReadOnlyList<string> IgnoreColumns { get; init; } = [];
-    /// <summary>--nan-missing: NaN is a missing value.</summary>
-    public bool NanIsMissing { get; init; }
+    /// <summary>The column roles (--weight-column, --id-column, --ignore-columns) and --nan-missing, as the reader takes them.</summary>
+    public TabularCsvOptions Columns { get; init; } = new();
     /// <summary>--missing-indicator: a 0/1 feature per column with missing training values.</summary>
     public bool MissingIndicators { get; init; }
     /// <summary>The validation fraction held out of training (the featurization is fitted on the rest).</summary>
@@ -25,17 +19,9 @@ public sealed record TabularSettings
     public int Seed { get; init; }
 
     /// <summary>Whether any role flag was given (they need a header).</summary>
-    public bool AnyRole => WeightColumn is not null || IdColumn is not null || IgnoreColumns.Count > 0;
+    public bool AnyRole => Columns.WeightColumn is not null || Columns.IdColumn is not null || Columns.IgnoreColumns.Count > 0;
 
     /// <summary>The reader options for a file whose features follow <paramref name="schema"/> (null: decided by the file).</summary>
-    public TabularCsvOptions ReaderOptions(string? labelColumn, InputSchema? schema = null, bool requireLabel = true) => new()
-    {
-        LabelColumn = labelColumn,
-        WeightColumn = WeightColumn,
-        IdColumn = IdColumn,
-        IgnoreColumns = IgnoreColumns,
-        NanIsMissing = NanIsMissing || schema is { NanIsMissing: true },
-        Schema = schema,
-        RequireLabel = requireLabel,
-    };
+    public TabularCsvOptions ReaderOptions(string? labelColumn, InputSchema? schema = null) =>
+        Columns with { LabelColumn = labelColumn, Schema = schema, NanIsMissing = Columns.NanIsMissing || schema is { NanIsMissing: true } };
 }

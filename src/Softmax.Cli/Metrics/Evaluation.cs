@@ -35,7 +35,7 @@ public sealed class Evaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         if (data.Rows == 0) throw new ArgumentException("There are no rows to evaluate.");
-        var p = Infrastructure.Scoring.Proba(model, data);
+        var p = model.PredictProba(data);
         var truth = model.MapLabels(data);
         return new Evaluation(ClassificationMetrics.Compute(model.ClassNames, truth, p, k), p, truth, unseenCategories);
     }

@@ -31,6 +31,9 @@ public sealed class Ui
     public static string F(double value, string format = "G6") =>
         double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 
+    /// <summary>Invariant formatting of a whole number.</summary>
+    public static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
     /// <summary>A progress note: a line unless quiet.</summary>
     public void Note(string text)
     {
@@ -50,16 +53,8 @@ public sealed class Ui
     /// <summary>A titled key/value summary: a table on a terminal, "key: value" lines otherwise.</summary>
     public void Summary(string title, IEnumerable<(string Key, string Value)> rows)
     {
-        rows = rows.Select(r => (TerminalText.Safe(r.Key), TerminalText.Safe(r.Value))).ToArray();
-        if (Interactive)
-        {
-            var table = new Table { Title = new TableTitle(title) }.RoundedBorder();
-            table.AddColumn("what").AddColumn(new TableColumn("value").RightAligned());
-            foreach (var (k, v) in rows) table.AddRow(Markup.Escape(k), Markup.Escape(v));
-            AnsiConsole.Write(table);
-            return;
-        }
-        foreach (var (k, v) in rows) Console.Out.WriteLine($"{k}: {v}");
+        if (Interactive) Table(title, ["what", "value"], rows.Select(r => (IReadOnlyList<string>)[r.Key, r.Value]));
+        else foreach (var (k, v) in rows) Console.Out.WriteLine($"{TerminalText.Safe(k)}: {TerminalText.Safe(v)}");
     }
 
     /// <summary>A table with a header row: Spectre on a terminal, tab-separated lines otherwise.</summary>

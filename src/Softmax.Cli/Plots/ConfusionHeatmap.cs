@@ -9,31 +9,21 @@ namespace Softmax.Cli.Plots;
 /// </summary>
 public static class ConfusionHeatmap
 {
-    private static (int W, int H, int Cell, int Left, int Top) Layout(int classes)
-    {
-        int cell = Math.Clamp(640 / Math.Max(1, classes), 8, 56);
-        int left = 130, top = 70;
-        return (left + classes * cell + 30, top + classes * cell + 60, cell, left, top);
-    }
-
     /// <summary>Writes confusion.png and confusion.svg.</summary>
-    public static string[] Save(Evaluation e, string directory, string title)
+    public static string[] Save(Evaluation e, string directory, string title) => PlotCanvas.Save(Path.Combine(directory, "confusion"), Of(e, title));
+
+    /// <summary>The picture (cells of 8 to 56 pixels, so the matrix is about 640 wide).</summary>
+    public static Picture Of(Evaluation e, string title)
     {
-        var l = Layout(e.Classes.Length);
-        return PlotCanvas.Save(Path.Combine(directory, "confusion"), l.W, l.H, c => Draw(c, e, title));
+        int C = e.Classes.Length, cell = Math.Clamp(640 / Math.Max(1, C), 8, 56);
+        const int left = 130, top = 70;
+        int w = left + C * cell + 30;
+        return new Picture(w, top + C * cell + 60, canvas => Draw(canvas, e, title, w, cell, left, top));
     }
 
-    /// <summary>The same picture as PNG bytes.</summary>
-    public static byte[] Png(Evaluation e, string title)
-    {
-        var l = Layout(e.Classes.Length);
-        return PlotCanvas.Png(l.W, l.H, c => Draw(c, e, title));
-    }
-
-    private static void Draw(SKCanvas canvas, Evaluation e, string title)
+    private static void Draw(SKCanvas canvas, Evaluation e, string title, int w, int cell, int left, int top)
     {
         int C = e.Classes.Length;
-        var (w, _, cell, left, top) = Layout(C);
         PlotCanvas.Text(canvas, title, w / 2f, 24, 16, SKColors.Black);
         PlotCanvas.Text(canvas, "predicted class", left + C * cell / 2f, 48, 13, SKColors.DimGray);
         using var fill = new SKPaint { Style = SKPaintStyle.Fill };

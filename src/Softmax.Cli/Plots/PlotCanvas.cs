@@ -4,6 +4,9 @@ using Softmax.IO;
 
 namespace Softmax.Cli.Plots;
 
+/// <summary>A picture: its size and the code that draws it on a canvas (PNG or SVG, see <see cref="PlotCanvas"/>).</summary>
+public sealed record Picture(int Width, int Height, Action<SKCanvas> Draw);
+
 /// <summary>
 /// Draws one picture twice, as PNG and as SVG, through the same <see cref="SKCanvas"/> code, each file written
 /// atomically. Text uses DejaVu Sans from the system when present (Debian: fonts-dejavu-core), so labels render
@@ -18,49 +21,34 @@ public static class PlotCanvas
         "/usr/share/fonts/TTF/DejaVuSans.ttf",
     ];
 
-    private static readonly Lazy<SKTypeface> LazyTypeface = new(() =>
+    // The typeface of every label.
+    private static readonly Lazy<SKTypeface> Typeface = new(() =>
         FontFiles.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null)
         ?? SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default);
-
-    /// <summary>The typeface used for labels.</summary>
-    public static SKTypeface Typeface => LazyTypeface.Value;
 
     /// <summary>The DejaVu Sans file found on this machine, or null.</summary>
     public static string? FontFile => FontFiles.FirstOrDefault(File.Exists);
 
-    /// <summary>A font of <paramref name="size"/> pixels.</summary>
-    public static SKFont Font(float size) => new(Typeface, size) { Subpixel = true, Edging = SKFontEdging.Antialias };
-
-    /// <summary>Writes <paramref name="basePath"/>.png and .svg of size <paramref name="width"/>×<paramref name="height"/>; returns both paths.</summary>
-    public static string[] Save(string basePath, int width, int height, Action<SKCanvas> draw)
+    /// <summary>Writes <paramref name="basePath"/>.png and .svg of <paramref name="picture"/>; returns both paths.</summary>
+    public static string[] Save(string basePath, Picture picture)
     {
         string png = basePath + ".png", svg = basePath + ".svg";
-        AtomicFile.WriteStream(png, stream =>
-        {
-            using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
-            surface.Canvas.Clear(SKColors.White);
-            draw(surface.Canvas);
-            using var image = surface.Snapshot();
-            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-            data.SaveTo(stream);
-        });
+        AtomicFile.WriteStream(png, stream => stream.Write(Png(picture)));
         AtomicFile.WriteStream(svg, stream =>
         {
-            using (var canvas = SKSvgCanvas.Create(new SKRect(0, 0, width, height), stream))
-            {
-                canvas.Clear(SKColors.White);
-                draw(canvas);
-            }
+            using var canvas = SKSvgCanvas.Create(new SKRect(0, 0, picture.Width, picture.Height), stream);
+            canvas.Clear(SKColors.White);
+            picture.Draw(canvas);
         });
         return [png, svg];
     }
 
-    /// <summary>Encodes a picture as PNG bytes (for the HTML report).</summary>
-    public static byte[] Png(int width, int height, Action<SKCanvas> draw)
+    /// <summary>Encodes <paramref name="picture"/> as PNG bytes (also for the HTML report).</summary>
+    public static byte[] Png(Picture picture)
     {
-        using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var surface = SKSurface.Create(new SKImageInfo(picture.Width, picture.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         surface.Canvas.Clear(SKColors.White);
-        draw(surface.Canvas);
+        picture.Draw(surface.Canvas);
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
@@ -69,7 +57,7 @@ public static class PlotCanvas
     /// <summary>Text centred at x with its baseline at y.</summary>
     public static void Text(SKCanvas canvas, string text, float x, float y, float size, SKColor color, SKTextAlign align = SKTextAlign.Center)
     {
-        using var font = Font(size);
+        using var font = new SKFont(Typeface.Value, size) { Subpixel = true, Edging = SKFontEdging.Antialias };
         using var paint = new SKPaint { Color = color, IsAntialias = true };
         canvas.DrawText(text, x, y, align, font, paint);
     }

@@ -12,45 +12,37 @@ public sealed record Tile(byte[] Rgb, string Caption, string? Detail = null);
 /// </summary>
 public static class TileGrid
 {
-    /// <summary>Size of the whole grid.</summary>
-    public static (int Width, int Height, int Scale) Measure(ImageShape shape, int count, int columns, string? title)
+    /// <summary><paramref name="tiles"/> in <paramref name="columns"/> columns, under <paramref name="title"/> when given.</summary>
+    public static Picture Of(ImageShape shape, IReadOnlyList<Tile> tiles, int columns, string? title)
     {
         int scale = Math.Max(1, 128 / Math.Max(shape.Width, shape.Height));
         int tileW = shape.Width * scale, tileH = shape.Height * scale;
-        columns = Math.Clamp(columns, 1, Math.Max(1, count));
-        int rows = (count + columns - 1) / columns;
-        int cellW = Math.Max(tileW, 120) + 16, cellH = tileH + 48;
-        int top = title is null ? 8 : 40;
-        return (columns * cellW + 16, top + rows * cellH + 8, scale);
-    }
-
-    /// <summary>Draws <paramref name="tiles"/> in <paramref name="columns"/> columns.</summary>
-    public static void Draw(SKCanvas canvas, ImageShape shape, IReadOnlyList<Tile> tiles, int columns, string? title)
-    {
-        var (width, _, scale) = Measure(shape, tiles.Count, columns, title);
         columns = Math.Clamp(columns, 1, Math.Max(1, tiles.Count));
-        int tileW = shape.Width * scale, tileH = shape.Height * scale;
+        int rows = (tiles.Count + columns - 1) / columns;
         int cellW = Math.Max(tileW, 120) + 16, cellH = tileH + 48;
-        int top = title is null ? 8 : 40;
-        if (title is not null) PlotCanvas.Text(canvas, title, width / 2f, 26, 18, SKColors.Black);
-        using var paint = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill };
-        using var frame = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Stroke, Color = SKColors.Gray, StrokeWidth = 1 };
-        for (int t = 0; t < tiles.Count; t++)
+        int top = title is null ? 8 : 40, width = columns * cellW + 16;
+        return new Picture(width, top + rows * cellH + 8, canvas =>
         {
-            int cx = 8 + (t % columns) * cellW, cy = top + (t / columns) * cellH;
-            float x0 = cx + (cellW - tileW) / 2f, y0 = cy;
-            var rgb = tiles[t].Rgb;
-            for (int y = 0; y < shape.Height; y++)
-                for (int x = 0; x < shape.Width; x++)
-                {
-                    int i = (y * shape.Width + x) * 3;
-                    paint.Color = new SKColor(rgb[i], rgb[i + 1], rgb[i + 2]);
-                    canvas.DrawRect(x0 + x * scale, y0 + y * scale, scale, scale, paint);
-                }
-            canvas.DrawRect(x0 - 0.5f, y0 - 0.5f, tileW + 1, tileH + 1, frame);
-            PlotCanvas.Text(canvas, PlotCanvas.Clip(tiles[t].Caption, 18), cx + cellW / 2f, y0 + tileH + 18, 14, SKColors.Black);
-            if (tiles[t].Detail is { } detail)
-                PlotCanvas.Text(canvas, PlotCanvas.Clip(detail, 22), cx + cellW / 2f, y0 + tileH + 36, 12, SKColors.DimGray);
-        }
+            if (title is not null) PlotCanvas.Text(canvas, title, width / 2f, 26, 18, SKColors.Black);
+            using var paint = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill };
+            using var frame = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Stroke, Color = SKColors.Gray, StrokeWidth = 1 };
+            for (int t = 0; t < tiles.Count; t++)
+            {
+                int cx = 8 + (t % columns) * cellW, cy = top + (t / columns) * cellH;
+                float x0 = cx + (cellW - tileW) / 2f, y0 = cy;
+                var rgb = tiles[t].Rgb;
+                for (int y = 0; y < shape.Height; y++)
+                    for (int x = 0; x < shape.Width; x++)
+                    {
+                        int i = (y * shape.Width + x) * 3;
+                        paint.Color = new SKColor(rgb[i], rgb[i + 1], rgb[i + 2]);
+                        canvas.DrawRect(x0 + x * scale, y0 + y * scale, scale, scale, paint);
+                    }
+                canvas.DrawRect(x0 - 0.5f, y0 - 0.5f, tileW + 1, tileH + 1, frame);
+                PlotCanvas.Text(canvas, PlotCanvas.Clip(tiles[t].Caption, 18), cx + cellW / 2f, y0 + tileH + 18, 14, SKColors.Black);
+                if (tiles[t].Detail is { } detail)
+                    PlotCanvas.Text(canvas, PlotCanvas.Clip(detail, 22), cx + cellW / 2f, y0 + tileH + 36, 12, SKColors.DimGray);
+            }
+        });
     }
 }

@@ -13,45 +13,26 @@ public static class WeightPictures
 {
     private const int BarHeight = 56;
 
-    /// <summary>The tiles, their shape and the shared scale (largest |w|), or null when the model's rows are not pictures.</summary>
-    public static (ImageShape Shape, List<Tile> Tiles, double Scale)? Tiles(SoftmaxModel model)
+    /// <summary>Writes weights.png and weights.svg into <paramref name="directory"/>; returns the paths (none when not image data).</summary>
+    public static string[] Save(SoftmaxModel model, string directory, string title) =>
+        Of(model, title) is { } picture ? PlotCanvas.Save(Path.Combine(directory, "weights"), picture) : [];
+
+    /// <summary>The tiles (five to a row) over the colour bar, or null when the model's rows are not pictures.</summary>
+    public static Picture? Of(SoftmaxModel model, string title)
     {
-        var shape = ImageLayout.Of(model.Image, model.Features);
-        if (shape is null) return null;
-        double scale = 0;
+        if (ImageLayout.Of(model.Image, model.Features) is not { } shape) return null;
+        double scale = 0;   // the largest |w|, one scale for every class
         for (int c = 0; c < model.Classes; c++)
             foreach (var v in model.WeightRow(c)) scale = Math.Max(scale, Math.Abs(v));
         var tiles = new List<Tile>();
         for (int c = 0; c < model.Classes; c++) tiles.Add(new Tile(ImageLayout.Diverging(model.WeightRow(c), shape, scale), model.ClassNames[c]));
-        return (shape, tiles, scale);
-    }
-
-    /// <summary>Writes weights.png and weights.svg into <paramref name="directory"/>; returns the paths (none when not image data).</summary>
-    public static string[] Save(SoftmaxModel model, string directory, string title)
-    {
-        if (Tiles(model) is not { } t) return [];
-        var (w, h) = Size(t.Shape, t.Tiles.Count, title);
-        return PlotCanvas.Save(Path.Combine(directory, "weights"), w, h, canvas => Draw(canvas, t, title, w, h));
-    }
-
-    /// <summary>The same picture as PNG bytes, or null.</summary>
-    public static byte[]? Png(SoftmaxModel model, string title)
-    {
-        if (Tiles(model) is not { } t) return null;
-        var (w, h) = Size(t.Shape, t.Tiles.Count, title);
-        return PlotCanvas.Png(w, h, canvas => Draw(canvas, t, title, w, h));
-    }
-
-    private static (int Width, int Height) Size(ImageShape shape, int count, string title)
-    {
-        var (w, h, _) = TileGrid.Measure(shape, count, Math.Min(5, count), title);
-        return (Math.Max(w, 360), h + BarHeight);
-    }
-
-    private static void Draw(SKCanvas canvas, (ImageShape Shape, List<Tile> Tiles, double Scale) t, string title, int width, int height)
-    {
-        TileGrid.Draw(canvas, t.Shape, t.Tiles, Math.Min(5, t.Tiles.Count), title);
-        ColourBar(canvas, width / 2f - 128, height - BarHeight + 8, t.Scale, t.Shape.Channels != 3);
+        var grid = TileGrid.Of(shape, tiles, Math.Min(5, tiles.Count), title);
+        int width = Math.Max(grid.Width, 360), height = grid.Height + BarHeight;
+        return new Picture(width, height, canvas =>
+        {
+            grid.Draw(canvas);
+            ColourBar(canvas, width / 2f - 128, height - BarHeight + 8, scale, shape.Channels != 3);
+        });
     }
 
     /// <summary>A 256-pixel bar of the map from −scale to +scale with its three values written under it.</summary>

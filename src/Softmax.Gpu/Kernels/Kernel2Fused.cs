@@ -21,12 +21,12 @@ public static class Kernel2Fused
     /// <summary>Rows per tile (the constant size of the per-thread column cache).</summary>
     public const int TileRows = 32;
 
-    /// <summary>Dynamic shared floats a launch needs for <paramref name="classes"/> classes.</summary>
-    public static int SharedFloats(int classes) => TileRows * classes + 2 * TileRows;
-
-    /// <summary>The launch configuration: <paramref name="blocks"/> groups of <paramref name="groupSize"/> threads.</summary>
+    /// <summary>
+    /// The launch configuration: <paramref name="blocks"/> groups of <paramref name="groupSize"/> threads, with the
+    /// dynamic shared floats of a tile: its scores (TileRows × C), then its losses and weights.
+    /// </summary>
     public static KernelConfig Config(int blocks, int groupSize, int classes) =>
-        new(blocks, groupSize, SharedMemoryConfig.RequestDynamic<float>(SharedFloats(classes)));
+        new(blocks, groupSize, SharedMemoryConfig.RequestDynamic<float>(TileRows * classes + 2 * TileRows));
 
     /// <summary>
     /// Phase 1 of a tile: o = W x + b for the tile's rows into

@@ -4,27 +4,14 @@ using ILGPU.Runtime;
 namespace Softmax.Gpu.Kernels;
 
 /// <summary>The row kernels compiled for one accelerator and one feature type (float32 or uint8 rows).</summary>
-internal sealed class RowKernels<TX> where TX : struct, IFeatureRows
+internal sealed class RowKernels<TX>(Accelerator acc) where TX : struct, IFeatureRows
 {
-    public RowKernels(Accelerator acc)
-    {
-        NaiveRows = acc.LoadAutoGroupedStreamKernel<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs>(Kernel1Naive.Rows);
-        NaiveSums = acc.LoadAutoGroupedStreamKernel<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs>(Kernel1Naive.Sums);
-        Fused = acc.LoadStreamKernel<TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs>(Kernel2Fused.Run);
-    }
+    public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> NaiveRows { get; } =
+        acc.LoadAutoGroupedStreamKernel<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs>(Kernel1Naive.Rows);
 
-    public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> NaiveRows { get; }
-    public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs> NaiveSums { get; }
-    public Action<KernelConfig, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> Fused { get; }
-}
+    public Action<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs> NaiveSums { get; } =
+        acc.LoadAutoGroupedStreamKernel<Index1D, TX, ArrayView<int>, ArrayView<float>, ArrayView<double>, ArrayView<double>, RowArgs>(Kernel1Naive.Sums);
 
-/// <summary>Kernels shared by every feature type.</summary>
-internal sealed class SharedKernels
-{
-    public SharedKernels(Accelerator acc)
-    {
-        Reduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int>(Kernel2Fused.Reduce);
-    }
-
-    public Action<Index1D, ArrayView<float>, ArrayView<double>, ArrayView<double>, int, int, int, int> Reduce { get; }
+    public Action<KernelConfig, TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs> Fused { get; } =
+        acc.LoadStreamKernel<TX, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<double>, RowArgs>(Kernel2Fused.Run);
 }

@@ -40,6 +40,7 @@ internal static unsafe class Avx512Kernels
     /// k-step by k-step: panel p, step k/16, class c, lane l at p·10·S + k·10 + c·16 + l. The forward tile then reads
     /// its ten weight vectors from one advancing pointer.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackPanels(float* w, int C, int S, float* panels)
     {
         for (int p = 0; p + PanelClasses <= C; p += PanelClasses)
@@ -97,6 +98,7 @@ internal static unsafe class Avx512Kernels
     /// first panel converts each row as it reads it and leaves it in x[r] (float32, unscaled) for the backward pass
     /// and the other tiles. The rows are read from memory once.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBytes(byte** src, float** x, int rows, int ahead, int S, int D, float* w, float* panels, float* b, int C, float* scores, int rs, int cs)
     {
         if (!CanFuseBytes(C, D, S))
@@ -113,6 +115,7 @@ internal static unsafe class Avx512Kernels
     public static bool CanFuseBytes(int C, int D, int S) => C >= PanelClasses && D % 16 == 0 && D == S;
 
     /// <summary>One panel of ten classes over all rows, chunk by chunk (the panel's chunk stays in L1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Panel<T>(void** x, float** copy, int rows, int ahead, int S, float* panel, float* b, float* scores, int rs, int cs)
         where T : struct, IRowSource
     {
@@ -145,6 +148,7 @@ internal static unsafe class Avx512Kernels
     /// <paramref name="panels"/> holds the first ⌊C/10⌋·10 rows of w as <see cref="PackPanels"/> lays them out, w
     /// itself (C × S, row-major) the rest.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(float** x, int rows, int ahead, int S, float* w, float* panels, float* b, int C, float* scores, int rs, int cs, int firstClass = 0)
     {
         int c0 = firstClass;
@@ -297,6 +301,7 @@ internal static unsafe class Avx512Kernels
         return Avx512F.PermuteVar16x32(u, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x1(float** rows, int S, float* w, float b, float* o, int rs)
     {
         float* x = rows[0], x1 = rows[1], x2 = rows[2], x3 = rows[3];
@@ -313,6 +318,7 @@ internal static unsafe class Avx512Kernels
         o[0] = t[0] + b; o[rs] = t[1] + b; o[2L * rs] = t[2] + b; o[3L * rs] = t[3] + b;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Dot(float* x, float* w, int S)
     {
         Vector512<float> a = default;
@@ -324,6 +330,7 @@ internal static unsafe class Avx512Kernels
     /// g (C × S, float64) += eᵀ · X, summed over the block in float32 first; row r of X starts at x[r] and e(r, c) is
     /// e[r·rs + c·cs].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g, byte* next = null, long nextBytes = 0)
     {
         byte* nextEnd = next + nextBytes;
@@ -472,6 +479,7 @@ internal static unsafe class Avx512Kernels
         AddWide(g + 4 * s, g40); AddWide(g + 4 * s + 16, g41); AddWide(g + 4 * s + 32, g42); AddWide(g + 4 * s + 48, g43);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Column16(float** x, int k, int rows, float* e, int rs, double* g)
     {
         Vector512<float> a = default;
@@ -509,6 +517,7 @@ internal static unsafe class Avx512Kernels
     }
 
     /// <summary>Asks for <paramref name="bytes"/> bytes from <paramref name="p"/> to be brought into the cache.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Prefetch(void* p, int bytes)
     {
         if (!Sse.IsSupported) return;
@@ -516,6 +525,7 @@ internal static unsafe class Avx512Kernels
     }
 
     /// <summary>dst[0..D) = src[0..D) · scale; the padding of dst is left as it is (zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ConvertBytes(byte* src, int D, float scale, float* dst)
     {
         int k = 0;

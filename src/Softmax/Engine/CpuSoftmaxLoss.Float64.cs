@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Softmax.Data;
 
@@ -25,6 +26,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
     public Precision Arithmetic => _arithmetic;
 
     /// <summary>Switches between float32 and float64 sums (float64 buffers are allocated on first use). Auto is not an arithmetic.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TrySetArithmetic(Precision arithmetic)
     {
         if (arithmetic == Precision.Auto) return false;
@@ -50,6 +52,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         _workers64![t].Run(set.Sub(start, end - start), _pendingGradient);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LossSums Run64(ReadOnlySpan<double> theta, RowSet rows, Span<double> gradientSums, bool withGradient)
     {
         Pack64(theta);
@@ -66,6 +69,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         return sums;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pack64(ReadOnlySpan<double> theta)
     {
         int C = Classes, D = Features, S = Stride;
@@ -80,6 +84,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         theta.Slice(C * D, C).CopyTo(_b64);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Reduce64(int parts, Span<double> grad)
     {
         int C = Classes, D = Features, S = Stride;
@@ -125,6 +130,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
 
         public ReadOnlySpan<double> Gradient => _grad;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(RowSet rows, bool withGradient)
         {
             if (withGradient) Array.Clear(_grad);
@@ -148,6 +154,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>The block's rows as float64 (uint8 rows times the exact scale).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Widen(RowSet block, int n)
         {
             int S = _e.Stride, D = _e.Features;
@@ -177,6 +184,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SparseScores(RowSet block, int n)
         {
             var csr = (CsrMatrix)_e._data.Features;
@@ -195,6 +203,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SparseBackward(RowSet block, int n)
         {
             var csr = (CsrMatrix)_e._data.Features;
@@ -222,6 +231,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// Turns the block's scores into E = w·(p − e_y) in place and adds the loss, the weight and the bias gradient:
         /// −log p_y = log Σ exp(o − m) − (o_y − m). One exp per score, over the whole block at once.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Softmax(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             int C = _e.Classes;
@@ -256,6 +266,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
 internal static class Float64Kernels
 {
     /// <summary>dst = scale · (double)src.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen(ReadOnlySpan<float> src, Span<double> dst, double scale)
     {
         int k = 0, V = Vector<double>.Count;
@@ -273,6 +284,7 @@ internal static class Float64Kernels
     }
 
     /// <summary>scores (n × C) = x (n × S) · wᵀ (w: C × S) + b; two rows by four classes per tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores(double[] x, int n, int S, double[] w, double[] b, int C, double[] scores)
     {
         int r = 0;
@@ -297,6 +309,7 @@ internal static class Float64Kernels
     }
 
     /// <summary>scores[i, c] = b[c] + x_i · w_c for rows [r0, r1) and classes [c0, C): what the tiles leave over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotScores(double[] x, int r0, int r1, int S, double[] w, int c0, double[] b, int C, double[] scores)
     {
         for (int i = r0; i < r1; i++)
@@ -305,6 +318,7 @@ internal static class Float64Kernels
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile2x4(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         int V = Vector<double>.Count;
@@ -337,6 +351,7 @@ internal static class Float64Kernels
     }
 
     /// <summary>g (C × S) += Eᵀ x, E = e (n × C); four classes by two vectors of features per tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(double[] x, int n, int S, double[] e, int C, double[] g)
     {
         int V = Vector<double>.Count, c = 0;
@@ -361,6 +376,7 @@ internal static class Float64Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x2(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
     {
         int V = Vector<double>.Count;
@@ -391,6 +407,7 @@ internal static class Float64Kernels
     /// The backward tile with 512-bit vectors, where the hardware has them (Vector&lt;T&gt; stays 256-bit there): ten
     /// classes by two vectors of features, 12 loads per 20 FMAs; the classes past the last ten go in pairs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile10x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
     {
         fixed (double* xp = x, ep = e, gp = g)
@@ -430,6 +447,7 @@ internal static class Float64Kernels
     }
 
     /// <summary>Four rows by five classes: 9 loads per 20 FMAs (C = 10 is two tiles; the 2×4 tile needs 6 per 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ScoreTile4x5(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
@@ -481,6 +499,7 @@ internal static class Float64Kernels
     }
 
     // The remainder of C mod 5 in pairs: the same tiles two classes wide.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile2x2Wide(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
@@ -502,6 +521,7 @@ internal static class Float64Kernels
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Tile2x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
     {
         fixed (double* xp = x, gp = g)

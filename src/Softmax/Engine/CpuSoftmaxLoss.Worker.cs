@@ -47,6 +47,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
 
         public Span<double> Gradient => _grad;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(RowSet rows, bool withGradient)
         {
             if (withGradient) Array.Clear(_grad);
@@ -71,6 +72,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             GC.KeepAlive(_e);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DenseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             int C = _e.Classes, S = _e.Stride, D = _e.Features, Rp = _e.ColumnStride;
@@ -141,6 +143,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// step works on sixteen rows at once, all classes of those rows in one go while they are in L1. Lanes past n
         /// are zeroed first (scores and row weights), so they add nothing to E or the bias gradient.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SoftmaxColumns(int n, bool withGradient, ref double loss, ref double weight)
         {
             if (!_e._useAvx512)
@@ -192,6 +195,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>The block's loss and weight: Σ w·(log Σ exp(o − m) − (o_y − m)) over its rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void AddLoss(int n, ref double loss, ref double weight)
         {
             float* logs = _logs.Pointer, rw = _rowWeight.Pointer;
@@ -204,6 +208,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary><see cref="SoftmaxColumns"/> without AVX-512: one class column at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SoftmaxColumnsPortable(int n, bool withGradient, ref double loss, ref double weight)
         {
             int C = _e.Classes, Rp = _e.ColumnStride;
@@ -239,6 +244,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>Pointers to the block's rows as padded float32: in place for dense rows, else converted or copied into a scratch block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float** BlockRows(RowSet block, int n)
         {
             int S = _e.Stride, D = _e.Features;
@@ -279,6 +285,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// Turns the block's scores into E = s_j (p − e_y) in place, adding the loss, the weight and the bias gradient.
         /// −log p_y = log Σ exp(o − m) − (o_y − m).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SoftmaxBlock(int n, bool withGradient, ref double loss, ref double weight)
         {
             int C = _e.Classes;
@@ -311,6 +318,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static float ScalarMax(ReadOnlySpan<float> row)
         {
             float m = row[0];
@@ -318,6 +326,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             return m;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SparseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             var csr = (CsrMatrix)_e._data.Features;

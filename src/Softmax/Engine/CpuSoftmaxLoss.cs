@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Softmax.Data;
 
 namespace Softmax.Engine;
@@ -118,6 +119,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// <inheritdoc />
     public LossSums Value(ReadOnlySpan<double> theta, RowSet rows) => Run(theta, rows, Span<double>.Empty, withGradient: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LossSums Run(ReadOnlySpan<double> theta, RowSet rows, Span<double> gradientSums, bool withGradient)
     {
         if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
@@ -143,6 +145,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         return sums;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackParameters(ReadOnlySpan<double> theta)
     {
         int C = Classes, D = Features, S = Stride;
@@ -166,6 +169,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, S, _panels.Pointer);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReduceGradients(int parts, Span<double> grad)
     {
         int C = Classes, D = Features, S = Stride;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Softmax.Optimization;
 
@@ -29,6 +30,7 @@ internal sealed class CorrectionPairs
     /// Stores the pair of the move x → xt (gradients g → gt) when sᵀy is positive enough to keep H positive definite;
     /// otherwise the slot is overwritten by the next pair.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(double[] x, double[] xt, double[] g, double[] gt)
     {
         int slot = _head;
@@ -43,6 +45,7 @@ internal sealed class CorrectionPairs
     }
 
     /// <summary>d = H·(−pg) by the two-loop recursion; H0 = γI with γ = sᵀy/yᵀy of the newest pair.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Direction(double[] pg, double[] d)
     {
         TensorPrimitives.Negate<double>(pg, d);
@@ -67,6 +70,7 @@ internal sealed class CorrectionPairs
     }
 
     /// <summary>Adds the pairs to a checkpoint (docs/formats.md, "Solver state"): pair i is "s{i}", "y{i}" in ring order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Save(Dictionary<string, double[]> vectors, Dictionary<string, double> scalars)
     {
         vectors["rho"] = (double[])_rho.Clone();
@@ -75,6 +79,7 @@ internal sealed class CorrectionPairs
     }
 
     /// <summary>Reads the pairs back from a checkpoint <see cref="Save"/> wrote with the same m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Restore(SolverState state)
     {
         if (state.Vectors.ContainsKey($"s{_m}") || !state.Vectors.ContainsKey($"s{_m - 1}"))

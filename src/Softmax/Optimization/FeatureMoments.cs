@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Softmax.Data;
 using Softmax.Engine;
 
@@ -36,6 +38,7 @@ public sealed class FeatureMoments
     /// One pass over the rows for mean and variance; the covariance (when D ≤ <see cref="MaxCovarianceFeatures"/> and the
     /// rows are dense) from up to <paramref name="covarianceRows"/> evenly spaced rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe FeatureMoments Compute(FeatureMatrix x, bool withCovariance = true, int covarianceRows = 16384)
     {
         ArgumentNullException.ThrowIfNull(x);
@@ -62,10 +65,8 @@ public sealed class FeatureMoments
             for (int i = 0; i < x.Rows; i++)
             {
                 x.CopyRow(i, row);
-                TensorPrimitives.ConvertChecked<float, double>(row, wide);
-                TensorPrimitives.Add(sum, wide, sum);
-                TensorPrimitives.Multiply(wide, wide, wide);
-                TensorPrimitives.Add(sq, wide, sq);
+                Float64Kernels.Widen(row, wide, 1);
+                AddMoments(wide, sum, sq);
             }
         }
         double n = Math.Max(1, x.Rows);
@@ -82,11 +83,30 @@ public sealed class FeatureMoments
         return new FeatureMoments(mean, variance, cov);
     }
 
+    /// <summary>sum += v and sq += v·v, element by element (two roundings each, as a scalar loop would).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddMoments(ReadOnlySpan<double> v, Span<double> sum, Span<double> sq)
+    {
+        int d = 0;
+        for (; d + Vector<double>.Count <= v.Length; d += Vector<double>.Count)
+        {
+            var a = new Vector<double>(v[d..]);
+            (new Vector<double>(sum[d..]) + a).CopyTo(sum[d..]);
+            (new Vector<double>(sq[d..]) + a * a).CopyTo(sq[d..]);
+        }
+        for (; d < v.Length; d++)
+        {
+            sum[d] += v[d];
+            sq[d] += v[d] * v[d];
+        }
+    }
+
     /// <summary>
     /// Σ = (1/m) Σ_i (x_i − μ̂)(x_i − μ̂)ᵀ over m evenly spaced rows, with XᵀX from the engine's block kernel. Each
     /// thread owns a band of XᵀX's rows and reads every sampled row, so there are no per-thread D×D partials (their
     /// memory would double the peak) and each entry is summed in one fixed order.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double[] SampleCovariance(FeatureMatrix x, int maxRows)
     {
         int D = x.Columns, S = DenseMatrix.PaddedLength(D);
@@ -96,7 +116,7 @@ public sealed class FeatureMoments
         int threads = Math.Clamp(Math.Min(Environment.ProcessorCount, D / 16), 1, 64);
         var xtx = new double[(long)S * S];
         var sum = new double[D];
-        Parallel.For(0, threads, t =>
+        Parallel.For(0, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (t) =>
         {
             int lo = (int)((long)D * t / threads), hi = (int)((long)D * (t + 1) / threads);
             var rows = new PinnedBuffer<float>(Block * S);

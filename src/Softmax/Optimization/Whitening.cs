@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Softmax.Optimization;
 
@@ -17,6 +18,7 @@ internal sealed class Whitening : Reparameterization
     /// <summary>k of Σ + diag(k·σ²) + εI: how far the covariance is shrunk toward its diagonal.</summary>
     internal const double Shrinkage = 10;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Whitening(FeatureMoments moments, int classes, double l2) : base(moments, classes)
     {
         var cov = moments.Covariance ?? throw new ArgumentException("Whitening needs the covariance.", nameof(moments));
@@ -64,6 +66,7 @@ internal sealed class Whitening : Reparameterization
 
     public override double L1Scale(int feature) => double.NaN;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ToOuter(ReadOnlySpan<double> phi, Span<double> theta)
     {
         var w = theta[..(C * D)];
@@ -83,6 +86,7 @@ internal sealed class Whitening : Reparameterization
         for (int c = 0; c < C; c++) theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(w.Slice(c * D, D), Mu);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
     {
         // W̃ = W L = W M⁻¹: solve w̃ M = w by back substitution over M's rows (w[k] = Σ_{j ≥ k} w̃[j] M[j,k]).
@@ -101,6 +105,7 @@ internal sealed class Whitening : Reparameterization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void GradientToInner(Span<double> g)
     {
         var shifted = _work.AsSpan();
@@ -117,6 +122,7 @@ internal sealed class Whitening : Reparameterization
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer)
     {
         // ∂F/∂W_c = L ∂F/∂W̃_c + ∂F/∂b_c μ (the inverse of GradientToInner: M⁻¹ = L).
