@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Softmax.Data;
+using Softmax.TestSupport;
 
 int sizeMb = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
 string dir = Directory.CreateTempSubdirectory("softmax-bench-").FullName;

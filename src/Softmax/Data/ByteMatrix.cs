@@ -11,21 +11,18 @@ public sealed unsafe class ByteMatrix : FeatureMatrix
     private readonly byte* _origin;
 
     /// <summary>Wraps row-major bytes (rows × columns, no padding).</summary>
-    public ByteMatrix(byte[] data, int rows, int columns, float scale = 1f) : base(rows, columns)
+    public ByteMatrix(byte[] data, int rows, int columns, float scale = 1f)
+        : this(data ?? throw new ArgumentNullException(nameof(data)), null, rows, columns, scale)
     {
-        ArgumentNullException.ThrowIfNull(data);
         if (data.LongLength != (long)rows * columns)
             throw new ArgumentException($"Expected {(long)rows * columns} bytes for {rows}x{columns}, got {data.LongLength}.", nameof(data));
-        if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), "Scale must be finite.");
-        _data = data;
-        Scale = scale;
     }
 
-    private ByteMatrix(byte* origin, int rows, int columns, float scale) : base(rows, columns)
+    private ByteMatrix(byte[]? data, byte* origin, int rows, int columns, float scale) : base(rows, columns)
     {
         if (!float.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), "Scale must be finite.");
+        (_data, Scale) = (data, scale);
         _origin = origin;
-        Scale = scale;
     }
 
     /// <summary>
@@ -36,7 +33,7 @@ public sealed unsafe class ByteMatrix : FeatureMatrix
     {
         if (origin is null && (long)rows * columns > 0) throw new ArgumentNullException(nameof(origin));
         if ((long)rows * columns > Array.MaxLength) throw new ArgumentException($"{rows} x {columns} bytes exceed the largest matrix.");
-        return new ByteMatrix(origin, rows, columns, 1f);
+        return new ByteMatrix(null, origin, rows, columns, 1f);
     }
 
     /// <summary>Row-major bytes in a managed array. A matrix that wraps outside memory has none: read <see cref="Bytes"/>.</summary>
@@ -87,7 +84,7 @@ public sealed unsafe class ByteMatrix : FeatureMatrix
     }
 
     /// <summary>The same bytes read with another scale.</summary>
-    public ByteMatrix WithScale(float scale) => _data is null ? new(_origin, Rows, Columns, scale) : new(_data, Rows, Columns, scale);
+    public ByteMatrix WithScale(float scale) => new(_data, _origin, Rows, Columns, scale);
 
     /// <summary>The raw bytes of one row.</summary>
     public ReadOnlySpan<byte> Row(int row) => Bytes.Slice(row * Columns, Columns);

@@ -30,13 +30,10 @@ public sealed unsafe class CsrMatrix : FeatureMatrix
         if (pointers is not null && pointers.Length != rows + 1) throw new ArgumentException("rowPointers must have rows + 1 entries.", nameof(pointers));
         if (columnIndices is not null && columnIndices.LongLength != nonZeros || values is not null && values.LongLength != nonZeros)
             throw new ArgumentException("columnIndices and values differ in length.");
-        _pointers = pointers;
+        (_pointers, _columns, _values, _nonZeros) = (pointers, columnIndices, values, (int)nonZeros);
         _pointersOrigin = pointersOrigin;
-        _columns = columnIndices;
         _columnsOrigin = columnsOrigin;
-        _values = values;
         _valuesOrigin = valuesOrigin;
-        _nonZeros = (int)nonZeros;
         Check(RowPointers, ColumnIndices, nonZeros, rows, columns);
     }
 
@@ -95,18 +92,10 @@ public sealed unsafe class CsrMatrix : FeatureMatrix
     public override long StorageBytes => (Rows + 1L) * 8 + (long)_nonZeros * 4 + (long)_nonZeros * 4;
 
     /// <summary>The stored columns of one row.</summary>
-    public ReadOnlySpan<int> RowColumns(int row)
-    {
-        var p = RowPointers;
-        return ColumnIndices[(int)p[row]..(int)p[row + 1]];
-    }
+    public ReadOnlySpan<int> RowColumns(int row) => ColumnIndices[(int)RowPointers[row]..(int)RowPointers[row + 1]];
 
     /// <summary>The stored values of one row, at <see cref="RowColumns"/>.</summary>
-    public ReadOnlySpan<float> RowValues(int row)
-    {
-        var p = RowPointers;
-        return Values[(int)p[row]..(int)p[row + 1]];
-    }
+    public ReadOnlySpan<float> RowValues(int row) => Values[(int)RowPointers[row]..(int)RowPointers[row + 1]];
 
     /// <summary>The same rows and columns with other values (one per non-zero), sharing the pointers and columns.</summary>
     internal CsrMatrix WithValues(float[] values)
@@ -117,21 +106,17 @@ public sealed unsafe class CsrMatrix : FeatureMatrix
     }
 
     /// <inheritdoc />
-    public override void CopyRow(int row, Span<float> destination)
-    {
-        destination[..Columns].Clear();
-        var columns = RowColumns(row);
-        var values = RowValues(row);
-        for (int k = 0; k < columns.Length; k++) destination[columns[k]] = values[k];
-    }
+    public override void CopyRow(int row, Span<float> destination) => Scatter(row, destination);
 
     /// <inheritdoc />
-    public override void CopyRow(int row, Span<double> destination)
+    public override void CopyRow(int row, Span<double> destination) => Scatter(row, destination);
+
+    private void Scatter<T>(int row, Span<T> destination) where T : System.Numerics.INumberBase<T>
     {
         destination[..Columns].Clear();
         var columns = RowColumns(row);
         var values = RowValues(row);
-        for (int k = 0; k < columns.Length; k++) destination[columns[k]] = values[k];
+        for (int k = 0; k < columns.Length; k++) destination[columns[k]] = T.CreateTruncating(values[k]);
     }
 
     /// <inheritdoc />

@@ -21,15 +21,12 @@ public static class CsvReader
     {
         ArgumentNullException.ThrowIfNull(open);
         options ??= new CsvOptions();
-        List<string>? firstFields;
-        long firstLine;
-        byte delimiter;
-        using (var s = open()) (firstFields, firstLine, delimiter) = CsvRecords.ReadFirst(s, name, options.Delimiter);
+        var (firstFields, firstLine, delimiter) = CsvRecords.ReadFirst(open, name, options.Delimiter);
         if (firstFields is null) throw new DataFormatException(name, null, "expected CSV rows, found an empty file");
         int columns = firstFields.Count;
         if (columns < 2)
             throw new DataFormatException(name, firstLine,
-                $"expected at least 2 columns (features and a label) separated by '{Printable((char)delimiter)}', found 1");
+                $"expected at least 2 columns (features and a label) separated by '{(delimiter == '\t' ? "\\t" : (char)delimiter)}', found 1");
         bool? header = options.HasHeader ?? (options.LabelColumn is not null ? true : null);
         int labelColumn = ResolveLabelColumn(options, firstFields, columns, name, header != false);
         header ??= DetectHeader(firstFields, labelColumn);
@@ -48,8 +45,6 @@ public static class CsvReader
         var classNames = parser.Labels.Finish(parser.LabelIds);
         return new Dataset(parser.Matrix, parser.LabelIds, classNames, name: Path.GetFileName(name));
     }
-
-    private static string Printable(char c) => c == '\t' ? "\\t" : c.ToString();
 
     private static int ResolveLabelColumn(CsvOptions options, List<string> first, int columns, string name, bool headerPossible)
     {

@@ -17,17 +17,14 @@ public static class CsvRecords
     private static readonly char[] Candidates = [',', ';', '\t', '|'];
 
     /// <summary>Reads every record of <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
-    public static void Read(Stream stream, string name, char? delimiter, CsvRecordVisitor visit)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        ArgumentNullException.ThrowIfNull(visit);
-        Run(stream, name, delimiter, visit);
-    }
+    public static void Read(Stream stream, string name, char? delimiter, CsvRecordVisitor visit) =>
+        Run(stream ?? throw new ArgumentNullException(nameof(stream)), name, delimiter, visit ?? throw new ArgumentNullException(nameof(visit)));
 
     /// <summary>The first record's fields (null for a file without records), its line, and the delimiter (given or detected).</summary>
-    internal static (List<string>? Fields, long Line, byte Delimiter) ReadFirst(Stream stream, string name, char? delimiter)
+    internal static (List<string>? Fields, long Line, byte Delimiter) ReadFirst(Func<Stream> open, string name, char? delimiter)
     {
         (List<string>? Fields, long Line) first = (null, 0);
+        using var stream = open();
         byte used = Run(stream, name, delimiter, (fields, line) => { first = ([.. fields], line); return false; });
         return (first.Fields, first.Line, used);
     }
@@ -88,19 +85,19 @@ public static class CsvRecords
     }
 
     /// <summary>
-    /// End of the field starting at <paramref name="pos"/> (index of the delimiter, or the record length).
-    /// A quoted field's unescaped content goes to <paramref name="scratch"/>.
+    /// The unquoted, trimmed field starting at <paramref name="pos"/>; <paramref name="end"/> is where it ends (the
+    /// index of the delimiter, or the record length). A quoted field's unescaped content goes through <paramref name="scratch"/>.
     /// </summary>
-    private static int FieldEnd(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
-        long line, int column, out bool quoted)
+    internal static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
+        long line, int column, out int end)
     {
         int i = pos;
         while (i < record.Length && record[i] == ' ') i++;
-        quoted = i < record.Length && record[i] == '"';
-        if (!quoted)
+        if (i >= record.Length || record[i] != '"')
         {
             int k = record[pos..].IndexOf(delimiter);
-            return k < 0 ? record.Length : pos + k;
+            end = k < 0 ? record.Length : pos + k;
+            return record[pos..end].Trim((byte)' ');
         }
         scratch.Clear();
         i++;
@@ -115,15 +112,8 @@ public static class CsvRecords
         while (i < record.Length && record[i] == ' ') i++;
         if (i < record.Length && record[i] != delimiter)
             throw new DataFormatException(name, line, $"column {column}: expected a delimiter after the closing quote, found '{(char)record[i]}'");
-        return i;
-    }
-
-    /// <summary>The unquoted, trimmed field starting at <paramref name="pos"/>; <paramref name="end"/> is where it ends (see <see cref="FieldEnd"/>).</summary>
-    internal static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> record, int pos, byte delimiter, List<byte> scratch, string name,
-        long line, int column, out int end)
-    {
-        end = FieldEnd(record, pos, delimiter, scratch, name, line, column, out bool quoted);
-        return (quoted ? scratch.ToArray() : record[pos..end]).Trim((byte)' ');
+        end = i;
+        return scratch.ToArray().AsSpan().Trim((byte)' ');
     }
 
     /// <summary>Splits one record into unquoted, trimmed fields.</summary>
@@ -141,52 +131,46 @@ public static class CsvRecords
         }
     }
 
-    private sealed class Box(string name, char? delimiter, CsvRecordVisitor visit)
-    {
-        public readonly string Name = name;
-        public readonly CsvRecordVisitor Visit = visit;
-        public byte? Delimiter = delimiter is { } d ? (byte)d : null;
-        public readonly List<(long Line, byte[] Record)> Sample = [];
-        public bool Stopped;
-    }
-
+    /// <summary>Holds the first 20 records back until the delimiter is detected from them, then splits every record.</summary>
     private struct Splitter(string name, char? delimiter, CsvRecordVisitor visit) : IRecordVisitor
     {
-        private readonly Box _box = new(name, delimiter, visit);
+        private readonly List<(long Line, byte[] Record)> _sample = [];
+        private byte? _delimiter = delimiter is { } d ? (byte)d : null;
+        private bool _stopped;
 
-        public readonly byte Delimiter => _box.Delimiter ?? (byte)',';
+        public readonly byte Delimiter => _delimiter ?? (byte)',';
 
-        public readonly bool Visit(ReadOnlySpan<byte> record, long line)
+        public bool Visit(ReadOnlySpan<byte> record, long line)
         {
             if (IsBlank(record)) return true;
-            if (_box.Delimiter is null)
+            if (_delimiter is null)
             {
-                _box.Sample.Add((line, record.ToArray()));
-                if (_box.Sample.Count < 20) return true;
+                _sample.Add((line, record.ToArray()));
+                if (_sample.Count < 20) return true;
                 return Release();
             }
             return Emit(record, line);
         }
 
-        public readonly void Flush()
+        public void Flush()
         {
-            if (_box.Delimiter is null && !_box.Stopped) Release();
+            if (_delimiter is null && !_stopped) Release();
         }
 
-        private readonly bool Release()
+        private bool Release()
         {
-            _box.Delimiter = _box.Sample.Count == 0 ? (byte)',' : (byte)DetectDelimiter(_box.Sample);
-            foreach (var (line, record) in _box.Sample)
+            _delimiter = _sample.Count == 0 ? (byte)',' : (byte)DetectDelimiter(_sample);
+            foreach (var (line, record) in _sample)
                 if (!Emit(record, line)) return false;
-            _box.Sample.Clear();
+            _sample.Clear();
             return true;
         }
 
-        private readonly bool Emit(ReadOnlySpan<byte> record, long line)
+        private bool Emit(ReadOnlySpan<byte> record, long line)
         {
-            if (_box.Stopped) return false;
-            bool go = _box.Visit(Split(record, _box.Delimiter!.Value, _box.Name, line), line);
-            if (!go) _box.Stopped = true;
+            if (_stopped) return false;
+            bool go = visit(Split(record, _delimiter!.Value, name, line), line);
+            if (!go) _stopped = true;
             return go;
         }
     }

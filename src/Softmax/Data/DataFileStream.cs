@@ -20,10 +20,7 @@ internal sealed class DataFileStream : Stream
 
     public DataFileStream(Stream inner, FileStream file, string path, long limit, bool gzip)
     {
-        _inner = inner;
-        _file = file;
-        Path = path;
-        Limit = limit;
+        (_inner, _file, Path, Limit) = (inner, file, path, limit);
         _crc = gzip ? new Crc32() : null;
     }
 
@@ -38,7 +35,7 @@ internal sealed class DataFileStream : Stream
         if (_ended || buffer.IsEmpty) return 0;
         int n;
         try { n = _inner.Read(buffer); }
-        catch (InvalidDataException e) { throw DataFiles.Corrupt(Path, e); }
+        catch (InvalidDataException e) { throw new DataFormatException(Path, null, $"the compressed data is corrupt ({e.Message})", e); }
         if (n == 0)
         {
             _ended = true;
@@ -52,12 +49,6 @@ internal sealed class DataFileStream : Stream
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int ReadByte()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 1 ? one[0] : -1;
-    }
 
     private DataFormatException TooLong() => _crc is null
         ? new DataFormatException(Path, null, $"yields more than the {Limit} bytes it had when opened: not a regular file, or it grew while being read")

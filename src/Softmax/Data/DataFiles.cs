@@ -81,8 +81,4 @@ internal static class DataFiles
 
     /// <summary>Reads exactly <paramref name="buffer"/>.Length bytes or returns how many were available.</summary>
     public static int ReadFully(Stream s, Span<byte> buffer) => s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-
-    /// <summary>Wraps stream failures from corrupt compressed data as format errors.</summary>
-    public static DataFormatException Corrupt(string path, Exception e) =>
-        new(path, null, $"the compressed data is corrupt ({e.Message})", e);
 }

@@ -8,12 +8,8 @@ public sealed class DataFormatException : Exception
 {
     /// <summary>Creates the error for <paramref name="path"/>; <paramref name="record"/> is a 1-based line or record number when known.</summary>
     public DataFormatException(string path, long? record, string detail, Exception? inner = null)
-        : base(Compose(path, record, detail), inner)
-    {
-        Path = path;
-        Record = record;
-        Detail = detail;
-    }
+        : base(record is { } r ? $"{path}, record/line {r}: {detail}" : $"{path}: {detail}", inner) =>
+        (Path, Record, Detail) = (path, record, detail);
 
     /// <summary>The file (or resource) being read.</summary>
     public string Path { get; }
@@ -23,7 +19,4 @@ public sealed class DataFormatException : Exception
 
     /// <summary>What was expected and what was found, without the location.</summary>
     public string Detail { get; }
-
-    private static string Compose(string path, long? record, string detail) =>
-        record is { } r ? $"{path}, record/line {r}: {detail}" : $"{path}: {detail}";
 }

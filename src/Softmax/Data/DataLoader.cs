@@ -19,8 +19,7 @@ public static class DataLoader
             DataFormat.Cifar100 => CifarReader.Read(path, CifarVariant.Cifar100, options.Split, options.CifarLabel),
             DataFormat.Csv => CsvReader.Read(path, options.Csv),
             DataFormat.LibSvm => LibSvmReader.Read(path, options.FeatureCount),
-            DataFormat.Npy => options.LabelsPath is { } labels ? NpyReader.Read(path, labels)
-                : FindNpyLabels(path) is { } found ? NpyReader.Read(path, found) : NpyReader.Read(path),
+            DataFormat.Npy => (options.LabelsPath ?? FindNpyLabels(path)) is { } labels ? NpyReader.Read(path, labels) : NpyReader.Read(path),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
     }
@@ -39,17 +38,17 @@ public static class DataLoader
         }
         string name = Path.GetFileName(path).ToLowerInvariant();
         string bare = name.EndsWith(".gz", StringComparison.Ordinal) ? name[..^3] : name;
-        if (bare.Contains("-ubyte", StringComparison.Ordinal) || bare.EndsWith(".idx", StringComparison.Ordinal)) return DataFormat.Idx;
-        if (bare.EndsWith(".npy", StringComparison.Ordinal)) return DataFormat.Npy;
-        if (bare.EndsWith(".csv", StringComparison.Ordinal) || bare.EndsWith(".tsv", StringComparison.Ordinal)) return DataFormat.Csv;
-        if (bare.EndsWith(".svm", StringComparison.Ordinal) || bare.EndsWith(".libsvm", StringComparison.Ordinal) || bare.EndsWith(".svmlight", StringComparison.Ordinal))
-            return DataFormat.LibSvm;
-        if (bare.EndsWith(".bin", StringComparison.Ordinal))
+        if (bare.Contains("-ubyte", StringComparison.Ordinal)) return DataFormat.Idx;
+        return Path.GetExtension(bare) switch
         {
-            long length = new FileInfo(path).Length;
-            return length % 3073 == 0 ? DataFormat.Cifar10 : length % 3074 == 0 ? DataFormat.Cifar100 : DataFormat.Cifar10;
-        }
-        return Sniff(path);
+            ".idx" => DataFormat.Idx,
+            ".npy" => DataFormat.Npy,
+            ".csv" or ".tsv" => DataFormat.Csv,
+            ".svm" or ".libsvm" or ".svmlight" => DataFormat.LibSvm,
+            // A record is 3073 bytes (CIFAR-10) or 3074 (CIFAR-100); a length that fits both is CIFAR-10.
+            ".bin" => new FileInfo(path).Length is var n && n % 3073 != 0 && n % 3074 == 0 ? DataFormat.Cifar100 : DataFormat.Cifar10,
+            _ => Sniff(path),
+        };
     }
 
     private static DataFormat Sniff(string path)

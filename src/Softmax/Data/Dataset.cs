@@ -27,12 +27,7 @@ public sealed class Dataset
         }
         if (image is not null && image.Length != features.Columns)
             throw new ArgumentException($"Image shape {image} has {image.Length} values but rows have {features.Columns}.", nameof(image));
-        Features = features;
-        Labels = labels;
-        ClassNames = classNames;
-        SampleWeights = sampleWeights;
-        Image = image;
-        Name = name;
+        (Features, Labels, ClassNames, SampleWeights, Image, Name) = (features, labels, classNames, sampleWeights, image, name);
     }
 
     /// <summary>The feature rows.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -91,11 +92,7 @@ public sealed unsafe class DenseMatrix : FeatureMatrix
     public override void CopyRow(int row, Span<float> destination) => Row(row).CopyTo(destination);
 
     /// <inheritdoc />
-    public override void CopyRow(int row, Span<double> destination)
-    {
-        var src = Row(row);
-        for (int d = 0; d < src.Length; d++) destination[d] = src[d];
-    }
+    public override void CopyRow(int row, Span<double> destination) => TensorPrimitives.ConvertChecked<float, double>(Row(row), destination);
 
     /// <inheritdoc />
     public override FeatureMatrix Take(ReadOnlySpan<int> rows)

@@ -92,23 +92,16 @@ public static class Downloader
         IProgress<DownloadProgress>? progress, CancellationToken cancellationToken, HttpClient? client)
     {
         Directory.CreateDirectory(directory);
-        bool ownClient = client is null;
-        client ??= new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        try
+        using var own = client is null ? new HttpClient { Timeout = Timeout.InfiniteTimeSpan } : null;
+        client ??= own!;
+        foreach (var file in files)
         {
-            foreach (var file in files)
-            {
-                string target = Path.Combine(directory, file.Name);
-                if (!File.Exists(target) || !string.Equals(await HashAsync(target, cancellationToken), file.Sha256, StringComparison.OrdinalIgnoreCase))
-                    await FetchAsync(client, file, target, progress, cancellationToken);
-                progress?.Report(new DownloadProgress(file.Name, DownloadStage.Done, new FileInfo(target).Length, new FileInfo(target).Length));
-                if (extractTar && file.Name.EndsWith(".tar.gz", StringComparison.Ordinal))
-                    await ExtractAsync(target, directory, progress, cancellationToken);
-            }
-        }
-        finally
-        {
-            if (ownClient) client.Dispose();
+            string target = Path.Combine(directory, file.Name);
+            if (!File.Exists(target) || !string.Equals(await HashAsync(target, cancellationToken), file.Sha256, StringComparison.OrdinalIgnoreCase))
+                await FetchAsync(client, file, target, progress, cancellationToken);
+            progress?.Report(new DownloadProgress(file.Name, DownloadStage.Done, new FileInfo(target).Length, new FileInfo(target).Length));
+            if (extractTar && file.Name.EndsWith(".tar.gz", StringComparison.Ordinal))
+                await ExtractAsync(target, directory, progress, cancellationToken);
         }
     }
 
@@ -120,11 +113,8 @@ public static class Downloader
         if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
         using (var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct))
         {
-            if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0)
-            {
-                // The part may already be complete; the hash decides below.
-            }
-            else
+            // 416 to a range request: the part may already be complete; the hash decides below.
+            if (response.StatusCode != HttpStatusCode.RequestedRangeNotSatisfiable || have == 0)
             {
                 if (!response.IsSuccessStatusCode)
                     throw new HttpRequestException($"{file.Url}: the server answered {(int)response.StatusCode} {response.ReasonPhrase}.", null, response.StatusCode);

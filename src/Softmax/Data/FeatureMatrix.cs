@@ -12,8 +12,7 @@ public abstract class FeatureMatrix
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
-        Rows = rows;
-        Columns = columns;
+        (Rows, Columns) = (rows, columns);
     }
 
     /// <summary>Number of rows (samples).</summary>

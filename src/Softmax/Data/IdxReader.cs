@@ -24,10 +24,8 @@ public static class IdxReader
         if (labelBytes.Length != count)
             throw new DataFormatException(labelsPath, null,
                 $"expected {count} labels to match the {count} images in {imagesPath}, found {labelBytes.Length}");
-        int max = 0;
-        var labels = new int[count];
-        for (int i = 0; i < count; i++) { labels[i] = labelBytes[i]; max = Math.Max(max, labels[i]); }
-        var names = Enumerable.Range(0, Math.Max(10, max + 1)).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var labels = Array.ConvertAll(labelBytes, b => (int)b);
+        var names = Enumerable.Range(0, Math.Max(10, labels.Max() + 1)).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         return new Dataset(new ByteMatrix(pixels, count, height * width), labels, names,
             image: new ImageShape(height, width, 1), name: Path.GetFileName(imagesPath));
     }
@@ -42,19 +40,10 @@ public static class IdxReader
     /// <summary>Reads an idx1 labels file.</summary>
     public static byte[] ReadLabels(string path) => Read(path, LabelMagic, 1, "labels").Data;
 
+    /// <summary>The header and data of an IDX file; corrupt gzip data fail in <see cref="DataFileStream"/>, naming the file.</summary>
     private static (byte[] Data, int[] Dims) Read(string path, int expectedMagic, int rank, string what)
     {
         using var stream = DataFiles.Open(path, out long bound, out bool compressed);
-        try
-        {
-            return ReadBody(stream, path, expectedMagic, rank, what, bound, compressed);
-        }
-        catch (InvalidDataException e) { throw DataFiles.Corrupt(path, e); }
-    }
-
-    private static (byte[] Data, int[] Dims) ReadBody(Stream stream, string path, int expectedMagic, int rank, string what,
-        long bound, bool compressed)
-    {
         int headerLength = 4 + 4 * rank;
         Span<byte> header = stackalloc byte[headerLength];
         int got = DataFiles.ReadFully(stream, header);

@@ -60,22 +60,18 @@ public sealed class InputSchema
             if (c.FillCategory < -1 || (c.Kind == ColumnKind.Categorical && c.FillCategory >= c.Categories.Count))
                 throw new ArgumentException($"Column '{c.Name}': the fill category is outside its categories.", nameof(columns));
         }
-        Columns = columns.ToArray();
-        Named = named;
-        NanIsMissing = nanIsMissing;
-        Imputes = imputes;
+        (Columns, Named, NanIsMissing, Imputes) = (columns.ToArray(), named, nanIsMissing, imputes);
         _levels = Columns.Select(c => c.Categories.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal)).ToArray();
         FeatureCount = Columns.Sum(c => c.Width);
         var names = new List<string>(FeatureCount);
-        var numeric = new List<bool>(FeatureCount);
         foreach (var c in Columns)
         {
-            if (c.Kind == ColumnKind.Numeric) { names.Add(c.Name); numeric.Add(true); }
-            else foreach (var level in c.Categories) { names.Add($"{c.Name}={level}"); numeric.Add(false); }
-            if (c.MissingIndicator) { names.Add($"{c.Name} missing"); numeric.Add(false); }
+            names.AddRange(c.Kind == ColumnKind.Numeric ? [c.Name] : c.Categories.Select(level => $"{c.Name}={level}"));
+            if (c.MissingIndicator) names.Add($"{c.Name} missing");
         }
         FeatureNames = names;
-        NumericFeatures = numeric;
+        // A numeric column's value is its first feature; one-hot levels and indicators are not numeric.
+        NumericFeatures = Columns.SelectMany(c => Enumerable.Range(0, c.Width).Select(i => i == 0 && c.Kind == ColumnKind.Numeric)).ToArray();
     }
 
     /// <summary>The raw input columns, in feature order.</summary>

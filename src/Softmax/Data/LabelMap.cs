@@ -32,12 +32,9 @@ internal sealed class LabelMap
     {
         var names = _names.ToArray();
         var order = Enumerable.Range(0, names.Length).ToArray();
-        bool numeric = names.All(n => double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-        if (numeric)
-        {
-            var values = names.Select(n => double.Parse(n, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        var values = new double[names.Length];
+        if (names.Select((n, i) => double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])).All(ok => ok))
             Array.Sort(order, (a, b) => values[a] != values[b] ? values[a].CompareTo(values[b]) : string.CompareOrdinal(names[a], names[b]));
-        }
         else Array.Sort(order, (a, b) => string.CompareOrdinal(names[a], names[b]));
         var rank = new int[names.Length];
         for (int i = 0; i < order.Length; i++) rank[order[i]] = i;

@@ -51,11 +51,8 @@ public static class NamedDatasets
     public static IReadOnlyList<string> SearchPaths(string name, string? directory = null)
     {
         string key = Normalize(name);
-        var paths = new List<string>();
-        if (directory is not null) { paths.Add(directory); paths.Add(Path.Combine(directory, key)); }
-        paths.Add(Path.Combine("/usr/share/datasets", key));
-        paths.Add(UserDataDirectory(key));
-        return paths;
+        string[] given = directory is null ? [] : [directory, Path.Combine(directory, key)];
+        return [.. given, Path.Combine("/usr/share/datasets", key), UserDataDirectory(key)];
     }
 
     /// <summary>

@@ -13,15 +13,10 @@ internal sealed partial record NpyHeader(string Descr, long[] Shape, long DataOf
     /// <summary>Bytes per element of the supported dtypes.</summary>
     public int ItemSize => Descr switch { "|u1" or "<u1" or "|i1" => 1, "<f4" or "<i4" => 4, _ => 8 };
 
-    public long Count
-    {
-        get
-        {
-            long n = 1;
-            foreach (var d in Shape) n *= d;
-            return n;
-        }
-    }
+    public long Count => Shape.Aggregate(1L, (n, d) => n * d);
+
+    /// <summary>The shape as NumPy prints it, without the parentheses: "60000, 784".</summary>
+    public string ShapeText => string.Join(", ", Shape);
 
     /// <summary>Reads and validates the header; the stream is left at the first data byte.</summary>
     public static NpyHeader Read(Stream stream, string path, long fileLength)

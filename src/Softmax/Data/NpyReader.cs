@@ -16,14 +16,13 @@ public static class NpyReader
     {
         using var fs = OpenChecked(featuresPath, out var header);
         if (header.Shape.Length < 2)
-            throw new DataFormatException(featuresPath, null, $"expected features of shape (rows, columns...), found shape ({string.Join(", ", header.Shape)})");
+            throw new DataFormatException(featuresPath, null, $"expected features of shape (rows, columns...), found shape ({header.ShapeText})");
         int rows = (int)header.Shape[0];
         long columns = header.Count / Math.Max(1, rows);
         if (columns > int.MaxValue || rows == 0 || columns == 0)
-            throw new DataFormatException(featuresPath, null, $"expected a non-empty feature array, found shape ({string.Join(", ", header.Shape)})");
+            throw new DataFormatException(featuresPath, null, $"expected a non-empty feature array, found shape ({header.ShapeText})");
         var features = ReadMatrix(fs, featuresPath, header, rows, (int)columns, skipColumn: -1, labelsOut: null);
-        var rawLabels = ReadLabelVector(labelsPath, rows);
-        var (labels, names) = MapLabels(rawLabels);
+        var (labels, names) = MapLabels(ReadLabelVector(labelsPath, rows));
         return new Dataset(features, labels, names, image: Image(header.Shape), name: Path.GetFileName(featuresPath));
     }
 
@@ -32,13 +31,13 @@ public static class NpyReader
     {
         using var fs = OpenChecked(path, out var header);
         if (header.Shape.Length != 2 || header.Shape[0] == 0 || header.Shape[1] < 2)
-            throw new DataFormatException(path, null, $"expected a 2-D array (rows, features + label) with at least 2 columns, found shape ({string.Join(", ", header.Shape)})");
+            throw new DataFormatException(path, null, $"expected a 2-D array (rows, features + label) with at least 2 columns, found shape ({header.ShapeText})");
         int rows = (int)header.Shape[0], width = (int)header.Shape[1];
         int label = labelColumn < 0 ? width + labelColumn : labelColumn;
         if ((uint)label >= (uint)width) throw new ArgumentOutOfRangeException(nameof(labelColumn), $"Column {labelColumn} is outside the {width} columns.");
         var raw = new double[rows];
         var features = ReadMatrix(fs, path, header, rows, width, label, raw);
-        var (labels, names) = MapLabels(CheckIntegral(raw, path));
+        var (labels, names) = MapLabels(raw.Select((v, i) => Integral(v, path, i)).ToArray());
         return new Dataset(features, labels, names, name: Path.GetFileName(path));
     }
 
@@ -53,7 +52,7 @@ public static class NpyReader
             long expected = header.DataOffset + header.Count * header.ItemSize;
             if (header.Count > Array.MaxLength || expected != fs.Length)
                 throw new DataFormatException(path, null,
-                    $"{(expected > fs.Length ? "truncated" : "trailing data")}: shape ({string.Join(", ", header.Shape)}) of '{header.Descr}' needs {expected} bytes, the file has {fs.Length}");
+                    $"{(expected > fs.Length ? "truncated" : "trailing data")}: shape ({header.ShapeText}) of '{header.Descr}' needs {expected} bytes, the file has {fs.Length}");
             return fs;
         }
         catch { fs.Dispose(); throw; }
@@ -114,7 +113,7 @@ public static class NpyReader
         using var fs = OpenChecked(path, out var header);
         bool vector = header.Shape.Length == 1 || (header.Shape.Length == 2 && header.Shape[1] == 1);
         if (!vector || header.Shape[0] != rows)
-            throw new DataFormatException(path, null, $"expected {rows} labels of shape ({rows},), found shape ({string.Join(", ", header.Shape)})");
+            throw new DataFormatException(path, null, $"expected {rows} labels of shape ({rows},), found shape ({header.ShapeText})");
         var bytes = new byte[header.Count * header.ItemSize];
         Fill(fs, path, bytes, 0);
         var labels = new long[rows];
@@ -131,13 +130,6 @@ public static class NpyReader
                 _ => Integral(BinaryPrimitives.ReadDoubleLittleEndian(s), path, i),
             };
         }
-        return labels;
-    }
-
-    private static long[] CheckIntegral(double[] raw, string path)
-    {
-        var labels = new long[raw.Length];
-        for (int i = 0; i < raw.Length; i++) labels[i] = Integral(raw[i], path, i);
         return labels;
     }
 

@@ -68,11 +68,8 @@ public sealed class Preprocessor
     /// Fits on <paramref name="train"/> (the training split only). <paramref name="scale"/> defaults to 1/255 for
     /// <see cref="PreprocessKind.Scale"/> and to 1 for Center and Standardize.
     /// </summary>
-    public static Preprocessor Fit(PreprocessKind kind, Dataset train, float? scale = null)
-    {
-        ArgumentNullException.ThrowIfNull(train);
-        return Fit(kind, [train], scale);
-    }
+    public static Preprocessor Fit(PreprocessKind kind, Dataset train, float? scale = null) =>
+        Fit(kind, [train ?? throw new ArgumentNullException(nameof(train))], scale);
 
     /// <summary>
     /// Fits on the rows of <paramref name="parts"/> taken in order as one training set (for example a streamed file's

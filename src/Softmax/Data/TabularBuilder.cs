@@ -19,10 +19,7 @@ internal sealed class TabularBuilder
 
     public TabularBuilder(string name, TabularCsv.ColumnLayout layout, ColumnKind[] kinds, int rows, bool nanIsMissing)
     {
-        _name = name;
-        _layout = layout;
-        _kinds = kinds;
-        _nanIsMissing = nanIsMissing;
+        (_name, _layout, _kinds, _nanIsMissing) = (name, layout, kinds, nanIsMissing);
         int n = kinds.Length;
         _numbers = new float[]?[n];
         _codes = new int[]?[n];

@@ -34,21 +34,17 @@ public static class TabularCsv
     /// <summary>Header names that make a column the label when none is given.</summary>
     public static readonly IReadOnlyList<string> LabelNames = ["label", "target", "class", "y"];
 
-    /// <summary>Reads <paramref name="path"/> (plain or gzip).</summary>
-    public static TabularTable Read(string path, TabularCsvOptions? options = null) =>
-        Read(DataFiles.Opener(path), path, options);
-
-    /// <summary>Reads CSV from streams that <paramref name="open"/> creates (called twice); <paramref name="name"/> names it in errors.</summary>
-    public static TabularTable Read(Func<Stream> open, string name, TabularCsvOptions? options = null)
+    /// <summary>Reads <paramref name="path"/>, a CSV file (plain or gzip), in two passes.</summary>
+    public static TabularTable Read(string path, TabularCsvOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(open);
+        var open = DataFiles.Opener(path);
         options ??= new TabularCsvOptions();
-        var survey = new Survey(name, options);
-        using (var s = open()) CsvRecords.Read(s, name, options.Delimiter, survey.Visit);
-        if (survey.Layout is null) throw new DataFormatException(name, null, "expected a header and rows, found an empty file");
-        if (survey.Rows == 0) throw new DataFormatException(name, null, "expected data rows after the header, found none");
-        var builder = new TabularBuilder(name, survey.Layout, survey.DecideKinds(), survey.Rows, options.NanIsMissing);
-        using (var s = open()) CsvRecords.Read(s, name, options.Delimiter, builder.Visit);
+        var survey = new Survey(path, options);
+        using (var s = open()) CsvRecords.Read(s, path, options.Delimiter, survey.Visit);
+        if (survey.Layout is null) throw new DataFormatException(path, null, "expected a header and rows, found an empty file");
+        if (survey.Rows == 0) throw new DataFormatException(path, null, "expected data rows after the header, found none");
+        var builder = new TabularBuilder(path, survey.Layout, survey.DecideKinds(), survey.Rows, options.NanIsMissing);
+        using (var s = open()) CsvRecords.Read(s, path, options.Delimiter, builder.Visit);
         return builder.Finish();
     }
 
@@ -59,8 +55,7 @@ public static class TabularCsv
     /// </summary>
     public static bool HasHeader(string path, string? labelColumn = null)
     {
-        List<string>? first;
-        using (var s = DataFiles.Opener(path)()) first = CsvRecords.ReadFirst(s, path, null).Fields;
+        var first = CsvRecords.ReadFirst(DataFiles.Opener(path), path, null).Fields;
         if (first is null) return false;
         if (first.Any(f => LabelNames.Contains(f, StringComparer.OrdinalIgnoreCase))) return true;
         int label = first.Count - 1;

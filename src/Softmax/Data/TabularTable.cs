@@ -17,19 +17,9 @@ public sealed class TabularTable
     internal TabularTable(string name, string[] columns, ColumnKind[] kinds, float[]?[] numbers, int[]?[] codes, string[][] levels,
         int[] labels, string[] classNames, float[]? weights, string[]? ids, string? labelColumn, bool labelByName, bool nanIsMissing)
     {
-        Name = name;
-        Columns = columns;
-        Kinds = kinds;
-        _numbers = numbers;
-        _codes = codes;
-        _levels = levels;
-        Labels = labels;
-        ClassNames = classNames;
-        Weights = weights;
-        Ids = ids;
-        LabelColumn = labelColumn;
-        LabelByName = labelByName;
-        NanIsMissing = nanIsMissing;
+        (Name, Columns, Kinds, _numbers, _codes, _levels) = (name, columns, kinds, numbers, codes, levels);
+        (Labels, ClassNames, Weights, Ids) = (labels, classNames, weights, ids);
+        (LabelColumn, LabelByName, NanIsMissing) = (labelColumn, labelByName, nanIsMissing);
     }
 
     /// <summary>The source, for messages.</summary>

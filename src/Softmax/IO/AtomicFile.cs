@@ -37,11 +37,7 @@ public static class AtomicFile
     }, createDirectory);
 
     /// <summary>Writes text (UTF-8, no BOM).</summary>
-    public static void WriteText(string path, string text) => WriteStream(path, s =>
-    {
-        var bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
-        s.Write(bytes);
-    });
+    public static void WriteText(string path, string text) => WriteStream(path, s => s.Write(new System.Text.UTF8Encoding(false).GetBytes(text)));
 
     /// <summary>
     /// Fails now, before any training, when <see cref="Write"/> could not put a file at <paramref name="path"/>: the path

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Softmax.IO;
@@ -32,8 +33,6 @@ public static partial class ModelFile
             return span;
         }
 
-        public void Skip(int count) => Take(count, "the header");
-
         public byte Byte(string what) => Take(1, what)[0];
 
         public bool Flag(string what) => Byte(what) switch
@@ -59,23 +58,15 @@ public static partial class ModelFile
             catch (DecoderFallbackException) { throw Invalid($"{what} is not valid UTF-8"); }
         }
 
-        public double[] Doubles(long count, string what)
-        {
-            var raw = Take(count * 8, what);
-            var values = new double[count];
-            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadDoubleLittleEndian(raw[(i * 8)..]);
-            return values;
-        }
+        // The file is little-endian, as every platform .NET runs on: the bytes are the values.
+        public double[] Doubles(long count, string what) => MemoryMarshal.Cast<byte, double>(Take(count * 8, what)).ToArray();
 
         public float[]? OptionalFloats(int features, string what)
         {
             int length = Int32(what + " (length)");
             if (length == -1) return null;
             if (length != features) throw Invalid($"{what} has {length} values; the model has {features} features");
-            var raw = Take((long)length * 4, what);
-            var values = new float[length];
-            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * 4)..]);
-            return values;
+            return MemoryMarshal.Cast<byte, float>(Take((long)length * 4, what)).ToArray();
         }
     }
 }

@@ -131,11 +131,16 @@ public static partial class ModelFile
         return Deserialize(bytes, nameForErrors);
     }
 
+    private static void CheckMagic(ReadOnlySpan<byte> bytes, string name)
+    {
+        if (bytes.Length < 4 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != Magic)
+            throw new ModelFormatException(name, "not a Softmax model file (the magic number \"SMAX\" is missing)");
+    }
+
     /// <summary>Checks magic, version and sizes of the first 16 bytes; returns the least file length they imply (checked arithmetic).</summary>
     private static long MinimumBytes(ReadOnlySpan<byte> header, string name)
     {
-        if (header.Length < 4 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
-            throw new ModelFormatException(name, "not a Softmax model file (the magic number \"SMAX\" is missing)");
+        CheckMagic(header, name);
         if (header.Length < HeaderBytes)
             throw new ModelFormatException(name, $"truncated: {header.Length} bytes, shorter than the {HeaderBytes}-byte header");
         int C = BinaryPrimitives.ReadInt32LittleEndian(header[8..]), D = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
@@ -148,10 +153,9 @@ public static partial class ModelFile
     /// <summary>Parses the bytes of a model file.</summary>
     public static SoftmaxModel Deserialize(ReadOnlySpan<byte> bytes, string nameForErrors)
     {
+        CheckMagic(bytes, nameForErrors);
         var r = new Reader(bytes, nameForErrors);
-        if (bytes.Length < 4 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != Magic)
-            throw new ModelFormatException(nameForErrors, "not a Softmax model file (the magic number \"SMAX\" is missing)");
-        r.Skip(4);
+        r.UInt32("the magic number");
         uint version = r.UInt32("the format version");
         if (version > Version)
             throw new ModelFormatException(nameForErrors, $"written by a newer version (v{version}); this build reads v{Version}");

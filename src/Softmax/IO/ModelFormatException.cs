@@ -5,11 +5,7 @@ public sealed class ModelFormatException : Exception
 {
     /// <summary>Creates the error for <paramref name="file"/>.</summary>
     public ModelFormatException(string file, string problem, Exception? inner = null)
-        : base($"{file}: {problem}", inner)
-    {
-        File = file;
-        Problem = problem;
-    }
+        : base($"{file}: {problem}", inner) => (File, Problem) = (file, problem);
 
     /// <summary>The file (or stream name) that was being read.</summary>
     public string File { get; }

@@ -21,15 +21,13 @@ public sealed record CrossValidationResult(IReadOnlyList<FoldScore> Folds)
     /// <summary>True when any fold diverged.</summary>
     public bool Diverged => Folds.Any(f => f.Diverged is not null);
     /// <summary>Mean held-out accuracy.</summary>
-    public double MeanAccuracy => Mean(Folds.Select(f => f.Accuracy));
+    public double MeanAccuracy => Folds.Average(f => f.Accuracy);
     /// <summary>Sample standard deviation of the held-out accuracy (0 for one fold).</summary>
     public double StdAccuracy => Std(Folds.Select(f => f.Accuracy));
     /// <summary>Mean held-out log-loss.</summary>
-    public double MeanLogLoss => Mean(Folds.Select(f => f.LogLoss));
+    public double MeanLogLoss => Folds.Average(f => f.LogLoss);
     /// <summary>Sample standard deviation of the held-out log-loss.</summary>
     public double StdLogLoss => Std(Folds.Select(f => f.LogLoss));
-
-    private static double Mean(IEnumerable<double> v) => v.Average();
 
     private static double Std(IEnumerable<double> values)
     {

@@ -10,8 +10,8 @@ namespace Softmax.Model;
 /// </summary>
 public sealed partial class SoftmaxModel
 {
-    /// <summary>Float32 scores; false when one of them is not finite (an intermediate overflowed) and the row needs <see cref="PreciseScores"/>.</summary>
-    private bool FastScores(ReadOnlySpan<float> row, Span<float> scores)
+    /// <summary>Float32 scores into <paramref name="scores"/>, or null; when one overflowed, the row's float64 scores (<see cref="PreciseScores"/>).</summary>
+    private double[]? Scores(ReadOnlySpan<float> row, Span<float> scores)
     {
         CheckRow(row.Length);
         if (scores.Length < Classes) throw new ArgumentException($"Need room for {Classes} scores.", nameof(scores));
@@ -20,13 +20,7 @@ public sealed partial class SoftmaxModel
         var xs = x.AsSpan(0, Stride);
         var w = _w.Span;
         for (int c = 0; c < Classes; c++) scores[c] = TensorPrimitives.Dot(xs, w.Slice(c * Stride, Stride)) + _b[c];
-        return AllFinite(scores[..Classes]);
-    }
-
-    /// <summary>Float32 scores into <paramref name="scores"/>, or null; when one overflowed, the row's float64 scores (<see cref="PreciseScores"/>).</summary>
-    private double[]? Scores(ReadOnlySpan<float> row, Span<float> scores)
-    {
-        if (FastScores(row, scores)) return null;
+        if (AllFinite(scores[..Classes])) return null;
         var precise = new double[Classes];
         PreciseScores(row, precise);
         return precise;

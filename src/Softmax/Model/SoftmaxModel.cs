@@ -135,11 +135,7 @@ public sealed unsafe partial class SoftmaxModel
     {
         Span<float> s = Classes <= 256 ? stackalloc float[Classes] : new float[Classes];
         var o = Scores(row, s);
-        if (o is null)
-        {
-            o = new double[Classes];
-            for (int c = 0; c < Classes; c++) o[c] = s[c];
-        }
+        if (o is null) TensorPrimitives.ConvertChecked<float, double>(s[..Classes], o = new double[Classes]);
         StableMath.LogSoftmax(o, o);
         return o;
     }
@@ -158,10 +154,9 @@ public sealed unsafe partial class SoftmaxModel
     public static (int Class, float Probability)[] TopKOf(ReadOnlySpan<float> probabilities, int k)
     {
         k = Math.Clamp(k, 1, probabilities.Length);
-        var order = Enumerable.Range(0, probabilities.Length).ToArray();
         var p = probabilities.ToArray();
-        Array.Sort(order, (a, b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b));
-        return order.Take(k).Select(c => (c, p[c])).ToArray();
+        // A stable sort: equal probabilities keep the lower class first.
+        return Enumerable.Range(0, p.Length).OrderByDescending(c => p[c]).Take(k).Select(c => (c, p[c])).ToArray();
     }
 
     /// <summary>Probabilities of every row of a raw dataset, row-major (rows × C).</summary>
@@ -275,9 +270,7 @@ public sealed unsafe partial class SoftmaxModel
     {
         var y = Predict(data);
         var labels = MapLabels(data);
-        int right = 0;
-        for (int i = 0; i < y.Length; i++) if (y[i] == labels[i]) right++;
-        return data.Rows == 0 ? 0 : right / (double)data.Rows;
+        return data.Rows == 0 ? 0 : y.Where((p, i) => p == labels[i]).Count() / (double)data.Rows;
     }
 
     /// <summary>The dataset's labels as this model's class indices (by class name); −1 for a name the model does not know.</summary>

@@ -144,7 +144,13 @@ public static class SoftmaxTrainer
         settings["preprocess_scale"] = preprocessor.Scale.ToString("R", CultureInfo.InvariantCulture);
         settings["threads"] = options.Engine.EffectiveThreads.ToString(CultureInfo.InvariantCulture);
         view.Describe(settings);
-        var info = TrainingInfo.From(solver, options, result, value, view.Rows, elapsed, settings);
+        bool lbfgs = options.Solver == SolverKind.Lbfgs;
+        var info = new TrainingInfo
+        {
+            Solver = solver, L2 = options.L2, L1 = options.L1, Objective = value, Rows = view.Rows, Iterations = result.Iterations,
+            Epochs = lbfgs ? null : result.Epochs, Evaluations = lbfgs ? result.Evaluations : null, StopReason = result.Reason.ToString(),
+            Seed = options.Seed, Seconds = elapsed.TotalSeconds, Settings = settings, History = result.History,
+        };
         var model = new SoftmaxModel(result.Theta, view.ClassNames, view.Features, preprocessor, view.Image, info)
         {
             Schema = view.Schema ?? InputSchema.Default(view.Features, view.Image),

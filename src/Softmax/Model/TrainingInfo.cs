@@ -72,32 +72,4 @@ public sealed record TrainingInfo
         }
         return s;
     }
-
-    /// <summary>
-    /// The record of a finished run: the solver's outcome and the options' penalties and seed, plus the trainer's own
-    /// <paramref name="settings"/> (in-memory, streamed and distributed trainers each add theirs).
-    /// </summary>
-    public static TrainingInfo From(string solver, TrainingOptions options, Optimization.SolverResult result, double objective,
-        int rows, TimeSpan elapsed, IReadOnlyDictionary<string, string> settings)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(result);
-        bool lbfgs = options.Solver == SolverKind.Lbfgs;
-        return new TrainingInfo
-        {
-            Solver = solver,
-            L2 = options.L2,
-            L1 = options.L1,
-            Objective = objective,
-            Rows = rows,
-            Iterations = result.Iterations,
-            Epochs = lbfgs ? null : result.Epochs,
-            Evaluations = lbfgs ? result.Evaluations : null,
-            StopReason = result.Reason.ToString(),
-            Seed = options.Seed,
-            Seconds = elapsed.TotalSeconds,
-            Settings = settings,
-            History = result.History,
-        };
-    }
 }

@@ -22,9 +22,7 @@ public sealed class FeatureMoments
         ArgumentNullException.ThrowIfNull(variance);
         if (mean.Length != variance.Length) throw new ArgumentException("Mean and variance differ in length.");
         if (covariance is not null && covariance.LongLength != (long)mean.Length * mean.Length) throw new ArgumentException("The covariance must be D×D.");
-        Mean = mean;
-        Variance = variance;
-        Covariance = covariance;
+        (Mean, Variance, Covariance) = (mean, variance, covariance);
     }
 
     /// <summary>μ_d.</summary>

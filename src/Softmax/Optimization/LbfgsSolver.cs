@@ -14,26 +14,17 @@ namespace Softmax.Optimization;
 public sealed partial class LbfgsSolver : ISolver
 {
     private readonly FeatureMoments? _moments;
-    private readonly double[]? _featureScale;   // max(1, RMS of each feature): the gradient test's scale
+    // max(1, RMS) of each feature, the gradient test's scale. A float64 ∂F/∂W_cd carries rounding of order 1e-16·|x_d|,
+    // so on raw features in the thousands an unscaled test below ~1e-12 could never be met; on data scaled to RMS ≤ 1
+    // (standardized, pixels/255) the scale is 1 and the test is scikit-learn's.
+    private readonly double[]? _featureScale;
 
     /// <summary>Creates the solver; <paramref name="moments"/> of the training features enable preconditioning.</summary>
     public LbfgsSolver(LbfgsOptions? options = null, FeatureMoments? moments = null)
     {
         Options = (options ?? new LbfgsOptions()).Validate();
         _moments = Options.Precondition ? moments : null;
-        _featureScale = moments is null ? null : FeatureScale(moments);
-    }
-
-    /// <summary>
-    /// max(1, RMS) of each feature. A float64 ∂F/∂W_cd carries rounding of order 1e-16·|x_d|, so on raw features in the
-    /// thousands an unscaled test below ~1e-12 could never be met; on data scaled to RMS ≤ 1 (standardized, pixels/255)
-    /// the scale is 1 and the test is scikit-learn's.
-    /// </summary>
-    private static double[] FeatureScale(FeatureMoments moments)
-    {
-        var scale = new double[moments.Mean.Length];
-        for (int d = 0; d < scale.Length; d++) scale[d] = Math.Max(1, Math.Sqrt(moments.Variance[d] + moments.Mean[d] * moments.Mean[d]));
-        return scale;
+        _featureScale = moments?.Mean.Select((m, d) => Math.Max(1, Math.Sqrt(moments.Variance[d] + m * m))).ToArray();
     }
 
     /// <summary>Iterations over which the relative decrease is averaged for <see cref="LbfgsOptions.RelativeTolerance"/>.</summary>
@@ -72,7 +63,7 @@ public sealed partial class LbfgsSolver : ISolver
         private readonly LbfgsSolver _solver;
         private readonly SoftmaxObjective _objective;
         private readonly SolverContext _context;
-        private readonly IReparameterization? _map;
+        private readonly Reparameterization? _map;
         private readonly double[]? _l1;       // L1 weight of each coordinate in φ: λ1·a_d on W̃, 0 on the bias
         private readonly int _n;
         private readonly double[] _outer, _pg, _d, _gLo;
@@ -93,7 +84,7 @@ public sealed partial class LbfgsSolver : ISolver
             var moments = solver._moments;
             _map = moments is null ? null
                 : moments.Covariance is not null && objective.L1 == 0 ? new Whitening(moments, objective.Classes, objective.L2)
-                : new Reparameterization(moments, objective.Classes, objective.L2);
+                : new DiagonalScaling(moments, objective.Classes, objective.L2);
             if (objective.L1 > 0)
             {
                 _l1 = new double[_n];

@@ -9,10 +9,8 @@ namespace Softmax.Optimization;
 /// same; in φ the features are centred and decorrelated, which removes most of the ill-conditioning of raw pixels.
 /// The gradient maps as ∂F/∂W̃ = (∂F/∂W − ∂F/∂b μᵀ) Mᵀ, ∂F/∂b̃ = ∂F/∂b. Not used with L1 (it mixes coordinates).
 /// </summary>
-internal sealed class Whitening : IReparameterization
+internal sealed class Whitening : Reparameterization
 {
-    private readonly int _c, _d;
-    private readonly double[] _mu;
     private readonly double[][] _m;   // M = L⁻¹, lower-triangular rows: _m[i] has i + 1 entries
     private readonly double[][] _l;   // L itself, for mapping gradients back (GradientToOuter)
     private readonly double[] _work;
@@ -21,13 +19,9 @@ internal sealed class Whitening : IReparameterization
     internal const double Shrinkage = 10;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public Whitening(FeatureMoments moments, int classes, double l2)
+    public Whitening(FeatureMoments moments, int classes, double l2) : base(moments, classes)
     {
         var cov = moments.Covariance ?? throw new ArgumentException("Whitening needs the covariance.", nameof(moments));
-        _c = classes;
-        _d = moments.Mean.Length;
-        _mu = moments.Mean;
-        int D = _d;
         double meanVariance = moments.Variance.Average();
         // ε makes directions the data barely use as curved as the others, through λ2 (see docs/derivation.md). The
         // diagonal is also shrunk: Σ + diag(k·σ²) + εI, k = Shrinkage, keeps the decorrelation of the leading directions
@@ -70,12 +64,11 @@ internal sealed class Whitening : IReparameterization
         _work = new double[D * classes];
     }
 
-    public double L1Scale(int feature) => double.NaN;
+    public override double L1Scale(int feature) => double.NaN;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ToOuter(ReadOnlySpan<double> phi, Span<double> theta)
+    public override void ToOuter(ReadOnlySpan<double> phi, Span<double> theta)
     {
-        int C = _c, D = _d;
         var w = theta[..(C * D)];
         w.Clear();
         // k outermost: each row of M (the large operand) is read once for all classes.
@@ -90,13 +83,12 @@ internal sealed class Whitening : IReparameterization
                 TensorPrimitives.MultiplyAdd(mk, a, wc, wc);
             }
         }
-        for (int c = 0; c < C; c++) theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(w.Slice(c * D, D), _mu);
+        for (int c = 0; c < C; c++) theta[C * D + c] = phi[C * D + c] - TensorPrimitives.Dot(w.Slice(c * D, D), Mu);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
+    public override void ToInner(ReadOnlySpan<double> theta, Span<double> phi)
     {
-        int C = _c, D = _d;
         // W̃ = W L = W M⁻¹: solve w̃ M = w by back substitution over M's rows (w[k] = Σ_{j ≥ k} w̃[j] M[j,k]).
         for (int c = 0; c < C; c++)
         {
@@ -109,19 +101,18 @@ internal sealed class Whitening : IReparameterization
                 double a = pc[j] /= mj[j];
                 if (a != 0 && j > 0) TensorPrimitives.MultiplyAdd(mj.AsSpan(0, j), -a, pc[..j], pc[..j]);
             }
-            phi[C * D + c] = theta[C * D + c] + TensorPrimitives.Dot(wc, _mu);
+            phi[C * D + c] = theta[C * D + c] + TensorPrimitives.Dot(wc, Mu);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void GradientToInner(Span<double> g)
+    public override void GradientToInner(Span<double> g)
     {
-        int C = _c, D = _d;
         var shifted = _work.AsSpan();
         for (int c = 0; c < C; c++)
         {
             double gb = g[C * D + c];
-            TensorPrimitives.MultiplyAdd(_mu, -gb, g.Slice(c * D, D), shifted.Slice(c * D, D));
+            TensorPrimitives.MultiplyAdd(Mu, -gb, g.Slice(c * D, D), shifted.Slice(c * D, D));
         }
         // k outermost, as in ToOuter: one pass over M.
         for (int k = 0; k < D; k++)
@@ -132,15 +123,14 @@ internal sealed class Whitening : IReparameterization
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer)
+    public override void GradientToOuter(ReadOnlySpan<double> inner, Span<double> outer)
     {
-        int C = _c, D = _d;
         // ∂F/∂W_c = L ∂F/∂W̃_c + ∂F/∂b_c μ (the inverse of GradientToInner: M⁻¹ = L).
         for (int c = 0; c < C; c++)
         {
             double gb = inner[C * D + c];
             var gi = inner.Slice(c * D, D);
-            for (int i = 0; i < D; i++) outer[c * D + i] = TensorPrimitives.Dot(_l[i], gi[..(i + 1)]) + gb * _mu[i];
+            for (int i = 0; i < D; i++) outer[c * D + i] = TensorPrimitives.Dot(_l[i], gi[..(i + 1)]) + gb * Mu[i];
             outer[C * D + c] = gb;
         }
     }

@@ -2,9 +2,12 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace Softmax.Data;
+namespace Softmax.TestSupport;
 
-/// <summary>Writes C-order .npy files (format 1.0; 2.0 when the header needs it) of float32, uint8 or int32.</summary>
+/// <summary>
+/// Writes C-order .npy files (format 1.0; 2.0 when the header needs it) of float32, uint8 or int32: fixtures for the
+/// reader tests and benchmarks (the library reads .npy, it never writes it).
+/// </summary>
 public static class NpyWriter
 {
     /// <summary>Writes float32 values ('&lt;f4') of the given shape.</summary>
@@ -32,8 +35,8 @@ public static class NpyWriter
         bool v2 = total - prefix > ushort.MaxValue;
         if (v2) { prefix = 12; total = (prefix + dict.Length + 1 + 63) / 64 * 64; }
         string header = dict.PadRight(total - prefix - 1) + "\n";
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, DataFiles.BufferSize);
-        fs.Write(NpyHeader.Magic);
+        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        fs.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']);
         fs.WriteByte(v2 ? (byte)2 : (byte)1);
         fs.WriteByte(0);
         Span<byte> length = stackalloc byte[4];
