@@ -16,8 +16,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly PinnedBuffer<float> _x;       // (BlockRows × S): converted rows
         private readonly PinnedBuffer<nint> _rows;     // (BlockRows + RowsAhead): pointer to each row of the block, then the rows to prefetch
         private readonly PinnedBuffer<nint> _src;      // (BlockRows + RowsAhead): the same for raw uint8 rows
-        // Scores, then probabilities, then E = s·(P − Y). Dense blocks keep them class-major, C columns of ColumnStride
-        // floats, so the softmax runs sixteen rows per vector; CSR blocks keep them row-major (BlockRows × C).
+        // Scores, then probabilities, then E = s·(P − Y), class-major: C columns of ColumnStride floats, so the softmax
+        // runs sixteen rows per vector.
         private readonly PinnedBuffer<float> _scores;
         private readonly PinnedBuffer<float> _max, _sums, _logs, _rowWeight;
         private readonly float[] _shiftedTrue, _scratch;
@@ -39,7 +39,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _logs = new PinnedBuffer<float>(Rp);
             _rowWeight = new PinnedBuffer<float>(Rp);
             _labels = new int[R];
-            _scratch = new float[engine.Stride];
+            _scratch = new float[Math.Max(engine.Stride, C)];
             _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
         }
 
@@ -139,7 +139,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>
-        /// <see cref="SoftmaxBlock"/> for class-major scores: column c holds the block's scores of class c, and each
+        /// Turns the block's class-major scores into E = s_j (p − e_y) in place, adding the loss, the weight and the bias
+        /// gradient (−log p_y = log Σ exp(o − m) − (o_y − m)): column c holds the block's scores of class c, and each
         /// step works on sixteen rows at once, all classes of those rows in one go while they are in L1. Lanes past n
         /// are zeroed first (scores and row weights), so they add nothing to E or the bias gradient.
         /// </summary>
@@ -282,81 +283,39 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>
-        /// Turns the block's scores into E = s_j (p − e_y) in place, adding the loss, the weight and the bias gradient.
-        /// −log p_y = log Σ exp(o − m) − (o_y − m).
+        /// CSR rows: each row's scores gathered over its nonzeros, stored class-major like a dense block's (so one
+        /// softmax serves both), then ∂/∂W_d += x_jd · E_j for each nonzero.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void SoftmaxBlock(int n, bool withGradient, ref double loss, ref double weight)
-        {
-            int C = _e.Classes;
-            var all = _scores.Span[..(n * C)];
-            for (int r = 0; r < n; r++)
-            {
-                var row = all.Slice(r * C, C);
-                float max = C >= 16 ? TensorPrimitives.Max(row) : ScalarMax(row);
-                _shiftedTrue[r] = row[_labels[r]] - max;
-                if (C >= 16) TensorPrimitives.Subtract(row, max, row);
-                else for (int c = 0; c < C; c++) row[c] -= max;
-            }
-            TensorPrimitives.Exp(all, all);
-            var sums = _sums.Span;
-            var logs = _logs.Span;
-            for (int r = 0; r < n; r++) sums[r] = TensorPrimitives.Sum(all.Slice(r * C, C));
-            TensorPrimitives.Log(sums[..n], logs[..n]);
-            int biasOffset = _grad.Length - C;
-            for (int r = 0; r < n; r++)
-            {
-                float w = _rowWeight.Span[r];
-                loss += w * ((double)logs[r] - _shiftedTrue[r]);
-                weight += w;
-                if (!withGradient) continue;
-                var row = all.Slice(r * C, C);
-                float k = w / sums[r];
-                for (int c = 0; c < C; c++) row[c] *= k;
-                row[_labels[r]] -= w;
-                for (int c = 0; c < C; c++) _grad[biasOffset + c] += row[c];
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static float ScalarMax(ReadOnlySpan<float> row)
-        {
-            float m = row[0];
-            for (int c = 1; c < row.Length; c++) m = MathF.Max(m, row[c]);
-            return m;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SparseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
         {
             var csr = (CsrMatrix)_e._data.Features;
             var pointers = csr.RowPointers;
             var columns = csr.ColumnIndices;
             var values = csr.Values;
-            int C = _e.Classes;
+            int C = _e.Classes, Rp = _e.ColumnStride;
             var wt = _e._w.Span;
-            var b = _e._b.Span;
-            var all = _scores.Span;
+            float* s = _scores.Pointer;
+            var o = _scratch.AsSpan(0, C);
             for (int r = 0; r < n; r++)
             {
-                var o = all.Slice(r * C, C);
-                b.CopyTo(o);
+                _e._b.Span.CopyTo(o);
                 int j = block[r];
                 for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
                     TensorPrimitives.MultiplyAdd(wt.Slice(columns[k] * C, C), values[k], o, o);
+                for (int c = 0; c < C; c++) s[(long)c * Rp + r] = o[c];
             }
-            SoftmaxBlock(n, withGradient, ref loss, ref weight);
+            SoftmaxColumns(n, withGradient, ref loss, ref weight);
             if (!withGradient) return;
             ref double g0 = ref MemoryMarshal.GetArrayDataReference(_grad);
             for (int r = 0; r < n; r++)
             {
-                var e = all.Slice(r * C, C);
+                for (int c = 0; c < C; c++) o[c] = s[(long)c * Rp + r];
                 int j = block[r];
                 for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
                 {
                     double v = values[k];
                     ref double g = ref Unsafe.Add(ref g0, columns[k] * C);
-                    for (int c = 0; c < C; c++) Unsafe.Add(ref g, c) += v * e[c];
+                    for (int c = 0; c < C; c++) Unsafe.Add(ref g, c) += v * o[c];
                 }
             }
         }
