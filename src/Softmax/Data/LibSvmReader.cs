@@ -32,14 +32,9 @@ public static class LibSvmReader
         using (var s = DataFiles.Open(path, out _, out _)) TextRecords.ForEach(s, quotes: false, ref parser);
         if (parser.Row != counter.Rows)
             throw new DataFormatException(path, null, $"expected {counter.Rows} rows (first pass), found {parser.Row}: the file changed while being read");
-        long nnz = parser.Pointers[^1];
-        var columnIndices = parser.Columns;
-        var values = parser.Values;
-        if (nnz != columnIndices.LongLength)
-        {
-            Array.Resize(ref columnIndices, (int)nnz);
-            Array.Resize(ref values, (int)nnz);
-        }
+        var (columnIndices, values) = (parser.Columns, parser.Values);
+        Array.Resize(ref columnIndices, (int)parser.Pointers[^1]);   // no copy when every colon was a value
+        Array.Resize(ref values, (int)parser.Pointers[^1]);
         int columns = featureCount ?? Math.Max(1, parser.MaxIndex);
         var names = parser.Labels.Finish(parser.LabelIds);
         return new Dataset(new CsrMatrix(parser.Pointers, columnIndices, values, parser.LabelIds.Length, columns),
