@@ -12,48 +12,41 @@ internal sealed class ModelFileWatcher : IDisposable
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(250);
     private readonly FileSystemWatcher _watcher;
     private readonly Timer _timer;
-    private readonly string _path;
-    private readonly ModelSlot _slot;
-    private readonly ServingMetrics _metrics;
-    private readonly Action<string>? _log;
 
     public ModelFileWatcher(string path, ModelSlot slot, ServingMetrics metrics, Action<string>? log)
     {
-        _path = Path.GetFullPath(path);
-        _slot = slot;
-        _metrics = metrics;
-        _log = log;
-        _timer = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
-        _watcher = new FileSystemWatcher(Path.GetDirectoryName(_path)!, Path.GetFileName(_path))
+        path = Path.GetFullPath(path);
+        _timer = new Timer(_ => Reload(path, slot, metrics, log), null, Timeout.Infinite, Timeout.Infinite);
+        _watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path))
         {
             NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
         _watcher.Changed += (_, _) => Poke();
         _watcher.Created += (_, _) => Poke();
-        _watcher.Renamed += (_, e) => { if (string.Equals(e.FullPath, _path, StringComparison.Ordinal)) Poke(); };
+        _watcher.Renamed += (_, e) => { if (string.Equals(e.FullPath, path, StringComparison.Ordinal)) Poke(); };
         _watcher.EnableRaisingEvents = true;
     }
 
     private void Poke() => _timer.Change(Debounce, Timeout.InfiniteTimeSpan);
 
-    private void Reload()
+    private static void Reload(string path, ModelSlot slot, ServingMetrics metrics, Action<string>? log)
     {
         try
         {
-            var next = _slot.Publish(ModelFile.Load(_path), _path);
-            _metrics.Reload("ok");
-            _log?.Invoke($"reloaded: version {next.Version} from {_path} (file changed)");
+            var next = slot.Publish(ModelFile.Load(path), path);
+            metrics.Reload("ok");
+            log?.Invoke($"reloaded: version {next.Version} from {path} (file changed)");
         }
         catch (Exception e) when (e is ModelFormatException or IOException or UnauthorizedAccessException)
         {
-            _metrics.Reload("rejected");
-            _log?.Invoke($"reload rejected: {e.Message}; still serving version {_slot.Current.Version}");
+            metrics.Reload("rejected");
+            log?.Invoke($"reload rejected: {e.Message}; still serving version {slot.Current.Version}");
         }
         catch (Exception e)
         {
             // A timer callback that throws ends the process; the served model must outlive a loader bug.
-            _metrics.Reload("failed");
-            _log?.Invoke($"reload failed (a bug, please report it): {e}; still serving version {_slot.Current.Version}");
+            metrics.Reload("failed");
+            log?.Invoke($"reload failed (a bug, please report it): {e}; still serving version {slot.Current.Version}");
         }
     }
 

@@ -25,13 +25,8 @@ public sealed class ModelServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ModelFileWatcher? _watcher;
 
-    private ModelServer(WebApplication app, ModelSlot slot, ServingMetrics metrics, ModelFileWatcher? watcher)
-    {
-        _app = app;
-        Slot = slot;
-        Metrics = metrics;
-        _watcher = watcher;
-    }
+    private ModelServer(WebApplication app, ModelSlot slot, ServingMetrics metrics, ModelFileWatcher? watcher) =>
+        (_app, Slot, Metrics, _watcher) = (app, slot, metrics, watcher);
 
     /// <summary>The served model.</summary>
     public ModelSlot Slot { get; }

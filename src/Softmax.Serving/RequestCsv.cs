@@ -28,18 +28,13 @@ internal static class RequestCsv
             }
             if (batch.Rows >= maxRows) throw RequestRows.TooManyRows(maxRows);
             var row = batch.Next();
-            if (map is not null) Named(fields, line, width, map, schema, row);
-            else Positional(fields, line, batch.Features, row);
+            if (map is null) Positional(fields, line, batch.Features, row);
+            else if (fields.Count != width) throw new InputException($"CSV line {line} has {fields.Count} fields; the header has {width}.");
+            else schema.Encode(fields, map, row, "CSV body", line);
             batch.Commit();
             return true;
         });
         if (batch.Rows == 0) throw new InputException("The CSV body has no rows.");
-    }
-
-    private static void Named(IReadOnlyList<string> fields, long line, int width, int[] map, InputSchema schema, Span<float> row)
-    {
-        if (fields.Count != width) throw new InputException($"CSV line {line} has {fields.Count} fields; the header has {width}.");
-        schema.Encode(fields, map, row, "CSV body", line);
     }
 
     private static void Positional(IReadOnlyList<string> fields, long line, int features, Span<float> row)

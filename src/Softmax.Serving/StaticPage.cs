@@ -24,22 +24,21 @@ internal static class StaticPage
     private static Dictionary<string, (byte[], string)> Load()
     {
         var assembly = typeof(StaticPage).Assembly;
-        var files = new Dictionary<string, (byte[], string)>(StringComparer.Ordinal);
-        foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith("wwwroot/", StringComparison.Ordinal)))
-        {
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            string name = resource["wwwroot/".Length..];
-            string type = Path.GetExtension(name) switch
+        return assembly.GetManifestResourceNames().Where(r => r.StartsWith("wwwroot/", StringComparison.Ordinal)).ToDictionary(
+            resource => resource["wwwroot/".Length..],
+            resource =>
             {
-                ".html" => "text/html; charset=utf-8",
-                ".js" => "text/javascript; charset=utf-8",
-                ".css" => "text/css; charset=utf-8",
-                _ => "application/octet-stream",
-            };
-            files[name] = (copy.ToArray(), type);
-        }
-        return files;
+                using var stream = assembly.GetManifestResourceStream(resource)!;
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                return (copy.ToArray(), Path.GetExtension(resource) switch
+                {
+                    ".html" => "text/html; charset=utf-8",
+                    ".js" => "text/javascript; charset=utf-8",
+                    ".css" => "text/css; charset=utf-8",
+                    _ => "application/octet-stream",
+                });
+            },
+            StringComparer.Ordinal);
     }
 }

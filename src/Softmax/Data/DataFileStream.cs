@@ -10,31 +10,23 @@ namespace Softmax.Data;
 /// corrupt deflate data into a <see cref="DataFormatException"/>, and for gzip checks the CRC-32 and length trailer
 /// when the data end, so a truncated or bit-flipped file is an input error, never a silent short read.
 /// </summary>
-internal sealed class DataFileStream : Stream
+internal sealed class DataFileStream(Stream inner, FileStream file, string path, long limit, bool gzip) : Stream
 {
-    private readonly Stream _inner;
-    private readonly FileStream _file;
-    private readonly Crc32? _crc;
+    private readonly Crc32? _crc = gzip ? new Crc32() : null;
     private long _position;
     private bool _ended;
 
-    public DataFileStream(Stream inner, FileStream file, string path, long limit, bool gzip)
-    {
-        (_inner, _file, Path, Limit) = (inner, file, path, limit);
-        _crc = gzip ? new Crc32() : null;
-    }
-
     /// <summary>The file, for errors.</summary>
-    public string Path { get; }
+    public string Path { get; } = path;
 
     /// <summary>The most bytes this stream yields before it refuses the file.</summary>
-    public long Limit { get; }
+    public long Limit { get; } = limit;
 
     public override int Read(Span<byte> buffer)
     {
         if (_ended || buffer.IsEmpty) return 0;
         int n;
-        try { n = _inner.Read(buffer); }
+        try { n = inner.Read(buffer); }
         catch (InvalidDataException e) { throw new DataFormatException(Path, null, $"the compressed data is corrupt ({e.Message})", e); }
         if (n == 0)
         {
@@ -53,15 +45,15 @@ internal sealed class DataFileStream : Stream
     private DataFormatException TooLong() => _crc is null
         ? new DataFormatException(Path, null, $"yields more than the {Limit} bytes it had when opened: not a regular file, or it grew while being read")
         : new DataFormatException(Path, null,
-            $"decompresses to more than {Limit} bytes ({DataFiles.MaxExpansion}× its {_file.Length} compressed bytes, and at least " +
+            $"decompresses to more than {Limit} bytes ({DataFiles.MaxExpansion}× its {file.Length} compressed bytes, and at least " +
             $"{DataFiles.MinDecodedBound >> 20} MiB): refused as a decompression bomb; gunzip it yourself to read it anyway");
 
     /// <summary>The gzip trailer (CRC-32 and length mod 2³², little-endian) is the file's last 8 bytes.</summary>
     private void CheckTrailer()
     {
         Span<byte> trailer = stackalloc byte[8];
-        long length = _file.Length;
-        int got = length >= 8 ? RandomAccess.Read(_file.SafeFileHandle, trailer, length - 8) : 0;
+        long length = file.Length;
+        int got = length >= 8 ? RandomAccess.Read(file.SafeFileHandle, trailer, length - 8) : 0;
         uint crc = _crc!.GetCurrentHashAsUInt32(), size = unchecked((uint)_position);
         if (got == 8 && BinaryPrimitives.ReadUInt32LittleEndian(trailer) == crc && BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == size)
             return;
@@ -85,8 +77,8 @@ internal sealed class DataFileStream : Stream
     {
         if (disposing)
         {
-            _inner.Dispose();
-            _file.Dispose();
+            inner.Dispose();
+            file.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -85,12 +85,8 @@ public static class DataLoader
     private static string? Sibling(string path, IEnumerable<string> names)
     {
         string full = Path.GetFullPath(path), dir = Path.GetDirectoryName(full)!;
-        foreach (var name in names)
-        {
-            string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate) && !string.Equals(candidate, full, StringComparison.Ordinal)) return candidate;
-        }
-        return null;
+        return names.Select(name => Path.Combine(dir, name))
+            .FirstOrDefault(candidate => File.Exists(candidate) && !string.Equals(candidate, full, StringComparison.Ordinal));
     }
 
     private static Dataset LoadIdx(string path, DataLoadOptions options)

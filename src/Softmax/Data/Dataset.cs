@@ -86,13 +86,9 @@ public sealed class Dataset
     /// <summary>The given rows, in order (copies).</summary>
     public Dataset Take(ReadOnlySpan<int> rows)
     {
-        var labels = new int[rows.Length];
-        float[]? weights = SampleWeights is null ? null : new float[rows.Length];
-        for (int i = 0; i < rows.Length; i++)
-        {
-            labels[i] = Labels[rows[i]];
-            if (weights is not null) weights[i] = SampleWeights![rows[i]];
-        }
+        var order = rows.ToArray();
+        var labels = Array.ConvertAll(order, i => Labels[i]);
+        float[]? weights = SampleWeights is { } w ? Array.ConvertAll(order, i => w[i]) : null;
         return new Dataset(Features.Take(rows), labels, ClassNames, weights, Image, Name) { Schema = Schema };
     }
 

@@ -51,32 +51,20 @@ internal static class FloatParser
         if (i < s.Length && (s[i] == '-' || s[i] == '+')) { negative = s[i] == '-'; i++; }
         ulong w = 0;
         int significant = 0, exp10 = 0;
-        bool digits = false, slow = false;
+        bool digits = false, slow = false, dot = false;
         uint d;
-        while (i < s.Length && (d = (uint)(s[i] - '0')) <= 9)
+        for (; i < s.Length; i++)
         {
+            if ((d = (uint)(s[i] - '0')) > 9)
+            {
+                if (s[i] != '.' || dot) break;
+                dot = true;
+                continue;
+            }
             digits = true;
-            if (w != 0 || d != 0)
-            {
-                if (significant < 19) { w = w * 10 + d; significant++; }
-                else { slow = true; exp10++; }
-            }
-            i++;
-        }
-        if (i < s.Length && s[i] == '.')
-        {
-            i++;
-            while (i < s.Length && (d = (uint)(s[i] - '0')) <= 9)
-            {
-                digits = true;
-                if (w != 0 || d != 0)
-                {
-                    if (significant < 19) { w = w * 10 + d; significant++; exp10--; }
-                    else slow = true;
-                }
-                else exp10--;
-                i++;
-            }
+            if (w == 0 && d == 0) { if (dot) exp10--; }   // a leading zero only moves the point
+            else if (significant < 19) { w = w * 10 + d; significant++; if (dot) exp10--; }
+            else { slow = true; if (!dot) exp10++; }
         }
         if (!digits) return Special(s, ref i);
         if (i < s.Length && (s[i] | 0x20) == 'e')
@@ -92,29 +80,30 @@ internal static class FloatParser
             i = j;
         }
         if (w == 0) { value = negative ? -0f : 0f; return NumberStatus.Ok; }
-        if (!slow)
+        if (!slow && Fast(w, exp10, out float f))
         {
-            if (w <= 1UL << 24 && exp10 >= -10 && exp10 <= 10)
-            {
-                float f = w;
-                f = exp10 < 0 ? f / PowersF[-exp10] : f * PowersF[exp10];
-                value = negative ? -f : f;
-                return NumberStatus.Ok;
-            }
-            if (w <= 1UL << 53 && exp10 >= -22 && exp10 <= 22)
-            {
-                double x = w;
-                x = exp10 < 0 ? x / PowersD[-exp10] : x * PowersD[exp10];
-                // Bits below float precision exactly at one half: double rounding could differ, take the slow path.
-                if ((BitConverter.DoubleToInt64Bits(x) & 0x1FFF_FFFF) != 0x1000_0000)
-                {
-                    value = negative ? -(float)x : (float)x;
-                    return NumberStatus.Ok;
-                }
-            }
+            value = negative ? -f : f;
+            return NumberStatus.Ok;
         }
         value = float.Parse(s[start..i], NumberStyles.Float, CultureInfo.InvariantCulture);
         return float.IsInfinity(value) ? NumberStatus.Infinity : NumberStatus.Ok;
+    }
+
+    /// <summary>w·10^exp10 by Clinger's fast path, or false when it may not be correctly rounded.</summary>
+    private static bool Fast(ulong w, int exp10, out float f)
+    {
+        f = w;
+        if (w <= 1UL << 24 && exp10 >= -10 && exp10 <= 10)
+        {
+            f = exp10 < 0 ? f / PowersF[-exp10] : f * PowersF[exp10];
+            return true;
+        }
+        if (w > 1UL << 53 || exp10 < -22 || exp10 > 22) return false;
+        double x = w;
+        x = exp10 < 0 ? x / PowersD[-exp10] : x * PowersD[exp10];
+        f = (float)x;
+        // Bits below float precision exactly at one half: double rounding could differ, take the slow path.
+        return (BitConverter.DoubleToInt64Bits(x) & 0x1FFF_FFFF) != 0x1000_0000;
     }
 
     private static NumberStatus Special(ReadOnlySpan<byte> s, ref int i)

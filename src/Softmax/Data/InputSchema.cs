@@ -132,14 +132,13 @@ public sealed class InputSchema
     public int[] Bind(IReadOnlyList<string> header, string source)
     {
         ArgumentNullException.ThrowIfNull(header);
-        var map = new int[Columns.Count];
         if (!Named)
         {
             if (header.Count < Columns.Count)
                 throw new DataFormatException(source, 1, $"expected {Columns.Count} feature columns (the model's), found {header.Count}");
-            for (int k = 0; k < map.Length; k++) map[k] = k;
-            return map;
+            return [.. Enumerable.Range(0, Columns.Count)];
         }
+        var map = new int[Columns.Count];
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = header.Count - 1; i >= 0; i--) index[header[i]] = i;
         var missing = new List<string>();
@@ -176,9 +175,7 @@ public sealed class InputSchema
                 if (!EncodeCategory(k, missing ? null : field, dst)) unseen++;
                 continue;
             }
-            float value = float.NaN;
-            if (!missing) value = ParseNumber(field, source, line, map[k], c.Name);
-            EncodeNumber(k, value, dst);
+            EncodeNumber(k, missing ? float.NaN : ParseNumber(field, source, line, map[k], c.Name), dst);
         }
         return unseen;
     }

@@ -26,18 +26,15 @@ public static class LibSvmReader
         var counter = new Counter();
         using (var s = DataFiles.Open(path, out _, out _)) TextRecords.ForEach(s, quotes: false, ref counter);
         if (counter.Rows == 0) throw new DataFormatException(path, null, "expected LIBSVM rows 'label idx:val ...', found an empty file");
-        var parser = new Parser(path, checked((int)counter.Rows), counter.Colons, featureCount);
+        int rows = checked((int)counter.Rows);
+        if (counter.Colons > Array.MaxLength) throw new DataFormatException(path, null, $"{counter.Colons} values exceed the largest array .NET allows");
+        var parser = new Parser(path, rows, counter.Colons, featureCount);
         using (var s = DataFiles.Open(path, out _, out _)) TextRecords.ForEach(s, quotes: false, ref parser);
         if (parser.Row != counter.Rows)
             throw new DataFormatException(path, null, $"expected {counter.Rows} rows (first pass), found {parser.Row}: the file changed while being read");
-        long nnz = parser.Pointers[^1];
-        var columnIndices = parser.Columns;
-        var values = parser.Values;
-        if (nnz != columnIndices.LongLength)
-        {
-            Array.Resize(ref columnIndices, (int)nnz);
-            Array.Resize(ref values, (int)nnz);
-        }
+        var (columnIndices, values) = (parser.Columns, parser.Values);
+        Array.Resize(ref columnIndices, (int)parser.Pointers[^1]);   // no copy when every colon was a value
+        Array.Resize(ref values, (int)parser.Pointers[^1]);
         int columns = featureCount ?? Math.Max(1, parser.MaxIndex);
         var names = parser.Labels.Finish(parser.LabelIds);
         return new Dataset(new CsrMatrix(parser.Pointers, columnIndices, values, parser.LabelIds.Length, columns),
@@ -65,62 +62,49 @@ public static class LibSvmReader
         }
     }
 
-    private struct Parser : IRecordVisitor
+    private struct Parser(string path, int rows, long maxNonZeros, int? featureCount) : IRecordVisitor
     {
-        public readonly long[] Pointers;
-        public readonly int[] Columns;
-        public readonly float[] Values;
-        public readonly int[] LabelIds;
+        public readonly long[] Pointers = new long[rows + 1];
+        public readonly int[] Columns = new int[maxNonZeros];
+        public readonly float[] Values = new float[maxNonZeros];
+        public readonly int[] LabelIds = new int[rows];
         public readonly LabelMap Labels = new();
         public int Row, MaxIndex;
-        private readonly string _path;
-        private readonly int? _featureCount;
         private long _nnz;
-
-        public Parser(string path, int rows, long maxNonZeros, int? featureCount)
-        {
-            _path = path;
-            _featureCount = featureCount;
-            if (maxNonZeros > Array.MaxLength) throw new DataFormatException(path, null, $"{maxNonZeros} values exceed the largest array .NET allows");
-            Pointers = new long[rows + 1];
-            Columns = new int[maxNonZeros];
-            Values = new float[maxNonZeros];
-            LabelIds = new int[rows];
-        }
 
         public bool Visit(ReadOnlySpan<byte> record, long line)
         {
             var content = Content(record);
             if (content.Length == 0) return true;
             if (Row >= LabelIds.Length)
-                throw new DataFormatException(_path, line, "more rows than the first pass counted: the file changed while being read");
+                throw new DataFormatException(path, line, "more rows than the first pass counted: the file changed while being read");
             int pos = NextToken(content, 0, out var label);
             if (label.Contains((byte)':'))
-                throw new DataFormatException(_path, line, $"expected a label first, found '{Text(label)}'");
-            LabelIds[Row] = Labels.Add(CsvRecords.Decode(label, _path, line, 1));   // strict UTF-8: 0xFF and 0xFE are not one class
+                throw new DataFormatException(path, line, $"expected a label first, found '{Text(label)}'");
+            LabelIds[Row] = Labels.Add(CsvRecords.Decode(label, path, line, 1));   // strict UTF-8: 0xFF and 0xFE are not one class
             int previous = 0;
             while (pos < content.Length)
             {
                 pos = NextToken(content, pos, out var token);
                 if (token.Length == 0) break;
                 int colon = token.IndexOf((byte)':');
-                if (colon < 0) throw new DataFormatException(_path, line, $"expected 'index:value', found '{Text(token)}'");
+                if (colon < 0) throw new DataFormatException(path, line, $"expected 'index:value', found '{Text(token)}'");
                 var key = token[..colon];
                 if (key.SequenceEqual("qid"u8)) continue;
                 if (!int.TryParse(key, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out int index))
-                    throw new DataFormatException(_path, line, long.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out long big) && big > 0
+                    throw new DataFormatException(path, line, long.TryParse(key, System.Globalization.CultureInfo.InvariantCulture, out long big) && big > 0
                         ? $"feature index {big} is above the limit of {MaxFeatureIndex} features (2^24; see docs/formats.md)"
                         : $"expected an integer feature index, found '{Text(key)}'");
-                if (index <= 0) throw new DataFormatException(_path, line, $"expected a 1-based feature index (>= 1), found {index}");
+                if (index <= 0) throw new DataFormatException(path, line, $"expected a 1-based feature index (>= 1), found {index}");
                 if (index > MaxFeatureIndex)
-                    throw new DataFormatException(_path, line, $"feature index {index} is above the limit of {MaxFeatureIndex} features (2^24; see docs/formats.md)");
+                    throw new DataFormatException(path, line, $"feature index {index} is above the limit of {MaxFeatureIndex} features (2^24; see docs/formats.md)");
                 if (index <= previous)
-                    throw new DataFormatException(_path, line, $"expected feature indices in strictly ascending order, found {index} after {previous}");
-                if (_featureCount is { } fc && index > fc)
-                    throw new DataFormatException(_path, line, $"expected feature indices up to the feature count {fc}, found {index}");
+                    throw new DataFormatException(path, line, $"expected feature indices in strictly ascending order, found {index} after {previous}");
+                if (featureCount is { } fc && index > fc)
+                    throw new DataFormatException(path, line, $"expected feature indices up to the feature count {fc}, found {index}");
                 var status = FloatParser.Parse(token[(colon + 1)..], out float value);
                 if (status != NumberStatus.Ok)
-                    throw new DataFormatException(_path, line, $"feature {index}: expected a finite number, found '{Text(token[(colon + 1)..])}'");
+                    throw new DataFormatException(path, line, $"feature {index}: expected a finite number, found '{Text(token[(colon + 1)..])}'");
                 previous = index;
                 MaxIndex = Math.Max(MaxIndex, index);
                 Columns[_nnz] = index - 1;

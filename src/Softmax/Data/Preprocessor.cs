@@ -105,10 +105,7 @@ public sealed class Preprocessor
         if (allReduce is not null)
         {
             // [Σx (D), Σx² (D), n]: one collective, the same length on every worker.
-            var message = new double[2 * sum.Length + 1];
-            sum.CopyTo(message, 0);
-            sumSq.CopyTo(message, sum.Length);
-            message[^1] = n;
+            double[] message = [.. sum, .. sumSq, n];
             allReduce.SumInPlace(message);
             (sum, sumSq, n) = (message[..sum.Length], message[sum.Length..^1], (long)message[^1]);
         }

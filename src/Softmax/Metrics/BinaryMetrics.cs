@@ -86,17 +86,14 @@ public sealed class BinaryMetrics
 
     private static List<RocPoint> RocCurve(double[] fps, double[] tps, double[] thresholds)
     {
-        var keep = new List<int>();
+        double fpTotal = fps[^1], tpTotal = tps[^1];
+        var roc = new List<RocPoint> { new(0, 0, thresholds[0] + 1) };
         for (int i = 0; i < fps.Length; i++)
         {
             bool corner = i == 0 || i == fps.Length - 1 || fps.Length <= 2
                 || fps[i + 1] - 2 * fps[i] + fps[i - 1] != 0 || tps[i + 1] - 2 * tps[i] + tps[i - 1] != 0;
-            if (corner) keep.Add(i);
+            if (corner) roc.Add(new RocPoint(fpTotal > 0 ? fps[i] / fpTotal : double.NaN, tpTotal > 0 ? tps[i] / tpTotal : double.NaN, thresholds[i]));
         }
-        double fpTotal = fps[^1], tpTotal = tps[^1];
-        var roc = new List<RocPoint> { new(0, 0, thresholds[0] + 1) };
-        foreach (int i in keep)
-            roc.Add(new RocPoint(fpTotal > 0 ? fps[i] / fpTotal : double.NaN, tpTotal > 0 ? tps[i] / tpTotal : double.NaN, thresholds[i]));
         return roc;
     }
 

@@ -20,7 +20,7 @@ public sealed partial class SoftmaxModel
         var xs = x.AsSpan(0, Stride);
         var w = _w.Span;
         for (int c = 0; c < Classes; c++) scores[c] = TensorPrimitives.Dot(xs, w.Slice(c * Stride, Stride)) + _b[c];
-        if (AllFinite(scores[..Classes])) return null;
+        if (TensorPrimitives.IsFiniteAll<float>(scores[..Classes])) return null;
         var precise = new double[Classes];
         PreciseScores(row, precise);
         return precise;
@@ -64,7 +64,7 @@ public sealed partial class SoftmaxModel
         for (int r = 0; r < n; r++)
         {
             var scores = block.Slice(r * C, C);
-            if (AllFinite(scores)) continue;
+            if (TensorPrimitives.IsFiniteAll<float>(scores)) continue;
             raw ??= new float[Features];
             precise ??= new double[C];
             data.Features.CopyRow(start + r, raw);
@@ -72,11 +72,5 @@ public sealed partial class SoftmaxModel
             double max = shifted ? TensorPrimitives.Max<double>(precise) : 0;
             for (int c = 0; c < C; c++) scores[c] = (float)(precise[c] - max);
         }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> scores)
-    {
-        foreach (var v in scores) if (!float.IsFinite(v)) return false;
-        return true;
     }
 }

@@ -43,8 +43,7 @@ public sealed unsafe partial class SoftmaxModel
             for (int d = 0; d < features; d++) w[c * Stride + d] = (float)theta[c * features + d];
         _panels = new PinnedBuffer<float>(Avx512Kernels.IsSupported ? C / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, Stride, _panels.Pointer);
-        _b = new float[C];
-        for (int c = 0; c < C; c++) _b[c] = (float)theta[C * features + c];
+        _b = Array.ConvertAll(theta[(C * features)..], t => (float)t);
     }
 
     /// <summary>Original class labels, by class index.</summary>
