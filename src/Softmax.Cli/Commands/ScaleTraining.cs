@@ -1,3 +1,4 @@
+using System.Globalization;
 using Softmax.Cli.Infrastructure;
 using Softmax.Cli.Metrics;
 using Softmax.Cli.Output;
@@ -208,7 +209,7 @@ public static class ScaleTraining
         MpiAllReduce allReduce = null!;
         var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(rankUi, "training", progress =>
         {
-            (var fitted, shard, allReduce) = FitOnRank(mpi, plan, files, hooks with { Progress = ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null) });
+            (var fitted, shard, allReduce) = FitOnRank(mpi, plan, files, hooks with { Progress = WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null) });
             return fitted;
         });
         trained();
@@ -237,5 +238,26 @@ public static class ScaleTraining
         // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
         if (root) return GlobalFlags.Health(result);
         return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
+    }
+
+    /// <summary>
+    /// Progress for rank <paramref name="rank"/>: writes its process id under <paramref name="directory"/> at the
+    /// first report, then forwards to <paramref name="inner"/>. Null when there is nothing to do. The testing aid behind
+    /// the hidden <c>softmax train --distributed --debug-pid-dir</c> (see <see cref="TrainOutputFlags"/>), so a test can
+    /// kill or stop one rank mid-run.
+    /// </summary>
+    private static IProgress<TrainingProgress>? WithPidFile(string? directory, int rank, IProgress<TrainingProgress>? inner)
+    {
+        if (directory is null) return inner;
+        bool written = false;
+        return new SyncProgress<TrainingProgress>(p =>
+        {
+            if (!written)
+            {
+                written = true;
+                AtomicFile.WriteText(Path.Combine(directory, $"rank-{rank}.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            }
+            inner?.Report(p);
+        });
     }
 }

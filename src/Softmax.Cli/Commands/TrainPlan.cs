@@ -73,6 +73,7 @@ public sealed record TrainPlan
     {
         var options = flags.Options(p);
         var (trainSource, testSource) = flags.Sources(p);
+        double timeout = p.GetValue(own.CollectiveTimeout);
         var plan = new TrainPlan
         {
             View = p.GetValue(own.Distributed) ? DataView.Distributed : p.GetValue(own.Stream) ? DataView.Streamed : DataView.InMemory,
@@ -89,7 +90,7 @@ public sealed record TrainPlan
             ResumePath = p.GetValue(own.Resume),
             EpochDelayMs = p.GetValue(own.Delay),
             MemoryLimit = p.GetValue(own.MemoryLimit),
-            CollectiveTimeout = TimeSpan.FromSeconds(Positive(p.GetValue(own.CollectiveTimeout), "--collective-timeout", "a positive number of seconds")),
+            CollectiveTimeout = TimeSpan.FromSeconds(UsageException.Check(timeout, timeout > 0, "--collective-timeout", "a positive number of seconds")),
             AverageEvery = p.GetValue(own.AverageEvery),
             Slices = p.GetValue(own.Slices),
             PidDirectory = p.GetValue(own.PidDirectory),
@@ -153,9 +154,6 @@ public sealed record TrainPlan
     /// </summary>
     public RunCheckpoints Checkpoints(TrainingOptions options, IReadOnlyDictionary<string, string> fingerprint,
         IReadOnlyDictionary<string, string> view) => new(this, TrainingFlags.Describe(options, TrainSource), fingerprint, view);
-
-    private static double Positive(double value, string flag, string what) =>
-        value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");
 }
 
 /// <summary>The flags of <c>softmax train</c> beyond the shared <see cref="TrainingFlags"/>: outputs, checkpoints and the data view.</summary>

@@ -154,16 +154,10 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
         string solver = p.GetValue(Solver)!;
         CheckApplicable(p, solver);
         var kind = solver switch { "sgd" => SolverKind.Sgd, "adam" => SolverKind.Adam, _ => SolverKind.Lbfgs };
-        double? tol = p.GetValue(Tol);
-        if (tol is { } t && !(t >= 0)) throw new UsageException($"--tol must be ≥ 0, not {t}.");
         var lbfgs = new LbfgsOptions();
+        if (p.GetValue(Tol) is { } tol) lbfgs = lbfgs with { GradientTolerance = UsageException.Check(tol, tol >= 0, "--tol", "≥ 0") };
         if (p.GetValue(MaxIter) is { } maxIter) lbfgs = lbfgs with { MaxIterations = maxIter };
-        if (tol is { } tl) lbfgs = lbfgs with { GradientTolerance = tl };
-        if (p.GetValue(Ftol) is { } ftol)
-        {
-            if (!(ftol >= 0)) throw new UsageException($"--ftol must be ≥ 0, not {ftol}.");
-            lbfgs = lbfgs with { RelativeTolerance = ftol };
-        }
+        if (p.GetValue(Ftol) is { } ftol) lbfgs = lbfgs with { RelativeTolerance = UsageException.Check(ftol, ftol >= 0, "--ftol", "≥ 0") };
         int seed = p.GetValue(Seed);
         var mini = new MiniBatchOptions { Seed = seed, Schedule = LearningRateSchedule.Parse(p.GetValue(Schedule)!) };
         if (p.GetValue(Lr) is { } lr) mini = mini with { LearningRate = lr };

@@ -24,9 +24,10 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// True when <see cref="Spec"/> is a CSV file with a header: read as tabular data (named columns, categorical
     /// and missing values, column roles) into a model with an input schema.
     /// </summary>
-    public bool IsTabular => !IsNamed && !IsPacked && File.Exists(Spec)
-        && (Format == DataFormat.Csv || (Format == DataFormat.Auto && DataLoader.Detect(Spec) == DataFormat.Csv))
-        && (Tabular.AnyRole || TabularCsv.HasHeader(Spec, LabelColumn));
+    public bool IsTabular => !IsPacked && IsCsvFile && (Tabular.AnyRole || TabularCsv.HasHeader(Spec, LabelColumn));
+
+    /// <summary>True when <see cref="Spec"/> is an existing file read as CSV (by --format, or detected).</summary>
+    public bool IsCsvFile => !IsNamed && File.Exists(Spec) && (Format == DataFormat.Csv || (Format == DataFormat.Auto && DataLoader.Detect(Spec) == DataFormat.Csv));
 
     /// <summary>True when <see cref="Spec"/> names a known dataset rather than an existing path.</summary>
     public bool IsNamed => IsName(Spec);
