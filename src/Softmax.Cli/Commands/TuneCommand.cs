@@ -105,7 +105,7 @@ public static class TuneCommand
         return (Rank(results), models);
     }
 
-    private static (Trial, SoftmaxModel?) OneSplit(int index, (double Lr, double L2, int Batch, int Epochs) s, Dataset train, TrainingOptions options, CancellationToken token)
+    private static (Trial, SoftmaxModel?) OneSplit(int index, TuneSetting s, Dataset train, TrainingOptions options, CancellationToken token)
     {
         try
         {
@@ -121,7 +121,7 @@ public static class TuneCommand
         }
     }
 
-    private static (Trial, SoftmaxModel?) CrossValidated(int index, (double Lr, double L2, int Batch, int Epochs) s, Dataset train, TrainingOptions options, int k, CancellationToken token)
+    private static (Trial, SoftmaxModel?) CrossValidated(int index, TuneSetting s, Dataset train, TrainingOptions options, int k, CancellationToken token)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cv = CrossValidation.Run(train, options, k, token);
@@ -134,7 +134,7 @@ public static class TuneCommand
         }, null);
     }
 
-    private static Trial Failed(int index, (double Lr, double L2, int Batch, int Epochs) s, string why) =>
+    private static Trial Failed(int index, TuneSetting s, string why) =>
         new(index, s.Lr, s.L2, s.Batch, s.Epochs, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
             "diverged: " + why.Split('.')[0], []);
 

@@ -91,9 +91,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     public (Dataset Train, Dataset? Test) LoadTrainTest()
     {
         if (IsNamed) return NamedDatasets.Load(Spec);
-        if (IsPacked) return (LoadPacked(Spec), null);
-        if (Directory.Exists(Spec)) return (DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train)), LoadOwnTestSplit());
-        return (LoadTrain(), null);
+        return (!IsPacked && Directory.Exists(Spec) ? DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train)) : LoadTrain(), LoadOwnTestSplit());
     }
 
     /// <summary>The training rows alone: what <see cref="LoadTrainTest"/> gives as Train, without reading any test files.</summary>
