@@ -178,15 +178,8 @@ public sealed class TrainOutputFlags() : OutputFlags("Where to write the trained
     public Option<int> AverageEvery { get; } = new("--average-every") { Description = "With --distributed and --solver sgd/adam: local SGD, each rank steps on its own rows and the ranks average the weights every K steps and at each epoch's end (0: synchronous mini-batches, one allreduce per step)", DefaultValueFactory = _ => 0 };
     /// <summary>--collective-timeout.</summary>
     public Option<double> CollectiveTimeout { get; } = new("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
-
     /// <summary>--slices.</summary>
-    public Option<int> Slices { get; } = new("--slices")
-    {
-        Hidden = true,
-        Description = "With --distributed and --solver sgd/adam: hold each rank's rows as K consecutive slices whose sums are added in order " +
-                      "(1 rank, K slices: the bit-identical reference of a synchronous K-rank run)",
-        DefaultValueFactory = _ => 1,
-    };
+    public Option<int> Slices { get; } = new("--slices") { Hidden = true, Description = "With --distributed and --solver sgd/adam: hold each rank's rows as K consecutive slices whose sums are added in order (1 rank, K slices: the bit-identical reference of a synchronous K-rank run)", DefaultValueFactory = _ => 1 };
     /// <summary>--debug-pid-dir.</summary>
     public Option<string?> PidDirectory { get; } = new("--debug-pid-dir") { Hidden = true, Description = "Testing aid: each rank writes rank-R.pid here at its first progress report" };
 
