@@ -124,7 +124,6 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// </summary>
     public Dataset LoadForEvaluation(Softmax.Data.InputSchema schema, out int unseenCategories)
     {
-        ArgumentNullException.ThrowIfNull(schema);
         unseenCategories = 0;
         bool tabular = IsTabular;
         if (!tabular && !schema.IsIdentity)
