@@ -103,21 +103,11 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
     {
         string Names(IEnumerable<Option> flags) => string.Join(", ", flags.Select(f => f.Name));
         Option[] lbfgs = [MaxIter, Tol, Ftol], sgd = [Momentum, Nesterov], miniBatch = [Lr, Epochs, BatchSize, Schedule, Sampling, .. extraMiniBatch];
-        var wrong = solver switch
-        {
-            "lbfgs" => miniBatch.Concat(sgd),
-            "adam" => lbfgs.Concat(sgd),
-            _ => lbfgs.AsEnumerable(),
-        };
+        var wrong = solver switch { "lbfgs" => miniBatch.Concat(sgd), "adam" => lbfgs.Concat(sgd), _ => lbfgs.AsEnumerable() };
         foreach (var flag in wrong.Where(f => IsGiven(p, f)))
         {
             string owner = lbfgs.Contains(flag) ? "--solver lbfgs" : sgd.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
-            string reads = solver switch
-            {
-                "lbfgs" => Names(lbfgs),
-                "adam" => Names(miniBatch),
-                _ => Names(miniBatch.Concat(sgd)),
-            };
+            string reads = Names(solver switch { "lbfgs" => lbfgs, "adam" => miniBatch, _ => miniBatch.Concat(sgd) });
             string given = IsGiven(p, Solver) ? "" : " (the default here)";
             throw new UsageException($"{flag.Name} applies to {owner} only, and this run uses --solver {solver}{given}. "
                 + $"The flags {solver} reads: {reads}.");

@@ -204,10 +204,6 @@ public static class CheckpointFile
         w.Write(value ?? 0);
     }
 
-    private static double? ReadOptional(BinaryReader r)
-    {
-        bool has = r.ReadBoolean();
-        double v = r.ReadDouble();
-        return has ? v : null;
-    }
+    // The flag, then the value (written as 0 when absent): both are read.
+    private static double? ReadOptional(BinaryReader r) => (r.ReadBoolean(), r.ReadDouble()) is (true, var v) ? v : null;
 }
