@@ -58,13 +58,8 @@ public static class TuneCommand
         if (ranked.Count == 0 || ranked[0].Diverged) throw new TrainingDivergedException("Every trial diverged: try smaller learning rates (--lr-grid) or L-BFGS.");
         var winner = ranked[0];
         var bestOptions = engine.Apply(plan.OptionsOf(winner.Index - 1));
-        SoftmaxModel bestModel;
-        if (plan.Refit)
-        {
-            ui.Note($"refitting the best setting (trial {winner.Index}) on all {train.Rows} training rows");
-            bestModel = SoftmaxTrainer.Fit(train, bestOptions with { ValidationFraction = 0, Patience = 0 }, null, token).Model;
-        }
-        else bestModel = models[winner.Index];
+        if (plan.Refit) ui.Note($"refitting the best setting (trial {winner.Index}) on all {train.Rows} training rows");
+        var bestModel = plan.Refit ? SoftmaxTrainer.Fit(train, bestOptions with { ValidationFraction = 0, Patience = 0 }, null, token).Model : models[winner.Index];
         ModelFile.Save(bestModel, plan.ModelPath);
         double? testAccuracy = test is null ? null : Scoring.Accuracy(bestModel, test);
         var written = new List<string> { plan.ModelPath };
