@@ -112,11 +112,8 @@ public static class TrainCommand
         using var file = PackedDataset.Open(path);
         CheckTest(file.Features, test, testSource?.Spec ?? trainSource.Spec);
         var (result, trainAccuracy) = ScaleTraining.FitStreamed(ui, file, plan, token);
-        if (schema is not null)
-        {
-            var m = result.Model;
-            result = result with { Model = new SoftmaxModel(m.Parameters, m.ClassNames, m.Features, m.Preprocessor, m.Image, m.Training) { Schema = schema } };
-        }
+        var m = result.Model;
+        if (schema is not null) result = result with { Model = new SoftmaxModel(m.Parameters, m.ClassNames, m.Features, m.Preprocessor, m.Image, m.Training) { Schema = schema } };
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
         var run = new TrainedRun(result, file.Header.Name ?? trainSource.Spec, trainAccuracy) { Test = test, Scale = new ScaleMetrics(1) };
