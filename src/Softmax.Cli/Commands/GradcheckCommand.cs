@@ -95,10 +95,7 @@ public static class GradcheckCommand
         double sigma = scoreStd / Math.Sqrt(Math.Max(sumSq / x.Rows, 1e-12));
         var rng = new Random(seed);
         double Normal() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-        var theta = new double[C * D + C];
-        for (int i = 0; i < C * D; i++) theta[i] = sigma * Normal();
-        for (int i = C * D; i < theta.Length; i++) theta[i] = 0.1 * Normal();
-        return theta;
+        return Enumerable.Range(0, C * D + C).Select(i => (i < C * D ? sigma : 0.1) * Normal()).ToArray();
     }
 
     /// <summary>

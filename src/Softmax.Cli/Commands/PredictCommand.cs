@@ -49,9 +49,8 @@ public static class PredictCommand
             int k = Math.Min(EvalCommand.TopK(parse.GetValue(topK)), m.Classes);
             bool json = parse.GetValue(format) == "json";
             string input = parse.GetValue(data)!;
-            var inFormat = DataSource.ParseFormat(parse.GetValue(inputFormat));
-            bool stream = input == "-" || (!DataSource.IsName(input) && File.Exists(input) &&
-                (inFormat == DataFormat.Csv || (inFormat == DataFormat.Auto && DataLoader.Detect(input) == DataFormat.Csv)));
+            var source = new DataSource(input, DataSource.ParseFormat(parse.GetValue(inputFormat)), parse.GetValue(label));
+            bool stream = input == "-" || source.IsCsvFile;
             if (input == "-" && !Console.IsInputRedirected)
                 Console.Error.WriteLine($"softmax: reading CSV rows ({m.Features} values each) from the terminal; end with Ctrl+D, or give --data FILE.");
             string? outPath = parse.GetValue(output);
@@ -62,7 +61,7 @@ public static class PredictCommand
                 var writer = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
                 sink = new PredictionWriter(writer, m, k, json);
                 if (stream) PredictCsv(sink, m, input, parse.GetValue(label), parse.GetValue(id), token);
-                else PredictLoaded(sink, m, new DataSource(input, inFormat, parse.GetValue(label)), token);
+                else PredictLoaded(sink, m, source, token);
                 writer.Flush();
             }
             if (outPath is null)
@@ -134,16 +133,13 @@ public static class PredictCommand
 
         public void Begin(bool hasTruth, string? idName)
         {
-            Started = true;
-            _truth = hasTruth;
-            _idName = idName;
+            (Started, _truth, _idName) = (true, hasTruth, idName);
             if (json) return;
-            var header = new StringBuilder("row");
-            if (idName is not null) header.Append(',').Append(Csv(idName));
-            header.Append(",label,probability");
-            if (hasTruth) header.Append(",true_label");
-            for (int i = 1; i <= k; i++) header.Append(CultureInfo.InvariantCulture, $",top{i}_label,top{i}_probability");
-            writer.WriteLine(header.ToString());
+            var header = new List<string> { "row" };
+            if (idName is not null) header.Add(idName);
+            header.AddRange(hasTruth ? ["label", "probability", "true_label"] : ["label", "probability"]);
+            for (int i = 1; i <= k; i++) header.AddRange([$"top{i}_label", $"top{i}_probability"]);
+            WriteCsv(header);
         }
 
         public void Row(ReadOnlySpan<float> probabilities, string? truth, string? id)
@@ -172,16 +168,16 @@ public static class PredictCommand
                 writer.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
                 return;
             }
-            var line = new StringBuilder();
-            line.Append(index.ToString(CultureInfo.InvariantCulture)).Append(',');
-            if (_idName is not null) line.Append(Csv(id ?? "")).Append(',');
-            line.Append(Csv(model.ClassNames[top[0].Class])).Append(',').Append(P(top[0].Probability));
-            if (_truth) line.Append(',').Append(Csv(truth ?? ""));
-            foreach (var (c, p) in top) line.Append(',').Append(Csv(model.ClassNames[c])).Append(',').Append(P(p));
-            writer.WriteLine(line.ToString());
+            var line = new List<string> { index.ToString(CultureInfo.InvariantCulture) };
+            if (_idName is not null) line.Add(id ?? "");
+            line.AddRange([model.ClassNames[top[0].Class], P(top[0].Probability)]);
+            if (_truth) line.Add(truth ?? "");
+            foreach (var (c, p) in top) line.AddRange([model.ClassNames[c], P(p)]);
+            WriteCsv(line);
         }
 
-        private static string Csv(string s) =>
-            s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+        /// <summary>One CSV line, a field quoted when it holds a comma, a quote or a line break.</summary>
+        private void WriteCsv(IEnumerable<string> fields) => writer.WriteLine(string.Join(',', fields.Select(s =>
+            s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s)));
     }
 }

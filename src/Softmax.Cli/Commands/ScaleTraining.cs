@@ -1,3 +1,4 @@
+using System.Globalization;
 using Softmax.Cli.Infrastructure;
 using Softmax.Cli.Metrics;
 using Softmax.Cli.Output;
@@ -29,8 +30,6 @@ public static class ScaleTraining
     /// </summary>
     public static (TrainingResult Result, double TrainAccuracy) FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, CancellationToken token)
     {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(plan);
         var (options, stream) = (plan.Options, Stream(plan));
         (TrainingResult, double) Fit(PackedDataset rows, TrainingHooks hooks)
         {
@@ -100,7 +99,6 @@ public static class ScaleTraining
     /// </summary>
     public static int RunDistributed(Ui ui, TrainPlan plan, CancellationToken token)
     {
-        ArgumentNullException.ThrowIfNull(plan);
         var (trainSource, options) = (plan.TrainSource, plan.Options);
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");
@@ -208,7 +206,7 @@ public static class ScaleTraining
         MpiAllReduce allReduce = null!;
         var result = new RunProgress(options) { DelayMs = plan.EpochDelayMs }.Run(rankUi, "training", progress =>
         {
-            (var fitted, shard, allReduce) = FitOnRank(mpi, plan, files, hooks with { Progress = ScaleFlags.WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null) });
+            (var fitted, shard, allReduce) = FitOnRank(mpi, plan, files, hooks with { Progress = WithPidFile(plan.PidDirectory, mpi.Rank, root ? progress : null) });
             return fitted;
         });
         trained();
@@ -237,5 +235,26 @@ public static class ScaleTraining
         // Every rank holds the same weights and history, so every rank exits alike; rank 0 alone says why.
         if (root) return GlobalFlags.Health(result);
         return Softmax.Model.TrainingHealth.Diverged(result) is null ? 0 : GlobalFlags.DivergedExit;
+    }
+
+    /// <summary>
+    /// Progress for rank <paramref name="rank"/>: writes its process id under <paramref name="directory"/> at the
+    /// first report, then forwards to <paramref name="inner"/>. Null when there is nothing to do. The testing aid behind
+    /// the hidden <c>softmax train --distributed --debug-pid-dir</c> (see <see cref="TrainOutputFlags"/>), so a test can
+    /// kill or stop one rank mid-run.
+    /// </summary>
+    private static IProgress<TrainingProgress>? WithPidFile(string? directory, int rank, IProgress<TrainingProgress>? inner)
+    {
+        if (directory is null) return inner;
+        bool written = false;
+        return new SyncProgress<TrainingProgress>(p =>
+        {
+            if (!written)
+            {
+                written = true;
+                AtomicFile.WriteText(Path.Combine(directory, $"rank-{rank}.pid"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            }
+            inner?.Report(p);
+        });
     }
 }

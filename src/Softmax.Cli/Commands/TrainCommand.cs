@@ -37,21 +37,17 @@ public static class TrainCommand
             return ScaleTraining.RunDistributed(ui, plan, token);
         if (plan.View == DataView.Streamed) return TrainStreamed(ui, plan, null, null, token);
         var trainSource = plan.TrainSource;
+        TrainPlan? over = null;
         if (trainSource.IsPacked && File.Exists(trainSource.Spec))
-        {
-            long bytes;
-            using (var f = PackedDataset.Open(trainSource.Spec, verifyChunks: false)) bytes = f.DecodedBytes;
-            if (MemoryBudget.ShouldStream(bytes, plan.MemoryLimit))
-                return TrainStreamed(ui, plan.SwitchToStreamed(StreamingReason(bytes, plan.MemoryLimit)), null, null, token);
-        }
+            using (var f = PackedDataset.Open(trainSource.Spec, verifyChunks: false)) over = StreamedIfOver(plan, f.DecodedBytes);
+        if (over is not null) return TrainStreamed(ui, over, null, null, token);
         // The source's own test split is known to match and is not needed while training: it is read afterwards, so it
         // does not add to the peak memory. A --test file is checked first.
         bool deferTest = plan.TestSource is null;
         var (train, test) = LoadData(ui, trainSource, plan.TestSource, deferTest);
-        long decoded = PackedSource.DecodedBytes(train);
-        if (MemoryBudget.ShouldStream(decoded, plan.MemoryLimit))
-            return TrainStreamed(ui, plan.SwitchToStreamed(StreamingReason(decoded, plan.MemoryLimit)), train, test, token);
-        return TrainInMemory(ui, plan, train, test, deferTest, token);
+        return StreamedIfOver(plan, PackedSource.DecodedBytes(train)) is { } streamed
+            ? TrainStreamed(ui, streamed, train, test, token)
+            : TrainInMemory(ui, plan, train, test, deferTest, token);
     }
 
     /// <summary>Trains on rows in memory, on the plan's engine; saves the model and reports.</summary>
@@ -92,8 +88,10 @@ public static class TrainCommand
         return GlobalFlags.Health(result);
     }
 
-    private static string StreamingReason(long bytes, long? limit) =>
-        $"streamed training (the decoded training data, {bytes} bytes, exceed the memory limit of {limit ?? MemoryBudget.DefaultLimit} bytes)";
+    /// <summary><paramref name="plan"/> switched to streaming when <paramref name="bytes"/> of decoded rows exceed its memory limit; else null.</summary>
+    private static TrainPlan? StreamedIfOver(TrainPlan plan, long bytes) => MemoryBudget.ShouldStream(bytes, plan.MemoryLimit)
+        ? plan.SwitchToStreamed($"streamed training (the decoded training data, {bytes} bytes, exceed the memory limit of {plan.MemoryLimit ?? MemoryBudget.DefaultLimit} bytes)")
+        : null;
 
     /// <summary>
     /// Trains over the packed rows of the plan's source (packing them first when needed: from <paramref name="loaded"/>
@@ -114,11 +112,8 @@ public static class TrainCommand
         using var file = PackedDataset.Open(path);
         CheckTest(file.Features, test, testSource?.Spec ?? trainSource.Spec);
         var (result, trainAccuracy) = ScaleTraining.FitStreamed(ui, file, plan, token);
-        if (schema is not null)
-        {
-            var m = result.Model;
-            result = result with { Model = new SoftmaxModel(m.Parameters, m.ClassNames, m.Features, m.Preprocessor, m.Image, m.Training) { Schema = schema } };
-        }
+        var m = result.Model;
+        if (schema is not null) result = result with { Model = new SoftmaxModel(m.Parameters, m.ClassNames, m.Features, m.Preprocessor, m.Image, m.Training) { Schema = schema } };
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
         var run = new TrainedRun(result, file.Header.Name ?? trainSource.Spec, trainAccuracy) { Test = test, Scale = new ScaleMetrics(1) };

@@ -73,6 +73,7 @@ public sealed record TrainPlan
     {
         var options = flags.Options(p);
         var (trainSource, testSource) = flags.Sources(p);
+        double timeout = p.GetValue(own.CollectiveTimeout);
         var plan = new TrainPlan
         {
             View = p.GetValue(own.Distributed) ? DataView.Distributed : p.GetValue(own.Stream) ? DataView.Streamed : DataView.InMemory,
@@ -89,7 +90,7 @@ public sealed record TrainPlan
             ResumePath = p.GetValue(own.Resume),
             EpochDelayMs = p.GetValue(own.Delay),
             MemoryLimit = p.GetValue(own.MemoryLimit),
-            CollectiveTimeout = TimeSpan.FromSeconds(Positive(p.GetValue(own.CollectiveTimeout), "--collective-timeout", "a positive number of seconds")),
+            CollectiveTimeout = TimeSpan.FromSeconds(UsageException.Check(timeout, timeout > 0, "--collective-timeout", "a positive number of seconds")),
             AverageEvery = p.GetValue(own.AverageEvery),
             Slices = p.GetValue(own.Slices),
             PidDirectory = p.GetValue(own.PidDirectory),
@@ -137,8 +138,6 @@ public sealed record TrainPlan
     /// </summary>
     public RunCheckpoints ScaledCheckpoints(PackedDataset file, StreamingOptions stream, int ranks)
     {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentNullException.ThrowIfNull(stream);
         bool distributed = View == DataView.Distributed;
         var view = new Dictionary<string, string>(StringComparer.Ordinal) { [RunCheckpoints.ViewKey] = distributed ? "distributed" : "stream" };
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.
@@ -153,9 +152,6 @@ public sealed record TrainPlan
     /// </summary>
     public RunCheckpoints Checkpoints(TrainingOptions options, IReadOnlyDictionary<string, string> fingerprint,
         IReadOnlyDictionary<string, string> view) => new(this, TrainingFlags.Describe(options, TrainSource), fingerprint, view);
-
-    private static double Positive(double value, string flag, string what) =>
-        value > 0 ? value : throw new UsageException($"{flag} must be {what}, not {value}.");
 }
 
 /// <summary>The flags of <c>softmax train</c> beyond the shared <see cref="TrainingFlags"/>: outputs, checkpoints and the data view.</summary>
@@ -180,15 +176,8 @@ public sealed class TrainOutputFlags() : OutputFlags("Where to write the trained
     public Option<int> AverageEvery { get; } = new("--average-every") { Description = "With --distributed and --solver sgd/adam: local SGD, each rank steps on its own rows and the ranks average the weights every K steps and at each epoch's end (0: synchronous mini-batches, one allreduce per step)", DefaultValueFactory = _ => 0 };
     /// <summary>--collective-timeout.</summary>
     public Option<double> CollectiveTimeout { get; } = new("--collective-timeout") { Description = "Seconds a rank may wait in one MPI collective before the job ends with an error", DefaultValueFactory = _ => 600 };
-
     /// <summary>--slices.</summary>
-    public Option<int> Slices { get; } = new("--slices")
-    {
-        Hidden = true,
-        Description = "With --distributed and --solver sgd/adam: hold each rank's rows as K consecutive slices whose sums are added in order " +
-                      "(1 rank, K slices: the bit-identical reference of a synchronous K-rank run)",
-        DefaultValueFactory = _ => 1,
-    };
+    public Option<int> Slices { get; } = new("--slices") { Hidden = true, Description = "With --distributed and --solver sgd/adam: hold each rank's rows as K consecutive slices whose sums are added in order (1 rank, K slices: the bit-identical reference of a synchronous K-rank run)", DefaultValueFactory = _ => 1 };
     /// <summary>--debug-pid-dir.</summary>
     public Option<string?> PidDirectory { get; } = new("--debug-pid-dir") { Hidden = true, Description = "Testing aid: each rank writes rank-R.pid here at its first progress report" };
 

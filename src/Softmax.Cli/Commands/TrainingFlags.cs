@@ -103,21 +103,11 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
     {
         string Names(IEnumerable<Option> flags) => string.Join(", ", flags.Select(f => f.Name));
         Option[] lbfgs = [MaxIter, Tol, Ftol], sgd = [Momentum, Nesterov], miniBatch = [Lr, Epochs, BatchSize, Schedule, Sampling, .. extraMiniBatch];
-        var wrong = solver switch
-        {
-            "lbfgs" => miniBatch.Concat(sgd),
-            "adam" => lbfgs.Concat(sgd),
-            _ => lbfgs.AsEnumerable(),
-        };
+        var wrong = solver switch { "lbfgs" => miniBatch.Concat(sgd), "adam" => lbfgs.Concat(sgd), _ => lbfgs.AsEnumerable() };
         foreach (var flag in wrong.Where(f => IsGiven(p, f)))
         {
             string owner = lbfgs.Contains(flag) ? "--solver lbfgs" : sgd.Contains(flag) ? "--solver sgd" : "--solver sgd or adam";
-            string reads = solver switch
-            {
-                "lbfgs" => Names(lbfgs),
-                "adam" => Names(miniBatch),
-                _ => Names(miniBatch.Concat(sgd)),
-            };
+            string reads = Names(solver switch { "lbfgs" => lbfgs, "adam" => miniBatch, _ => miniBatch.Concat(sgd) });
             string given = IsGiven(p, Solver) ? "" : " (the default here)";
             throw new UsageException($"{flag.Name} applies to {owner} only, and this run uses --solver {solver}{given}. "
                 + $"The flags {solver} reads: {reads}.");
@@ -154,16 +144,10 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
         string solver = p.GetValue(Solver)!;
         CheckApplicable(p, solver);
         var kind = solver switch { "sgd" => SolverKind.Sgd, "adam" => SolverKind.Adam, _ => SolverKind.Lbfgs };
-        double? tol = p.GetValue(Tol);
-        if (tol is { } t && !(t >= 0)) throw new UsageException($"--tol must be ≥ 0, not {t}.");
         var lbfgs = new LbfgsOptions();
+        if (p.GetValue(Tol) is { } tol) lbfgs = lbfgs with { GradientTolerance = UsageException.Check(tol, tol >= 0, "--tol", "≥ 0") };
         if (p.GetValue(MaxIter) is { } maxIter) lbfgs = lbfgs with { MaxIterations = maxIter };
-        if (tol is { } tl) lbfgs = lbfgs with { GradientTolerance = tl };
-        if (p.GetValue(Ftol) is { } ftol)
-        {
-            if (!(ftol >= 0)) throw new UsageException($"--ftol must be ≥ 0, not {ftol}.");
-            lbfgs = lbfgs with { RelativeTolerance = ftol };
-        }
+        if (p.GetValue(Ftol) is { } ftol) lbfgs = lbfgs with { RelativeTolerance = UsageException.Check(ftol, ftol >= 0, "--ftol", "≥ 0") };
         int seed = p.GetValue(Seed);
         var mini = new MiniBatchOptions { Seed = seed, Schedule = LearningRateSchedule.Parse(p.GetValue(Schedule)!) };
         if (p.GetValue(Lr) is { } lr) mini = mini with { LearningRate = lr };

@@ -58,13 +58,8 @@ public static class TuneCommand
         if (ranked.Count == 0 || ranked[0].Diverged) throw new TrainingDivergedException("Every trial diverged: try smaller learning rates (--lr-grid) or L-BFGS.");
         var winner = ranked[0];
         var bestOptions = engine.Apply(plan.OptionsOf(winner.Index - 1));
-        SoftmaxModel bestModel;
-        if (plan.Refit)
-        {
-            ui.Note($"refitting the best setting (trial {winner.Index}) on all {train.Rows} training rows");
-            bestModel = SoftmaxTrainer.Fit(train, bestOptions with { ValidationFraction = 0, Patience = 0 }, null, token).Model;
-        }
-        else bestModel = models[winner.Index];
+        if (plan.Refit) ui.Note($"refitting the best setting (trial {winner.Index}) on all {train.Rows} training rows");
+        var bestModel = plan.Refit ? SoftmaxTrainer.Fit(train, bestOptions with { ValidationFraction = 0, Patience = 0 }, null, token).Model : models[winner.Index];
         ModelFile.Save(bestModel, plan.ModelPath);
         double? testAccuracy = test is null ? null : Scoring.Accuracy(bestModel, test);
         var written = new List<string> { plan.ModelPath };
@@ -105,7 +100,7 @@ public static class TuneCommand
         return (Rank(results), models);
     }
 
-    private static (Trial, SoftmaxModel?) OneSplit(int index, (double Lr, double L2, int Batch, int Epochs) s, Dataset train, TrainingOptions options, CancellationToken token)
+    private static (Trial, SoftmaxModel?) OneSplit(int index, TuneSetting s, Dataset train, TrainingOptions options, CancellationToken token)
     {
         try
         {
@@ -121,7 +116,7 @@ public static class TuneCommand
         }
     }
 
-    private static (Trial, SoftmaxModel?) CrossValidated(int index, (double Lr, double L2, int Batch, int Epochs) s, Dataset train, TrainingOptions options, int k, CancellationToken token)
+    private static (Trial, SoftmaxModel?) CrossValidated(int index, TuneSetting s, Dataset train, TrainingOptions options, int k, CancellationToken token)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var cv = CrossValidation.Run(train, options, k, token);
@@ -134,7 +129,7 @@ public static class TuneCommand
         }, null);
     }
 
-    private static Trial Failed(int index, (double Lr, double L2, int Batch, int Epochs) s, string why) =>
+    private static Trial Failed(int index, TuneSetting s, string why) =>
         new(index, s.Lr, s.L2, s.Batch, s.Epochs, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0,
             "diverged: " + why.Split('.')[0], []);
 

@@ -6,6 +6,9 @@ using Softmax.Model;
 
 namespace Softmax.Cli.Commands;
 
+/// <summary>One setting <c>softmax tune</c> tries: learning rate, λ2, batch size and epochs.</summary>
+public sealed record TuneSetting(double Lr, double L2, int Batch, int Epochs);
+
 /// <summary>What one <c>softmax tune</c> will try, decided from the flags before any work.</summary>
 public sealed record TunePlan
 {
@@ -14,7 +17,7 @@ public sealed record TunePlan
     /// <summary>The engine, opened by the run.</summary>
     public required ComputeDevice Device { get; init; }
     /// <summary>The settings to try, in order: (learning rate, λ2, batch size, epochs).</summary>
-    public required IReadOnlyList<(double Lr, double L2, int Batch, int Epochs)> Settings { get; init; }
+    public required IReadOnlyList<TuneSetting> Settings { get; init; }
     /// <summary>--folds (0: one validation split).</summary>
     public int Folds { get; init; }
     /// <summary>Refit the best setting on all training rows (not --no-refit).</summary>
@@ -58,7 +61,7 @@ public sealed record TunePlan
         var epochs = Grid(p.GetValue(own.EpochsGrid), "--epochs-grid", baseOptions.MiniBatch.Epochs).Select(v => (int)v).ToArray();
         var settings = p.GetValue(own.Search) == "random"
             ? RandomSettings(lrs, l2s, batches, epochs, p.GetValue(own.Trials), baseOptions.Seed)
-            : (from lr in lrs from l2 in l2s from b in batches from e in epochs select (lr, l2, b, e)).ToList();
+            : (from lr in lrs from l2 in l2s from b in batches from e in epochs select new TuneSetting(lr, l2, b, e)).ToList();
         if (settings.Count == 0) throw new UsageException("--trials must be at least 1.");
         var plan = new TunePlan
         {
@@ -83,7 +86,7 @@ public sealed record TunePlan
         return values.Distinct().ToArray();
     }
 
-    private static List<(double Lr, double L2, int Batch, int Epochs)> RandomSettings(double[] lrs, double[] l2s, int[] batches, int[] epochs, int count, int seed)
+    private static List<TuneSetting> RandomSettings(double[] lrs, double[] l2s, int[] batches, int[] epochs, int count, int seed)
     {
         var rng = new Random(seed);
         double LogUniform(double[] grid)
@@ -92,9 +95,8 @@ public sealed record TunePlan
             if (lo <= 0 || lo == hi) return grid[rng.Next(grid.Length)];
             return Math.Exp(Math.Log(lo) + rng.NextDouble() * (Math.Log(hi) - Math.Log(lo)));
         }
-        var list = new List<(double, double, int, int)>();
-        for (int i = 0; i < count; i++) list.Add((LogUniform(lrs), LogUniform(l2s), batches[rng.Next(batches.Length)], epochs[rng.Next(epochs.Length)]));
-        return list;
+        return Enumerable.Range(0, count)
+            .Select(_ => new TuneSetting(LogUniform(lrs), LogUniform(l2s), batches[rng.Next(batches.Length)], epochs[rng.Next(epochs.Length)])).ToList();
     }
 }
 

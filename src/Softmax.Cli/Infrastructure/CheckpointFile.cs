@@ -62,9 +62,8 @@ public static class CheckpointFile
             CheckVersion(path, r.ReadInt32());
             var settings = ReadNamed(r, path, "settings", 2, r => r.ReadString());
             var state = ReadState(r, path);
-            var curve = new List<CurvePoint>();
-            int points = Count(r, path, "curve points", 20);
-            for (int i = 0; i < points; i++) curve.Add(new CurvePoint(r.ReadInt32(), r.ReadDouble(), r.ReadDouble()));
+            var curve = Enumerable.Range(0, Count(r, path, "curve points", 20))
+                .Select(_ => new CurvePoint(r.ReadInt32(), r.ReadDouble(), r.ReadDouble())).ToList();
             if (r.BaseStream.Position != r.BaseStream.Length)
                 throw new DataFormatException(path, null, $"the checkpoint has {r.BaseStream.Length - r.BaseStream.Position} bytes after its last record");
             return (settings, state, curve);
@@ -157,16 +156,12 @@ public static class CheckpointFile
         }
     }
 
-    private static HistoryEntry[] ReadHistory(BinaryReader r, string path)
-    {
-        var history = new HistoryEntry[Count(r, path, "history entries", 46)];
-        for (int i = 0; i < history.Length; i++)
+    private static HistoryEntry[] ReadHistory(BinaryReader r, string path) =>
+        Enumerable.Range(0, Count(r, path, "history entries", 46)).Select(_ =>
         {
             int iteration = r.ReadInt32(), epoch = r.ReadInt32(), evaluations = r.ReadInt32();
-            history[i] = new HistoryEntry(iteration, epoch, r.ReadDouble(), r.ReadDouble(), ReadOptional(r), ReadOptional(r), r.ReadDouble()) { Evaluations = evaluations };
-        }
-        return history;
-    }
+            return new HistoryEntry(iteration, epoch, r.ReadDouble(), r.ReadDouble(), ReadOptional(r), ReadOptional(r), r.ReadDouble()) { Evaluations = evaluations };
+        }).ToArray();
 
     /// <summary>The file's bytes; a pipe, a device or a file over 2 GiB is refused before anything is read.</summary>
     private static ArraySegment<byte> ReadBounded(string path)
@@ -200,9 +195,7 @@ public static class CheckpointFile
     {
         int n = r.ReadInt32();
         if (n < 0 || (long)n * 8 > r.BaseStream.Length - r.BaseStream.Position) throw new EndOfStreamException();
-        var values = new double[n];
-        for (int i = 0; i < n; i++) values[i] = r.ReadDouble();
-        return values;
+        return Enumerable.Range(0, n).Select(_ => r.ReadDouble()).ToArray();
     }
 
     private static void WriteOptional(BinaryWriter w, double? value)
@@ -211,10 +204,6 @@ public static class CheckpointFile
         w.Write(value ?? 0);
     }
 
-    private static double? ReadOptional(BinaryReader r)
-    {
-        bool has = r.ReadBoolean();
-        double v = r.ReadDouble();
-        return has ? v : null;
-    }
+    // The flag, then the value (written as 0 when absent): both are read.
+    private static double? ReadOptional(BinaryReader r) => (r.ReadBoolean(), r.ReadDouble()) is (true, var v) ? v : null;
 }

@@ -71,9 +71,7 @@ public sealed class CsvInput(SoftmaxModel model, string name, string? labelColum
     private int ResolvePositionalLabel(IReadOnlyList<string> first, bool header)
     {
         if (labelColumn is null) return Enumerable.Range(0, first.Count).Last(i => i != _id);
-        int k = int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index)
-            ? (index < 0 ? first.Count + index : index)
-            : header ? Array.IndexOf(first.ToArray(), labelColumn) : -1;
+        int k = LabelIndex(first.Count) ?? (header ? Array.IndexOf(first.ToArray(), labelColumn) : -1);
         if ((uint)k >= (uint)first.Count)
             throw new DataFormatException(name, 1, $"expected the label column '{DisplayText.Of(labelColumn)}', found columns {string.Join(", ", first.Take(20).Select(f => DisplayText.Of(f)))}");
         return k;
@@ -82,11 +80,13 @@ public sealed class CsvInput(SoftmaxModel model, string name, string? labelColum
     // A header for an unnamed model: a field that is not a number, outside the (default: last) label column.
     private bool HeaderWithout(IReadOnlyList<string> first)
     {
-        int label = first.Count - 1;
-        if (labelColumn is not null && int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index))
-            label = index < 0 ? first.Count + index : index;
+        int label = LabelIndex(first.Count) ?? first.Count - 1;
         return first.Where((f, i) => i != label || first.Count == model.Features).Any(f => !IsNumber(f));
     }
+
+    // --label-column as a 0-based index (negative: from the end) among count fields; null for a name or none.
+    private int? LabelIndex(int count) =>
+        int.TryParse(labelColumn, NumberStyles.Integer, CultureInfo.InvariantCulture, out int index) ? (index < 0 ? count + index : index) : null;
 
     private static bool AllNumbers(IReadOnlyList<string> fields) => fields.All(f => IsNumber(f) || InputSchema.IsMissing(f, true));
 

@@ -24,9 +24,10 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// True when <see cref="Spec"/> is a CSV file with a header: read as tabular data (named columns, categorical
     /// and missing values, column roles) into a model with an input schema.
     /// </summary>
-    public bool IsTabular => !IsNamed && !IsPacked && File.Exists(Spec)
-        && (Format == DataFormat.Csv || (Format == DataFormat.Auto && DataLoader.Detect(Spec) == DataFormat.Csv))
-        && (Tabular.AnyRole || TabularCsv.HasHeader(Spec, LabelColumn));
+    public bool IsTabular => !IsPacked && IsCsvFile && (Tabular.AnyRole || TabularCsv.HasHeader(Spec, LabelColumn));
+
+    /// <summary>True when <see cref="Spec"/> is an existing file read as CSV (by --format, or detected).</summary>
+    public bool IsCsvFile => !IsNamed && File.Exists(Spec) && (Format == DataFormat.Csv || (Format == DataFormat.Auto && DataLoader.Detect(Spec) == DataFormat.Csv));
 
     /// <summary>True when <see cref="Spec"/> names a known dataset rather than an existing path.</summary>
     public bool IsNamed => IsName(Spec);
@@ -90,9 +91,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     public (Dataset Train, Dataset? Test) LoadTrainTest()
     {
         if (IsNamed) return NamedDatasets.Load(Spec);
-        if (IsPacked) return (LoadPacked(Spec), null);
-        if (Directory.Exists(Spec)) return (DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train)), LoadOwnTestSplit());
-        return (LoadTrain(), null);
+        return (!IsPacked && Directory.Exists(Spec) ? DataLoader.Load(Spec, Format, LoadOptions(DataSplit.Train)) : LoadTrain(), LoadOwnTestSplit());
     }
 
     /// <summary>The training rows alone: what <see cref="LoadTrainTest"/> gives as Train, without reading any test files.</summary>
@@ -125,7 +124,6 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// </summary>
     public Dataset LoadForEvaluation(Softmax.Data.InputSchema schema, out int unseenCategories)
     {
-        ArgumentNullException.ThrowIfNull(schema);
         unseenCategories = 0;
         bool tabular = IsTabular;
         if (!tabular && !schema.IsIdentity)

@@ -16,10 +16,7 @@ public static partial class ParseErrors
         var lines = new List<string>();
         string? previousUnknownFlag = null;
         foreach (var error in parse.Errors)
-        {
-            string? line = Line(parse, error, ref previousUnknownFlag);
-            if (line is not null && !lines.Contains(line)) lines.Add(line);
-        }
+            if (Line(parse, error, ref previousUnknownFlag) is { } line && !lines.Contains(line)) lines.Add(line);
         // "Required command was not provided" only helps when nothing more specific was said.
         if (lines.Count > 1) lines.RemoveAll(l => l.StartsWith("no command given", StringComparison.Ordinal));
         return lines;

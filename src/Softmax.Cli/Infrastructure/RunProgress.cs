@@ -10,18 +10,11 @@ namespace Softmax.Cli.Infrastructure;
 /// (<see cref="TrainingProgress.CurrentParameters"/>, when a <see cref="ParameterTrail"/> is given), and the testing
 /// aid that pauses after each report.
 /// </summary>
-public sealed class RunProgress
+/// <param name="options">The options of the run the adapter is for.</param>
+public sealed class RunProgress(TrainingOptions options)
 {
-    private readonly bool _lbfgs;
-    private readonly int _total;
-
-    /// <summary>An adapter for a run with <paramref name="options"/>.</summary>
-    public RunProgress(TrainingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _lbfgs = options.Solver == SolverKind.Lbfgs;
-        _total = _lbfgs ? options.Lbfgs.MaxIterations : options.MiniBatch.Epochs;
-    }
+    private readonly bool _lbfgs = options.Solver == SolverKind.Lbfgs;
+    private readonly int _total = options.Solver == SolverKind.Lbfgs ? options.Lbfgs.MaxIterations : options.MiniBatch.Epochs;
 
     /// <summary>Where the accepted parameters go, or null when no curves are drawn.</summary>
     public ParameterTrail? Trail { get; init; }
@@ -30,11 +23,8 @@ public sealed class RunProgress
     public int DelayMs { get; init; }
 
     /// <summary>Runs <paramref name="fit"/> under a progress bar titled <paramref name="label"/>, fed by its reports.</summary>
-    public TrainingResult Run(Ui ui, string label, Func<IProgress<TrainingProgress>, TrainingResult> fit)
-    {
-        ArgumentNullException.ThrowIfNull(ui);
-        ArgumentNullException.ThrowIfNull(fit);
-        return ui.WithProgress(label, bar =>
+    public TrainingResult Run(Ui ui, string label, Func<IProgress<TrainingProgress>, TrainingResult> fit) =>
+        ui.WithProgress(label, bar =>
         {
             var progress = new SyncProgress<TrainingProgress>(p =>
             {
@@ -49,5 +39,4 @@ public sealed class RunProgress
             bar.Update(last, last, $"done: {result.Solver.Reason}, F {Ui.F(result.Objective, "G10")}", force: true);
             return result;
         });
-    }
 }

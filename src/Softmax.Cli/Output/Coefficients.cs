@@ -8,17 +8,13 @@ public static class Coefficients
     /// <summary>Per class, the <paramref name="count"/> weights of largest magnitude, largest first (ties: lower feature first).</summary>
     public static IReadOnlyList<(string Class, IReadOnlyList<(string Feature, double Weight)> Top)> Largest(SoftmaxModel model, int count = 5)
     {
-        ArgumentNullException.ThrowIfNull(model);
         var names = model.Schema.FeatureNames;
-        var result = new List<(string, IReadOnlyList<(string, double)>)>();
-        for (int c = 0; c < model.Classes; c++)
+        return Enumerable.Range(0, model.Classes).Select(c =>
         {
             var w = model.WeightRow(c).ToArray();
-            var top = Enumerable.Range(0, w.Length).OrderByDescending(d => Math.Abs(w[d])).ThenBy(d => d).Take(count)
-                .Select(d => (names[d], w[d])).ToArray();
-            result.Add((model.ClassNames[c], top));
-        }
-        return result;
+            return (model.ClassNames[c], (IReadOnlyList<(string, double)>)Enumerable.Range(0, w.Length)
+                .OrderByDescending(d => Math.Abs(w[d])).ThenBy(d => d).Take(count).Select(d => (names[d], w[d])).ToArray());
+        }).ToList();
     }
 
     /// <summary>One line per class: <c>name +1.234, other −0.5, …</c>.</summary>

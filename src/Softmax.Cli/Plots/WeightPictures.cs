@@ -24,8 +24,7 @@ public static class WeightPictures
         double scale = 0;   // the largest |w|, one scale for every class
         for (int c = 0; c < model.Classes; c++)
             foreach (var v in model.WeightRow(c)) scale = Math.Max(scale, Math.Abs(v));
-        var tiles = new List<Tile>();
-        for (int c = 0; c < model.Classes; c++) tiles.Add(new Tile(ImageLayout.Diverging(model.WeightRow(c), shape, scale), model.ClassNames[c]));
+        var tiles = Enumerable.Range(0, model.Classes).Select(c => new Tile(ImageLayout.Diverging(model.WeightRow(c), shape, scale), model.ClassNames[c])).ToList();
         var grid = TileGrid.Of(shape, tiles, Math.Min(5, tiles.Count), title);
         int width = Math.Max(grid.Width, 360), height = grid.Height + BarHeight;
         return new Picture(width, height, canvas =>
