@@ -26,6 +26,7 @@ public sealed class RunCheckpoints(TrainPlan plan, params IReadOnlyDictionary<st
     /// </summary>
     public (SolverState? State, IReadOnlyList<CurvePoint> Curve) Resume(Ui ui, SolverKind solver, int classes, int features)
     {
+        ArgumentNullException.ThrowIfNull(ui);
         if (plan.ResumePath is null) return (null, []);
         var (settings, state, curve) = CheckpointFile.Load(plan.ResumePath);
         CheckSameRun(settings);

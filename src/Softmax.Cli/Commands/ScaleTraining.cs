@@ -30,6 +30,8 @@ public static class ScaleTraining
     /// </summary>
     public static (TrainingResult Result, double TrainAccuracy) FitStreamed(Ui ui, PackedDataset file, TrainPlan plan, CancellationToken token)
     {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(plan);
         var (options, stream) = (plan.Options, Stream(plan));
         (TrainingResult, double) Fit(PackedDataset rows, TrainingHooks hooks)
         {
@@ -99,6 +101,7 @@ public static class ScaleTraining
     /// </summary>
     public static int RunDistributed(Ui ui, TrainPlan plan, CancellationToken token)
     {
+        ArgumentNullException.ThrowIfNull(plan);
         var (trainSource, options) = (plan.TrainSource, plan.Options);
         string[] specs = trainSource.Spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (specs.Length == 0) throw new UsageException("--data is empty.");

@@ -138,6 +138,8 @@ public sealed record TrainPlan
     /// </summary>
     public RunCheckpoints ScaledCheckpoints(PackedDataset file, StreamingOptions stream, int ranks)
     {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(stream);
         bool distributed = View == DataView.Distributed;
         var view = new Dictionary<string, string>(StringComparer.Ordinal) { [RunCheckpoints.ViewKey] = distributed ? "distributed" : "stream" };
         // Distributed SGD/Adam hold each shard in memory: there, blocks do not enter the arithmetic.

@@ -35,6 +35,8 @@ public static class TrainingReport
     /// <summary>Writes the metrics and plots <paramref name="plan"/> asks for and prints the summary.</summary>
     public static void Write(Ui ui, TrainPlan plan, TrainedRun run)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(run);
         var testEval = run.Test is null ? null : Evaluation.Run(run.Result.Model, run.Test);
         // The held-out rows, whatever the data view: every trainer returns the ones it validated on.
         double? validationAccuracy = run.Result.Validation is { } v ? Scoring.Accuracy(run.Result.Model, v) : null;

@@ -28,6 +28,7 @@ public static class DataFingerprint
     /// </summary>
     public static Dictionary<string, string> OfPacked(PackedDataset file, string? path)
     {
+        ArgumentNullException.ThrowIfNull(file);
         Span<byte> tail = stackalloc byte[8];
         using (var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1))
         {

@@ -124,6 +124,7 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// </summary>
     public Dataset LoadForEvaluation(Softmax.Data.InputSchema schema, out int unseenCategories)
     {
+        ArgumentNullException.ThrowIfNull(schema);
         unseenCategories = 0;
         bool tabular = IsTabular;
         if (!tabular && !schema.IsIdentity)

@@ -33,6 +33,7 @@ public static class PackedSource
     /// </summary>
     public static string Resolve(DataSource source, bool create, Dataset? loaded = null)
     {
+        ArgumentNullException.ThrowIfNull(source);
         if (source.IsPacked)
         {
             if (!File.Exists(source.Spec)) throw new FileNotFoundException($"No such file: {source.Spec}", source.Spec);
@@ -84,8 +85,11 @@ public static class PackedSource
     }
 
     /// <summary>Bytes the loaded rows take in memory (features and labels), for the automatic switch to streaming.</summary>
-    public static long DecodedBytes(Dataset data) =>
-        data.Features.StorageBytes + (long)data.Rows * sizeof(int) + (data.SampleWeights?.LongLength ?? 0) * sizeof(float);
+    public static long DecodedBytes(Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data.Features.StorageBytes + (long)data.Rows * sizeof(int) + (data.SampleWeights?.LongLength ?? 0) * sizeof(float);
+    }
 
     private static void Require(bool create, DataSource source)
     {

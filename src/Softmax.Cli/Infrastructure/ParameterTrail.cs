@@ -24,6 +24,7 @@ public sealed class ParameterTrail
     /// <summary>Keeps a copy of the parameters of <paramref name="step"/> when the current spacing keeps that step.</summary>
     public void Offer(int step, Func<double[]> current)
     {
+        ArgumentNullException.ThrowIfNull(current);
         if (step % _stride != 0 || (_points.Count > 0 && _points[^1].Step == step)) return;
         _points.Add((step, current()));
         if (_points.Count <= MaxPoints) return;
@@ -37,6 +38,8 @@ public sealed class ParameterTrail
     /// </summary>
     public List<CurvePoint> Curve(Dataset train, Preprocessor preprocessor, IReadOnlyList<CurvePoint> earlier)
     {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(preprocessor);
         var curve = new List<CurvePoint>(earlier);
         if (_points.Count == 0 || train.Rows == 0) return curve;
         var x = preprocessor.Apply(train);

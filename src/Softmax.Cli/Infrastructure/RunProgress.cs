@@ -23,8 +23,11 @@ public sealed class RunProgress(TrainingOptions options)
     public int DelayMs { get; init; }
 
     /// <summary>Runs <paramref name="fit"/> under a progress bar titled <paramref name="label"/>, fed by its reports.</summary>
-    public TrainingResult Run(Ui ui, string label, Func<IProgress<TrainingProgress>, TrainingResult> fit) =>
-        ui.WithProgress(label, bar =>
+    public TrainingResult Run(Ui ui, string label, Func<IProgress<TrainingProgress>, TrainingResult> fit)
+    {
+        ArgumentNullException.ThrowIfNull(ui);
+        ArgumentNullException.ThrowIfNull(fit);
+        return ui.WithProgress(label, bar =>
         {
             var progress = new SyncProgress<TrainingProgress>(p =>
             {
@@ -39,4 +42,5 @@ public sealed class RunProgress(TrainingOptions options)
             bar.Update(last, last, $"done: {result.Solver.Reason}, F {Ui.F(result.Objective, "G10")}", force: true);
             return result;
         });
+    }
 }

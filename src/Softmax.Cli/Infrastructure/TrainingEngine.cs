@@ -34,6 +34,7 @@ public sealed class TrainingEngine : IDisposable
     /// <summary>Opens the engine <paramref name="choice"/> names (with auto and no GPU, says so on stderr); notes the device through <paramref name="ui"/>.</summary>
     public static TrainingEngine Open(ComputeDevice choice, Ui ui)
     {
+        ArgumentNullException.ThrowIfNull(ui);
         if (choice == ComputeDevice.Cpu) return new TrainingEngine(null);
         if (Environment.GetEnvironmentVariable(DeviceVariable) is { Length: > 0 } hook)
         {
@@ -58,8 +59,12 @@ public sealed class TrainingEngine : IDisposable
     }
 
     /// <summary><paramref name="options"/> with this engine's data term plugged in (unchanged on the CPU).</summary>
-    public TrainingOptions Apply(TrainingOptions options) => Device is not { } device ? options
-        : options with { LossFactory = (x, classWeights) => new CountedLoss(Upload(device, x, classWeights), this) };
+    public TrainingOptions Apply(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (Device is not { } device) return options;
+        return options with { LossFactory = (x, classWeights) => new CountedLoss(Upload(device, x, classWeights), this) };
+    }
 
     /// <summary>The GPU loss over <paramref name="x"/>; data the device cannot hold or read is a usage error (exit 2) that says why.</summary>
     private static GpuSoftmaxLoss Upload(GpuDevice device, Dataset x, IReadOnlyList<double>? classWeights)

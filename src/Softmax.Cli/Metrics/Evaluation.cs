@@ -20,6 +20,8 @@ public sealed record Evaluation(ClassificationMetrics Metrics, float[] Probabili
     /// <summary>Scores <paramref name="model"/> on <paramref name="data"/> (raw rows; the model preprocesses).</summary>
     public static Evaluation Run(SoftmaxModel model, Dataset data, int k = 5, int unseenCategories = 0)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
         if (data.Rows == 0) throw new ArgumentException("There are no rows to evaluate.");
         var p = model.PredictProba(data);
         var truth = model.MapLabels(data);

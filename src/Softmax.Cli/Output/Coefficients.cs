@@ -8,6 +8,7 @@ public static class Coefficients
     /// <summary>Per class, the <paramref name="count"/> weights of largest magnitude, largest first (ties: lower feature first).</summary>
     public static IReadOnlyList<(string Class, IReadOnlyList<(string Feature, double Weight)> Top)> Largest(SoftmaxModel model, int count = 5)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var names = model.Schema.FeatureNames;
         return Enumerable.Range(0, model.Classes).Select(c =>
         {
