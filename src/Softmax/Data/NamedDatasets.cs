@@ -91,14 +91,24 @@ public static class NamedDatasets
             $"Dataset '{key}' not found. Searched: {string.Join(", ", searched)}. {hint}, or pass its directory.");
     }
 
-    private static string Normalize(string name)
+    /// <summary>
+    /// The name <paramref name="name"/> stands for (trimmed, lower case, '_' as '-', "fashion"/"fashionmnist" and
+    /// "cifar-10" resolved), or null when it names none of <see cref="Names"/>.
+    /// </summary>
+    public static string? Canonical(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string key = name.Trim().ToLowerInvariant().Replace('_', '-');
-        key = key switch { "fashion" or "fashionmnist" => "fashion-mnist", "cifar-10" => "cifar10", _ => key };
-        if (!Names.Contains(key)) throw new ArgumentException($"Unknown dataset '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
-        return key;
+        string key = name.Trim().ToLowerInvariant().Replace('_', '-') switch
+        {
+            "fashion" or "fashionmnist" => "fashion-mnist",
+            "cifar-10" => "cifar10",
+            var other => other,
+        };
+        return Names.Contains(key) ? key : null;
     }
+
+    private static string Normalize(string name) =>
+        Canonical(name) ?? throw new ArgumentException($"Unknown dataset '{name}'; known: {string.Join(", ", Names)}.", nameof(name));
 
     private static string? TryIdxFile(string dir, string stem) =>
         new[] { stem + ".gz", stem, stem.Replace("-idx", ".idx", StringComparison.Ordinal) }

@@ -15,6 +15,17 @@ public class NamedDatasetsTests
         13, 1266, 13490, 17142, 16921, 15739, 6694, 371, 1, 502, 9987, 21724, 21221, 12155, 3716, 655,
     ];
 
+    [Theory]
+    [InlineData("digits", "digits"), InlineData(" Fashion_MNIST ", "fashion-mnist"), InlineData("fashion", "fashion-mnist")]
+    [InlineData("FashionMNIST", "fashion-mnist"), InlineData("CIFAR-10", "cifar10"), InlineData("mnist", "mnist")]
+    [InlineData("iris", null), InlineData("fashion-mnist.csv", null), InlineData("", null)]
+    public void Canonical_resolves_the_aliases_and_rejects_other_names(string name, string? expected)
+    {
+        Assert.Equal(expected, NamedDatasets.Canonical(name));
+        if (expected is null) Assert.Throws<ArgumentException>(() => NamedDatasets.SearchPaths(name));
+        else Assert.Contains(expected, NamedDatasets.SearchPaths(name)[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void DigitsFromEmbeddedResource()
     {
