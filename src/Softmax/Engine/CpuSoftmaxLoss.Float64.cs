@@ -26,7 +26,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
     public Precision Arithmetic => _arithmetic;
 
     /// <summary>Switches between float32 and float64 sums (float64 buffers are allocated on first use). Auto is not an arithmetic.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TrySetArithmetic(Precision arithmetic)
     {
         if (arithmetic == Precision.Auto) return false;
@@ -223,10 +222,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
         }
 
-        /// <summary>
-        /// Scores → E = s_j (p − e_y) in place, adding the loss, weight and bias gradient:
-        /// −log p_y = log Σ exp(o − m) − (o_y − m), all in float64 (see <see cref="StableMath"/>).
-        /// </summary>
         /// <summary>
         /// Turns the block's scores into E = w·(p − e_y) in place and adds the loss, the weight and the bias gradient:
         /// −log p_y = log Σ exp(o − m) − (o_y − m). One exp per score, over the whole block at once.

@@ -89,7 +89,7 @@ internal static class HostCaches
                 if (level == "1" && type == "Data") l1 = size.Value;
                 if (level == "2" && type is "Unified" or "Data") l2 = size.Value;
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 return null;
             }

@@ -30,7 +30,8 @@ public sealed record TrainingHooks
     public IProgress<TrainingProgress>? Progress { get; init; }
     /// <summary>Stops training cleanly; the best weights so far are returned.</summary>
     public CancellationToken CancellationToken { get; init; }
-    /// <summary>A state to continue from, bit-identically to the uninterrupted run (same data, block size and threads).</summary>
+    /// <summary>A state to continue from, bit-identically to the uninterrupted run (same data, block size and threads; the CPU
+    /// engine's block sizes follow the host's caches, so resume on the same host or pin them with SOFTMAX_CACHE_SIZES).</summary>
     public SolverState? ResumeFrom { get; init; }
     /// <summary>Receives the solver's state every <see cref="CheckpointEvery"/> epochs (L-BFGS: iterations).</summary>
     public Action<SolverState>? Checkpoint { get; init; }

@@ -70,7 +70,6 @@ internal sealed class CorrectionPairs
     }
 
     /// <summary>Adds the pairs to a checkpoint (docs/formats.md, "Solver state"): pair i is "s{i}", "y{i}" in ring order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Save(Dictionary<string, double[]> vectors, Dictionary<string, double> scalars)
     {
         vectors["rho"] = (double[])_rho.Clone();
@@ -79,7 +78,6 @@ internal sealed class CorrectionPairs
     }
 
     /// <summary>Reads the pairs back from a checkpoint <see cref="Save"/> wrote with the same m.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Restore(SolverState state)
     {
         if (state.Vectors.ContainsKey($"s{_m}") || !state.Vectors.ContainsKey($"s{_m - 1}"))
