@@ -135,11 +135,11 @@ public static class PredictCommand
         {
             (Started, _truth, _idName) = (true, hasTruth, idName);
             if (json) return;
-            var header = new List<string> { "row" };
-            if (idName is not null) header.Add(idName);
-            header.AddRange(hasTruth ? ["label", "probability", "true_label"] : ["label", "probability"]);
-            for (int i = 1; i <= k; i++) header.AddRange([$"top{i}_label", $"top{i}_probability"]);
-            WriteCsv(header);
+            writer.Write("row");
+            if (idName is not null) Field(idName);
+            writer.Write(hasTruth ? ",label,probability,true_label" : ",label,probability");
+            for (int i = 1; i <= k; i++) writer.Write(string.Create(CultureInfo.InvariantCulture, $",top{i}_label,top{i}_probability"));
+            writer.WriteLine();
         }
 
         public void Row(ReadOnlySpan<float> probabilities, string? truth, string? id)
@@ -168,16 +168,31 @@ public static class PredictCommand
                 writer.WriteLine(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
                 return;
             }
-            var line = new List<string> { index.ToString(CultureInfo.InvariantCulture) };
-            if (_idName is not null) line.Add(id ?? "");
-            line.AddRange([model.ClassNames[top[0].Class], P(top[0].Probability)]);
-            if (_truth) line.Add(truth ?? "");
-            foreach (var (c, p) in top) line.AddRange([model.ClassNames[c], P(p)]);
-            WriteCsv(line);
+            writer.Write(index.ToString(CultureInfo.InvariantCulture));
+            if (_idName is not null) Field(id ?? "");
+            Field(model.ClassNames[top[0].Class]);
+            Field(P(top[0].Probability));
+            if (_truth) Field(truth ?? "");
+            foreach (var (c, p) in top)
+            {
+                Field(model.ClassNames[c]);
+                Field(P(p));
+            }
+            writer.WriteLine();
         }
 
-        /// <summary>One CSV line, a field quoted when it holds a comma, a quote or a line break.</summary>
-        private void WriteCsv(IEnumerable<string> fields) => writer.WriteLine(string.Join(',', fields.Select(s =>
-            s.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s)));
+        /// <summary>Writes ",field", quoted when it holds a comma, a quote or a line break (straight to the writer: this runs per row).</summary>
+        private void Field(string s)
+        {
+            writer.Write(',');
+            if (s.AsSpan().IndexOfAny(",\"\n\r") < 0)
+            {
+                writer.Write(s);
+                return;
+            }
+            writer.Write('"');
+            writer.Write(s.Replace("\"", "\"\"", StringComparison.Ordinal));
+            writer.Write('"');
+        }
     }
 }

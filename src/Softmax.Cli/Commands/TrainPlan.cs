@@ -99,11 +99,7 @@ public sealed record TrainPlan
             throw new UsageException("--stream and --distributed exclude each other: a distributed run already reads each rank's rows in blocks.");
         if (TrainingFlags.IsGiven(p, own.CollectiveTimeout) && plan.View != DataView.Distributed)
             throw new UsageException("--collective-timeout applies to --distributed training only.");
-        plan.Check();
-        if (plan.Slices < 1) throw new UsageException($"--slices must be ≥ 1, not {plan.Slices}.");
-        if (plan.View != DataView.Distributed && (plan.Slices != 1 || plan.PidDirectory is not null))
-            throw new UsageException("--slices and --debug-pid-dir apply to --distributed training only.");
-        return plan;
+        return plan.Check();
     }
 
     /// <summary>The same plan streamed, because the data exceed the memory limit (<paramref name="reason"/> says so).</summary>
@@ -125,6 +121,9 @@ public sealed record TrainPlan
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");
         if (View != DataView.InMemory && DeviceText != "cpu")
             throw new UsageException($"{reason ?? (View == DataView.Distributed ? "--distributed" : "--stream")} runs on the CPU; --device {DeviceText} is not offered with it.");
+        UsageException.Check(Slices, Slices >= 1, "--slices", "≥ 1");
+        if (View != DataView.Distributed && (Slices != 1 || PidDirectory is not null))
+            throw new UsageException("--slices and --debug-pid-dir apply to --distributed training only.");
         if (View == DataView.Distributed && UsesCheckpoints && TrainSource.Spec.Contains(',', StringComparison.Ordinal))
             throw new UsageException("--checkpoint-every and --resume with --distributed need one --data file split by rows: with one file per rank, no rank can fingerprint the others' data.");
         return this;

@@ -57,7 +57,7 @@ public static class CheckpointFile
             throw new DataFormatException(path, null, "the checkpoint's checksum does not match: the file is truncated or corrupted");
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes.Array!, 0, bytes.Count - ChecksummedFile.ChecksumBytes), Encoding.UTF8);
+            using var r = new BinaryReader(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count - ChecksummedFile.ChecksumBytes), Encoding.UTF8);
             r.ReadBytes(Magic.Length);
             CheckVersion(path, r.ReadInt32());
             var settings = ReadNamed(r, path, "settings", 2, r => r.ReadString());
