@@ -24,14 +24,21 @@ internal static unsafe class Avx512Kernels
     /// <summary>
     /// Most floats per k-chunk of the forward pass: a panel's chunk (ten classes) fills at most a third of L1, so it
     /// stays there while the rows stream past and the rows ahead are prefetched into L1 (48 KiB: 400 floats, so
-    /// Fashion-MNIST's 784 go in two chunks; a single 784-float chunk was ~4 % slower).
+    /// Fashion-MNIST's 784 go in two chunks; a single 784-float chunk was ~2–4 % slower).
     /// </summary>
     private static readonly int MaxChunkFloats = HostCaches.L1Data / 3 / (PanelClasses * sizeof(float)) / 16 * 16;
 
-    /// <summary>The k-chunk for rows of S floats: S split into equal chunks of at most <see cref="MaxChunkFloats"/>.</summary>
-    private static int ChunkFloats(int S)
+    /// <summary>
+    /// The same for uint8 rows, whose bytes take a quarter of the room: two thirds of L1 (48 KiB: 800 floats, so
+    /// Fashion-MNIST's 784 go in one chunk and the CIFAR-10 shape's 3072 in four; 4–8 % faster passes than
+    /// <see cref="MaxChunkFloats"/>).
+    /// </summary>
+    private static readonly int MaxByteChunkFloats = HostCaches.L1Data * 2 / 3 / (PanelClasses * sizeof(float)) / 16 * 16;
+
+    /// <summary>The k-chunk for rows of S floats: S split into equal chunks of at most <paramref name="most"/>.</summary>
+    private static int ChunkFloats(int S, int most)
     {
-        int chunks = (S + MaxChunkFloats - 1) / MaxChunkFloats;
+        int chunks = (S + most - 1) / most;
         return ((S + chunks - 1) / chunks + 15) & ~15;
     }
 
@@ -121,7 +128,10 @@ internal static unsafe class Avx512Kernels
     {
         // Rows r + ahead and r + 1 + ahead (x holds rows + ahead pointers) stream in while rows r, r + 1 are computed.
         float* tmp = stackalloc float[PanelClasses * 2];
-        int chunk = ChunkFloats(S);
+        // The bias twice over, for the tile's two rows of row-major scores.
+        float* bias = stackalloc float[PanelClasses * 2];
+        for (int c = 0; c < PanelClasses * 2; c++) bias[c] = b[c % PanelClasses];
+        int chunk = ChunkFloats(S, typeof(T) == typeof(ByteRows) ? MaxByteChunkFloats : MaxChunkFloats);
         for (int k0 = 0; k0 < S; k0 += chunk)
         {
             int len = Math.Min(chunk, S - k0);
@@ -129,13 +139,13 @@ internal static unsafe class Avx512Kernels
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
-                Tile2x10<T>(x[r], x[r + 1], x[r + ahead], x[r + 1 + ahead], copy[r], copy[r + 1], k0, len, wp, b, k0 == 0, scores + (long)r * rs, rs, cs);
+                Tile2x10<T>(x[r], x[r + 1], x[r + ahead], x[r + 1 + ahead], copy[r], copy[r + 1], k0, len, wp, bias, k0 == 0, scores + (long)r * rs, rs, cs);
             }
             if (r < rows)
             {
                 // The odd last row goes through the tile as both of its rows.
                 for (int c = 0; c < PanelClasses; c++) tmp[c] = scores[(long)r * rs + (long)c * cs];
-                Tile2x10<T>(x[r], x[r], x[r], x[r], copy[r], copy[r], k0, len, wp, b, k0 == 0, tmp, PanelClasses, 1);
+                Tile2x10<T>(x[r], x[r], x[r], x[r], copy[r], copy[r], k0, len, wp, bias, k0 == 0, tmp, PanelClasses, 1);
                 for (int c = 0; c < PanelClasses; c++) scores[(long)r * rs + (long)c * cs] = tmp[c];
             }
         }
@@ -211,7 +221,7 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>
     /// Rows x0 and x1 against one panel chunk, for ten classes: o[c·cs] (row 0) and o[rs + c·cs] (row 1) get the dot
-    /// products plus b[c] on the first chunk, or plus what they hold on later ones.
+    /// products plus b[c] (b holds the ten biases twice) on the first chunk, or plus what they hold on later ones.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile2x10<T>(void* x0, void* x1, void* p0, void* p1, float* copy0, float* copy1, int k0, int len, float* wp, float* b, bool first, float* o, int rs, int cs)
@@ -237,11 +247,22 @@ internal static unsafe class Avx512Kernels
             m = Vector512.Load(wp + 128); a8 = Vector512.FusedMultiplyAdd(v, m, a8); c8 = Vector512.FusedMultiplyAdd(u, m, c8);
             m = Vector512.Load(wp + 144); a9 = Vector512.FusedMultiplyAdd(v, m, a9); c9 = Vector512.FusedMultiplyAdd(u, m, c9);
         }
-        // Twenty dot products finish in one transpose-and-add tree (sixteen) and a small one (four): tmp holds row 0's
-        // ten sums, then row 1's.
+        // Twenty dot products finish in one transpose-and-add tree (sixteen) and a small one (four): row 0's ten sums,
+        // then row 1's.
+        var lo = Sum16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, c0, c1, c2, c3, c4, c5);
+        var hi = Sum4(c6, c7, c8, c9);
+        if (cs == 1 && rs == PanelClasses)
+        {
+            // Row-major scores of ten classes: the two rows are twenty consecutive floats, added to in two vectors.
+            lo += Vector512.Load(first ? b : o);
+            hi += Vector128.Load((first ? b : o) + 16);
+            Vector512.Store(lo, o);
+            Vector128.Store(hi, o + 16);
+            return;
+        }
         float* tmp = stackalloc float[20];
-        Vector512.Store(Sum16(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, c0, c1, c2, c3, c4, c5), tmp);
-        Vector128.Store(Sum4(c6, c7, c8, c9), tmp + 16);
+        Vector512.Store(lo, tmp);
+        Vector128.Store(hi, tmp + 16);
         float* o1 = o + rs;
         for (int c = 0; c < PanelClasses; c++)
         {
@@ -327,11 +348,13 @@ internal static unsafe class Avx512Kernels
     }
 
     /// <summary>
-    /// g (C × S, float64) += eᵀ · X, summed over the block in float32 first; row r of X starts at x[r] and e(r, c) is
-    /// e[r·rs + c·cs].
+    /// g (C × S) += eᵀ · X, summed over the block in float32 first, then added into g: float64, or a float32 stage
+    /// that the caller widens into its float64 gradient every few blocks (see <see cref="AddTo"/>); row r of X starts
+    /// at x[r] and e(r, c) is e[r·rs + c·cs].
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(float** x, int rows, int S, float* e, int rs, int cs, int C, double* g, byte* next = null, long nextBytes = 0)
+    public static void Backward<TG>(float** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0)
+        where TG : unmanaged
     {
         byte* nextEnd = next + nextBytes;
         // Spread prefetches of the next block over this block's rows, two cache lines per row step, so that block is in
@@ -346,8 +369,8 @@ internal static unsafe class Avx512Kernels
             {
                 byte* prefetch = next < nextEnd ? next : null;
                 next += rows * 128L;
-                if (cs == ColumnStride) Tile10x32<EngineColumns>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch);
-                else Tile10x32<AnyColumns>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch);
+                if (cs == ColumnStride) Tile10x32<EngineColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch);
+                else Tile10x32<AnyColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch);
             }
             if (k < S) Tile10x16(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
         }
@@ -387,8 +410,8 @@ internal static unsafe class Avx512Kernels
     /// constants), so the loop needs no spilled pointers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x32<TC>(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S, byte* prefetch)
-        where TC : struct, IColumnStride
+    private static void Tile10x32<TC, TG>(float** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch)
+        where TC : struct, IColumnStride where TG : unmanaged
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -420,7 +443,8 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>The last 16 floats of a row (S ≡ 16 mod 32) for ten classes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x16(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S)
+    private static void Tile10x16<TG>(float** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
+        where TG : unmanaged
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -441,7 +465,8 @@ internal static unsafe class Avx512Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile5x64(float** rowPointers, int k, int rows, float* e, int rs, int cs, double* g, int S)
+    private static void Tile5x64<TG>(float** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
+        where TG : unmanaged
     {
         Vector512<float> g00 = default, g01 = default, g02 = default, g03 = default;
         Vector512<float> g10 = default, g11 = default, g12 = default, g13 = default;
@@ -480,19 +505,38 @@ internal static unsafe class Avx512Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column16(float** x, int k, int rows, float* e, int rs, double* g)
+    private static void Column16<TG>(float** x, int k, int rows, float* e, int rs, TG* g)
+        where TG : unmanaged
     {
         Vector512<float> a = default;
         for (int r = 0; r < rows; r++, e += rs) a = Vector512.FusedMultiplyAdd(Vector512.Load(x[r] + k), Vector512.Create(*e), a);
         AddWide(g, a);
     }
 
+    /// <summary>g[0..16) += v, widened when g is float64.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddWide(double* g, Vector512<float> v)
+    private static void AddWide<TG>(TG* g, Vector512<float> v)
+        where TG : unmanaged
     {
+        if (typeof(TG) == typeof(float))
+        {
+            Vector512.Store(Vector512.Load((float*)g) + v, (float*)g);
+            return;
+        }
         var (lo, hi) = Vector512.Widen(v);
-        Vector512.Store(Vector512.Load(g) + lo, g);
-        Vector512.Store(Vector512.Load(g + 8) + hi, g + 8);
+        Vector512.Store(Vector512.Load((double*)g) + lo, (double*)g);
+        Vector512.Store(Vector512.Load((double*)g + 8) + hi, (double*)g + 8);
+    }
+
+    /// <summary>g[i] += stage[i] (widened) and stage[i] = 0 for i &lt; n, n a multiple of 16.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddTo(float* stage, double* g, int n)
+    {
+        for (int i = 0; i < n; i += 16)
+        {
+            AddWide(g + i, Vector512.Load(stage + i));
+            Vector512.Store(Vector512<float>.Zero, stage + i);
+        }
     }
 
     /// <summary>

@@ -72,6 +72,32 @@ public class EngineAgreementTests(ITestOutputHelper output)
         }
     }
 
+    [SkippableFact]
+    public void Block_gradients_staged_in_float32_across_several_stages_agree()
+    {
+        SkipUnlessRunnable(KernelVariant.Avx512);
+        // CIFAR-like rows (D = 3000): blocks of at least 4·C = 40 rows, several blocks per float32 stage, and a row
+        // count that leaves a partial stage at the end of each thread's share; uint8 and float32 rows, a range and a
+        // scattered subset.
+        var (bytes, dense, _) = ThreeLayouts(rows: 1100, features: 3000, classes: 10, seed: 5);
+        var theta = Theta(10, 3000, seed: 6, scale: 0.02);
+        var picked = Enumerable.Range(0, 1100).Where(j => j % 3 != 1).Reverse().ToArray();
+        var subset = RowSet.Of(picked, 0, picked.Length);
+        foreach (var data in new[] { bytes, dense })
+        {
+            var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(1, KernelVariant.Avx512));
+            Assert.True(engine.StagedBlocks > 1, $"{engine.StagedBlocks} block per stage");
+            Assert.True(550 > engine.StagedBlocks * engine.BlockRows, $"{engine.StagedBlocks} × {engine.BlockRows} rows per stage");
+            foreach (var rows in new[] { RowSet.Range(0, data.Rows), subset })
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, KernelVariant.Avx512), rows);
+                    output.WriteLine($"{data.Features.GetType().Name} {rows.Count} rows, {threads} threads: F {fe:E2}, gradient {ge:E2}");
+                    Assert.True(fe <= Tolerance && ge <= Tolerance, $"{data.Features.GetType().Name} threads={threads}: F {fe:E2}, gradient {ge:E2}");
+                }
+        }
+    }
+
     [SkippableTheory]
     [MemberData(nameof(ExtremeFeatureCounts))]
     public void Extreme_scores_agree(int features, KernelVariant variant)
