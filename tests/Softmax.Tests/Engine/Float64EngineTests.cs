@@ -50,6 +50,29 @@ public class Float64EngineTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(1f / 255), InlineData(1f / 16), InlineData(1f / 3), InlineData(1f / 7), InlineData(1f / 1000), InlineData(1f / 65536), InlineData(0.37f), InlineData(1f)]
+    public unsafe void Widened_byte_levels_are_exactly_the_matrix_levels(float scale)
+    {
+        // Every byte value, then a tail past the last whole vector of sixteen.
+        var bytes = Enumerable.Range(0, 263).Select(i => (byte)(i * 7 % 256)).ToArray();
+        var matrix = new ByteMatrix(bytes, 1, bytes.Length, scale);
+        var levels = matrix.Levels.ToArray();
+        bool reciprocal = Float64Kernels.ReciprocalIsExact(matrix.Divisor);
+        output.WriteLine($"scale {scale}: divisor {matrix.Divisor}, reciprocal exact: {reciprocal}");
+        Assert.Equal(matrix.Divisor > 0, reciprocal);
+        foreach (bool useReciprocal in new[] { false, reciprocal })
+        {
+            var wide = new double[bytes.Length];
+            fixed (byte* src = bytes)
+            fixed (double* dst = wide)
+                Float64Kernels.WidenLevels(src, dst, bytes.Length, matrix.Divisor, matrix.Scale, useReciprocal);
+            for (int d = 0; d < bytes.Length; d++)
+                Assert.True(BitConverter.DoubleToInt64Bits(levels[bytes[d]]) == BitConverter.DoubleToInt64Bits(wide[d]),
+                    $"byte {bytes[d]}: {wide[d]:R} != level {levels[bytes[d]]:R} (reciprocal {useReciprocal})");
+        }
+    }
+
+    [Theory]
     [InlineData(1, 64, 3), InlineData(300, 64, 10), InlineData(257, 5, 2), InlineData(130, 300, 100), InlineData(131, 96, 23), InlineData(65, 1600, 11)]
     public void Bytes_dense_and_csr_layouts_agree_with_the_reference(int rows, int features, int classes)
     {
