@@ -7,9 +7,9 @@ namespace Softmax.Engine;
 /// <summary>
 /// AVX-512 micro-kernels for one block of rows. Rows are float32 with a stride that is a multiple of 16 and
 /// zero padding, so there are no scalar tails. Register blocking follows a GEMM micro-kernel. Forward: a 2-row ×
-/// 10-class tile (2 row loads and 10 weight loads from a packed panel feed 20 FMAs), long rows in 768-float chunks so
-/// the panel's chunk stays in L1, the twenty dot products finished by one transpose-and-add tree; uint8 rows are
-/// converted inside the tile. Backward: a 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that
+/// 10-class tile (2 row loads and 10 weight loads from a packed panel feed 20 FMAs), long rows in k-chunks sized from
+/// L1 so the panel's chunk stays there, the twenty dot products finished by one transpose-and-add tree (for ten classes
+/// stored row-major with two vector read-modify-writes); uint8 rows are converted inside the tile. Backward: a 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that
 /// also prefetches the next block while it computes. Leftover classes use 4-row × 5-class and 5-class × 64-float tiles.
 /// Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
 /// </summary>
@@ -29,7 +29,7 @@ internal static unsafe class Avx512Kernels
     private static readonly int MaxChunkFloats = HostCaches.L1Data / 3 / (PanelClasses * sizeof(float)) / 16 * 16;
 
     /// <summary>
-    /// The same for uint8 rows, whose bytes take a quarter of the room: two thirds of L1 (48 KiB: 800 floats, so
+    /// The same for uint8 rows, whose bytes take a quarter of the room: two thirds of L1 (48 KiB: 816 floats, so
     /// Fashion-MNIST's 784 go in one chunk and the CIFAR-10 shape's 3072 in four; 4–8 % faster passes than
     /// <see cref="MaxChunkFloats"/>).
     /// </summary>
@@ -360,7 +360,7 @@ internal static unsafe class Avx512Kernels
         // Spread prefetches of the next block over this block's rows, two cache lines per row step, so that block is in
         // L2 when the forward pass reaches it. (Spreading them over the forward pass as well was slower, at any share
         // and rate tried.) A block of at most a quarter of L2 is asked for with prefetcht0 (through L1), a larger one
-        // with prefetcht1: passes alternated in one process, t0 was 3–4 % faster on Fashion-MNIST float32 (188 KiB
+        // with prefetcht1: passes alternated in one process, t0 was 3–4 % faster on Fashion-MNIST float32 (184 KiB
         // blocks) and 2 % slower on the CIFAR-10 shape (480 KiB); prefetchnta and t2 were no better than t1.
         bool throughL1 = nextBytes <= HostCaches.L2 / 4;
         int c0 = 0;
@@ -550,12 +550,14 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>
     /// exp(x) in float32 to within 1.2e-7 relative (Cephes' expf: x = n·ln 2 + r with ln 2 in two parts, a degree-6
-    /// polynomial on |r| ≤ ln 2 / 2, then vscalefps for the 2ⁿ, which also flushes x below −104 to zero). Four times
-    /// cheaper than Vector512.Exp, which computes in float64; the softmax only feeds it x ≤ 0.
+    /// polynomial on |r| ≤ ln 2 / 2, then vscalefps for the 2ⁿ). x is first clamped at −150, so everything below −104
+    /// comes out 0 (without the clamp, x = −1e12 gave −0 and −1e38 gave +Inf). Four times cheaper than Vector512.Exp,
+    /// which computes in float64; the softmax only feeds it x ≤ 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Exp(Vector512<float> x)
     {
+        x = Vector512.Max(x, Vector512.Create(-150f));
         var n = Avx512F.RoundScale(x * Vector512.Create(1.44269504088896341f), 0x08); // nearest, no exceptions
         var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
         r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);

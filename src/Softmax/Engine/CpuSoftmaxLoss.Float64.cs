@@ -110,7 +110,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly int _blockRows;
         private readonly double[] _x;        // (blockRows × S), zero padding past D
         private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
-        private readonly float[] _row;       // one row as float32 (uint8 and CSR conversion)
         private readonly double[] _grad;     // dense: (C × S) + C; CSR: (D × C) + C
         private readonly double[] _shiftedTrue; // (blockRows): o_y − max o of each row
         private readonly bool _reciprocalLevels;  // uint8 rows: their levels computed without a division (exact; see ReciprocalIsExact)
@@ -122,7 +121,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             int C = engine.Classes;
             _x = engine.IsSparse ? [] : new double[blockRows * engine.Stride];
             _scores = new double[blockRows * C];
-            _row = new float[engine.Stride];
             _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
             _shiftedTrue = new double[blockRows];
             _reciprocalLevels = engine._data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);

@@ -46,7 +46,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _labels = new PinnedBuffer<int>(Rp);
             _scratch = new float[Math.Max(engine.Stride, C)];
             _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
-            _rowScores = new PinnedBuffer<float>(C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
+            _rowScores = new PinnedBuffer<float>(engine._useAvx512 && !engine.IsSparse && C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
             _stage = new PinnedBuffer<float>(engine.StagedBlocks > 0 ? C * engine.Stride : 0);
         }
 
@@ -183,7 +183,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// Turns the block's class-major scores into E = s_j (p − e_y) in place, adding the loss, the weight and the bias
         /// gradient (−log p_y = log Σ exp(o − m) − (o_y − m)): column c holds the block's scores of class c, and each
         /// step works on sixteen rows at once, all classes of those rows in one go while they are in L1. Lanes past n
-        /// are zeroed first (scores and row weights), so they add nothing to E or the bias gradient.
+        /// are zeroed first (scores and row weights): their labels are stale, but with weight 0 they add nothing to the
+        /// loss, the weight, E or the bias gradient.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void SoftmaxColumns(int n, bool withGradient, ref double loss, ref double weight)

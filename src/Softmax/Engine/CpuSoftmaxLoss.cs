@@ -90,7 +90,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 
     /// <summary>
     /// Blocks whose float32 gradients a worker sums in a float32 stage before widening them into its float64 gradient
-    /// (dense rows with AVX-512; 0 otherwise): up to 256 rows, so no float32 partial sum is longer than a large
+    /// (float32 and uint8 rows with AVX-512; 0 for CSR rows and the portable kernels): up to 256 rows, so no float32 partial sum is longer than a large
     /// block's. The stage has half the float64 gradient's bytes in L2, and a block adds into it with one load, add and
     /// store per vector instead of two conversions and two of each: passes 3–10 % faster on Fashion-MNIST and 10–25 %
     /// on the CIFAR-10 shape, whose 240 KiB float64 gradient crowded its 480 KiB blocks out of L2.
@@ -109,8 +109,10 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// <summary>
     /// Rows per block, from this host's L2 (<see cref="HostCaches"/>). Rows read in place (dense float32) get 3/16 of
     /// it, leaving room for the next block, which the backward pass prefetches (Fashion-MNIST: 60 rows, 10 % faster
-    /// than 124 on a 1 MiB L2), but at least 4·C rows, so that adding the block's float32 gradient into the float64
-    /// one (C·S doubles) stays small against the block itself (CIFAR-10 shape: 40 rows, 6 % faster than 16). Rows
+    /// than 124 on a 1 MiB L2), but at least 4·C rows, so that the per-block work on the gradient (C·S entries: the
+    /// float32 stage's read-modify-write, or the float64 add without AVX-512) stays small against the block itself
+    /// (CIFAR-10 shape: 40 rows, 6 % faster than 16 when measured with the float64 add; with the stage, 24 rows were
+    /// 4–6 % slower than 40 and 32 no different). Rows
     /// converted into the worker's float block (uint8 and the rest) get half of L2: their bytes are 4× fewer to fetch.
     /// </summary>
     private static int ChooseBlockRows(int stride, int classes, bool inPlace)
@@ -208,4 +210,3 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         }
     }
 }
-

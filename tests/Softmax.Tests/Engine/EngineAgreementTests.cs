@@ -76,25 +76,96 @@ public class EngineAgreementTests(ITestOutputHelper output)
     public void Block_gradients_staged_in_float32_across_several_stages_agree()
     {
         SkipUnlessRunnable(KernelVariant.Avx512);
-        // CIFAR-like rows (D = 3000): blocks of at least 4·C = 40 rows, several blocks per float32 stage, and a row
-        // count that leaves a partial stage at the end of each thread's share; uint8 and float32 rows, a range and a
-        // scattered subset.
-        var (bytes, dense, _) = ThreeLayouts(rows: 1100, features: 3000, classes: 10, seed: 5);
-        var theta = Theta(10, 3000, seed: 6, scale: 0.02);
-        var picked = Enumerable.Range(0, 1100).Where(j => j % 3 != 1).Reverse().ToArray();
+        // CIFAR-like rows (D = 3008: uint8 rows go through the fused tile in several chunks): blocks of at least
+        // 4·C = 40 rows, several blocks per float32 stage on a 1 MiB L2 (one on a large L2), and a row count that leaves
+        // a partial stage and an odd last block in each thread's share; uint8 and float32 rows, a range and a scattered
+        // subset.
+        const int D = 3008, C = 10;
+        var (probeBytes, probeDense, _) = ThreeLayouts(rows: 8, features: D, classes: C, seed: 4);
+        int rows = new[] { probeBytes, probeDense }
+            .Select(d => new CpuSoftmaxLoss(d, new CpuEngineOptions(1, KernelVariant.Avx512)))
+            .Max(e => 4 * e.StagedBlocks * e.BlockRows + e.BlockRows / 2) | 1;
+        var (bytes, dense, _) = ThreeLayouts(rows, D, C, seed: 5);
+        var theta = Theta(C, D, seed: 6, scale: 0.02);
+        var picked = Enumerable.Range(0, rows).Where(j => j % 3 != 1).Reverse().ToArray();
         var subset = RowSet.Of(picked, 0, picked.Length);
         foreach (var data in new[] { bytes, dense })
         {
             var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(1, KernelVariant.Avx512));
-            Assert.True(engine.StagedBlocks > 1, $"{engine.StagedBlocks} block per stage");
-            Assert.True(550 > engine.StagedBlocks * engine.BlockRows, $"{engine.StagedBlocks} × {engine.BlockRows} rows per stage");
-            foreach (var rows in new[] { RowSet.Range(0, data.Rows), subset })
+            Assert.InRange(engine.StagedBlocks, 1, Avx512Kernels.ColumnStride);
+            output.WriteLine($"{data.Features.GetType().Name}: {engine.BlockRows} rows a block, {engine.StagedBlocks} blocks a stage, {rows} rows");
+            foreach (var set in new[] { RowSet.Range(0, data.Rows), subset })
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, KernelVariant.Avx512), rows);
-                    output.WriteLine($"{data.Features.GetType().Name} {rows.Count} rows, {threads} threads: F {fe:E2}, gradient {ge:E2}");
+                    var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, KernelVariant.Avx512), set);
+                    output.WriteLine($"  {set.Count} rows, {threads} threads: F {fe:E2}, gradient {ge:E2}");
                     Assert.True(fe <= Tolerance && ge <= Tolerance, $"{data.Features.GetType().Name} threads={threads}: F {fe:E2}, gradient {ge:E2}");
                 }
+        }
+    }
+
+    [SkippableFact]
+    public void Fused_uint8_ten_classes_in_several_chunks_with_odd_rows_and_index_lists_agree()
+    {
+        SkipUnlessRunnable(KernelVariant.Avx512);
+        Assert.True(Avx512Kernels.CanFuseBytes(10, 3072, 3072));
+        foreach (int rows in new[] { 1, 3, 301 })
+        {
+            var (bytes, _, _) = ThreeLayouts(rows, 3072, 10, seed: rows);
+            var theta = Theta(10, 3072, seed: 3, scale: 0.02);
+            var picked = Enumerable.Range(0, rows).Where(j => j % 3 != 1).Reverse().ToArray();
+            var sets = new List<RowSet> { RowSet.Range(0, rows), RowSet.Of(picked, 0, picked.Length) };
+            if (rows > 40) sets.Add(RowSet.Range(17, rows - 40));
+            foreach (var set in sets)
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    var (fe, ge) = Compare(bytes, theta, new CpuEngineOptions(threads, KernelVariant.Avx512), set);
+                    Assert.True(fe <= Tolerance && ge <= Tolerance, $"N={rows}, {set.Count} rows, threads={threads}: F {fe:E2}, gradient {ge:E2}");
+                }
+        }
+    }
+
+    [SkippableFact]
+    public void Staged_results_are_bit_identical_run_after_run_and_after_value_calls()
+    {
+        SkipUnlessRunnable(KernelVariant.Avx512);
+        var (bytes, dense, _) = ThreeLayouts(rows: 1100, features: 3072, classes: 10, seed: 9);
+        var theta = Theta(10, 3072, seed: 10, scale: 0.02);
+        foreach (var data in new[] { bytes, dense })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (f1, g1) = Evaluate(new CpuSoftmaxLoss(data, new CpuEngineOptions(threads)), theta);
+                var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(threads));
+                for (int run = 0; run < 3; run++)
+                {
+                    engine.Value(theta, RowSet.Range(0, 333));
+                    var (f2, g2) = Evaluate(engine, theta);
+                    Assert.Equal(f1, f2);
+                    Assert.Equal(g1, g2);
+                }
+            }
+    }
+
+    [Theory]
+    [InlineData(1e12f), InlineData(1e38f)]
+    public void Scores_far_below_the_largest_give_probability_zero(float bias)
+    {
+        // Biases [b, 0, 1]: rows labelled 1 and 2 pay about b, and exp(o − m) for o − m = −b must be 0, not −0, NaN or
+        // Inf (the AVX-512 exp clamps its argument).
+        var x = new float[3 * 16];
+        var data = new Dataset(DenseMatrix.FromRowMajor(x, 3, 16), [0, 1, 2], Names(3));
+        var theta = new double[3 * 16 + 3];
+        theta[48] = bias; theta[50] = 1;
+        var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(data), theta);
+        Assert.True(double.IsFinite(fRef) && fRef > bias / 2.0);
+        foreach (var variant in AllVariants)
+        {
+            if (variant == KernelVariant.Avx512 && !Avx512Kernels.IsSupported) continue;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var (fe, ge) = Compare(data, theta, new CpuEngineOptions(threads, variant));
+                Assert.True(fe <= Tolerance && ge <= Tolerance, $"{variant} b={bias}: F {fe:E2}, gradient {ge:E2}");
+            }
         }
     }
 

@@ -17,6 +17,30 @@ public class SoftmaxModelTests
         return r;
     }
 
+    [Theory]
+    [InlineData(64), InlineData(700), InlineData(3072)]
+    public void Block_scores_with_ten_classes_match_single_rows(int features)
+    {
+        // Ten classes take the forward tiles' row-major path (two rows' scores in two vector stores), odd row counts
+        // the tile's single-row path; one row at a time is the other entry point.
+        foreach (int rows in new[] { 1, 3, 257, 513 })
+        {
+            var data = Engine.TestProblems.Dense(rows, features, 10, seed: rows + features);
+            var model = new SoftmaxModel(Engine.TestProblems.Theta(10, features, seed: 2, scale: 0.1), Engine.TestProblems.Names(10), features);
+            var batch = model.DecisionFunction(data);
+            var single = new float[10];
+            var x = new float[features];
+            for (int i = 0; i < rows; i++)
+            {
+                data.Features.CopyRow(i, x);
+                model.DecisionFunction(x, single);
+                for (int c = 0; c < 10; c++)
+                    Assert.True(Math.Abs(single[c] - batch[i * 10 + c]) <= 1e-4f * Math.Max(1, Math.Abs(single[c])),
+                        $"D={features} N={rows} row {i} class {c}: {batch[i * 10 + c]} vs {single[c]}");
+            }
+        }
+    }
+
     [Fact]
     public void Scores_equal_W_times_preprocessed_x_plus_b_in_float64()
     {
