@@ -8,7 +8,7 @@ namespace Softmax.Engine;
 /// The fast CPU engine: one fused pass over X per evaluation. Each worker takes a contiguous share of the rows
 /// and, block by block, computes the scores (X Wᵀ + b) with SIMD, the softmax and loss, then accumulates
 /// (P − Y)ᵀ X for the block in float32 and adds it into its own float64 gradient buffer (with AVX-512, through a
-/// float32 stage widened every few blocks: <see cref="StagedBlocks"/>). Worker buffers are
+/// float32 stage widened every 256 rows or fewer). Worker buffers are
 /// summed in a fixed order, so a fixed thread count gives bit-identical results on one host (the block sizes follow
 /// its L1/L2 caches; <c>SOFTMAX_CACHE_SIZES=l1,l2</c> pins them across hosts). No allocation per call.
 /// Dense float32, uint8 (scaled on the fly) and CSR rows are supported. One evaluation at a time: an instance is not
