@@ -108,9 +108,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
     {
         private readonly CpuSoftmaxLoss _e;
         private readonly int _blockRows;
-        private readonly double[] _x;        // (blockRows × S), zero padding past D
+        private readonly PinnedBuffer<double> _x; // (blockRows × S), zero padding past D; 64-byte aligned (a worker whose block started 56 bytes past a line split every store: 2× slower widening)
         private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
-        private readonly double[] _grad;     // dense: (C × S) + C; CSR: (D × C) + C
+        private readonly PinnedBuffer<double> _grad; // dense: (C × S) + C; CSR: (D × C) + C; 64-byte aligned
         private readonly double[] _shiftedTrue; // (blockRows): o_y − max o of each row
         private readonly bool _reciprocalLevels;  // uint8 rows: their levels computed without a division (exact; see ReciprocalIsExact)
 
@@ -119,21 +119,21 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _e = engine;
             _blockRows = blockRows;
             int C = engine.Classes;
-            _x = engine.IsSparse ? [] : new double[blockRows * engine.Stride];
+            _x = new PinnedBuffer<double>(engine.IsSparse ? 0 : blockRows * engine.Stride);
             _scores = new double[blockRows * C];
-            _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
+            _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
             _shiftedTrue = new double[blockRows];
             _reciprocalLevels = engine._data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
         }
 
         public LossSums Sums { get; private set; }
 
-        public ReadOnlySpan<double> Gradient => _grad;
+        public ReadOnlySpan<double> Gradient => _grad.Span;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(RowSet rows, bool withGradient)
         {
-            if (withGradient) Array.Clear(_grad);
+            if (withGradient) _grad.Span.Clear();
             double loss = 0, weight = 0;
             for (int start = 0; start < rows.Count; start += _blockRows)
             {
@@ -143,12 +143,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 else
                 {
                     Widen(block, n);
-                    Float64Kernels.Scores(_x, n, _e.Stride, _e._w64!, _e._b64!, _e.Classes, _scores);
+                    Float64Kernels.Scores(_x.Span, n, _e.Stride, _e._w64!, _e._b64!, _e.Classes, _scores);
                 }
                 Softmax(block, n, withGradient, ref loss, ref weight);
                 if (!withGradient) continue;
                 if (_e.IsSparse) SparseBackward(block, n);
-                else Float64Kernels.Backward(_x, n, _e.Stride, _scores, _e.Classes, _grad);
+                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, _grad.Span);
             }
             Sums = new LossSums(loss, weight);
         }
@@ -159,30 +159,28 @@ public sealed unsafe partial class CpuSoftmaxLoss
         {
             int S = _e.Stride, D = _e.Features;
             var features = _e._data.Features;
-            fixed (double* x = _x)
+            double* x = _x.Pointer;
+            switch (features)
             {
-                switch (features)
-                {
-                    case DenseMatrix dense:
+                case DenseMatrix dense:
+                    for (int r = 0; r < n; r++)
+                    {
+                        // Rows stream from memory: ask for the row two ahead while this one is widened.
+                        if (r + 2 < n) Avx512Kernels.Prefetch(dense.Pointer + (long)block[r + 2] * S, D * sizeof(float));
+                        Float64Kernels.Widen(dense.Pointer + (long)block[r] * S, x + (long)r * S, D);
+                    }
+                    break;
+                case ByteMatrix bytes:
+                    fixed (byte* src = bytes.Bytes)
                         for (int r = 0; r < n; r++)
                         {
-                            // Rows stream from memory: ask for the row two ahead while this one is widened.
-                            if (r + 2 < n) Avx512Kernels.Prefetch(dense.Pointer + (long)block[r + 2] * S, D * sizeof(float));
-                            Float64Kernels.Widen(dense.Pointer + (long)block[r] * S, x + (long)r * S, D);
+                            if (r + 4 < n) Avx512Kernels.Prefetch(src + (long)block[r + 4] * D, D);
+                            Float64Kernels.WidenLevels(src + (long)block[r] * D, x + (long)r * S, D, bytes.Divisor, bytes.Scale, _reciprocalLevels);
                         }
-                        break;
-                    case ByteMatrix bytes:
-                        fixed (byte* src = bytes.Bytes)
-                            for (int r = 0; r < n; r++)
-                            {
-                                if (r + 4 < n) Avx512Kernels.Prefetch(src + (long)block[r + 4] * D, D);
-                                Float64Kernels.WidenLevels(src + (long)block[r] * D, x + (long)r * S, D, bytes.Divisor, bytes.Scale, _reciprocalLevels);
-                            }
-                        break;
-                    default:
-                        for (int r = 0; r < n; r++) features.CopyRow(block[r], _x.AsSpan(r * S, D));
-                        break;
-                }
+                    break;
+                default:
+                    for (int r = 0; r < n; r++) features.CopyRow(block[r], _x.Span.Slice(r * S, D));
+                    break;
             }
         }
 
@@ -213,13 +211,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
             var columns = csr.ColumnIndices;
             var values = csr.Values;
             int C = _e.Classes;
+            var grad = _grad.Span;
             for (int r = 0; r < n; r++)
             {
                 var e = _scores.AsSpan(r * C, C);
                 int j = block[r];
                 for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
                 {
-                    var g = _grad.AsSpan(columns[k] * C, C);
+                    var g = grad.Slice(columns[k] * C, C);
                     TensorPrimitives.MultiplyAdd(e, (double)values[k], g, g);
                 }
             }
@@ -243,7 +242,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 TensorPrimitives.Subtract(row, max, row);
             }
             TensorPrimitives.Exp(all, all);
-            var bias = _grad.AsSpan(_grad.Length - C);
+            var bias = _grad.Span[(_grad.Length - C)..];
             for (int r = 0; r < n; r++)
             {
                 int j = block[r];
@@ -354,7 +353,7 @@ internal static class Float64Kernels
 
     /// <summary>scores (n × C) = x (n × S) · wᵀ (w: C × S) + b; two rows by four classes per tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scores(double[] x, int n, int S, double[] w, double[] b, int C, double[] scores)
+    public static void Scores(ReadOnlySpan<double> x, int n, int S, double[] w, double[] b, int C, double[] scores)
     {
         int r = 0;
         bool wide = Vector512.IsHardwareAccelerated;
@@ -379,20 +378,20 @@ internal static class Float64Kernels
 
     /// <summary>scores[i, c] = b[c] + x_i · w_c for rows [r0, r1) and classes [c0, C): what the tiles leave over.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotScores(double[] x, int r0, int r1, int S, double[] w, int c0, double[] b, int C, double[] scores)
+    private static void DotScores(ReadOnlySpan<double> x, int r0, int r1, int S, double[] w, int c0, double[] b, int C, double[] scores)
     {
         for (int i = r0; i < r1; i++)
-            for (int c = c0; c < C; c++) scores[i * C + c] = b[c] + Dot(x.AsSpan(i * S, S), w.AsSpan(c * S, S));
+            for (int c = c0; c < C; c++) scores[i * C + c] = b[c] + Dot(x.Slice(i * S, S), w.AsSpan(c * S, S));
     }
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile2x4(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    private static void Tile2x4(ReadOnlySpan<double> x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         int V = Vector<double>.Count;
-        var x0 = x.AsSpan(r * S, S);
-        var x1 = x.AsSpan((r + 1) * S, S);
+        var x0 = x.Slice(r * S, S);
+        var x1 = x.Slice((r + 1) * S, S);
         var w0 = w.AsSpan(c * S, S);
         var w1 = w.AsSpan((c + 1) * S, S);
         var w2 = w.AsSpan((c + 2) * S, S);
@@ -421,7 +420,7 @@ internal static class Float64Kernels
 
     /// <summary>g (C × S) += Eᵀ x, E = e (n × C); four classes by two vectors of features per tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(double[] x, int n, int S, double[] e, int C, double[] g)
+    public static void Backward(ReadOnlySpan<double> x, int n, int S, double[] e, int C, Span<double> g)
     {
         int V = Vector<double>.Count, c = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -440,20 +439,20 @@ internal static class Float64Kernels
             for (int k = 0; k < S; k += 2 * V) Tile4x2(x, n, S, e, C, c, k, g);
         for (; c < C; c++)
         {
-            var gc = g.AsSpan(c * S, S);
-            for (int r = 0; r < n; r++) TensorPrimitives.MultiplyAdd(x.AsSpan(r * S, S), e[r * C + c], gc, gc);
+            var gc = g.Slice(c * S, S);
+            for (int r = 0; r < n; r++) TensorPrimitives.MultiplyAdd(x.Slice(r * S, S), e[r * C + c], gc, gc);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile4x2(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
+    private static void Tile4x2(ReadOnlySpan<double> x, int n, int S, double[] e, int C, int c, int k, Span<double> g)
     {
         int V = Vector<double>.Count;
         Vector<double> a0 = default, b0 = default, a1 = default, b1 = default;
         Vector<double> a2 = default, b2 = default, a3 = default, b3 = default;
         for (int r = 0; r < n; r++)
         {
-            var row = x.AsSpan(r * S + k, 2 * V);
+            var row = x.Slice(r * S + k, 2 * V);
             var u = new Vector<double>(row);
             var v = new Vector<double>(row[V..]);
             int o = r * C + c;
@@ -477,7 +476,7 @@ internal static class Float64Kernels
     /// classes by two vectors of features, 12 loads per 20 FMAs; the classes past the last ten go in pairs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile10x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
+    private static unsafe void Tile10x2Wide(ReadOnlySpan<double> x, int n, int S, double[] e, int C, int c, int k, Span<double> g)
     {
         fixed (double* xp = x, ep = e, gp = g)
         {
@@ -517,7 +516,7 @@ internal static class Float64Kernels
 
     /// <summary>Four rows by five classes: 9 loads per 20 FMAs (C = 10 is two tiles; the 2×4 tile needs 6 per 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScoreTile4x5(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    private static unsafe void ScoreTile4x5(ReadOnlySpan<double> x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
         {
@@ -569,7 +568,7 @@ internal static class Float64Kernels
 
     // The remainder of C mod 5 in pairs: the same tiles two classes wide.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile2x2Wide(double[] x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    private static unsafe void Tile2x2Wide(ReadOnlySpan<double> x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
         {
@@ -591,7 +590,7 @@ internal static class Float64Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile2x2Wide(double[] x, int n, int S, double[] e, int C, int c, int k, double[] g)
+    private static unsafe void Tile2x2Wide(ReadOnlySpan<double> x, int n, int S, double[] e, int C, int c, int k, Span<double> g)
     {
         fixed (double* xp = x, gp = g)
         {
@@ -612,10 +611,10 @@ internal static class Float64Kernels
         }
     }
 
-    private static void Add(double[] g, int at, Vector<double> lo, Vector<double> hi)
+    private static void Add(Span<double> g, int at, Vector<double> lo, Vector<double> hi)
     {
         int V = Vector<double>.Count;
-        var span = g.AsSpan(at, 2 * V);
+        var span = g.Slice(at, 2 * V);
         (new Vector<double>(span) + lo).CopyTo(span);
         (new Vector<double>(span[V..]) + hi).CopyTo(span[V..]);
     }
