@@ -22,6 +22,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private Worker64[]? _workers64;
     private Action<int>? _runPart64;
     private double[]? _rowWeights64;    // sample × class weight, not rounded to float32
+    private bool _reciprocalLevels;     // uint8 rows: levels computed without a division (exact; see Float64Kernels.ReciprocalIsExact)
 
     /// <summary>The arithmetic of the sums now: <see cref="Precision.Float32"/> (the default) or <see cref="Precision.Float64"/>.</summary>
     public Precision Arithmetic => _arithmetic;
@@ -36,6 +37,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _w64 = new double[IsSparse ? D * C : C * Stride];
             _b64 = new double[C];
             _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
+            _reciprocalLevels = _data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
             int blockRows = Math.Clamp(32768 / Stride / 2 * 2, 8, 128);
             _workers64 = new Worker64[_threads];
             for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows);
@@ -112,7 +114,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
         private readonly PinnedBuffer<double> _grad; // dense: (C × S) + C; CSR: (D × C) + C; 64-byte aligned
         private readonly double[] _shiftedTrue; // (blockRows): o_y − max o of each row
-        private readonly bool _reciprocalLevels;  // uint8 rows: their levels computed without a division (exact; see ReciprocalIsExact)
 
         public Worker64(CpuSoftmaxLoss engine, int blockRows)
         {
@@ -123,7 +124,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _scores = new double[blockRows * C];
             _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
             _shiftedTrue = new double[blockRows];
-            _reciprocalLevels = engine._data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
         }
 
         public LossSums Sums { get; private set; }
@@ -171,11 +171,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
                     }
                     break;
                 case ByteMatrix bytes:
+                    float divisor = bytes.Divisor, scale = bytes.Scale;
                     fixed (byte* src = bytes.Bytes)
                         for (int r = 0; r < n; r++)
                         {
                             if (r + 4 < n) Avx512Kernels.Prefetch(src + (long)block[r + 4] * D, D);
-                            Float64Kernels.WidenLevels(src + (long)block[r] * D, x + (long)r * S, D, bytes.Divisor, bytes.Scale, _reciprocalLevels);
+                            Float64Kernels.WidenLevels(src + (long)block[r] * D, x + (long)r * S, D, divisor, scale, _e._reciprocalLevels);
                         }
                     break;
                 default:
@@ -262,25 +263,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
 /// <summary>Register-tiled float64 loops over a widened block (rows of stride S, a multiple of 16, zero-padded).</summary>
 internal static class Float64Kernels
 {
-    /// <summary>dst = scale · (double)src.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Widen(ReadOnlySpan<float> src, Span<double> dst, double scale)
-    {
-        int k = 0, V = Vector<double>.Count;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var s = new Vector<double>(scale);
-            for (; k + 2 * V <= src.Length; k += 2 * V)
-            {
-                Vector.Widen(new Vector<float>(src[k..]), out var lo, out var hi);
-                (lo * s).CopyTo(dst[k..]);
-                (hi * s).CopyTo(dst[(k + V)..]);
-            }
-        }
-        for (; k < src.Length; k++) dst[k] = src[k] * scale;
-    }
-
-    /// <summary>dst[0..D) = src[0..D) in float64: one tight loop per row (the span loop above cost as much as the scores).</summary>
+    /// <summary>dst[0..D) = src[0..D) in float64: one tight loop per row (a Vector&lt;T&gt; span loop cost as much as the scores).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Widen(float* src, double* dst, int D)
     {

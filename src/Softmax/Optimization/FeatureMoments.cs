@@ -65,7 +65,9 @@ public sealed class FeatureMoments
             for (int i = 0; i < x.Rows; i++)
             {
                 x.CopyRow(i, row);
-                Float64Kernels.Widen(row, wide, 1);
+                fixed (float* r = row)
+                fixed (double* w = wide)
+                    Float64Kernels.Widen(r, w, D);
                 AddMoments(wide, sum, sq);
             }
         }
