@@ -35,7 +35,7 @@ public static class GradcheckCommand
         command.SetAction(parse => global.Run(parse, (ui, _) =>
         {
             var source = input.Source(parse);
-            var (train, _) = source.LoadTrainTest();
+            var train = source.LoadTrain();
             int limit = parse.GetValue(rows);
             if (limit > 0 && train.Rows > limit) train = train.Slice(0, limit);
             var options = new TrainingOptions

@@ -114,8 +114,8 @@ public sealed record TrainPlan
         if (MetricsPath is not null) AtomicFile.CheckWritable(MetricsPath, "--metrics-json");
         if (CheckpointEvery < 0) throw new UsageException("--checkpoint-every must be ≥ 0.");
         if (ResumePath is not null && !File.Exists(ResumePath)) throw new FileNotFoundException($"No such checkpoint file: {ResumePath}", ResumePath);
-        if (MemoryLimit is <= 0) throw new UsageException($"--memory-limit must be a positive number of bytes, not {MemoryLimit}.");
-        if (AverageEvery < 0) throw new UsageException($"--average-every must be ≥ 0, not {AverageEvery}.");
+        UsageException.Check(MemoryLimit, MemoryLimit is not <= 0, "--memory-limit", "a positive number of bytes");
+        UsageException.Check(AverageEvery, AverageEvery >= 0, "--average-every", "≥ 0");
         if (AverageEvery > 0 && View != DataView.Distributed) throw new UsageException("--average-every applies to --distributed training only.");
         if (AverageEvery > 0 && Options.Solver == SolverKind.Lbfgs)
             throw new UsageException("--average-every is for --solver sgd or adam (local SGD); L-BFGS combines every evaluation exactly.");

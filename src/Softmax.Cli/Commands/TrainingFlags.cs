@@ -157,7 +157,7 @@ public sealed class TrainingFlags() : DataFlags("Dataset name (digits, fashion-m
         var options = new TrainingOptions
         {
             Solver = kind,
-            L2 = p.GetValue(L2) ?? (DataSource.IsName(p.GetValue(Data)!) && DataSource.DatasetKey(p.GetValue(Data)!) == "digits" ? DigitsL2 : DefaultL2),
+            L2 = p.GetValue(L2) ?? (DataSource.IsName(p.GetValue(Data)!) && NamedDatasets.Canonical(p.GetValue(Data)!) == "digits" ? DigitsL2 : DefaultL2),
             L1 = p.GetValue(L1),
             Seed = seed,
             Engine = new CpuEngineOptions(Threads: p.GetValue(Threads)),

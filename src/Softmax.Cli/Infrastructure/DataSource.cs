@@ -41,9 +41,6 @@ public sealed record DataSource(string Spec, DataFormat Format, string? LabelCol
     /// <summary>True when <paramref name="spec"/> is a dataset name and no file or directory of that name exists.</summary>
     public static bool IsName(string spec) => !File.Exists(spec) && !Directory.Exists(spec) && NamedDatasets.Canonical(spec) is not null;
 
-    /// <summary><paramref name="spec"/> as a dataset name would be looked up (<see cref="NamedDatasets.Canonical"/>), or itself.</summary>
-    public static string DatasetKey(string spec) => NamedDatasets.Canonical(spec) ?? spec;
-
     /// <summary>
     /// Fails with "did you mean" when <paramref name="spec"/> is neither a path nor a dataset name but close to one
     /// (<c>--data digit</c>); other missing paths are left to the reader's own message.

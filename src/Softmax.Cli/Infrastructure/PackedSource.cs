@@ -64,7 +64,7 @@ public static class PackedSource
         }
         if (source.IsNamed)
         {
-            string name = DataSource.DatasetKey(source.Spec);
+            string name = NamedDatasets.Canonical(source.Spec)!;   // a named source: IsNamed checked it
             DateTime time = name == "digits"
                 ? File.GetLastWriteTimeUtc(typeof(NamedDatasets).Assembly.Location)
                 : Newest(NamedDatasets.Locate(name));

@@ -30,8 +30,11 @@ public static class NamedDatasets
     /// held out and seed 0. <paramref name="directory"/>, when given, is searched first.
     /// </summary>
     public static (Dataset Train, Dataset Test) Load(string name, string? directory = null) =>
-        Normalize(name) == "digits" ? LoadDigits().Split(0.2, seed: 0)   // one parse and split, not one per half
+        Normalize(name) == "digits" ? DigitsSplit()   // one parse and split, not one per half
             : (Load(name, DataSplit.Train, directory), Load(name, DataSplit.Test, directory));
+
+    /// <summary>The embedded digits split 80/20 with seed 0: both halves of it.</summary>
+    private static (Dataset Train, Dataset Test) DigitsSplit() => LoadDigits().Split(0.2, seed: 0);
 
     /// <summary>One split of a named dataset (see <see cref="Load(string, string?)"/>), without reading the other's files.</summary>
     public static Dataset Load(string name, DataSplit split, string? directory = null)
@@ -39,7 +42,7 @@ public static class NamedDatasets
         string key = Normalize(name);
         if (key == "digits")
         {
-            var (train, test) = LoadDigits().Split(0.2, seed: 0);
+            var (train, test) = DigitsSplit();
             return split == DataSplit.Train ? train : test;
         }
         string dir = Locate(key, directory);
