@@ -24,7 +24,10 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly PinnedBuffer<float> _max, _sums, _logs, _rowWeight;
         private readonly float[] _shiftedTrue, _scratch;
         private readonly PinnedBuffer<int> _labels;    // (ColumnStride): the block's labels; lanes past n are stale
-        private readonly double[] _grad;               // (C × S) + C, or (D × C) + C for CSR
+        // (C × S) + C, or (D × C) + C for CSR. 64-byte aligned: the stage is widened into it a whole vector at a time,
+        // and as a plain double[] it sat 8–40 bytes off a cache line by chance, which made that worker's passes 10–25 %
+        // slower (CIFAR-10 shape and Fashion-MNIST, 2 threads, 2026-12-02).
+        private readonly PinnedBuffer<double> _grad;
         private readonly PinnedBuffer<float> _rowScores; // (BlockRows × 10 + 10): ten-class scores row-major, before ClassMajor
         private readonly PinnedBuffer<float> _stage;   // (C × S) when the engine stages block gradients (dense, AVX-512)
         private int _stagedBlocks;                     // blocks summed in _stage since it was last widened into _grad
@@ -45,21 +48,21 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _rowWeight = new PinnedBuffer<float>(Rp);
             _labels = new PinnedBuffer<int>(Rp);
             _scratch = new float[Math.Max(engine.Stride, C)];
-            _grad = new double[(engine.IsSparse ? engine.Features * C : C * engine.Stride) + C];
+            _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
             _rowScores = new PinnedBuffer<float>(engine._useAvx512 && !engine.IsSparse && C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
             _stage = new PinnedBuffer<float>(engine.StagedBlocks > 0 ? C * engine.Stride : 0);
         }
 
         public LossSums Sums { get; private set; }
 
-        public Span<double> Gradient => _grad;
+        public Span<double> Gradient => _grad.Span;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(RowSet rows, bool withGradient)
         {
             if (withGradient)
             {
-                Array.Clear(_grad);
+                _grad.Span.Clear();
                 _stage.Span.Clear();
                 _stagedBlocks = 0;
             }
@@ -119,16 +122,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
             if (rowMajor) ClassMajor(n);
             SoftmaxColumns(n, withGradient, ref loss, ref weight);
             if (!withGradient) return;
-            fixed (double* g = _grad)
+            if (_e._useAvx512)
             {
-                if (_e._useAvx512)
-                {
-                    var (next, nextBytes) = NextBlock(block, n);
-                    Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stage.Pointer, (byte*)next, nextBytes);
-                    if (++_stagedBlocks == _e.StagedBlocks) WidenStage();
-                }
-                else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, g, _scratch);
+                var (next, nextBytes) = NextBlock(block, n);
+                Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stage.Pointer, (byte*)next, nextBytes);
+                if (++_stagedBlocks == _e.StagedBlocks) WidenStage();
             }
+            else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, _grad.Pointer, _scratch);
         }
 
         /// <summary>The block's ten-class row-major scores, class-major into <see cref="_scores"/>.</summary>
@@ -147,7 +147,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// <summary>Adds the staged block gradients into the float64 gradient and empties the stage.</summary>
         private void WidenStage()
         {
-            fixed (double* g = _grad) Avx512Kernels.AddTo(_stage.Pointer, g, _stage.Length);
+            Avx512Kernels.AddTo(_stage.Pointer, _grad.Pointer, _stage.Length);
             _stagedBlocks = 0;
         }
 
@@ -251,7 +251,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             {
                 Vector512<float> total = default;
                 for (int r = 0; r < width; r += 16) total += Vector512.Load(s + (long)c * Rp + r);
-                _grad[biasOffset + c] += Vector512.Sum(total);
+                _grad.Pointer[biasOffset + c] += Vector512.Sum(total);
             }
         }
 
@@ -301,7 +301,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 TensorPrimitives.Multiply(column, new ReadOnlySpan<float>(max, n), column);
             }
             for (int r = 0; r < n; r++) s[(long)_labels.Pointer[r] * Rp + r] -= rw[r];
-            for (int c = 0; c < C; c++) _grad[biasOffset + c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(s + (long)c * Rp, n));
+            for (int c = 0; c < C; c++) _grad.Pointer[biasOffset + c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(s + (long)c * Rp, n));
         }
 
         /// <summary>Pointers to the block's rows as padded float32: in place for dense rows, else converted or copied into a scratch block.</summary>
@@ -366,7 +366,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
             SoftmaxColumns(n, withGradient, ref loss, ref weight);
             if (!withGradient) return;
-            ref double g0 = ref MemoryMarshal.GetArrayDataReference(_grad);
+            double* g0 = _grad.Pointer;
             for (int r = 0; r < n; r++)
             {
                 for (int c = 0; c < C; c++) o[c] = s[(long)c * Rp + r];
@@ -374,8 +374,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
                 {
                     double v = values[k];
-                    ref double g = ref Unsafe.Add(ref g0, columns[k] * C);
-                    for (int c = 0; c < C; c++) Unsafe.Add(ref g, c) += v * o[c];
+                    double* g = g0 + (long)columns[k] * C;
+                    for (int c = 0; c < C; c++) g[c] += v * o[c];
                 }
             }
         }
