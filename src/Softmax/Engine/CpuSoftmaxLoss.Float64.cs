@@ -17,7 +17,7 @@ namespace Softmax.Engine;
 public sealed unsafe partial class CpuSoftmaxLoss
 {
     private Precision _arithmetic = Precision.Float32;
-    private double[]? _w64;             // dense: (C × S) row-major, zero padding; CSR: (D × C)
+    private PinnedBuffer<double>? _w64; // dense: (C × S) row-major, zero padding; CSR: (D × C); 64-byte aligned (no weight vector load splits a cache line)
     private double[]? _b64;             // (C)
     private Worker64[]? _workers64;
     private Action<int>? _runPart64;
@@ -34,7 +34,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         if (arithmetic == Precision.Float64 && _workers64 is null)
         {
             int C = Classes, D = Features;
-            _w64 = new double[IsSparse ? D * C : C * Stride];
+            _w64 = new PinnedBuffer<double>(IsSparse ? D * C : C * Stride);
             _b64 = new double[C];
             _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
             _reciprocalLevels = _data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
@@ -75,14 +75,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private void Pack64(ReadOnlySpan<double> theta)
     {
         int C = Classes, D = Features, S = Stride;
-        var w = _w64!;
+        var w = _w64!.Span;
         if (IsSparse)
         {
             for (int c = 0; c < C; c++)
                 for (int d = 0; d < D; d++) w[d * C + c] = theta[c * D + d];
         }
         else
-            for (int c = 0; c < C; c++) theta.Slice(c * D, D).CopyTo(w.AsSpan(c * S, D));
+            for (int c = 0; c < C; c++) theta.Slice(c * D, D).CopyTo(w.Slice(c * S, D));
         theta.Slice(C * D, C).CopyTo(_b64);
     }
 
@@ -143,7 +143,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 else
                 {
                     Widen(block, n);
-                    Float64Kernels.Scores(_x.Span, n, _e.Stride, _e._w64!, _e._b64!, _e.Classes, _scores);
+                    Float64Kernels.Scores(_x.Span, n, _e.Stride, _e._w64!.Span, _e._b64!, _e.Classes, _scores);
                 }
                 Softmax(block, n, withGradient, ref loss, ref weight);
                 if (!withGradient) continue;
@@ -193,14 +193,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
             var columns = csr.ColumnIndices;
             var values = csr.Values;
             int C = _e.Classes;
-            var wt = _e._w64!;
+            var wt = _e._w64!.Span;
             for (int r = 0; r < n; r++)
             {
                 var o = _scores.AsSpan(r * C, C);
                 _e._b64.CopyTo(o);
                 int j = block[r];
                 for (int k = (int)pointers[j], end = (int)pointers[j + 1]; k < end; k++)
-                    TensorPrimitives.MultiplyAdd(wt.AsSpan(columns[k] * C, C), (double)values[k], o, o);
+                    TensorPrimitives.MultiplyAdd(wt.Slice(columns[k] * C, C), (double)values[k], o, o);
             }
         }
 
@@ -336,7 +336,7 @@ internal static class Float64Kernels
 
     /// <summary>scores (n × C) = x (n × S) · wᵀ (w: C × S) + b; two rows by four classes per tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scores(ReadOnlySpan<double> x, int n, int S, double[] w, double[] b, int C, double[] scores)
+    public static void Scores(ReadOnlySpan<double> x, int n, int S, ReadOnlySpan<double> w, double[] b, int C, double[] scores)
     {
         int r = 0;
         bool wide = Vector512.IsHardwareAccelerated;
@@ -361,24 +361,24 @@ internal static class Float64Kernels
 
     /// <summary>scores[i, c] = b[c] + x_i · w_c for rows [r0, r1) and classes [c0, C): what the tiles leave over.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotScores(ReadOnlySpan<double> x, int r0, int r1, int S, double[] w, int c0, double[] b, int C, double[] scores)
+    private static void DotScores(ReadOnlySpan<double> x, int r0, int r1, int S, ReadOnlySpan<double> w, int c0, double[] b, int C, double[] scores)
     {
         for (int i = r0; i < r1; i++)
-            for (int c = c0; c < C; c++) scores[i * C + c] = b[c] + Dot(x.Slice(i * S, S), w.AsSpan(c * S, S));
+            for (int c = c0; c < C; c++) scores[i * C + c] = b[c] + Dot(x.Slice(i * S, S), w.Slice(c * S, S));
     }
 
     private static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile2x4(ReadOnlySpan<double> x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    private static void Tile2x4(ReadOnlySpan<double> x, int r, int S, ReadOnlySpan<double> w, int c, double[] b, int C, double[] scores)
     {
         int V = Vector<double>.Count;
         var x0 = x.Slice(r * S, S);
         var x1 = x.Slice((r + 1) * S, S);
-        var w0 = w.AsSpan(c * S, S);
-        var w1 = w.AsSpan((c + 1) * S, S);
-        var w2 = w.AsSpan((c + 2) * S, S);
-        var w3 = w.AsSpan((c + 3) * S, S);
+        var w0 = w.Slice(c * S, S);
+        var w1 = w.Slice((c + 1) * S, S);
+        var w2 = w.Slice((c + 2) * S, S);
+        var w3 = w.Slice((c + 3) * S, S);
         Vector<double> a00 = default, a01 = default, a02 = default, a03 = default;
         Vector<double> a10 = default, a11 = default, a12 = default, a13 = default;
         for (int k = 0; k < S; k += V)
@@ -499,7 +499,7 @@ internal static class Float64Kernels
 
     /// <summary>Four rows by five classes: 9 loads per 20 FMAs (C = 10 is two tiles; the 2×4 tile needs 6 per 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScoreTile4x5(ReadOnlySpan<double> x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    private static unsafe void ScoreTile4x5(ReadOnlySpan<double> x, int r, int S, ReadOnlySpan<double> w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
         {
@@ -551,7 +551,7 @@ internal static class Float64Kernels
 
     // The remainder of C mod 5 in pairs: the same tiles two classes wide.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile2x2Wide(ReadOnlySpan<double> x, int r, int S, double[] w, int c, double[] b, int C, double[] scores)
+    private static unsafe void Tile2x2Wide(ReadOnlySpan<double> x, int r, int S, ReadOnlySpan<double> w, int c, double[] b, int C, double[] scores)
     {
         fixed (double* xp = x, wp = w)
         {
