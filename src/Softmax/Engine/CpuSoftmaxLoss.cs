@@ -40,7 +40,6 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 
     private readonly Action<int> _runPart;
     private RowSet _pendingRows;
-    private int _pendingParts;
     private int _pendingChunks;
     private int _nextChunk;
     private bool _pendingGradient;
@@ -89,14 +88,18 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private void RunPart(int t)
     {
         int i;
-        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _pendingChunks) RunChunk(_workers[t], i);
+        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _pendingChunks) RunChunk(t, i);
     }
 
-    /// <summary>Chunk i of the pending rows, into slot i.</summary>
-    private void RunChunk(Worker worker, int i)
+    /// <summary>Chunk i of the pending rows on worker t (float32 or float64, as the arithmetic is), into slot i.</summary>
+    private void RunChunk(int t, int i)
     {
         var (start, count) = Chunk(_pendingRows.Count, _pendingChunks, i);
-        _chunkSums[i] = worker.Run(_pendingRows.Sub(start, count), _pendingGradient, _chunkGradients.Pointer + (long)i * ChunkGradientStride);
+        var rows = _pendingRows.Sub(start, count);
+        double* slot = _chunkGradients.Pointer + (long)i * ChunkGradientStride;
+        _chunkSums[i] = _arithmetic == Precision.Float64
+            ? _workers64![t].Run(rows, _pendingGradient, slot)
+            : _workers[t].Run(rows, _pendingGradient, slot);
     }
 
     /// <summary>
@@ -210,22 +213,18 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     {
         if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
         rows.Validate(Rows);
-        if (_arithmetic == Precision.Float64)
-        {
-            var exact = Run64(theta, rows, gradientSums, withGradient);
-            GC.KeepAlive(this);
-            return exact;
-        }
-        PackParameters(theta);
+        bool exact = _arithmetic == Precision.Float64;
+        if (exact) Pack64(theta);
+        else PackParameters(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
         int chunks = Chunks(rows.Count, parts);
-        (_pendingRows, _pendingParts, _pendingChunks, _pendingGradient) = (rows, parts, chunks, withGradient);
+        (_pendingRows, _pendingChunks, _pendingGradient) = (rows, chunks, withGradient);
         if (parts == 1)
         {
             for (int i = 0; i < chunks; i++)
             {
                 _nextChunk = i + 1;
-                RunChunk(_workers[0], i);
+                RunChunk(0, i);
             }
         }
         else
@@ -236,7 +235,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _pendingRows = default;
         var sums = default(LossSums);
         for (int i = 0; i < chunks; i++) sums += _chunkSums[i];
-        if (withGradient) ReduceGradients(chunks, gradientSums);
+        // uint8 rows: the float32 kernels saw the raw bytes (the scale is in W); the float64 ones saw the scaled levels.
+        if (withGradient) ReduceGradients(chunks, gradientSums, exact ? 1 : _xScale);
         GC.KeepAlive(this);
         return sums;
     }
@@ -266,7 +266,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReduceGradients(int chunks, Span<double> grad)
+    private void ReduceGradients(int chunks, Span<double> grad, double scale)
     {
         int C = Classes, D = Features, S = Stride;
         // Sum the chunks into the first one, in chunk order for every entry, a tile at a time so that each chunk is read
@@ -292,7 +292,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         {
             var src = g.Slice(c * S, D);
             var dst = grad.Slice(c * D, D);
-            if (_xScale != 1f) TensorPrimitives.MultiplyAdd(src, (double)_xScale, dst, dst);
+            if (scale != 1) TensorPrimitives.MultiplyAdd(src, scale, dst, dst);
             else TensorPrimitives.Add(dst, src, dst);
         }
         for (int c = 0; c < C; c++) grad[C * D + c] += g[C * S + c];
