@@ -20,6 +20,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private PinnedBuffer<double>? _w64; // dense: (C × S) row-major, zero padding; CSR: (D × C); 64-byte aligned (no weight vector load splits a cache line)
     private double[]? _b64;             // (C)
     private Worker64[]? _workers64;
+    private Action<int>? _runPart64;
     private double[]? _rowWeights64;    // sample × class weight, not rounded to float32
     private bool _reciprocalLevels;     // uint8 rows: levels computed without a division (exact; see Float64Kernels.ReciprocalIsExact)
 
@@ -40,9 +41,34 @@ public sealed unsafe partial class CpuSoftmaxLoss
             int blockRows = Math.Clamp(32768 / Stride / 2 * 2, 8, 128);
             _workers64 = new Worker64[_threads];
             for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows);
+            _runPart64 = RunPart64;
         }
         _arithmetic = arithmetic;
         return true;
+    }
+
+    private void RunPart64(int t)
+    {
+        var set = _pendingRows;
+        int start = (int)((long)set.Count * t / _pendingParts), end = (int)((long)set.Count * (t + 1) / _pendingParts);
+        _workers64![t].Run(set.Sub(start, end - start), _pendingGradient);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private LossSums Run64(ReadOnlySpan<double> theta, RowSet rows, Span<double> gradientSums, bool withGradient)
+    {
+        Pack64(theta);
+        int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
+        if (parts == 1) _workers64![0].Run(rows, withGradient);
+        else
+        {
+            (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
+            WorkerTeam.Run(parts, _runPart64!, _parallel);
+        }
+        var sums = default(LossSums);
+        for (int t = 0; t < parts; t++) sums += _workers64![t].Sums;
+        if (withGradient) Reduce64(parts, gradientSums);
+        return sums;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -60,15 +86,33 @@ public sealed unsafe partial class CpuSoftmaxLoss
         theta.Slice(C * D, C).CopyTo(_b64);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Reduce64(int parts, Span<double> grad)
+    {
+        int C = Classes, D = Features, S = Stride;
+        for (int t = 0; t < parts; t++)
+        {
+            var g = _workers64![t].Gradient;
+            if (IsSparse)
+            {
+                for (int d = 0; d < D; d++)
+                    for (int c = 0; c < C; c++) grad[c * D + d] += g[d * C + c];
+            }
+            else
+                for (int c = 0; c < C; c++) TensorPrimitives.Add(grad.Slice(c * D, D), g.Slice(c * S, D), grad.Slice(c * D, D));
+            var bias = g[^C..];
+            TensorPrimitives.Add(grad.Slice(C * D, C), bias, grad.Slice(C * D, C));
+        }
+    }
+
     /// <summary>One thread's float64 buffers: a widened block of rows, its scores, and the gradient sums.</summary>
-    private sealed unsafe class Worker64
+    private sealed class Worker64
     {
         private readonly CpuSoftmaxLoss _e;
         private readonly int _blockRows;
         private readonly PinnedBuffer<double> _x; // (blockRows × S), zero padding past D; 64-byte aligned (a worker whose block started 56 bytes past a line split every store: 2× slower widening)
         private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
-        private double* _grad;               // the current chunk's gradient sums (see CpuSoftmaxLoss.Chunks)
-        private readonly int _gradLength;    // dense: (C × S) + C; CSR: (D × C) + C
+        private readonly PinnedBuffer<double> _grad; // dense: (C × S) + C; CSR: (D × C) + C; 64-byte aligned
         private readonly double[] _shiftedTrue; // (blockRows): o_y − max o of each row
 
         public Worker64(CpuSoftmaxLoss engine, int blockRows)
@@ -78,21 +122,18 @@ public sealed unsafe partial class CpuSoftmaxLoss
             int C = engine.Classes;
             _x = new PinnedBuffer<double>(engine.IsSparse ? 0 : blockRows * engine.Stride);
             _scores = new double[blockRows * C];
-            _gradLength = engine.GradientLength;
+            _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
             _shiftedTrue = new double[blockRows];
         }
 
-        private Span<double> Gradient => new(_grad, _gradLength);
+        public LossSums Sums { get; private set; }
 
-        /// <summary>
-        /// The loss sums over <paramref name="rows"/>; with <paramref name="withGradient"/>, their gradient sums go to
-        /// <paramref name="grad"/> (<see cref="CpuSoftmaxLoss.GradientLength"/> entries, overwritten).
-        /// </summary>
+        public ReadOnlySpan<double> Gradient => _grad.Span;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public LossSums Run(RowSet rows, bool withGradient, double* grad)
+        public void Run(RowSet rows, bool withGradient)
         {
-            _grad = grad;
-            if (withGradient) Gradient.Clear();
+            if (withGradient) _grad.Span.Clear();
             double loss = 0, weight = 0;
             for (int start = 0; start < rows.Count; start += _blockRows)
             {
@@ -107,10 +148,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 Softmax(block, n, withGradient, ref loss, ref weight);
                 if (!withGradient) continue;
                 if (_e.IsSparse) SparseBackward(block, n);
-                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, Gradient);
+                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, _grad.Span);
             }
-            _grad = null;
-            return new LossSums(loss, weight);
+            Sums = new LossSums(loss, weight);
         }
 
         /// <summary>The block's rows as float64 (uint8 rows as their float32 levels, <see cref="ByteMatrix.Levels"/>).</summary>
@@ -172,7 +212,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             var columns = csr.ColumnIndices;
             var values = csr.Values;
             int C = _e.Classes;
-            var grad = Gradient;
+            var grad = _grad.Span;
             for (int r = 0; r < n; r++)
             {
                 var e = _scores.AsSpan(r * C, C);
@@ -203,7 +243,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 TensorPrimitives.Subtract(row, max, row);
             }
             TensorPrimitives.Exp(all, all);
-            var bias = Gradient[(_gradLength - C)..];
+            var bias = _grad.Span[(_grad.Length - C)..];
             for (int r = 0; r < n; r++)
             {
                 int j = block[r];

@@ -40,6 +40,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 
     private readonly Action<int> _runPart;
     private RowSet _pendingRows;
+    private int _pendingParts;
     private int _pendingChunks;
     private int _nextChunk;
     private bool _pendingGradient;
@@ -88,18 +89,14 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private void RunPart(int t)
     {
         int i;
-        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _pendingChunks) RunChunk(t, i);
+        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _pendingChunks) RunChunk(_workers[t], i);
     }
 
-    /// <summary>Chunk i of the pending rows on worker t (float32 or float64, as the arithmetic is), into slot i.</summary>
-    private void RunChunk(int t, int i)
+    /// <summary>Chunk i of the pending rows, into slot i.</summary>
+    private void RunChunk(Worker worker, int i)
     {
         var (start, count) = Chunk(_pendingRows.Count, _pendingChunks, i);
-        var rows = _pendingRows.Sub(start, count);
-        double* slot = _chunkGradients.Pointer + (long)i * ChunkGradientStride;
-        _chunkSums[i] = _arithmetic == Precision.Float64
-            ? _workers64![t].Run(rows, _pendingGradient, slot)
-            : _workers[t].Run(rows, _pendingGradient, slot);
+        _chunkSums[i] = worker.Run(_pendingRows.Sub(start, count), _pendingGradient, _chunkGradients.Pointer + (long)i * ChunkGradientStride);
     }
 
     /// <summary>
@@ -213,18 +210,22 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     {
         if (theta.Length != Classes * Features + Classes) throw new ArgumentException($"θ must have C·D + C = {Classes * Features + Classes} entries.", nameof(theta));
         rows.Validate(Rows);
-        bool exact = _arithmetic == Precision.Float64;
-        if (exact) Pack64(theta);
-        else PackParameters(theta);
+        if (_arithmetic == Precision.Float64)
+        {
+            var exact = Run64(theta, rows, gradientSums, withGradient);
+            GC.KeepAlive(this);
+            return exact;
+        }
+        PackParameters(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
         int chunks = Chunks(rows.Count, parts);
-        (_pendingRows, _pendingChunks, _pendingGradient) = (rows, chunks, withGradient);
+        (_pendingRows, _pendingParts, _pendingChunks, _pendingGradient) = (rows, parts, chunks, withGradient);
         if (parts == 1)
         {
             for (int i = 0; i < chunks; i++)
             {
                 _nextChunk = i + 1;
-                RunChunk(0, i);
+                RunChunk(_workers[0], i);
             }
         }
         else
@@ -235,8 +236,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _pendingRows = default;
         var sums = default(LossSums);
         for (int i = 0; i < chunks; i++) sums += _chunkSums[i];
-        // uint8 rows: the float32 kernels saw the raw bytes (the scale is in W); the float64 ones saw the scaled levels.
-        if (withGradient) ReduceGradients(chunks, gradientSums, exact ? 1 : _xScale);
+        if (withGradient) ReduceGradients(chunks, gradientSums);
         GC.KeepAlive(this);
         return sums;
     }
@@ -266,7 +266,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReduceGradients(int chunks, Span<double> grad, double scale)
+    private void ReduceGradients(int chunks, Span<double> grad)
     {
         int C = Classes, D = Features, S = Stride;
         // Sum the chunks into the first one, in chunk order for every entry, a tile at a time so that each chunk is read
@@ -292,7 +292,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         {
             var src = g.Slice(c * S, D);
             var dst = grad.Slice(c * D, D);
-            if (scale != 1) TensorPrimitives.MultiplyAdd(src, scale, dst, dst);
+            if (_xScale != 1f) TensorPrimitives.MultiplyAdd(src, (double)_xScale, dst, dst);
             else TensorPrimitives.Add(dst, src, dst);
         }
         for (int c = 0; c < C; c++) grad[C * D + c] += g[C * S + c];
