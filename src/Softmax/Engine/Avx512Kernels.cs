@@ -537,23 +537,13 @@ internal static unsafe class Avx512Kernels
         Vector512.Store(Vector512.Load((double*)g + 8) + hi, (double*)g + 8);
     }
 
-    /// <summary>
-    /// g[i] += stage[i] (widened), or g[i] = stage[i] when <paramref name="overwrite"/>, and stage[i] = 0 for i &lt; n, n
-    /// a multiple of 16.
-    /// </summary>
+    /// <summary>g[i] += stage[i] (widened) and stage[i] = 0 for i &lt; n, n a multiple of 16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddTo(float* stage, double* g, int n, bool overwrite = false)
+    public static void AddTo(float* stage, double* g, int n)
     {
         for (int i = 0; i < n; i += 16)
         {
-            var v = Vector512.Load(stage + i);
-            if (overwrite)
-            {
-                var (lo, hi) = Vector512.Widen(v);
-                Vector512.Store(lo, g + i);
-                Vector512.Store(hi, g + i + 8);
-            }
-            else AddWide(g + i, v);
+            AddWide(g + i, Vector512.Load(stage + i));
             Vector512.Store(Vector512<float>.Zero, stage + i);
         }
     }

@@ -24,14 +24,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly PinnedBuffer<float> _max, _sums, _logs, _rowWeight;
         private readonly float[] _shiftedTrue, _scratch;
         private readonly PinnedBuffer<int> _labels;    // (ColumnStride): the block's labels; lanes past n are stale
-        private double* _grad;                         // the current chunk's float64 gradient (see CpuSoftmaxLoss.Chunks)
-        private readonly int _gradLength;              // (C × S) + C, or (D × C) + C for CSR
+        // (C × S) + C, or (D × C) + C for CSR. 64-byte aligned: the stage is widened into it a whole vector at a time,
+        // and as a plain double[] it sat 8–40 bytes off a cache line by chance, which made that worker's passes 10–25 %
+        // slower (CIFAR-10 shape and Fashion-MNIST, 2 threads, 2026-12-02).
+        private readonly PinnedBuffer<double> _grad;
         private readonly PinnedBuffer<float> _rowScores; // (BlockRows × 10 + 10): ten-class scores row-major, before ClassMajor
         private readonly PinnedBuffer<float> _stage;   // (C × S) when the engine stages block gradients (dense, AVX-512)
         private int _stagedBlocks;                     // blocks summed in _stage since it was last widened into _grad
-        private bool _overwrite;                       // the next widening writes _grad's weight part instead of adding
-        private bool _stageClean = true;               // _stage is all zero (false while an evaluation runs)
-        private long _nextFirst;                       // the data row this worker reads after the current block (likely), or −1
 
         public Worker(CpuSoftmaxLoss engine)
         {
@@ -49,27 +48,22 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _rowWeight = new PinnedBuffer<float>(Rp);
             _labels = new PinnedBuffer<int>(Rp);
             _scratch = new float[Math.Max(engine.Stride, C)];
-            _gradLength = engine.GradientLength;
+            _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
             _rowScores = new PinnedBuffer<float>(engine._useAvx512 && !engine.IsSparse && C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
             _stage = new PinnedBuffer<float>(engine.StagedBlocks > 0 ? C * engine.Stride : 0);
         }
 
-        /// <summary>
-        /// The loss sums over <paramref name="rows"/>; with <paramref name="withGradient"/>, their gradient sums go to
-        /// <paramref name="grad"/> (<see cref="CpuSoftmaxLoss.GradientLength"/> entries, 64-byte aligned, overwritten).
-        /// </summary>
+        public LossSums Sums { get; private set; }
+
+        public Span<double> Gradient => _grad.Span;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public LossSums Run(RowSet rows, bool withGradient, double* grad)
+        public void Run(RowSet rows, bool withGradient)
         {
-            _grad = grad;
             if (withGradient)
             {
-                // With a stage, its first widening writes the weight part of grad (no clearing of a chunk's slot first).
-                _overwrite = _stage.Length > 0;
-                int cleared = _overwrite ? _stage.Length : 0;
-                new Span<double>(grad + cleared, _gradLength - cleared).Clear();
-                if (!_stageClean) _stage.Span.Clear(); // an evaluation that threw left it dirty
-                _stageClean = false;
+                _grad.Span.Clear();
+                _stage.Span.Clear();
                 _stagedBlocks = 0;
             }
             double loss = 0, weight = 0;
@@ -79,7 +73,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             {
                 int n = Math.Min(R, rows.Count - start);
                 var block = rows.Sub(start, n);
-                _nextFirst = start + n < rows.Count ? rows[start + n] : _e.UpcomingRow();
                 for (int r = 0; r < n; r++)
                 {
                     int j = block[r];
@@ -89,17 +82,11 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 if (_e.IsSparse) SparseBlock(block, n, withGradient, ref loss, ref weight);
                 else DenseBlock(block, n, withGradient, ref loss, ref weight);
             }
-            if (withGradient)
-            {
-                if (_stagedBlocks > 0) WidenStage();
-                if (_overwrite) new Span<double>(grad, _stage.Length).Clear(); // no rows: nothing was widened
-                _stageClean = true;
-            }
-            _grad = null;
+            if (_stagedBlocks > 0) WidenStage();
+            Sums = new LossSums(loss, weight);
             // The kernels used raw pointers into this worker's and the engine's pinned buffers.
             GC.KeepAlive(this);
             GC.KeepAlive(_e);
-            return new LossSums(loss, weight);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -141,7 +128,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stage.Pointer, (byte*)next, nextBytes);
                 if (++_stagedBlocks == _e.StagedBlocks) WidenStage();
             }
-            else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, _grad, _scratch);
+            else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, _grad.Pointer, _scratch);
         }
 
         /// <summary>The block's ten-class row-major scores, class-major into <see cref="_scores"/>.</summary>
@@ -160,20 +147,18 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// <summary>Adds the staged block gradients into the float64 gradient and empties the stage.</summary>
         private void WidenStage()
         {
-            Avx512Kernels.AddTo(_stage.Pointer, _grad, _stage.Length, _overwrite);
-            _overwrite = false;
+            Avx512Kernels.AddTo(_stage.Pointer, _grad.Pointer, _stage.Length);
             _stagedBlocks = 0;
         }
 
         /// <summary>
-        /// The memory of the rows this worker reads next (up to one block from <see cref="_nextFirst"/>; a range block's
-        /// only), for the backward pass to prefetch. Only a hint: a prefetch never faults, so an unpinned array's address
-        /// is good enough.
+        /// The memory of the rows after a range block (up to one block), for the backward pass to prefetch. Only a hint:
+        /// a prefetch never faults, so an unpinned array's address is good enough.
         /// </summary>
         private (nint, long) NextBlock(RowSet block, int n)
         {
-            if (!block.IsRange || _nextFirst < 0) return (0, 0);
-            long first = _nextFirst, count = Math.Min(_e.BlockRows, _e.Rows - first);
+            if (!block.IsRange) return (0, 0);
+            long first = (long)block[n - 1] + 1, count = Math.Min(_e.BlockRows, _e.Rows - first);
             if (count <= 0) return (0, 0);
             return _e._data.Features switch
             {
@@ -184,14 +169,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>
-        /// The data row behind place r of the block, where places n … n + RowsAhead − 1 name the rows to prefetch: for a
-        /// range, the rows from <see cref="_nextFirst"/> on, else the block's last row again.
+        /// The data row behind place r of the block, where places n … n + RowsAhead − 1 name the rows to prefetch: the
+        /// rows after a range, else the block's last row again.
         /// </summary>
         private long RowAhead(RowSet block, int n, int r)
         {
             if (r < n) return block[r];
-            long next = _nextFirst + (r - n);
-            return block.IsRange && _nextFirst >= 0 && next < _e.Rows ? next : block[n - 1];
+            long next = block[n - 1] + (r - n + 1);
+            return block.IsRange && next < _e.Rows ? next : block[n - 1];
         }
 
         /// <summary>
@@ -261,12 +246,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
             weight += Vector512.Sum(weightLo + weightHi);
             if (!withGradient) return;
             // The bias gradient is the sum of each column.
-            int biasOffset = _gradLength - C;
+            int biasOffset = _grad.Length - C;
             for (int c = 0; c < C; c++)
             {
                 Vector512<float> total = default;
                 for (int r = 0; r < width; r += 16) total += Vector512.Load(s + (long)c * Rp + r);
-                _grad[biasOffset + c] += Vector512.Sum(total);
+                _grad.Pointer[biasOffset + c] += Vector512.Sum(total);
             }
         }
 
@@ -309,14 +294,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
             AddLoss(n, ref loss, ref weight);
             if (!withGradient) return;
             TensorPrimitives.Divide(new ReadOnlySpan<float>(rw, n), new ReadOnlySpan<float>(sums, n), new Span<float>(max, n));
-            int biasOffset = _gradLength - C;
+            int biasOffset = _grad.Length - C;
             for (int c = 0; c < C; c++)
             {
                 var column = new Span<float>(s + (long)c * Rp, n);
                 TensorPrimitives.Multiply(column, new ReadOnlySpan<float>(max, n), column);
             }
             for (int r = 0; r < n; r++) s[(long)_labels.Pointer[r] * Rp + r] -= rw[r];
-            for (int c = 0; c < C; c++) _grad[biasOffset + c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(s + (long)c * Rp, n));
+            for (int c = 0; c < C; c++) _grad.Pointer[biasOffset + c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(s + (long)c * Rp, n));
         }
 
         /// <summary>Pointers to the block's rows as padded float32: in place for dense rows, else converted or copied into a scratch block.</summary>
@@ -381,7 +366,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
             SoftmaxColumns(n, withGradient, ref loss, ref weight);
             if (!withGradient) return;
-            double* g0 = _grad;
+            double* g0 = _grad.Pointer;
             for (int r = 0; r < n; r++)
             {
                 for (int c = 0; c < C; c++) o[c] = s[(long)c * Rp + r];

@@ -5,25 +5,18 @@ using Softmax.Data;
 namespace Softmax.Engine;
 
 /// <summary>
-/// The fast CPU engine: one fused pass over X per evaluation. The rows are cut into a fixed set of contiguous chunks
-/// (see <see cref="Chunks"/>) that the worker threads take as they come free; block by block, a worker computes the
-/// scores (X Wᵀ + b) with SIMD, the softmax and loss, then accumulates (P − Y)ᵀ X for the block in float32 and adds it
-/// into the chunk's own float64 gradient (with AVX-512, through a float32 stage widened every 256 rows or fewer). The
-/// chunks' sums are added in chunk order, so a fixed thread count gives bit-identical results on one host whichever
-/// thread took which chunk (the block sizes follow its L1/L2 caches; <c>SOFTMAX_CACHE_SIZES=l1,l2</c> pins them across
-/// hosts). No allocation per call.
+/// The fast CPU engine: one fused pass over X per evaluation. Each worker takes a contiguous share of the rows
+/// and, block by block, computes the scores (X Wᵀ + b) with SIMD, the softmax and loss, then accumulates
+/// (P − Y)ᵀ X for the block in float32 and adds it into its own float64 gradient buffer (with AVX-512, through a
+/// float32 stage widened every 256 rows or fewer). Worker buffers are
+/// summed in a fixed order, so a fixed thread count gives bit-identical results on one host (the block sizes follow
+/// its L1/L2 caches; <c>SOFTMAX_CACHE_SIZES=l1,l2</c> pins them across hosts). No allocation per call.
 /// Dense float32, uint8 (scaled on the fly) and CSR rows are supported. One evaluation at a time: an instance is not
 /// thread-safe (it owns the worker buffers).
 /// </summary>
 public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 {
     private const int MinRowsPerThread = 64;
-
-    /// <summary>Most chunks per thread (see <see cref="Chunks"/>).</summary>
-    private const int ChunksPerThread = 8;
-
-    /// <summary>Most bytes of float64 chunk gradients in all (many classes get fewer chunks; every thread gets one).</summary>
-    private const long ChunkGradientBudget = 8L << 20;
     private readonly Dataset _data;
     private readonly float[] _rowWeights;
     private readonly IReadOnlyList<double>? _classWeights;
@@ -34,15 +27,11 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly PinnedBuffer<float> _b;   // (C)
     private readonly PinnedBuffer<float> _panels; // the first ⌊C/10⌋·10 rows of W as Avx512Kernels.PackPanels lays them out
     private readonly Worker[] _workers;
-    private readonly PinnedBuffer<double> _chunkGradients; // (MaxChunks × ChunkGradientStride)
-    private readonly LossSums[] _chunkSums;
     private readonly ParallelOptions _parallel;
 
     private readonly Action<int> _runPart;
     private RowSet _pendingRows;
     private int _pendingParts;
-    private int _pendingChunks;
-    private int _nextChunk;
     private bool _pendingGradient;
 
     /// <summary>Prepares the engine for <paramref name="data"/>; buffers are allocated once here.</summary>
@@ -70,80 +59,19 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix);
         StagedBlocks = _useAvx512 && !IsSparse ? Math.Max(1, Avx512Kernels.ColumnStride / BlockRows) : 0;
-        GradientLength = (IsSparse ? Features * Classes : Classes * Stride) + Classes;
-        ChunkGradientStride = (GradientLength + 7) & ~7; // whole cache lines: each chunk's gradient stays 64-byte aligned
-        long extra = ChunkGradientBudget / ((long)ChunkGradientStride * sizeof(double) * _threads);
-        MaxChunks = _threads == 1 ? 1 : _threads * (int)Math.Clamp(extra, 1, ChunksPerThread);
-        _chunkGradients = new PinnedBuffer<double>(MaxChunks * ChunkGradientStride);
-        _chunkSums = new LossSums[MaxChunks];
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         _runPart = RunPart;
     }
 
-    /// <summary>
-    /// Worker t takes chunks in turn until none are left. Which worker takes which chunk varies from call to call, but
-    /// each chunk's sums go to its own slot, so the result does not.
-    /// </summary>
+    /// <summary>Worker t takes the t-th contiguous share of the pending rows (a fixed partition: deterministic sums).</summary>
     private void RunPart(int t)
     {
-        int i;
-        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _pendingChunks) RunChunk(_workers[t], i);
+        var set = _pendingRows;
+        int start = (int)((long)set.Count * t / _pendingParts), end = (int)((long)set.Count * (t + 1) / _pendingParts);
+        _workers[t].Run(set.Sub(start, end - start), _pendingGradient);
     }
-
-    /// <summary>Chunk i of the pending rows, into slot i.</summary>
-    private void RunChunk(Worker worker, int i)
-    {
-        var (start, count) = Chunk(_pendingRows.Count, _pendingChunks, i);
-        _chunkSums[i] = worker.Run(_pendingRows.Sub(start, count), _pendingGradient, _chunkGradients.Pointer + (long)i * ChunkGradientStride);
-    }
-
-    /// <summary>
-    /// The first data row of the chunk the next worker to come free will take (a range's), or −1: what a chunk's last
-    /// block prefetches, rather than the rows after it, which another worker has as like as not. Only a hint.
-    /// </summary>
-    private long UpcomingRow()
-    {
-        int k = Volatile.Read(ref _nextChunk);
-        var rows = _pendingRows;
-        return k < _pendingChunks && rows.IsRange ? rows[Chunk(rows.Count, _pendingChunks, k).Start] : -1;
-    }
-
-    /// <summary>
-    /// Chunk i of <paramref name="chunks"/> over <paramref name="rows"/> rows: contiguous, nearly equal, and cut at
-    /// whole blocks where there are enough rows (the last chunk takes the remainder).
-    /// </summary>
-    internal (int Start, int Count) Chunk(int rows, int chunks, int i)
-    {
-        int Cut(int k)
-        {
-            if (k >= chunks) return rows;
-            int at = (int)((long)rows * k / chunks);
-            return rows >= chunks * BlockRows ? at / BlockRows * BlockRows : at;
-        }
-        int start = Cut(i);
-        return (start, Cut(i + 1) - start);
-    }
-
-    /// <summary>
-    /// How many chunks a pass over <paramref name="rows"/> rows on <paramref name="parts"/> threads is cut into: with
-    /// several threads, up to <see cref="ChunksPerThread"/> per thread (at least <see cref="MinRowsPerThread"/> rows
-    /// each), so that a thread slowed by its host (another guest busy on the same core, an interrupt storm) takes fewer
-    /// of them instead of holding up the rest. A fixed split ran at the pace of the slower of two cores: 10–30 % behind
-    /// the other on the 2-core hosts here (2026-12-02).
-    /// </summary>
-    internal int Chunks(int rows, int parts) =>
-        parts <= 1 ? 1 : Math.Clamp(rows / MinRowsPerThread, parts, MaxChunks);
-
-    /// <summary>Entries of a gradient sum: (C × S) + C, or (D × C) + C for CSR rows.</summary>
-    internal int GradientLength { get; }
-
-    /// <summary>Doubles between consecutive chunk gradients.</summary>
-    private int ChunkGradientStride { get; }
-
-    /// <summary>Most chunks a pass is cut into.</summary>
-    internal int MaxChunks { get; }
 
     /// <inheritdoc />
     public int Classes { get; }
@@ -218,25 +146,15 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         }
         PackParameters(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
-        int chunks = Chunks(rows.Count, parts);
-        (_pendingRows, _pendingParts, _pendingChunks, _pendingGradient) = (rows, parts, chunks, withGradient);
-        if (parts == 1)
-        {
-            for (int i = 0; i < chunks; i++)
-            {
-                _nextChunk = i + 1;
-                RunChunk(_workers[0], i);
-            }
-        }
+        if (parts == 1) _workers[0].Run(rows, withGradient);
         else
         {
-            _nextChunk = 0;
+            (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
             WorkerTeam.Run(parts, _runPart, _parallel);
         }
-        _pendingRows = default;
         var sums = default(LossSums);
-        for (int i = 0; i < chunks; i++) sums += _chunkSums[i];
-        if (withGradient) ReduceGradients(chunks, gradientSums);
+        for (int t = 0; t < parts; t++) sums += _workers[t].Sums;
+        if (withGradient) ReduceGradients(parts, gradientSums);
         GC.KeepAlive(this);
         return sums;
     }
@@ -266,35 +184,29 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ReduceGradients(int chunks, Span<double> grad)
+    private void ReduceGradients(int parts, Span<double> grad)
     {
         int C = Classes, D = Features, S = Stride;
-        // Sum the chunks into the first one, in chunk order for every entry, a tile at a time so that each chunk is read
-        // sequentially and the running sums stay in L1.
-        double* first = _chunkGradients.Pointer;
-        const int Tile = 1024;
-        for (int t0 = 0; t0 < GradientLength; t0 += Tile)
+        for (int t = 0; t < parts; t++)
         {
-            int n = Math.Min(Tile, GradientLength - t0);
-            var total = new Span<double>(first + t0, n);
-            for (int i = 1; i < chunks; i++)
-                TensorPrimitives.Add(total, new ReadOnlySpan<double>(first + (long)i * ChunkGradientStride + t0, n), total);
+            var g = _workers[t].Gradient;
+            if (IsSparse)
+            {
+                for (int d = 0; d < D; d++)
+                    for (int c = 0; c < C; c++) grad[c * D + d] += g[d * C + c];
+                for (int c = 0; c < C; c++) grad[C * D + c] += g[D * C + c];
+            }
+            else
+            {
+                for (int c = 0; c < C; c++)
+                {
+                    var src = g.Slice(c * S, D);
+                    var dst = grad.Slice(c * D, D);
+                    if (_xScale != 1f) TensorPrimitives.MultiplyAdd(src, (double)_xScale, dst, dst);
+                    else TensorPrimitives.Add(dst, src, dst);
+                }
+                for (int c = 0; c < C; c++) grad[C * D + c] += g[C * S + c];
+            }
         }
-        var g = new ReadOnlySpan<double>(first, GradientLength);
-        if (IsSparse)
-        {
-            for (int d = 0; d < D; d++)
-                for (int c = 0; c < C; c++) grad[c * D + d] += g[d * C + c];
-            for (int c = 0; c < C; c++) grad[C * D + c] += g[D * C + c];
-            return;
-        }
-        for (int c = 0; c < C; c++)
-        {
-            var src = g.Slice(c * S, D);
-            var dst = grad.Slice(c * D, D);
-            if (_xScale != 1f) TensorPrimitives.MultiplyAdd(src, (double)_xScale, dst, dst);
-            else TensorPrimitives.Add(dst, src, dst);
-        }
-        for (int c = 0; c < C; c++) grad[C * D + c] += g[C * S + c];
     }
 }
