@@ -33,8 +33,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
         if (arithmetic == Precision.Auto) return false;
         if (arithmetic == Precision.Float64 && _workers64 is null)
         {
-            int C = Classes, D = Features;
-            _w64 = new PinnedBuffer<double>(IsSparse ? D * C : C * Stride);
+            int C = Classes;
+            _w64 = new PinnedBuffer<double>(WeightLength);
             _b64 = new double[C];
             _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
             _reciprocalLevels = _data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
@@ -122,7 +122,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             int C = engine.Classes;
             _x = new PinnedBuffer<double>(engine.IsSparse ? 0 : blockRows * engine.Stride);
             _scores = new double[blockRows * C];
-            _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
+            _grad = new PinnedBuffer<double>(engine.WeightLength + C);
             _shiftedTrue = new double[blockRows];
         }
 

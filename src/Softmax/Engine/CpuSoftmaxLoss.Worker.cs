@@ -48,7 +48,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _rowWeight = new PinnedBuffer<float>(Rp);
             _labels = new PinnedBuffer<int>(Rp);
             _scratch = new float[Math.Max(engine.Stride, C)];
-            _grad = new PinnedBuffer<double>((engine.IsSparse ? engine.Features * C : C * engine.Stride) + C);
+            _grad = new PinnedBuffer<double>(engine.WeightLength + C);
             _rowScores = new PinnedBuffer<float>(engine._useAvx512 && !engine.IsSparse && C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
             _stage = new PinnedBuffer<float>(engine.StagedBlocks > 0 ? C * engine.Stride : 0);
         }

@@ -54,7 +54,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _threads = options.EffectiveThreads;
         IsSparse = data.Features is CsrMatrix;
         _xScale = data.Features is ByteMatrix bytes ? bytes.Scale : 1f;
-        _w = new PinnedBuffer<float>(IsSparse ? Features * Classes : Classes * Stride);
+        WeightLength = IsSparse ? Features * Classes : Classes * Stride;
+        _w = new PinnedBuffer<float>(WeightLength);
         _b = new PinnedBuffer<float>(Classes);
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix);
@@ -99,6 +100,12 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 
     /// <summary>Floats per class column of a dense block's scores (at least BlockRows, whole vectors of 16).</summary>
     internal int ColumnStride => Avx512Kernels.ColumnStride;
+
+    /// <summary>
+    /// Entries of the engine's W layout, float32 or float64: C × S row-major with zero padding for dense rows, D × C for
+    /// CSR. A worker's gradient sums are this layout followed by the C bias entries.
+    /// </summary>
+    private int WeightLength { get; }
 
     /// <summary>True when the data are CSR rows.</summary>
     public bool IsSparse { get; }

@@ -62,14 +62,14 @@ public sealed class FeatureMoments
             // streamed and sharded moments reproduce them exactly).
             var row = new float[D];
             var wide = new double[D];
-            for (int i = 0; i < x.Rows; i++)
-            {
-                x.CopyRow(i, row);
-                fixed (float* r = row)
-                fixed (double* w = wide)
+            fixed (float* r = row)
+            fixed (double* w = wide)
+                for (int i = 0; i < x.Rows; i++)
+                {
+                    x.CopyRow(i, row);
                     Float64Kernels.Widen(r, w, D);
-                AddMoments(wide, sum, sq);
-            }
+                    AddMoments(wide, sum, sq);
+                }
         }
         double n = Math.Max(1, x.Rows);
         var mean = new double[D];
