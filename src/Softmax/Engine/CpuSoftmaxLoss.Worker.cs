@@ -30,7 +30,19 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly PinnedBuffer<double> _grad;
         private readonly PinnedBuffer<float> _rowScores; // (BlockRows × 10 + 10): ten-class scores row-major, before ClassMajor
         private readonly PinnedBuffer<float> _stage;   // (C × S) when the engine stages block gradients (dense, AVX-512)
-        private int _stagedBlocks;                     // blocks summed in _stage since it was last widened into _grad
+        // Where the block being computed adds its float32 gradient and its bias gradient: this worker's _stage and
+        // _grad, or the slot of a group taken from another worker.
+        private float* _stageTarget;
+        private double* _biasTarget;
+
+        // This worker's share of the rows, in groups of GroupRows (one float32 stage each). Its own thread takes them
+        // from the front; a worker that has finished its own share takes them from the back (see TakeBack).
+        private RowSet _share;
+        private int _groups;
+        private long _claim;                           // (next group from the front) << 32 | (first group taken from the back)
+        private double _loss, _weight;                 // this share's loss and weight so far, in row order
+        private readonly StolenGroup[] _slots;         // groups this worker computed for others in this evaluation
+        private int _slotsUsed;
 
         public Worker(CpuSoftmaxLoss engine)
         {
@@ -51,42 +63,153 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _grad = new PinnedBuffer<double>(engine.WeightLength + C);
             _rowScores = new PinnedBuffer<float>(engine._useAvx512 && !engine.IsSparse && C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
             _stage = new PinnedBuffer<float>(engine.StagedBlocks > 0 ? C * engine.Stride : 0);
+            _slots = new StolenGroup[engine.StealSlots];
+            for (int i = 0; i < _slots.Length; i++) _slots[i] = new StolenGroup(_stage.Length, engine.StagedBlocks, C);
         }
 
         public LossSums Sums { get; private set; }
 
         public Span<double> Gradient => _grad.Span;
 
+        /// <summary>Makes <paramref name="rows"/> this worker's share, all of its groups still to take. Called before any worker runs.</summary>
+        public void Assign(RowSet rows)
+        {
+            _share = rows;
+            _groups = rows.Count == 0 ? 0 : (int)(((long)rows.Count + _e.GroupRows - 1) / _e.GroupRows);
+            Volatile.Write(ref _claim, _groups);
+            _slotsUsed = 0;
+        }
+
+        /// <summary>
+        /// Computes this worker's share group by group, then, while it has free slots, groups from the back of the others'
+        /// shares (<paramref name="team"/>, this worker at <paramref name="self"/>); <see cref="Absorb"/> adds those in.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(RowSet rows, bool withGradient)
+        public void Run(ReadOnlySpan<Worker> team, int self, bool withGradient)
         {
             if (withGradient)
             {
                 _grad.Span.Clear();
                 _stage.Span.Clear();
-                _stagedBlocks = 0;
             }
-            double loss = 0, weight = 0;
-            int R = _e.BlockRows;
-            int* labels = _labels.Pointer;
-            for (int start = 0; start < rows.Count; start += R)
+            _loss = _weight = 0;
+            _stageTarget = _stage.Pointer;
+            _biasTarget = _grad.Pointer + (_grad.Length - _e.Classes);
+            while (TakeFront(out int group))
             {
-                int n = Math.Min(R, rows.Count - start);
-                var block = rows.Sub(start, n);
+                _e.BeforeOwnGroup?.Invoke(self);
+                RunGroup(_share, group, withGradient, ref _loss, ref _weight, blockBias: 0);
+                if (withGradient && _stage.Length > 0) WidenStage();
+            }
+            for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
+            {
+                int owner = (self + i) % team.Length;
+                var victim = team[owner];
+                while (_slotsUsed < _slots.Length && victim.TakeBack(out int group))
+                {
+                    var slot = _slots[_slotsUsed++];
+                    slot.Begin(owner, group);
+                    _stageTarget = slot.Stage.Pointer;
+                    _biasTarget = slot.Bias.Pointer;
+                    slot.Blocks = RunGroup(victim._share, group, withGradient, ref slot.Loss[0], ref slot.Weight[0], blockBias: _e.Classes);
+                }
+            }
+            Sums = new LossSums(_loss, _weight);
+            // The kernels used raw pointers into this worker's and the engine's pinned buffers.
+            GC.KeepAlive(this);
+            GC.KeepAlive(_e);
+        }
+
+        /// <summary>
+        /// Group g of <paramref name="share"/>, block by block; returns its block count. With blockBias 0 every block adds
+        /// into loss, weight and _biasTarget; with blockBias C, block i adds into the i-th entry after loss and weight
+        /// (their slot arrays) and to _biasTarget + i·C, so that <see cref="Absorb"/> can replay the blocks' sums in order.
+        /// </summary>
+        private int RunGroup(RowSet share, int g, bool withGradient, ref double loss, ref double weight, int blockBias)
+        {
+            int R = _e.BlockRows;
+            int first = (int)Math.Min((long)g * _e.GroupRows, share.Count), end = (int)Math.Min((long)(g + 1) * _e.GroupRows, share.Count);
+            int* labels = _labels.Pointer;
+            double* bias = _biasTarget;
+            int blocks = 0;
+            for (int start = first; start < end; start += R, blocks++)
+            {
+                int n = Math.Min(R, end - start);
+                var block = share.Sub(start, n);
                 for (int r = 0; r < n; r++)
                 {
                     int j = block[r];
                     labels[r] = _e._data.Labels[j];
                     _rowWeight.Span[r] = _e._rowWeights[j];
                 }
-                if (_e.IsSparse) SparseBlock(block, n, withGradient, ref loss, ref weight);
-                else DenseBlock(block, n, withGradient, ref loss, ref weight);
+                _biasTarget = bias + (long)blocks * blockBias;
+                ref double blockLoss = ref Unsafe.Add(ref loss, blockBias == 0 ? 0 : blocks);
+                ref double blockWeight = ref Unsafe.Add(ref weight, blockBias == 0 ? 0 : blocks);
+                if (_e.IsSparse) SparseBlock(block, n, withGradient, ref blockLoss, ref blockWeight);
+                else DenseBlock(block, n, withGradient, ref blockLoss, ref blockWeight);
             }
-            if (_stagedBlocks > 0) WidenStage();
-            Sums = new LossSums(loss, weight);
-            // The kernels used raw pointers into this worker's and the engine's pinned buffers.
+            _biasTarget = bias;
+            return blocks;
+        }
+
+        /// <summary>The next group from the front of this worker's share, unless it has been taken from the back.</summary>
+        private bool TakeFront(out int group)
+        {
+            while (true)
+            {
+                long claim = Volatile.Read(ref _claim);
+                int front = (int)(claim >> 32), back = (int)claim;
+                group = front;
+                if (front >= back) return false;
+                if (Interlocked.CompareExchange(ref _claim, ((long)(front + 1) << 32) | (uint)back, claim) == claim) return true;
+            }
+        }
+
+        /// <summary>The last group of this worker's share not yet taken, for another worker.</summary>
+        private bool TakeBack(out int group)
+        {
+            while (true)
+            {
+                long claim = Volatile.Read(ref _claim);
+                int front = (int)(claim >> 32), back = (int)claim;
+                group = back - 1;
+                if (front >= back) return false;
+                if (Interlocked.CompareExchange(ref _claim, ((long)front << 32) | (uint)(back - 1), claim) == claim) return true;
+            }
+        }
+
+        /// <summary>
+        /// Adds the groups other workers took from the back of this share (held in their slots) in group order, block by
+        /// block, exactly as this worker would have added them itself: the sums are the same bits whoever computed what.
+        /// </summary>
+        /// <returns>The number of groups others took.</returns>
+        public int Absorb(ReadOnlySpan<Worker> team, int self, bool withGradient)
+        {
+            int back = (int)Volatile.Read(ref _claim), C = _e.Classes;
+            double* bias = _grad.Pointer + (_grad.Length - C);
+            for (int g = back; g < _groups; g++)
+            {
+                var slot = Find(team, self, g);
+                for (int i = 0; i < slot.Blocks; i++)
+                {
+                    _loss += slot.Loss[i];
+                    _weight += slot.Weight[i];
+                    if (!withGradient) continue;
+                    for (int c = 0; c < C; c++) bias[c] += slot.Bias.Pointer[i * C + c];
+                }
+                if (withGradient) Avx512Kernels.AddTo(slot.Stage.Pointer, _grad.Pointer, slot.Stage.Length);
+            }
+            Sums = new LossSums(_loss, _weight);
             GC.KeepAlive(this);
-            GC.KeepAlive(_e);
+            return _groups - back;
+        }
+
+        private static StolenGroup Find(ReadOnlySpan<Worker> team, int owner, int group)
+        {
+            foreach (var w in team)
+                for (int i = 0; i < w._slotsUsed; i++)
+                    if (w._slots[i].Owner == owner && w._slots[i].Group == group) return w._slots[i];
+            throw new InvalidOperationException($"Group {group} of worker {owner} was taken but not computed.");
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -125,8 +248,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             if (_e._useAvx512)
             {
                 var (next, nextBytes) = NextBlock(block, n);
-                Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stage.Pointer, (byte*)next, nextBytes);
-                if (++_stagedBlocks == _e.StagedBlocks) WidenStage();
+                Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes);
             }
             else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, _grad.Pointer, _scratch);
         }
@@ -145,11 +267,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>Adds the staged block gradients into the float64 gradient and empties the stage.</summary>
-        private void WidenStage()
-        {
-            Avx512Kernels.AddTo(_stage.Pointer, _grad.Pointer, _stage.Length);
-            _stagedBlocks = 0;
-        }
+        private void WidenStage() => Avx512Kernels.AddTo(_stage.Pointer, _grad.Pointer, _stage.Length);
 
         /// <summary>
         /// The memory of the rows after a range block (up to one block), for the backward pass to prefetch. Only a hint:
@@ -246,12 +364,11 @@ public sealed unsafe partial class CpuSoftmaxLoss
             weight += Vector512.Sum(weightLo + weightHi);
             if (!withGradient) return;
             // The bias gradient is the sum of each column.
-            int biasOffset = _grad.Length - C;
             for (int c = 0; c < C; c++)
             {
                 Vector512<float> total = default;
                 for (int r = 0; r < width; r += 16) total += Vector512.Load(s + (long)c * Rp + r);
-                _grad.Pointer[biasOffset + c] += Vector512.Sum(total);
+                _biasTarget[c] += Vector512.Sum(total);
             }
         }
 
@@ -294,14 +411,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
             AddLoss(n, ref loss, ref weight);
             if (!withGradient) return;
             TensorPrimitives.Divide(new ReadOnlySpan<float>(rw, n), new ReadOnlySpan<float>(sums, n), new Span<float>(max, n));
-            int biasOffset = _grad.Length - C;
             for (int c = 0; c < C; c++)
             {
                 var column = new Span<float>(s + (long)c * Rp, n);
                 TensorPrimitives.Multiply(column, new ReadOnlySpan<float>(max, n), column);
             }
             for (int r = 0; r < n; r++) s[(long)_labels.Pointer[r] * Rp + r] -= rw[r];
-            for (int c = 0; c < C; c++) _grad.Pointer[biasOffset + c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(s + (long)c * Rp, n));
+            for (int c = 0; c < C; c++) _biasTarget[c] += TensorPrimitives.Sum(new ReadOnlySpan<float>(s + (long)c * Rp, n));
         }
 
         /// <summary>Pointers to the block's rows as padded float32: in place for dense rows, else converted or copied into a scratch block.</summary>
@@ -378,6 +494,25 @@ public sealed unsafe partial class CpuSoftmaxLoss
                     for (int c = 0; c < C; c++) g[c] += v * o[c];
                 }
             }
+        }
+    }
+
+    /// <summary>One group of blocks a worker computed for another: its float32 stage and, per block, its loss, weight and bias sums.</summary>
+    private sealed class StolenGroup(int stageLength, int blocks, int classes)
+    {
+        public readonly NativeBuffer<float> Stage = new(stageLength);
+        public readonly NativeBuffer<double> Bias = new(blocks * classes);
+        public readonly double[] Loss = new double[blocks], Weight = new double[blocks];
+        public int Owner, Group, Blocks;
+
+        /// <summary>Empties the slot for group <paramref name="group"/> of worker <paramref name="owner"/>.</summary>
+        public void Begin(int owner, int group)
+        {
+            (Owner, Group, Blocks) = (owner, group, 0);
+            Stage.Span.Clear();
+            Bias.Span.Clear();
+            Array.Clear(Loss);
+            Array.Clear(Weight);
         }
     }
 }

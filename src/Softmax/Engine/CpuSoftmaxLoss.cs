@@ -8,9 +8,11 @@ namespace Softmax.Engine;
 /// The fast CPU engine: one fused pass over X per evaluation. Each worker takes a contiguous share of the rows
 /// and, block by block, computes the scores (X Wᵀ + b) with SIMD, the softmax and loss, then accumulates
 /// (P − Y)ᵀ X for the block in float32 and adds it into its own float64 gradient buffer (with AVX-512, through a
-/// float32 stage widened every 256 rows or fewer). Worker buffers are
-/// summed in a fixed order, so a fixed thread count gives bit-identical results on one host (the block sizes follow
-/// its L1/L2 caches; <c>SOFTMAX_CACHE_SIZES=l1,l2</c> pins them across hosts). No allocation per call.
+/// float32 stage widened every 256 rows or fewer). A worker that finishes its share early computes groups from the
+/// back of a slower one's and hands them back to be added in their place (<see cref="StealSlots"/>). Worker buffers
+/// are summed in a fixed order, so a fixed thread count gives bit-identical results on one host whoever computed which
+/// rows (the block sizes follow its L1/L2 caches; <c>SOFTMAX_CACHE_SIZES=l1,l2</c> pins them across hosts). No
+/// allocation per call.
 /// Dense float32, uint8 (scaled on the fly) and CSR rows are supported. One evaluation at a time: an instance is not
 /// thread-safe (it owns the worker buffers).
 /// </summary>
@@ -30,7 +32,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly ParallelOptions _parallel;
 
     private readonly Action<int> _runPart;
-    private RowSet _pendingRows;
+    private RowSet _pendingRows;               // the float64 path's rows (its workers keep a fixed split)
     private int _pendingParts;
     private bool _pendingGradient;
 
@@ -60,19 +62,16 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix);
         StagedBlocks = _useAvx512 && !IsSparse ? Math.Max(1, Avx512Kernels.ColumnStride / BlockRows) : 0;
+        GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
+        StealSlots = ChooseStealSlots(data.Rows);
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         _runPart = RunPart;
     }
 
-    /// <summary>Worker t takes the t-th contiguous share of the pending rows (a fixed partition: deterministic sums).</summary>
-    private void RunPart(int t)
-    {
-        var set = _pendingRows;
-        int start = (int)((long)set.Count * t / _pendingParts), end = (int)((long)set.Count * (t + 1) / _pendingParts);
-        _workers[t].Run(set.Sub(start, end - start), _pendingGradient);
-    }
+    /// <summary>Worker t computes its share of the pending rows, then helps the others (see <see cref="StealSlots"/>).</summary>
+    private void RunPart(int t) => _workers[t].Run(new ReadOnlySpan<Worker>(_workers, 0, _pendingParts), t, _pendingGradient);
 
     /// <inheritdoc />
     public int Classes { get; }
@@ -97,6 +96,35 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// on the CIFAR-10 shape, whose 240 KiB float64 gradient crowded its 480 KiB blocks out of L2.
     /// </summary>
     internal int StagedBlocks { get; }
+
+    /// <summary>Rows of a group: the blocks one float32 stage sums (the whole share where nothing is staged).</summary>
+    internal int GroupRows { get; }
+
+    /// <summary>
+    /// Groups a worker may compute for others in one evaluation. Worker t owns the t-th contiguous share of the rows (a
+    /// fixed partition), but one that finishes early takes groups from the back of a slower worker's share: these
+    /// 2-vCPU hosts give their two cores unequal speeds for minutes at a time (the same pass pinned to one or the other
+    /// took 13.1 and 16.2 ms, 2026-12-02), and a fixed split ran at the slower one's pace. A taken group keeps its
+    /// float32 stage and per-block sums in a slot until the owner's share is done, and is then added in exactly where
+    /// the owner would have added it, so the sums are the same bits whichever thread computed what (and the same as
+    /// before stealing: distributed ranks that own the halves still agree with one process). Slots are native memory
+    /// (<see cref="NativeBuffer{T}"/>), at most 2 MiB, 32 groups and a quarter of a share per worker; none for CSR rows
+    /// and the portable kernels, which stage nothing, nor for the float64 path, whose blocks add straight into float64.
+    /// </summary>
+    internal int StealSlots { get; }
+
+    /// <summary>Tests: called with the worker's index before it computes each group of its own share.</summary>
+    internal Action<int>? BeforeOwnGroup { get; set; }
+
+    /// <summary>Groups computed by a worker other than their owner in the last evaluation.</summary>
+    internal int StolenGroups { get; private set; }
+
+    private int ChooseStealSlots(int rows)
+    {
+        if (StagedBlocks == 0 || _threads == 1) return 0;
+        long stageBytes = (long)Classes * Stride * sizeof(float), groupsPerShare = (rows / _threads + GroupRows - 1) / GroupRows;
+        return (int)Math.Min(Math.Min((2L << 20) / stageBytes, (groupsPerShare + 3) / 4), 32);
+    }
 
     /// <summary>Floats per class column of a dense block's scores (at least BlockRows, whole vectors of 16).</summary>
     internal int ColumnStride => Avx512Kernels.ColumnStride;
@@ -153,12 +181,21 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         }
         PackParameters(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
-        if (parts == 1) _workers[0].Run(rows, withGradient);
+        // Fixed shares, all assigned before any worker starts, since each may take groups from another's.
+        for (int t = 0; t < parts; t++)
+        {
+            int start = (int)((long)rows.Count * t / parts), end = (int)((long)rows.Count * (t + 1) / parts);
+            _workers[t].Assign(rows.Sub(start, end - start));
+        }
+        var team = new ReadOnlySpan<Worker>(_workers, 0, parts);
+        if (parts == 1) _workers[0].Run(team, 0, withGradient);
         else
         {
-            (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
+            (_pendingParts, _pendingGradient) = (parts, withGradient);
             WorkerTeam.Run(parts, _runPart, _parallel);
         }
+        StolenGroups = 0;
+        for (int t = 0; t < parts; t++) StolenGroups += _workers[t].Absorb(team, t, withGradient);
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers[t].Sums;
         if (withGradient) ReduceGradients(parts, gradientSums);

@@ -146,6 +146,48 @@ public class EngineAgreementTests(ITestOutputHelper output)
             }
     }
 
+    /// <summary>Features, classes, threads: staged blocks of 240 rows (784 and 3072 features) and single 256-row blocks (100).</summary>
+    public static TheoryData<int, int, int> StealingShapes() => new() { { 784, 10, 3 }, { 3072, 10, 2 }, { 100, 7, 2 } };
+
+    [SkippableTheory]
+    [MemberData(nameof(StealingShapes))]
+    public void Groups_taken_from_a_slow_worker_give_the_bits_of_the_fixed_split(int features, int classes, int threads)
+    {
+        SkipUnlessRunnable(KernelVariant.Avx512);
+        var (bytes, dense, _) = ThreeLayouts(rows: 3000, features, classes, seed: 21);
+        var theta = Theta(classes, features, seed: 22, scale: 0.02);
+        var all = RowSet.Range(0, 3000);
+        foreach (var data in new[] { bytes, dense })
+        {
+            // The fixed split by definition: each share evaluated alone by a one-thread engine, in share order.
+            var single = new CpuSoftmaxLoss(data, new CpuEngineOptions(1));
+            var gRef = new double[theta.Length];
+            LossSums fRef = default, vRef = default;
+            for (int t = 0; t < threads; t++)
+            {
+                int start = 3000 * t / threads, end = 3000 * (t + 1) / threads;
+                fRef += single.Accumulate(theta, gRef, RowSet.Range(start, end - start));
+                vRef += single.Value(theta, RowSet.Range(start, end - start));
+            }
+            for (int slow = 0; slow < threads; slow++)
+            {
+                // The slow worker waits 20 ms before each group of its own, so the others finish first and take some.
+                int slowWorker = slow;
+                var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(threads)) { BeforeOwnGroup = t => { if (t == slowWorker) Thread.Sleep(20); } };
+                var g = new double[theta.Length];
+                var f = engine.Accumulate(theta, g, all);
+                Assert.True(engine.StolenGroups > 0, $"worker {slow} of {threads} kept all its groups");
+                int stolen = engine.StolenGroups;
+                var v = engine.Value(theta, all);
+                Assert.True(engine.StolenGroups > 0, $"worker {slow} of {threads} kept all its groups (value)");
+                output.WriteLine($"{data.Features.GetType().Name} {features}x{classes}, {threads} threads, worker {slow} slow: {stolen} and {engine.StolenGroups} groups taken");
+                Assert.Equal(fRef, f);
+                Assert.Equal(gRef, g);
+                Assert.Equal(vRef, v);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1e12f), InlineData(1e38f)]
     public void Scores_far_below_the_largest_give_probability_zero(float bias)

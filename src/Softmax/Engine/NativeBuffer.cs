@@ -1,0 +1,28 @@
+using System.Runtime.InteropServices;
+
+namespace Softmax.Engine;
+
+/// <summary>
+/// A 64-byte aligned, zeroed block of native memory, freed when the buffer is collected. For buffers an engine may
+/// never touch: in a process with a GC heap limit (streaming under <c>--memory-limit</c>), a worker's thirty-odd
+/// 31 KiB slots as <see cref="PinnedBuffer{T}"/> arrays raised peak RSS from 113–118 to 136–137 MiB even when unused
+/// (2026-12-02; the GC's reason was not pinned down), and as native memory left it at 118.
+/// </summary>
+internal sealed unsafe class NativeBuffer<T> where T : unmanaged
+{
+    public NativeBuffer(int length)
+    {
+        Length = length;
+        nuint bytes = (nuint)Math.Max(1L, (long)length * sizeof(T));
+        Pointer = (T*)NativeMemory.AlignedAlloc(bytes, 64);
+        NativeMemory.Clear(Pointer, bytes);
+    }
+
+    ~NativeBuffer() => NativeMemory.AlignedFree(Pointer);
+
+    public int Length { get; }
+
+    public T* Pointer { get; }
+
+    public Span<T> Span => new(Pointer, Length);
+}
