@@ -39,32 +39,42 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
             _reciprocalLevels = _data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
             int blockRows = Math.Clamp(32768 / Stride / 2 * 2, 8, 128);
+            // Groups of about 256 rows, as in the float32 path; each sums into a float64 stage (dense rows only: a CSR
+            // stage would be D × C) that is added into the gradient once per group, so a group can be computed by
+            // another worker and added in its place (see StealSlots).
+            int groupRows = IsSparse ? int.MaxValue : blockRows * Math.Max(1, Avx512Kernels.ColumnStride / blockRows);
+            long groupBytes = (WeightLength + C) * (long)sizeof(double), groupsPerShare = (Rows / _threads + (long)groupRows - 1) / groupRows;
+            int slots = IsSparse || _threads == 1 ? 0 : (int)Math.Min(Math.Min((2L << 20) / groupBytes, (groupsPerShare + 3) / 4), 32);
             _workers64 = new Worker64[_threads];
-            for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows);
+            for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows, groupRows, slots);
             _runPart64 = RunPart64;
         }
         _arithmetic = arithmetic;
         return true;
     }
 
-    private void RunPart64(int t)
-    {
-        var set = _pendingRows;
-        int start = (int)((long)set.Count * t / _pendingParts), end = (int)((long)set.Count * (t + 1) / _pendingParts);
-        _workers64![t].Run(set.Sub(start, end - start), _pendingGradient);
-    }
+    private void RunPart64(int t) => _workers64![t].Run(new ReadOnlySpan<Worker64>(_workers64, 0, _pendingParts), t, _pendingGradient);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private LossSums Run64(ReadOnlySpan<double> theta, RowSet rows, Span<double> gradientSums, bool withGradient)
     {
         Pack64(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
-        if (parts == 1) _workers64![0].Run(rows, withGradient);
+        var workers = _workers64!;
+        for (int t = 0; t < parts; t++)
+        {
+            int start = (int)((long)rows.Count * t / parts), end = (int)((long)rows.Count * (t + 1) / parts);
+            workers[t].Assign(rows.Sub(start, end - start));
+        }
+        var team = new ReadOnlySpan<Worker64>(workers, 0, parts);
+        if (parts == 1) workers[0].Run(team, 0, withGradient);
         else
         {
-            (_pendingRows, _pendingParts, _pendingGradient) = (rows, parts, withGradient);
+            (_pendingParts, _pendingGradient) = (parts, withGradient);
             WorkerTeam.Run(parts, _runPart64!, _parallel);
         }
+        StolenGroups = 0;
+        for (int t = 0; t < parts; t++) StolenGroups += workers[t].Absorb(team, t, withGradient);
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers64![t].Sums;
         if (withGradient) Reduce64(parts, gradientSums);
@@ -109,32 +119,125 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private sealed class Worker64
     {
         private readonly CpuSoftmaxLoss _e;
-        private readonly int _blockRows;
+        private readonly int _blockRows, _groupRows;
+        private readonly PinnedBuffer<double> _stage; // dense: (C × S) + C, the sums of the group being computed; empty for CSR
+        private double* _target;                  // where a block adds its gradient and bias sums: _stage, a slot, or _grad (CSR)
+        private readonly WorkShare _share = new();
+        private readonly StolenGroup64[] _slots;  // groups this worker computed for others in this evaluation
+        private int _slotsUsed;
+        private double _loss, _weight;
         private readonly PinnedBuffer<double> _x; // (blockRows × S), zero padding past D; 64-byte aligned (a worker whose block started 56 bytes past a line split every store: 2× slower widening)
         private readonly double[] _scores;   // (blockRows × C): scores, then E = s·(p − e_y)
         private readonly PinnedBuffer<double> _grad; // dense: (C × S) + C; CSR: (D × C) + C; 64-byte aligned
         private readonly double[] _shiftedTrue; // (blockRows): o_y − max o of each row
 
-        public Worker64(CpuSoftmaxLoss engine, int blockRows)
+        public Worker64(CpuSoftmaxLoss engine, int blockRows, int groupRows, int slots)
         {
             _e = engine;
-            _blockRows = blockRows;
+            (_blockRows, _groupRows) = (blockRows, groupRows);
             int C = engine.Classes;
             _x = new PinnedBuffer<double>(engine.IsSparse ? 0 : blockRows * engine.Stride);
             _scores = new double[blockRows * C];
             _grad = new PinnedBuffer<double>(engine.WeightLength + C);
+            _stage = new PinnedBuffer<double>(engine.IsSparse ? 0 : _grad.Length);
             _shiftedTrue = new double[blockRows];
+            _slots = new StolenGroup64[slots];
+            for (int i = 0; i < slots; i++) _slots[i] = new StolenGroup64(_grad.Length);
         }
 
         public LossSums Sums { get; private set; }
 
         public ReadOnlySpan<double> Gradient => _grad.Span;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Run(RowSet rows, bool withGradient)
+        /// <summary>Makes <paramref name="rows"/> this worker's share. Called before any worker runs.</summary>
+        public void Assign(RowSet rows)
         {
-            if (withGradient) _grad.Span.Clear();
-            double loss = 0, weight = 0;
+            _share.Assign(rows, _groupRows);
+            _slotsUsed = 0;
+        }
+
+        /// <summary>
+        /// This worker's share group by group (each summed in _stage, then added into _grad), then, while it has free
+        /// slots, groups from the back of the others' shares; <see cref="Absorb"/> adds those in.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(ReadOnlySpan<Worker64> team, int self, bool withGradient)
+        {
+            if (withGradient)
+            {
+                _grad.Span.Clear();
+                _stage.Span.Clear();
+            }
+            _loss = _weight = 0;
+            bool staged = _stage.Length > 0;
+            while (_share.TakeFront(out int group))
+            {
+                _e.BeforeOwnGroup?.Invoke(self);
+                if (!staged)
+                {
+                    _target = _grad.Pointer;
+                    RunGroup(_share.Group(group), withGradient, ref _loss, ref _weight);
+                    continue;
+                }
+                _target = _stage.Pointer;
+                double loss = 0, weight = 0;
+                RunGroup(_share.Group(group), withGradient, ref loss, ref weight);
+                AddGroup(_stage.Pointer, loss, weight, withGradient);
+            }
+            for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
+            {
+                int owner = (self + i) % team.Length;
+                var victim = team[owner];
+                while (_slotsUsed < _slots.Length && victim._share.TakeBack(out int group))
+                {
+                    var slot = _slots[_slotsUsed++];
+                    slot.Begin(owner, group);
+                    _target = slot.Sums.Pointer;
+                    RunGroup(victim._share.Group(group), withGradient, ref slot.Loss, ref slot.Weight);
+                }
+            }
+            Sums = new LossSums(_loss, _weight);
+            GC.KeepAlive(this);
+        }
+
+        /// <summary>Adds the groups others took from this share, in group order; returns how many there were.</summary>
+        public int Absorb(ReadOnlySpan<Worker64> team, int self, bool withGradient)
+        {
+            int back = _share.FirstTaken;
+            for (int g = back; g < _share.Groups; g++)
+            {
+                var slot = Find(team, self, g);
+                AddGroup(slot.Sums.Pointer, slot.Loss, slot.Weight, withGradient);
+            }
+            Sums = new LossSums(_loss, _weight);
+            GC.KeepAlive(this);
+            return _share.Groups - back;
+        }
+
+        private static StolenGroup64 Find(ReadOnlySpan<Worker64> team, int owner, int group)
+        {
+            foreach (var w in team)
+                for (int i = 0; i < w._slotsUsed; i++)
+                    if (w._slots[i].Owner == owner && w._slots[i].Group == group) return w._slots[i];
+            throw new InvalidOperationException($"Group {group} of worker {owner} was taken but not computed.");
+        }
+
+        /// <summary>A group's sums into this share's: the gradient sums added into _grad (and emptied), loss and weight.</summary>
+        private void AddGroup(double* sums, double loss, double weight, bool withGradient)
+        {
+            _loss += loss;
+            _weight += weight;
+            if (!withGradient) return;
+            var group = new Span<double>(sums, _grad.Length);
+            TensorPrimitives.Add(_grad.Span, group, _grad.Span);
+            group.Clear();
+        }
+
+        /// <summary>The blocks of a group: loss and weight into <paramref name="loss"/> and <paramref name="weight"/>, gradient sums into _target.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void RunGroup(RowSet rows, bool withGradient, ref double loss, ref double weight)
+        {
+            var target = new Span<double>(_target, _grad.Length);
             for (int start = 0; start < rows.Count; start += _blockRows)
             {
                 int n = Math.Min(_blockRows, rows.Count - start);
@@ -145,12 +248,11 @@ public sealed unsafe partial class CpuSoftmaxLoss
                     Widen(block, n);
                     Float64Kernels.Scores(_x.Span, n, _e.Stride, _e._w64!.Span, _e._b64!, _e.Classes, _scores);
                 }
-                Softmax(block, n, withGradient, ref loss, ref weight);
+                Softmax(block, n, withGradient, ref loss, ref weight, target);
                 if (!withGradient) continue;
-                if (_e.IsSparse) SparseBackward(block, n);
-                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, _grad.Span);
+                if (_e.IsSparse) SparseBackward(block, n, target);
+                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, target);
             }
-            Sums = new LossSums(loss, weight);
         }
 
         /// <summary>The block's rows as float64 (uint8 rows as their float32 levels, <see cref="ByteMatrix.Levels"/>).</summary>
@@ -205,14 +307,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void SparseBackward(RowSet block, int n)
+        private void SparseBackward(RowSet block, int n, Span<double> grad)
         {
             var csr = (CsrMatrix)_e._data.Features;
             var pointers = csr.RowPointers;
             var columns = csr.ColumnIndices;
             var values = csr.Values;
             int C = _e.Classes;
-            var grad = _grad.Span;
             for (int r = 0; r < n; r++)
             {
                 var e = _scores.AsSpan(r * C, C);
@@ -230,7 +331,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// −log p_y = log Σ exp(o − m) − (o_y − m). One exp per score, over the whole block at once.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Softmax(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
+        private void Softmax(RowSet block, int n, bool withGradient, ref double loss, ref double weight, Span<double> sums)
         {
             int C = _e.Classes;
             var all = _scores.AsSpan(0, n * C);
@@ -243,7 +344,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 TensorPrimitives.Subtract(row, max, row);
             }
             TensorPrimitives.Exp(all, all);
-            var bias = _grad.Span[(_grad.Length - C)..];
+            var bias = sums[(sums.Length - C)..];
             for (int r = 0; r < n; r++)
             {
                 int j = block[r];
@@ -256,6 +357,21 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 row[labels[j]] -= w;
                 TensorPrimitives.Add(bias, row, bias);
             }
+        }
+    }
+
+    /// <summary>One group a float64 worker computed for another: its gradient and bias sums, loss and weight.</summary>
+    private sealed class StolenGroup64(int length)
+    {
+        public readonly NativeBuffer<double> Sums = new(length);
+        public double Loss, Weight;
+        public int Owner, Group;
+
+        /// <summary>Empties the slot for group <paramref name="group"/> of worker <paramref name="owner"/>.</summary>
+        public void Begin(int owner, int group)
+        {
+            (Owner, Group, Loss, Weight) = (owner, group, 0, 0);
+            Sums.Span.Clear();
         }
     }
 }

@@ -35,11 +35,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private float* _stageTarget;
         private double* _biasTarget;
 
-        // This worker's share of the rows, in groups of GroupRows (one float32 stage each). Its own thread takes them
-        // from the front; a worker that has finished its own share takes them from the back (see TakeBack).
-        private RowSet _share;
-        private int _groups;
-        private long _claim;                           // (next group from the front) << 32 | (first group taken from the back)
+        // This worker's share of the rows, in groups of GroupRows (one float32 stage each).
+        private readonly WorkShare _share = new();
         private double _loss, _weight;                 // this share's loss and weight so far, in row order
         private readonly StolenGroup[] _slots;         // groups this worker computed for others in this evaluation
         private int _slotsUsed;
@@ -74,9 +71,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// <summary>Makes <paramref name="rows"/> this worker's share, all of its groups still to take. Called before any worker runs.</summary>
         public void Assign(RowSet rows)
         {
-            _share = rows;
-            _groups = rows.Count == 0 ? 0 : (int)(((long)rows.Count + _e.GroupRows - 1) / _e.GroupRows);
-            Volatile.Write(ref _claim, _groups);
+            _share.Assign(rows, _e.GroupRows);
             _slotsUsed = 0;
         }
 
@@ -95,23 +90,23 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _loss = _weight = 0;
             _stageTarget = _stage.Pointer;
             _biasTarget = _grad.Pointer + (_grad.Length - _e.Classes);
-            while (TakeFront(out int group))
+            while (_share.TakeFront(out int group))
             {
                 _e.BeforeOwnGroup?.Invoke(self);
-                RunGroup(_share, group, withGradient, ref _loss, ref _weight, blockBias: 0);
+                RunGroup(_share.Group(group), withGradient, ref _loss, ref _weight, blockBias: 0);
                 if (withGradient && _stage.Length > 0) WidenStage();
             }
             for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
             {
                 int owner = (self + i) % team.Length;
                 var victim = team[owner];
-                while (_slotsUsed < _slots.Length && victim.TakeBack(out int group))
+                while (_slotsUsed < _slots.Length && victim._share.TakeBack(out int group))
                 {
                     var slot = _slots[_slotsUsed++];
                     slot.Begin(owner, group);
                     _stageTarget = slot.Stage.Pointer;
                     _biasTarget = slot.Bias.Pointer;
-                    slot.Blocks = RunGroup(victim._share, group, withGradient, ref slot.Loss[0], ref slot.Weight[0], blockBias: _e.Classes);
+                    slot.Blocks = RunGroup(victim._share.Group(group), withGradient, ref slot.Loss[0], ref slot.Weight[0], blockBias: _e.Classes);
                 }
             }
             Sums = new LossSums(_loss, _weight);
@@ -121,21 +116,20 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>
-        /// Group g of <paramref name="share"/>, block by block; returns its block count. With blockBias 0 every block adds
+        /// The rows of a group, block by block; returns its block count. With blockBias 0 every block adds
         /// into loss, weight and _biasTarget; with blockBias C, block i adds into the i-th entry after loss and weight
         /// (their slot arrays) and to _biasTarget + i·C, so that <see cref="Absorb"/> can replay the blocks' sums in order.
         /// </summary>
-        private int RunGroup(RowSet share, int g, bool withGradient, ref double loss, ref double weight, int blockBias)
+        private int RunGroup(RowSet rows, bool withGradient, ref double loss, ref double weight, int blockBias)
         {
             int R = _e.BlockRows;
-            int first = (int)Math.Min((long)g * _e.GroupRows, share.Count), end = (int)Math.Min((long)(g + 1) * _e.GroupRows, share.Count);
             int* labels = _labels.Pointer;
             double* bias = _biasTarget;
             int blocks = 0;
-            for (int start = first; start < end; start += R, blocks++)
+            for (int start = 0; start < rows.Count; start += R, blocks++)
             {
-                int n = Math.Min(R, end - start);
-                var block = share.Sub(start, n);
+                int n = Math.Min(R, rows.Count - start);
+                var block = rows.Sub(start, n);
                 for (int r = 0; r < n; r++)
                 {
                     int j = block[r];
@@ -152,32 +146,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             return blocks;
         }
 
-        /// <summary>The next group from the front of this worker's share, unless it has been taken from the back.</summary>
-        private bool TakeFront(out int group)
-        {
-            while (true)
-            {
-                long claim = Volatile.Read(ref _claim);
-                int front = (int)(claim >> 32), back = (int)claim;
-                group = front;
-                if (front >= back) return false;
-                if (Interlocked.CompareExchange(ref _claim, ((long)(front + 1) << 32) | (uint)back, claim) == claim) return true;
-            }
-        }
-
-        /// <summary>The last group of this worker's share not yet taken, for another worker.</summary>
-        private bool TakeBack(out int group)
-        {
-            while (true)
-            {
-                long claim = Volatile.Read(ref _claim);
-                int front = (int)(claim >> 32), back = (int)claim;
-                group = back - 1;
-                if (front >= back) return false;
-                if (Interlocked.CompareExchange(ref _claim, ((long)front << 32) | (uint)(back - 1), claim) == claim) return true;
-            }
-        }
-
         /// <summary>
         /// Adds the groups other workers took from the back of this share (held in their slots) in group order, block by
         /// block, exactly as this worker would have added them itself: the sums are the same bits whoever computed what.
@@ -185,9 +153,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// <returns>The number of groups others took.</returns>
         public int Absorb(ReadOnlySpan<Worker> team, int self, bool withGradient)
         {
-            int back = (int)Volatile.Read(ref _claim), C = _e.Classes;
+            int back = _share.FirstTaken, C = _e.Classes;
             double* bias = _grad.Pointer + (_grad.Length - C);
-            for (int g = back; g < _groups; g++)
+            for (int g = back; g < _share.Groups; g++)
             {
                 var slot = Find(team, self, g);
                 for (int i = 0; i < slot.Blocks; i++)
@@ -201,7 +169,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
             Sums = new LossSums(_loss, _weight);
             GC.KeepAlive(this);
-            return _groups - back;
+            return _share.Groups - back;
         }
 
         private static StolenGroup Find(ReadOnlySpan<Worker> team, int owner, int group)

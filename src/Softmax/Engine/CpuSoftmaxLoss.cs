@@ -32,7 +32,6 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly ParallelOptions _parallel;
 
     private readonly Action<int> _runPart;
-    private RowSet _pendingRows;               // the float64 path's rows (its workers keep a fixed split)
     private int _pendingParts;
     private bool _pendingGradient;
 
@@ -109,7 +108,9 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// the owner would have added it, so the sums are the same bits whichever thread computed what (and the same as
     /// before stealing: distributed ranks that own the halves still agree with one process). Slots are native memory
     /// (<see cref="NativeBuffer{T}"/>), at most 2 MiB, 32 groups and a quarter of a share per worker; none for CSR rows
-    /// and the portable kernels, which stage nothing, nor for the float64 path, whose blocks add straight into float64.
+    /// and the portable kernels, which stage nothing. The float64 path does the same with its own slots: its groups
+    /// of about 256 rows sum into a float64 stage (dense rows; CSR keeps a fixed split), added into the gradient once
+    /// per group.
     /// </summary>
     internal int StealSlots { get; }
 

@@ -158,34 +158,37 @@ public class EngineAgreementTests(ITestOutputHelper output)
         var theta = Theta(classes, features, seed: 22, scale: 0.02);
         var all = RowSet.Range(0, 3000);
         foreach (var data in new[] { bytes, dense })
-        {
-            // The fixed split by definition: each share evaluated alone by a one-thread engine, in share order.
-            var single = new CpuSoftmaxLoss(data, new CpuEngineOptions(1));
-            var gRef = new double[theta.Length];
-            LossSums fRef = default, vRef = default;
-            for (int t = 0; t < threads; t++)
+            foreach (var arithmetic in new[] { Precision.Float32, Precision.Float64 })
             {
-                int start = 3000 * t / threads, end = 3000 * (t + 1) / threads;
-                fRef += single.Accumulate(theta, gRef, RowSet.Range(start, end - start));
-                vRef += single.Value(theta, RowSet.Range(start, end - start));
+                // The fixed split by definition: each share evaluated alone by a one-thread engine, in share order.
+                var single = new CpuSoftmaxLoss(data, new CpuEngineOptions(1));
+                single.TrySetArithmetic(arithmetic);
+                var gRef = new double[theta.Length];
+                LossSums fRef = default, vRef = default;
+                for (int t = 0; t < threads; t++)
+                {
+                    int start = 3000 * t / threads, end = 3000 * (t + 1) / threads;
+                    fRef += single.Accumulate(theta, gRef, RowSet.Range(start, end - start));
+                    vRef += single.Value(theta, RowSet.Range(start, end - start));
+                }
+                for (int slow = 0; slow < threads; slow++)
+                {
+                    // The slow worker waits 20 ms before each group of its own, so the others finish first and take some.
+                    int slowWorker = slow;
+                    var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(threads)) { BeforeOwnGroup = t => { if (t == slowWorker) Thread.Sleep(20); } };
+                    engine.TrySetArithmetic(arithmetic);
+                    var g = new double[theta.Length];
+                    var f = engine.Accumulate(theta, g, all);
+                    Assert.True(engine.StolenGroups > 0, $"worker {slow} of {threads} kept all its groups");
+                    int stolen = engine.StolenGroups;
+                    var v = engine.Value(theta, all);
+                    Assert.True(engine.StolenGroups > 0, $"worker {slow} of {threads} kept all its groups (value)");
+                    output.WriteLine($"{data.Features.GetType().Name} {arithmetic} {features}x{classes}, {threads} threads, worker {slow} slow: {stolen} and {engine.StolenGroups} groups taken");
+                    Assert.Equal(fRef, f);
+                    Assert.Equal(gRef, g);
+                    Assert.Equal(vRef, v);
+                }
             }
-            for (int slow = 0; slow < threads; slow++)
-            {
-                // The slow worker waits 20 ms before each group of its own, so the others finish first and take some.
-                int slowWorker = slow;
-                var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(threads)) { BeforeOwnGroup = t => { if (t == slowWorker) Thread.Sleep(20); } };
-                var g = new double[theta.Length];
-                var f = engine.Accumulate(theta, g, all);
-                Assert.True(engine.StolenGroups > 0, $"worker {slow} of {threads} kept all its groups");
-                int stolen = engine.StolenGroups;
-                var v = engine.Value(theta, all);
-                Assert.True(engine.StolenGroups > 0, $"worker {slow} of {threads} kept all its groups (value)");
-                output.WriteLine($"{data.Features.GetType().Name} {features}x{classes}, {threads} threads, worker {slow} slow: {stolen} and {engine.StolenGroups} groups taken");
-                Assert.Equal(fRef, f);
-                Assert.Equal(gRef, g);
-                Assert.Equal(vRef, v);
-            }
-        }
     }
 
     [Theory]
