@@ -74,7 +74,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             WorkerTeam.Run(parts, _runPart64!, _parallel);
         }
         StolenGroups = 0;
-        for (int t = 0; t < parts; t++) StolenGroups += workers[t].Absorb(team, t, withGradient);
+        for (int t = 0; t < parts; t++) StolenGroups += workers[t].Absorb(withGradient);
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers64![t].Sums;
         if (withGradient) Reduce64(parts, gradientSums);
@@ -122,7 +122,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private readonly int _blockRows, _groupRows;
         private readonly PinnedBuffer<double> _stage; // dense: (C × S) + C, the sums of the group being computed; empty for CSR
         private double* _target;                  // where a block adds its gradient and bias sums: _stage, a slot, or _grad (CSR)
-        private readonly WorkShare _share = new();
+        private readonly WorkShare _share;
         private readonly StolenGroup64[] _slots;  // groups this worker computed for others in this evaluation
         private int _slotsUsed;
         private double _loss, _weight;
@@ -142,6 +142,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _stage = new PinnedBuffer<double>(engine.IsSparse ? 0 : _grad.Length);
             _shiftedTrue = new double[blockRows];
             _slots = new StolenGroup64[slots];
+            _share = new WorkShare(slots * (engine.Threads - 1));
             for (int i = 0; i < slots; i++) _slots[i] = new StolenGroup64(_grad.Length);
         }
 
@@ -186,12 +187,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
             for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
             {
-                int owner = (self + i) % team.Length;
-                var victim = team[owner];
+                var victim = team[(self + i) % team.Length];
                 while (_slotsUsed < _slots.Length && victim._share.TakeBack(out int group))
                 {
                     var slot = _slots[_slotsUsed++];
-                    slot.Begin(owner, group);
+                    slot.Begin();
+                    victim._share.Hand(group, slot);
                     _target = slot.Sums.Pointer;
                     RunGroup(victim._share.Group(group), withGradient, ref slot.Loss, ref slot.Weight);
                 }
@@ -201,25 +202,17 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
 
         /// <summary>Adds the groups others took from this share, in group order; returns how many there were.</summary>
-        public int Absorb(ReadOnlySpan<Worker64> team, int self, bool withGradient)
+        public int Absorb(bool withGradient)
         {
             int back = _share.FirstTaken;
             for (int g = back; g < _share.Groups; g++)
             {
-                var slot = Find(team, self, g);
+                var slot = _share.Taken<StolenGroup64>(g);
                 AddGroup(slot.Sums.Pointer, slot.Loss, slot.Weight, withGradient);
             }
             Sums = new LossSums(_loss, _weight);
             GC.KeepAlive(this);
             return _share.Groups - back;
-        }
-
-        private static StolenGroup64 Find(ReadOnlySpan<Worker64> team, int owner, int group)
-        {
-            foreach (var w in team)
-                for (int i = 0; i < w._slotsUsed; i++)
-                    if (w._slots[i].Owner == owner && w._slots[i].Group == group) return w._slots[i];
-            throw new InvalidOperationException($"Group {group} of worker {owner} was taken but not computed.");
         }
 
         /// <summary>A group's sums into this share's: the gradient sums added into _grad (and emptied), loss and weight.</summary>
@@ -365,12 +358,11 @@ public sealed unsafe partial class CpuSoftmaxLoss
     {
         public readonly NativeBuffer<double> Sums = new(length);
         public double Loss, Weight;
-        public int Owner, Group;
 
-        /// <summary>Empties the slot for group <paramref name="group"/> of worker <paramref name="owner"/>.</summary>
-        public void Begin(int owner, int group)
+        /// <summary>Empties the slot.</summary>
+        public void Begin()
         {
-            (Owner, Group, Loss, Weight) = (owner, group, 0, 0);
+            (Loss, Weight) = (0, 0);
             Sums.Span.Clear();
         }
     }

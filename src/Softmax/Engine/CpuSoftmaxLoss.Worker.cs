@@ -36,7 +36,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         private double* _biasTarget;
 
         // This worker's share of the rows, in groups of GroupRows (one float32 stage each).
-        private readonly WorkShare _share = new();
+        private readonly WorkShare _share;
         private double _loss, _weight;                 // this share's loss and weight so far, in row order
         private readonly StolenGroup[] _slots;         // groups this worker computed for others in this evaluation
         private int _slotsUsed;
@@ -61,6 +61,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             _rowScores = new PinnedBuffer<float>(engine._useAvx512 && !engine.IsSparse && C == Avx512Kernels.PanelClasses ? (R + 1) * C : 0);
             _stage = new PinnedBuffer<float>(engine.StagedBlocks > 0 ? C * engine.Stride : 0);
             _slots = new StolenGroup[engine.StealSlots];
+            _share = new WorkShare(engine.StealSlots * (engine.Threads - 1));
             for (int i = 0; i < _slots.Length; i++) _slots[i] = new StolenGroup(_stage.Length, engine.StagedBlocks, C);
         }
 
@@ -98,12 +99,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
             }
             for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
             {
-                int owner = (self + i) % team.Length;
-                var victim = team[owner];
+                var victim = team[(self + i) % team.Length];
                 while (_slotsUsed < _slots.Length && victim._share.TakeBack(out int group))
                 {
                     var slot = _slots[_slotsUsed++];
-                    slot.Begin(owner, group);
+                    slot.Begin();
+                    victim._share.Hand(group, slot);
                     _stageTarget = slot.Stage.Pointer;
                     _biasTarget = slot.Bias.Pointer;
                     slot.Blocks = RunGroup(victim._share.Group(group), withGradient, ref slot.Loss[0], ref slot.Weight[0], blockBias: _e.Classes);
@@ -151,13 +152,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
         /// block, exactly as this worker would have added them itself: the sums are the same bits whoever computed what.
         /// </summary>
         /// <returns>The number of groups others took.</returns>
-        public int Absorb(ReadOnlySpan<Worker> team, int self, bool withGradient)
+        public int Absorb(bool withGradient)
         {
             int back = _share.FirstTaken, C = _e.Classes;
             double* bias = _grad.Pointer + (_grad.Length - C);
             for (int g = back; g < _share.Groups; g++)
             {
-                var slot = Find(team, self, g);
+                var slot = _share.Taken<StolenGroup>(g);
                 for (int i = 0; i < slot.Blocks; i++)
                 {
                     _loss += slot.Loss[i];
@@ -170,14 +171,6 @@ public sealed unsafe partial class CpuSoftmaxLoss
             Sums = new LossSums(_loss, _weight);
             GC.KeepAlive(this);
             return _share.Groups - back;
-        }
-
-        private static StolenGroup Find(ReadOnlySpan<Worker> team, int owner, int group)
-        {
-            foreach (var w in team)
-                for (int i = 0; i < w._slotsUsed; i++)
-                    if (w._slots[i].Owner == owner && w._slots[i].Group == group) return w._slots[i];
-            throw new InvalidOperationException($"Group {group} of worker {owner} was taken but not computed.");
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -471,12 +464,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
         public readonly NativeBuffer<float> Stage = new(stageLength);
         public readonly NativeBuffer<double> Bias = new(blocks * classes);
         public readonly double[] Loss = new double[blocks], Weight = new double[blocks];
-        public int Owner, Group, Blocks;
+        public int Blocks;
 
-        /// <summary>Empties the slot for group <paramref name="group"/> of worker <paramref name="owner"/>.</summary>
-        public void Begin(int owner, int group)
+        /// <summary>Empties the slot.</summary>
+        public void Begin()
         {
-            (Owner, Group, Blocks) = (owner, group, 0);
+            Blocks = 0;
             Stage.Span.Clear();
             Bias.Span.Clear();
             Array.Clear(Loss);

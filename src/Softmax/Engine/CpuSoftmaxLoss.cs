@@ -196,7 +196,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
             WorkerTeam.Run(parts, _runPart, _parallel);
         }
         StolenGroups = 0;
-        for (int t = 0; t < parts; t++) StolenGroups += _workers[t].Absorb(team, t, withGradient);
+        for (int t = 0; t < parts; t++) StolenGroups += _workers[t].Absorb(withGradient);
         var sums = default(LossSums);
         for (int t = 0; t < parts; t++) sums += _workers[t].Sums;
         if (withGradient) ReduceGradients(parts, gradientSums);

@@ -7,8 +7,9 @@ namespace Softmax.Engine;
 /// have added the groups itself, so the sums do not depend on who computed what. Lock-free: one 64-bit word holds
 /// the next group from the front and the first group taken from the back.
 /// </summary>
-internal sealed class WorkShare
+internal sealed class WorkShare(int capacity)
 {
+    private readonly object?[] _taken = new object?[capacity]; // the slot holding group Groups − 1 − i at i
     private long _claim; // (next group from the front) << 32 | (first group taken from the back)
 
     /// <summary>The rows of the share.</summary>
@@ -51,7 +52,13 @@ internal sealed class WorkShare
         }
     }
 
-    /// <summary>The last group not yet taken, for another worker.</summary>
+    /// <summary>Records the slot that holds group <paramref name="group"/>, taken with <see cref="TakeBack"/>.</summary>
+    public void Hand(int group, object slot) => _taken[Groups - 1 - group] = slot;
+
+    /// <summary>The slot that holds group <paramref name="group"/> (from <see cref="FirstTaken"/> on), once every worker is done.</summary>
+    public T Taken<T>(int group) where T : class => (T)_taken[Groups - 1 - group]!;
+
+    /// <summary>The last group not yet taken, for another worker (at most <c>capacity</c> per evaluation).</summary>
     public bool TakeBack(out int group)
     {
         while (true)
