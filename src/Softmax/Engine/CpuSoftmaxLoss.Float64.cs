@@ -116,13 +116,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
     }
 
     /// <summary>One thread's float64 buffers: a widened block of rows, its scores, and the gradient sums.</summary>
-    private sealed class Worker64
+    private sealed class Worker64 : IShareOwner
     {
         private readonly CpuSoftmaxLoss _e;
         private readonly int _blockRows, _groupRows;
         private readonly PinnedBuffer<double> _stage; // dense: (C × S) + C, the sums of the group being computed; empty for CSR
         private double* _target;                  // where a block adds its gradient and bias sums: _stage, a slot, or _grad (CSR)
         private readonly WorkShare _share;
+        WorkShare IShareOwner.Share => _share;
         private readonly StolenGroup64[] _slots;  // groups this worker computed for others in this evaluation
         private int _slotsUsed;
         private double _loss, _weight;
@@ -185,17 +186,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 RunGroup(_share.Group(group), withGradient, ref loss, ref weight);
                 AddGroup(_stage.Pointer, loss, weight, withGradient);
             }
-            for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
+            while (_slotsUsed < _slots.Length && WorkShare.TakeFromOthers(team, self, out var share, out int group))
             {
-                var victim = team[(self + i) % team.Length];
-                while (_slotsUsed < _slots.Length && victim._share.TakeBack(out int group))
-                {
-                    var slot = _slots[_slotsUsed++];
-                    slot.Begin();
-                    victim._share.Hand(group, slot);
-                    _target = slot.Sums.Pointer;
-                    RunGroup(victim._share.Group(group), withGradient, ref slot.Loss, ref slot.Weight);
-                }
+                var slot = _slots[_slotsUsed++];
+                slot.Begin();
+                share.Hand(group, slot);
+                _target = slot.Sums.Pointer;
+                RunGroup(share.Group(group), withGradient, ref slot.Loss, ref slot.Weight);
             }
             Sums = new LossSums(_loss, _weight);
             GC.KeepAlive(this);

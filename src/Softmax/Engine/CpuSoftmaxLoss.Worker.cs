@@ -9,7 +9,7 @@ namespace Softmax.Engine;
 public sealed unsafe partial class CpuSoftmaxLoss
 {
     /// <summary>One thread's buffers and its share of an evaluation.</summary>
-    private sealed class Worker
+    private sealed class Worker : IShareOwner
     {
         // Rows the forward pass prefetches ahead of the row pair it computes: 2–4 were ~2 % faster than 8 (alternating
         // passes, 2026-12-02), fewer slower again.
@@ -37,6 +37,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
 
         // This worker's share of the rows, in groups of GroupRows (one float32 stage each).
         private readonly WorkShare _share;
+        WorkShare IShareOwner.Share => _share;
         private double _loss, _weight;                 // this share's loss and weight so far, in row order
         private readonly StolenGroup[] _slots;         // groups this worker computed for others in this evaluation
         private int _slotsUsed;
@@ -97,18 +98,14 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 RunGroup(_share.Group(group), withGradient, ref _loss, ref _weight, blockBias: 0);
                 if (withGradient && _stage.Length > 0) WidenStage();
             }
-            for (int i = 1; i < team.Length && _slotsUsed < _slots.Length; i++)
+            while (_slotsUsed < _slots.Length && WorkShare.TakeFromOthers(team, self, out var share, out int group))
             {
-                var victim = team[(self + i) % team.Length];
-                while (_slotsUsed < _slots.Length && victim._share.TakeBack(out int group))
-                {
-                    var slot = _slots[_slotsUsed++];
-                    slot.Begin();
-                    victim._share.Hand(group, slot);
-                    _stageTarget = slot.Stage.Pointer;
-                    _biasTarget = slot.Bias.Pointer;
-                    slot.Blocks = RunGroup(victim._share.Group(group), withGradient, ref slot.Loss[0], ref slot.Weight[0], blockBias: _e.Classes);
-                }
+                var slot = _slots[_slotsUsed++];
+                slot.Begin();
+                share.Hand(group, slot);
+                _stageTarget = slot.Stage.Pointer;
+                _biasTarget = slot.Bias.Pointer;
+                slot.Blocks = RunGroup(share.Group(group), withGradient, ref slot.Loss[0], ref slot.Weight[0], blockBias: _e.Classes);
             }
             Sums = new LossSums(_loss, _weight);
             // The kernels used raw pointers into this worker's and the engine's pinned buffers.

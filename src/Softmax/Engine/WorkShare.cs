@@ -70,4 +70,26 @@ internal sealed class WorkShare(int capacity)
             if (Interlocked.CompareExchange(ref _claim, ((long)front << 32) | (uint)(back - 1), claim) == claim) return true;
         }
     }
+
+    /// <summary>
+    /// A group from the back of the first share after <paramref name="self"/>'s in <paramref name="team"/> that has one
+    /// left, for the worker at <paramref name="self"/> once its own share is done; false when none has.
+    /// </summary>
+    public static bool TakeFromOthers<T>(ReadOnlySpan<T> team, int self, out WorkShare share, out int group)
+        where T : IShareOwner
+    {
+        for (int i = 1; i < team.Length; i++)
+        {
+            share = team[(self + i) % team.Length].Share;
+            if (share.TakeBack(out group)) return true;
+        }
+        (share, group) = (null!, -1);
+        return false;
+    }
+}
+
+/// <summary>A worker with a <see cref="WorkShare"/>.</summary>
+internal interface IShareOwner
+{
+    WorkShare Share { get; }
 }
