@@ -16,9 +16,19 @@ internal sealed unsafe class NativeBuffer<T> where T : unmanaged
         nuint bytes = (nuint)Math.Max(1L, (long)length * sizeof(T));
         Pointer = (T*)NativeMemory.AlignedAlloc(bytes, 64);
         NativeMemory.Clear(Pointer, bytes);
+        // The GC cannot see this memory: tell it, so that engines rebuilt per block (streaming with sample weights)
+        // are collected as often as their size warrants.
+        _bytes = (long)bytes;
+        GC.AddMemoryPressure(_bytes);
     }
 
-    ~NativeBuffer() => NativeMemory.AlignedFree(Pointer);
+    ~NativeBuffer()
+    {
+        NativeMemory.AlignedFree(Pointer);
+        GC.RemoveMemoryPressure(_bytes);
+    }
+
+    private readonly long _bytes;
 
     public int Length { get; }
 
