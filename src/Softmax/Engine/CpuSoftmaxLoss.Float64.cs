@@ -43,8 +43,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             // stage would be D × C) that is added into the gradient once per group, so a group can be computed by
             // another worker and added in its place (see StealSlots).
             int groupRows = IsSparse ? int.MaxValue : blockRows * Math.Max(1, Avx512Kernels.ColumnStride / blockRows);
-            long groupBytes = (WeightLength + C) * (long)sizeof(double), groupsPerShare = (Rows / _threads + (long)groupRows - 1) / groupRows;
-            int slots = IsSparse || _threads == 1 ? 0 : (int)Math.Min(Math.Min((2L << 20) / groupBytes, (groupsPerShare + 3) / 4), 32);
+            int slots = IsSparse ? 0 : StealSlotsFor((WeightLength + C) * (long)sizeof(double), groupRows);
             _workers64 = new Worker64[_threads];
             for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows, groupRows, slots);
             _runPart64 = RunPart64;
@@ -61,11 +60,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
         Pack64(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
         var workers = _workers64!;
-        for (int t = 0; t < parts; t++)
-        {
-            int start = (int)((long)rows.Count * t / parts), end = (int)((long)rows.Count * (t + 1) / parts);
-            workers[t].Assign(rows.Sub(start, end - start));
-        }
+        for (int t = 0; t < parts; t++) workers[t].Assign(Share(rows, t, parts));
         var team = new ReadOnlySpan<Worker64>(workers, 0, parts);
         if (parts == 1) workers[0].Run(team, 0, withGradient);
         else

@@ -62,7 +62,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix);
         StagedBlocks = _useAvx512 && !IsSparse ? Math.Max(1, Avx512Kernels.ColumnStride / BlockRows) : 0;
         GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
-        StealSlots = ChooseStealSlots(data.Rows);
+        StealSlots = StagedBlocks > 0 ? StealSlotsFor((long)Classes * Stride * sizeof(float), GroupRows) : 0;
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
@@ -120,11 +120,19 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// <summary>Groups computed by a worker other than their owner in the last evaluation.</summary>
     internal int StolenGroups { get; private set; }
 
-    private int ChooseStealSlots(int rows)
+    /// <summary>Slots per worker for groups of <paramref name="groupRows"/> rows whose sums take <paramref name="slotBytes"/>: see <see cref="StealSlots"/>.</summary>
+    private int StealSlotsFor(long slotBytes, int groupRows)
     {
-        if (StagedBlocks == 0 || _threads == 1) return 0;
-        long stageBytes = (long)Classes * Stride * sizeof(float), groupsPerShare = (rows / _threads + GroupRows - 1) / GroupRows;
-        return (int)Math.Min(Math.Min((2L << 20) / stageBytes, (groupsPerShare + 3) / 4), 32);
+        if (_threads == 1) return 0;
+        long groupsPerShare = (Rows / _threads + (long)groupRows - 1) / groupRows;
+        return (int)Math.Min(Math.Min((2L << 20) / slotBytes, (groupsPerShare + 3) / 4), 32);
+    }
+
+    /// <summary>Worker t's share of <paramref name="rows"/> when <paramref name="parts"/> workers split them: the t-th contiguous part.</summary>
+    private static RowSet Share(RowSet rows, int t, int parts)
+    {
+        int start = (int)((long)rows.Count * t / parts), end = (int)((long)rows.Count * (t + 1) / parts);
+        return rows.Sub(start, end - start);
     }
 
     /// <summary>Floats per class column of a dense block's scores (at least BlockRows, whole vectors of 16).</summary>
@@ -183,11 +191,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         PackParameters(theta);
         int parts = Math.Clamp(rows.Count / MinRowsPerThread, 1, _threads);
         // Fixed shares, all assigned before any worker starts, since each may take groups from another's.
-        for (int t = 0; t < parts; t++)
-        {
-            int start = (int)((long)rows.Count * t / parts), end = (int)((long)rows.Count * (t + 1) / parts);
-            _workers[t].Assign(rows.Sub(start, end - start));
-        }
+        for (int t = 0; t < parts; t++) _workers[t].Assign(Share(rows, t, parts));
         var team = new ReadOnlySpan<Worker>(_workers, 0, parts);
         if (parts == 1) _workers[0].Run(team, 0, withGradient);
         else
