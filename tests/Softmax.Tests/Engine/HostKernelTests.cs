@@ -74,4 +74,51 @@ public class HostKernelTests
             Assert.True(rows >= Math.Min(4 * classes, Math.Min(HostCaches.L2 / 2 / rowBytes, 256)) / 4 * 4 || rows == 16, $"D={features} C={classes}: {rows} rows");
         }
     }
+
+    [SkippableTheory]
+    [InlineData(40, 3072, 10)] // the CIFAR-10 shape: ten-class 32-float tiles
+    [InlineData(37, 784, 10)]  // S ≡ 16 mod 32: the last strip goes through the 16-float tile
+    [InlineData(13, 800, 23)]  // two ten-class panels, then three classes one column at a time
+    [InlineData(21, 208, 15)]  // a ten-class panel and a five-class 64-float tile
+    public unsafe void Backward_from_raw_bytes_gives_the_bits_of_the_float_rows_they_convert_to(int rows, int S, int C)
+    {
+        Skip.IfNot(Avx512Kernels.IsSupported, "this processor has no AVX-512");
+        var rng = new Random(rows * 31 + C);
+        var bytes = new byte[rows * S];
+        rng.NextBytes(bytes);
+        var floats = bytes.Select(b => (float)b).ToArray();
+        const int cs = Avx512Kernels.ColumnStride;
+        var e = new float[C * cs];
+        for (int i = 0; i < e.Length; i++) e[i] = (float)(rng.NextDouble() - 0.5);
+        // A non-zero starting gradient, as a float32 stage and as float64, so the final add is covered too.
+        var start = Enumerable.Range(0, C * S).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var (fromFloats, fromBytes) = (start.ToArray(), start.ToArray());
+        var (wideFromFloats, wideFromBytes) = (start.Select(v => (double)v).ToArray(), start.Select(v => (double)v).ToArray());
+        fixed (byte* b = bytes)
+        fixed (float* f = floats, pe = e, g1 = fromFloats, g2 = fromBytes)
+        fixed (double* d1 = wideFromFloats, d2 = wideFromBytes)
+        {
+            var floatRows = stackalloc float*[rows];
+            var byteRows = stackalloc byte*[rows];
+            for (int r = 0; r < rows; r++)
+            {
+                floatRows[r] = f + r * S;
+                byteRows[r] = b + r * S;
+            }
+            Avx512Kernels.Backward(floatRows, rows, S, pe, 1, cs, C, g1);
+            Avx512Kernels.BackwardBytes(byteRows, rows, S, pe, 1, cs, C, g2);
+            Avx512Kernels.Backward(floatRows, rows, S, pe, 1, cs, C, d1);
+            Avx512Kernels.BackwardBytes(byteRows, rows, S, pe, 1, cs, C, d2);
+        }
+        Assert.Equal(fromFloats, fromBytes);
+        Assert.Equal(wideFromFloats, wideFromBytes);
+        // And the sums are the gradient: against a float64 loop over the same numbers.
+        for (int c = 0; c < C; c++)
+            for (int k = 0; k < S; k += 97)
+            {
+                double exact = start[c * S + k];
+                for (int r = 0; r < rows; r++) exact += (double)e[c * cs + r] * bytes[r * S + k];
+                Assert.True(Math.Abs(fromBytes[c * S + k] - exact) <= 1e-4 * (1 + Math.Abs(exact)), $"g[{c},{k}] = {fromBytes[c * S + k]}, float64 {exact}");
+            }
+    }
 }
