@@ -59,7 +59,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _w = new PinnedBuffer<float>(WeightLength);
         _b = new PinnedBuffer<float>(Classes);
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
-        BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix);
+        BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix, staged: _useAvx512 && !IsSparse);
         StagedBlocks = _useAvx512 && !IsSparse ? Math.Max(1, Avx512Kernels.ColumnStride / BlockRows) : 0;
         GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
         StealSlots = StagedBlocks > 0 ? StealSlotsFor((long)Classes * Stride * sizeof(float), GroupRows) : 0;
@@ -153,16 +153,17 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// <summary>
     /// Rows per block, from this host's L2 (<see cref="HostCaches"/>). Rows read in place (dense float32) get 3/16 of
     /// it, leaving room for the next block, which the backward pass prefetches (Fashion-MNIST: 60 rows, 10 % faster
-    /// than 124 on a 1 MiB L2), but at least 4·C rows, so that the per-block work on the gradient (C·S entries: the
-    /// float32 stage's read-modify-write, or the float64 add without AVX-512) stays small against the block itself
-    /// (CIFAR-10 shape: 40 rows, 6 % faster than 16 when measured with the float64 add; with the stage, 24 rows were
-    /// 4–6 % slower than 40 and 32 no different). Rows
+    /// than 124 on a 1 MiB L2), but at least C rows where a float32 stage takes the blocks' gradients (AVX-512), else
+    /// 4·C, so that the per-block work on the gradient (C·S entries: the stage's read-modify-write, or the float64
+    /// add) stays small against the block itself. On the CIFAR-10 shape the 3/16 rule gives 16 rows (192 KiB, small
+    /// enough to prefetch through L1): 6 % faster than the 40 that 4·C gave, in three in-process runs alternating the two
+    /// (2026-12-02; 12 rows were no faster than 40, 8 rows 17 % slower). Rows
     /// converted into the worker's float block (uint8 and the rest) get half of L2: their bytes are 4× fewer to fetch.
     /// </summary>
-    private static int ChooseBlockRows(int stride, int classes, bool inPlace)
+    private static int ChooseBlockRows(int stride, int classes, bool inPlace, bool staged)
     {
         long rowBytes = stride * sizeof(float), most = Math.Clamp(HostCaches.L2 / 2 / rowBytes, 16, Avx512Kernels.ColumnStride);
-        long rows = inPlace ? Math.Max(HostCaches.L2 * 3L / 16 / rowBytes, 4L * classes) : most;
+        long rows = inPlace ? Math.Max(HostCaches.L2 * 3L / 16 / rowBytes, (staged ? 1L : 4L) * classes) : most;
         return (int)Math.Clamp(rows, 16, most) / 4 * 4;
     }
 

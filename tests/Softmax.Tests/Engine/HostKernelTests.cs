@@ -61,17 +61,20 @@ public class HostKernelTests
     public void Cache_sizes_parse_like_sysfs(string text, int? bytes) => Assert.Equal(bytes, HostCaches.Bytes(text));
 
     [Fact]
-    public void Blocks_stay_in_L2_and_hold_at_least_4C_rows_where_L2_allows()
+    public void Blocks_stay_in_L2_and_hold_at_least_C_rows_with_a_stage_and_4C_without_where_L2_allows()
     {
-        foreach (var (features, classes) in new[] { (784, 10), (3072, 10), (512, 100), (37, 3), (20000, 10) })
+        foreach (var (features, classes) in new[] { (784, 10), (3072, 10), (512, 100), (37, 3), (20000, 10), (3072, 30) })
         {
             var data = Dense(20, features, classes, seed: features);
-            int rows = new CpuSoftmaxLoss(data, new CpuEngineOptions(1)).BlockRows;
+            var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(1));
+            int rows = engine.BlockRows, least = (engine.StagedBlocks > 0 ? 1 : 4) * classes;
             long rowBytes = DenseMatrix.PaddedLength(features) * 4L;
             Assert.InRange(rows, 16, Avx512Kernels.ColumnStride);
             Assert.True(rows % 4 == 0, $"D={features}: {rows} rows");
             if (rows > 16) Assert.True(rows * rowBytes <= HostCaches.L2 / 2, $"D={features}: {rows} rows of {rowBytes} B");
-            Assert.True(rows >= Math.Min(4 * classes, Math.Min(HostCaches.L2 / 2 / rowBytes, 256)) / 4 * 4 || rows == 16, $"D={features} C={classes}: {rows} rows");
+            Assert.True(rows >= Math.Min(least, Math.Min(HostCaches.L2 / 2 / rowBytes, 256)) / 4 * 4 || rows == 16, $"D={features} C={classes}: {rows} rows");
+            // And no more than 3/16 of L2 asks for, past that least (the next block must fit beside this one).
+            Assert.True(rows <= Math.Max(HostCaches.L2 * 3L / 16 / rowBytes, least) || rows == 16, $"D={features} C={classes}: {rows} rows");
         }
     }
 
