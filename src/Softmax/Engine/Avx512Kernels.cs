@@ -9,10 +9,11 @@ namespace Softmax.Engine;
 /// zero padding, so there are no scalar tails. Register blocking follows a GEMM micro-kernel. Forward: a 2-row ×
 /// 10-class tile (2 row loads and 10 weight loads from a packed panel feed 20 FMAs), long rows in k-chunks sized from
 /// L1 so the panel's chunk stays there, the twenty dot products finished by one transpose-and-add tree (for ten classes
-/// stored row-major with two vector read-modify-writes); uint8 rows are converted inside the tile. Backward: a 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that
-/// also prefetches the next block while it computes; uint8 rows are converted again there rather than read back as
-/// float rows the forward pass wrote (a quarter of the bytes through L2: the CIFAR-10 shape's pass 15 % faster). Leftover classes use 4-row × 5-class and 5-class × 64-float tiles.
-/// Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
+/// stored row-major with two vector read-modify-writes); uint8 rows are converted inside the tile. Backward: a
+/// 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that also prefetches the next block while it
+/// computes; uint8 rows are converted again there rather than read back as float rows the forward pass wrote (a quarter
+/// of the bytes through L2: the CIFAR-10 shape's pass 15 % faster). Leftover classes use 4-row × 5-class and 5-class ×
+/// 64-float tiles. Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
 /// </summary>
 internal static unsafe class Avx512Kernels
 {
