@@ -75,6 +75,9 @@ internal static unsafe class Avx512Kernels
 
         /// <summary>Asks for the cache line holding element k of the row at p, once per line.</summary>
         static abstract void Prefetch(void* p, int k);
+
+        /// <summary>Most floats per k-chunk of a forward panel over these rows.</summary>
+        static abstract int MostChunkFloats { get; }
     }
 
     /// <summary>Rows already in float32.</summary>
@@ -88,6 +91,8 @@ internal static unsafe class Avx512Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Prefetch(void* p, int k) => Sse.Prefetch0((float*)p + k);
+
+        public static int MostChunkFloats => MaxChunkFloats;
     }
 
     /// <summary>
@@ -113,6 +118,8 @@ internal static unsafe class Avx512Kernels
         {
             if ((k & 63) == 0) Sse.Prefetch0((byte*)p + k);
         }
+
+        public static int MostChunkFloats => MaxByteChunkFloats;
     }
 
     /// <summary><see cref="ByteRows"/> where no later tile needs the float rows (ten classes): nothing is written.</summary>
@@ -126,6 +133,8 @@ internal static unsafe class Avx512Kernels
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Prefetch(void* p, int k) => ByteRows.Prefetch(p, k);
+
+        public static int MostChunkFloats => MaxByteChunkFloats;
     }
 
     /// <summary>
@@ -165,7 +174,7 @@ internal static unsafe class Avx512Kernels
         // The bias twice over, for the tile's two rows of row-major scores.
         float* bias = stackalloc float[PanelClasses * 2];
         for (int c = 0; c < PanelClasses * 2; c++) bias[c] = b[c % PanelClasses];
-        int chunk = ChunkFloats(S, typeof(T) == typeof(ByteRows) || typeof(T) == typeof(UncopiedByteRows) ? MaxByteChunkFloats : MaxChunkFloats);
+        int chunk = ChunkFloats(S, T.MostChunkFloats);
         for (int k0 = 0; k0 < S; k0 += chunk)
         {
             int len = Math.Min(chunk, S - k0);

@@ -47,7 +47,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             // Groups of about 256 rows, as in the float32 path; each sums into a float64 stage (dense rows only: a CSR
             // stage would be D × C) that is added into the gradient once per group, so a group can be computed by
             // another worker and added in its place (see StealSlots).
-            int groupRows = IsSparse ? int.MaxValue : blockRows * Math.Max(1, Avx512Kernels.ColumnStride / blockRows);
+            int groupRows = IsSparse ? int.MaxValue : blockRows * BlocksPerGroup(blockRows);
             int slots = IsSparse ? 0 : StealSlotsFor((WeightLength + C) * (long)sizeof(double), groupRows);
             _workers64 = new Worker64[_threads];
             for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows, groupRows, slots);

@@ -60,7 +60,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _b = new PinnedBuffer<float>(Classes);
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix, staged: _useAvx512 && !IsSparse);
-        StagedBlocks = _useAvx512 && !IsSparse ? Math.Max(1, Avx512Kernels.ColumnStride / BlockRows) : 0;
+        StagedBlocks = _useAvx512 && !IsSparse ? BlocksPerGroup(BlockRows) : 0;
         GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
         StealSlots = StagedBlocks > 0 ? StealSlotsFor((long)Classes * Stride * sizeof(float), GroupRows) : 0;
         _workers = new Worker[_threads];
@@ -127,6 +127,9 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         long groupsPerShare = (Rows / _threads + (long)groupRows - 1) / groupRows;
         return (int)Math.Min(Math.Min((2L << 20) / slotBytes, (groupsPerShare + 3) / 4), 32);
     }
+
+    /// <summary>Blocks of <paramref name="blockRows"/> rows in one group (one stage's worth): up to 256 rows, at least one block.</summary>
+    private static int BlocksPerGroup(int blockRows) => Math.Max(1, Avx512Kernels.ColumnStride / blockRows);
 
     /// <summary>Worker t's share of <paramref name="rows"/> when <paramref name="parts"/> workers split them: the t-th contiguous part.</summary>
     private static RowSet Share(RowSet rows, int t, int parts)
