@@ -13,7 +13,8 @@ namespace Softmax.Engine;
 /// 10-class × 32-float tile (2 row loads and 10 broadcasts feed 20 FMAs) that also prefetches the next block while it
 /// computes; uint8 rows are converted again there rather than read back as float rows the forward pass wrote (a quarter
 /// of the bytes through L2: the CIFAR-10 shape's pass 15 % faster). Leftover classes use 4-row × 5-class and 5-class ×
-/// 64-float tiles. Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs.
+/// 64-float tiles. Scores and E may be row- or class-major: element (r, c) sits at r·rs + c·cs. With exactly ten classes
+/// the engine asks both passes for nine (lastDerived): the tenth class's multiply-adds are skipped, a tenth of the work.
 /// </summary>
 internal static unsafe class Avx512Kernels
 {
@@ -63,6 +64,28 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>Floats between the class columns of the engine's class-major scores and E: a block has at most 256 rows.</summary>
     public const int ColumnStride = 256;
+
+    /// <summary>
+    /// Whether a ten-class tile computes its last class, or leaves it to the caller, which derives it (see
+    /// <see cref="CpuSoftmaxLoss"/>: with ten classes the engine scores classes 0…8 against class 9, whose score is then 0,
+    /// and class 9's weight gradient is minus the sum of the others').
+    /// </summary>
+    private interface ILastClass
+    {
+        static abstract bool Computed { get; }
+    }
+
+    /// <summary>All ten classes.</summary>
+    private readonly struct LastComputed : ILastClass
+    {
+        public static bool Computed => true;
+    }
+
+    /// <summary>Nine classes: the forward tile gives class 9 its bias alone, the backward tile leaves its gradient untouched.</summary>
+    private readonly struct LastDerived : ILastClass
+    {
+        public static bool Computed => false;
+    }
 
     /// <summary>Where a forward tile's row values come from.</summary>
     private interface IRowSource
@@ -144,20 +167,21 @@ internal static unsafe class Avx512Kernels
     /// (<see cref="BackwardBytes"/>), a quarter of the float rows' traffic.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardBytes(byte** src, float** x, int rows, int ahead, int S, int D, float* w, float* panels, float* b, int C, float* scores, int rs, int cs)
+    public static void ForwardBytes(byte** src, float** x, int rows, int ahead, int S, int D, float* w, float* panels, float* b, int C, float* scores, int rs, int cs, bool lastDerived = false)
     {
         if (!CanFuseBytes(C, D, S))
         {
             for (int r = 0; r < rows; r++) ConvertBytes(src[r], D, 1f, x[r]);
-            Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs);
+            Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs, lastDerived: lastDerived);
             return;
         }
         if (C == PanelClasses)
         {
-            Panel<UncopiedByteRows>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
+            if (lastDerived) Panel<UncopiedByteRows, LastDerived>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
+            else Panel<UncopiedByteRows, LastComputed>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
             return;
         }
-        Panel<ByteRows>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
+        Panel<ByteRows, LastComputed>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
         Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs, firstClass: PanelClasses);
     }
 
@@ -166,8 +190,8 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>One panel of ten classes over all rows, chunk by chunk (the panel's chunk stays in L1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel<T>(void** x, float** copy, int rows, int ahead, int S, float* panel, float* b, float* scores, int rs, int cs)
-        where T : struct, IRowSource
+    private static void Panel<T, TL>(void** x, float** copy, int rows, int ahead, int S, float* panel, float* b, float* scores, int rs, int cs)
+        where T : struct, IRowSource where TL : struct, ILastClass
     {
         // Rows r + ahead and r + 1 + ahead (x holds rows + ahead pointers) stream in while rows r, r + 1 are computed.
         float* tmp = stackalloc float[PanelClasses * 2];
@@ -182,13 +206,13 @@ internal static unsafe class Avx512Kernels
             int r = 0;
             for (; r + 2 <= rows; r += 2)
             {
-                Tile2x10<T>(x[r], x[r + 1], x[r + ahead], x[r + 1 + ahead], copy[r], copy[r + 1], k0, len, wp, bias, k0 == 0, scores + (long)r * rs, rs, cs);
+                Tile2x10<T, TL>(x[r], x[r + 1], x[r + ahead], x[r + 1 + ahead], copy[r], copy[r + 1], k0, len, wp, bias, k0 == 0, scores + (long)r * rs, rs, cs);
             }
             if (r < rows)
             {
                 // The odd last row goes through the tile as both of its rows.
                 for (int c = 0; c < PanelClasses; c++) tmp[c] = scores[(long)r * rs + (long)c * cs];
-                Tile2x10<T>(x[r], x[r], x[r], x[r], copy[r], copy[r], k0, len, wp, bias, k0 == 0, tmp, PanelClasses, 1);
+                Tile2x10<T, TL>(x[r], x[r], x[r], x[r], copy[r], copy[r], k0, len, wp, bias, k0 == 0, tmp, PanelClasses, 1);
                 for (int c = 0; c < PanelClasses; c++) scores[(long)r * rs + (long)c * cs] = tmp[c];
             }
         }
@@ -199,15 +223,20 @@ internal static unsafe class Avx512Kernels
     /// <paramref name="ahead"/> places on are prefetched) and the score of row r, class c goes to
     /// scores[r·rs + c·cs] (rs = C, cs = 1 is row-major; rs = 1, cs = rows is class-major);
     /// <paramref name="panels"/> holds the first ⌊C/10⌋·10 rows of w as <see cref="PackPanels"/> lays them out, w
-    /// itself (C × S, row-major) the rest.
+    /// itself (C × S, row-major) the rest. With <paramref name="lastDerived"/> (C = 10 only) class 9 gets its bias alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(float** x, int rows, int ahead, int S, float* w, float* panels, float* b, int C, float* scores, int rs, int cs, int firstClass = 0)
+    public static void Forward(float** x, int rows, int ahead, int S, float* w, float* panels, float* b, int C, float* scores, int rs, int cs, int firstClass = 0, bool lastDerived = false)
     {
         int c0 = firstClass;
+        if (lastDerived)
+        {
+            Panel<FloatRows, LastDerived>((void**)x, x, rows, ahead, S, panels, b, scores, rs, cs);
+            return;
+        }
         // Ten classes at a time read each row once per tile (C = 10 reads the block once).
         for (; c0 + PanelClasses <= C; c0 += PanelClasses)
-            Panel<FloatRows>((void**)x, x, rows, ahead, S, panels + (long)c0 * S, b + c0, scores + (long)c0 * cs, rs, cs);
+            Panel<FloatRows, LastComputed>((void**)x, x, rows, ahead, S, panels + (long)c0 * S, b + c0, scores + (long)c0 * cs, rs, cs);
         for (; c0 + 5 <= C; c0 += 5)
         {
             int r = 0;
@@ -267,8 +296,8 @@ internal static unsafe class Avx512Kernels
     /// products plus b[c] (b holds the ten biases twice) on the first chunk, or plus what they hold on later ones.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile2x10<T>(void* x0, void* x1, void* p0, void* p1, float* copy0, float* copy1, int k0, int len, float* wp, float* b, bool first, float* o, int rs, int cs)
-        where T : struct, IRowSource
+    private static void Tile2x10<T, TL>(void* x0, void* x1, void* p0, void* p1, float* copy0, float* copy1, int k0, int len, float* wp, float* b, bool first, float* o, int rs, int cs)
+        where T : struct, IRowSource where TL : struct, ILastClass
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default;
         Vector512<float> a5 = default, a6 = default, a7 = default, a8 = default, a9 = default;
@@ -288,6 +317,7 @@ internal static unsafe class Avx512Kernels
             m = Vector512.Load(wp + 96); a6 = Vector512.FusedMultiplyAdd(v, m, a6); c6 = Vector512.FusedMultiplyAdd(u, m, c6);
             m = Vector512.Load(wp + 112); a7 = Vector512.FusedMultiplyAdd(v, m, a7); c7 = Vector512.FusedMultiplyAdd(u, m, c7);
             m = Vector512.Load(wp + 128); a8 = Vector512.FusedMultiplyAdd(v, m, a8); c8 = Vector512.FusedMultiplyAdd(u, m, c8);
+            if (!TL.Computed) continue;
             m = Vector512.Load(wp + 144); a9 = Vector512.FusedMultiplyAdd(v, m, a9); c9 = Vector512.FusedMultiplyAdd(u, m, c9);
         }
         // Twenty dot products finish in one transpose-and-add tree (sixteen) and a small one (four): row 0's ten sums,
@@ -395,20 +425,28 @@ internal static unsafe class Avx512Kernels
     /// that the caller widens into its float64 gradient every few blocks (see <see cref="AddTo"/>); row r of X starts
     /// at x[r] and e(r, c) is e[r·rs + c·cs].
     /// </summary>
-    public static void Backward<TG>(float** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0)
-        where TG : unmanaged => BackwardRows<FloatRows, TG>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+    public static void Backward<TG>(float** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0, bool lastDerived = false)
+        where TG : unmanaged
+    {
+        if (lastDerived) BackwardRows<FloatRows, TG, LastDerived>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+        else BackwardRows<FloatRows, TG, LastComputed>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+    }
 
     /// <summary>
     /// <see cref="Backward"/> for raw uint8 rows x[r] of S bytes (unscaled: the scale belongs to the caller), converted
     /// as they are read. The same bits as the float rows <see cref="ForwardBytes"/> converts them into, from a quarter
     /// of the bytes: the CIFAR-10 shape's block is 120 KiB of L2 to read again instead of 480.
     /// </summary>
-    public static void BackwardBytes<TG>(byte** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0)
-        where TG : unmanaged => BackwardRows<ByteRows, TG>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+    public static void BackwardBytes<TG>(byte** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0, bool lastDerived = false)
+        where TG : unmanaged
+    {
+        if (lastDerived) BackwardRows<ByteRows, TG, LastDerived>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+        else BackwardRows<ByteRows, TG, LastComputed>((void**)x, rows, S, e, rs, cs, C, g, next, nextBytes);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void BackwardRows<TR, TG>(void** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next, long nextBytes)
-        where TR : struct, IRowSource where TG : unmanaged
+    private static void BackwardRows<TR, TG, TL>(void** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next, long nextBytes)
+        where TR : struct, IRowSource where TG : unmanaged where TL : struct, ILastClass
     {
         byte* nextEnd = next + nextBytes;
         // Spread prefetches of the next block over this block's rows, two cache lines per row step, so that block is in
@@ -427,10 +465,10 @@ internal static unsafe class Avx512Kernels
             {
                 byte* prefetch = next < nextEnd ? next : null;
                 next += rows * 128L;
-                if (cs == ColumnStride) Tile10x32<TR, EngineColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
-                else Tile10x32<TR, AnyColumns, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
+                if (cs == ColumnStride) Tile10x32<TR, EngineColumns, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
+                else Tile10x32<TR, AnyColumns, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, throughL1);
             }
-            if (k < S) Tile10x16<TR, TG>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
+            if (k < S) Tile10x16<TR, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
         }
         for (; c0 + 5 <= C; c0 += 5)
         {
@@ -468,8 +506,8 @@ internal static unsafe class Avx512Kernels
     /// constants), so the loop needs no spilled pointers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x32<TR, TC, TG>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, bool throughL1)
-        where TR : struct, IRowSource where TC : struct, IColumnStride where TG : unmanaged
+    private static void Tile10x32<TR, TC, TG, TL>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, bool throughL1)
+        where TR : struct, IRowSource where TC : struct, IColumnStride where TG : unmanaged where TL : struct, ILastClass
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -495,19 +533,22 @@ internal static unsafe class Avx512Kernels
             u = Vector512.Create(e[6 * c1]); g6 = Vector512.FusedMultiplyAdd(v, u, g6); h6 = Vector512.FusedMultiplyAdd(w, u, h6);
             u = Vector512.Create(e[7 * c1]); g7 = Vector512.FusedMultiplyAdd(v, u, g7); h7 = Vector512.FusedMultiplyAdd(w, u, h7);
             u = Vector512.Create(e[8 * c1]); g8 = Vector512.FusedMultiplyAdd(v, u, g8); h8 = Vector512.FusedMultiplyAdd(w, u, h8);
+            if (!TL.Computed) continue;
             u = Vector512.Create(e[9 * c1]); g9 = Vector512.FusedMultiplyAdd(v, u, g9); h9 = Vector512.FusedMultiplyAdd(w, u, h9);
         }
         AddWide(g, g0); AddWide(g + 16, h0); g += S; AddWide(g, g1); AddWide(g + 16, h1); g += S;
         AddWide(g, g2); AddWide(g + 16, h2); g += S; AddWide(g, g3); AddWide(g + 16, h3); g += S;
         AddWide(g, g4); AddWide(g + 16, h4); g += S; AddWide(g, g5); AddWide(g + 16, h5); g += S;
         AddWide(g, g6); AddWide(g + 16, h6); g += S; AddWide(g, g7); AddWide(g + 16, h7); g += S;
-        AddWide(g, g8); AddWide(g + 16, h8); g += S; AddWide(g, g9); AddWide(g + 16, h9);
+        AddWide(g, g8); AddWide(g + 16, h8);
+        if (!TL.Computed) return;
+        g += S; AddWide(g, g9); AddWide(g + 16, h9);
     }
 
     /// <summary>The last 16 floats of a row (S ≡ 16 mod 32) for ten classes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x16<TR, TG>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
-        where TR : struct, IRowSource where TG : unmanaged
+    private static void Tile10x16<TR, TG, TL>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S)
+        where TR : struct, IRowSource where TG : unmanaged where TL : struct, ILastClass
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
         Vector512<float> g5 = default, g6 = default, g7 = default, g8 = default, g9 = default;
@@ -521,10 +562,12 @@ internal static unsafe class Avx512Kernels
             g2 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e2[i]), g2); g3 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e3[i]), g3);
             g4 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e4[i]), g4); g5 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e5[i]), g5);
             g6 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e6[i]), g6); g7 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e7[i]), g7);
-            g8 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e8[i]), g8); g9 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e9[i]), g9);
+            g8 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e8[i]), g8);
+            if (TL.Computed) g9 = Vector512.FusedMultiplyAdd(v, Vector512.Create(e9[i]), g9);
         }
         AddWide(g, g0); g += S; AddWide(g, g1); g += S; AddWide(g, g2); g += S; AddWide(g, g3); g += S; AddWide(g, g4); g += S;
-        AddWide(g, g5); g += S; AddWide(g, g6); g += S; AddWide(g, g7); g += S; AddWide(g, g8); g += S; AddWide(g, g9);
+        AddWide(g, g5); g += S; AddWide(g, g6); g += S; AddWide(g, g7); g += S; AddWide(g, g8);
+        if (TL.Computed) AddWide(g + S, g9);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -199,13 +199,13 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 src = (byte**)_src.Pointer;
                 for (int r = 0; r < n + RowsAhead; r++) src[r] = data + RowAhead(block, n, r) * D;
                 for (int r = 0; r < n; r++) x[r] = _x.Pointer + r * S;
-                Avx512Kernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, forward, frs, fcs);
+                Avx512Kernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, forward, frs, fcs, _e.LastClassDerived);
                 if (!Avx512Kernels.CanFuseBytes(C, D, S)) src = null;
             }
             else
             {
                 x = BlockRows(block, n);
-                if (_e._useAvx512) Avx512Kernels.Forward(x, n, RowsAhead, S, w, _e._panels.Pointer, b, C, forward, frs, fcs);
+                if (_e._useAvx512) Avx512Kernels.Forward(x, n, RowsAhead, S, w, _e._panels.Pointer, b, C, forward, frs, fcs, lastDerived: _e.LastClassDerived);
                 else PortableKernels.Forward(x, n, S, w, b, C, scores, 1, Rp);
             }
             if (rowMajor) ClassMajor(n);
@@ -214,8 +214,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
             if (_e._useAvx512)
             {
                 var (next, nextBytes) = NextBlock(block, n);
-                if (src != null) Avx512Kernels.BackwardBytes(src, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes);
-                else Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes);
+                if (src != null) Avx512Kernels.BackwardBytes(src, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes, _e.LastClassDerived);
+                else Avx512Kernels.Backward(x, n, S, scores, 1, Rp, C, _stageTarget, (byte*)next, nextBytes, _e.LastClassDerived);
             }
             else PortableKernels.Backward(x, n, S, scores, 1, Rp, C, _grad.Pointer, _scratch);
         }

@@ -28,6 +28,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly PinnedBuffer<float> _w;   // (C × S) row-major, zero padding; or (D × C) for CSR
     private readonly PinnedBuffer<float> _b;   // (C)
     private readonly PinnedBuffer<float> _panels; // the first ⌊C/10⌋·10 rows of W as Avx512Kernels.PackPanels lays them out
+    private readonly double[] _difference;     // (D) when the last class is derived: a row of W − w_{C−1}, or Σ_c g_c
     private readonly Worker[] _workers;
     private readonly ParallelOptions _parallel;
 
@@ -59,6 +60,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _w = new PinnedBuffer<float>(WeightLength);
         _b = new PinnedBuffer<float>(Classes);
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
+        LastClassDerived = _useAvx512 && !IsSparse && Classes == Avx512Kernels.PanelClasses;
+        _difference = new double[LastClassDerived ? Features : 0];
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix, staged: _useAvx512 && !IsSparse);
         StagedBlocks = _useAvx512 && !IsSparse ? BlocksPerGroup(BlockRows) : 0;
         GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
@@ -83,6 +86,14 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 
     /// <summary>Padded row length used by the kernels.</summary>
     public int Stride { get; }
+
+    /// <summary>
+    /// True where the float32 kernels compute nine classes of ten (dense rows, AVX-512). Softmax is unchanged when the
+    /// same number is added to every score of a row, and each row of E = s·(P − Y) sums to zero: so the engine scores
+    /// classes 0…8 with w_c − w_9 (class 9 scores 0), and class 9's weight gradient is minus the sum of the other
+    /// nine. The same probabilities, loss and gradient up to float32 rounding, from 9/10 of the multiply-adds.
+    /// </summary>
+    internal bool LastClassDerived { get; }
 
     /// <summary>Rows per block: sized so a block of float32 rows stays in the L2 cache between forward and backward.</summary>
     public int BlockRows { get; }
@@ -222,6 +233,19 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
             for (int c = 0; c < C; c++)
                 for (int d = 0; d < D; d++) w[d * C + c] = (float)theta[c * D + d];
         }
+        else if (LastClassDerived)
+        {
+            // Rows w_c − w_{C−1}, differenced in float64; the last row is zero, as is its bias.
+            var last = theta.Slice((C - 1) * D, D);
+            for (int c = 0; c < C - 1; c++)
+            {
+                var wc = w.Slice(c * S, D);
+                TensorPrimitives.Subtract(theta.Slice(c * D, D), last, _difference);
+                TensorPrimitives.ConvertTruncating<double, float>(_difference, wc);
+                if (_xScale != 1f) TensorPrimitives.Multiply(wc, _xScale, wc);
+            }
+            w.Slice((C - 1) * S, D).Clear();
+        }
         else
         {
             for (int c = 0; c < C; c++)
@@ -232,7 +256,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
             }
         }
         var b = _b.Span;
-        for (int c = 0; c < C; c++) b[c] = (float)theta[C * D + c];
+        double lastBias = LastClassDerived ? theta[C * D + C - 1] : 0;
+        for (int c = 0; c < C; c++) b[c] = (float)(theta[C * D + c] - lastBias);
         if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, S, _panels.Pointer);
     }
 
@@ -251,12 +276,22 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
             }
             else
             {
-                for (int c = 0; c < C; c++)
+                // Where the kernels left the last class out, its gradient is minus the sum of the others'.
+                int computed = LastClassDerived ? C - 1 : C;
+                for (int c = 0; c < computed; c++)
                 {
                     var src = g.Slice(c * S, D);
                     var dst = grad.Slice(c * D, D);
                     if (_xScale != 1f) TensorPrimitives.MultiplyAdd(src, (double)_xScale, dst, dst);
                     else TensorPrimitives.Add(dst, src, dst);
+                }
+                if (LastClassDerived)
+                {
+                    var sum = _difference.AsSpan();
+                    g.Slice(0, D).CopyTo(sum);
+                    for (int c = 1; c < C - 1; c++) TensorPrimitives.Add(sum, g.Slice(c * S, D), sum);
+                    var dst = grad.Slice((C - 1) * D, D);
+                    TensorPrimitives.MultiplyAdd(sum, -(double)_xScale, dst, dst);
                 }
                 for (int c = 0; c < C; c++) grad[C * D + c] += g[C * S + c];
             }

@@ -252,6 +252,38 @@ public class EngineAgreementTests(ITestOutputHelper output)
         }
     }
 
+    [SkippableFact]
+    public void Ten_classes_derive_the_last_class_gradient_and_it_agrees_on_its_own()
+    {
+        SkipUnlessRunnable(KernelVariant.Avx512);
+        // With ten classes the AVX-512 kernels score classes 0…8 against class 9 and take class 9's weight gradient as
+        // minus the sum of the other nine (each row of E sums to zero, whatever weight scales it). Checked on class 9's
+        // block alone, relative to its own size, with sample and class weights, uint8 and float32 rows, 1 and 2 threads.
+        const int C = 10, D = 784, rows = 517;
+        var (bytes, dense, _) = ThreeLayouts(rows, D, C, seed: 11);
+        var rng = new Random(12);
+        var weights = Enumerable.Range(0, rows).Select(_ => (float)(rng.NextDouble() * 3)).ToArray();
+        var theta = Theta(C, D, seed: 13, scale: 0.05);
+        foreach (var plain in new[] { bytes, dense })
+        {
+            var data = new Dataset(plain.Features, plain.Labels, plain.ClassNames, weights);
+            var classWeights = SampleWeights.Balanced(data);
+            var (fRef, gRef) = Evaluate(new ReferenceSoftmaxLoss(data, classWeights), theta);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var engine = new CpuSoftmaxLoss(data, new CpuEngineOptions(threads, KernelVariant.Avx512, classWeights));
+                Assert.True(engine.LastClassDerived);
+                var (f, g) = Evaluate(engine, theta);
+                double lastError = RelativeInf(g.AsSpan((C - 1) * D, D), gRef.AsSpan((C - 1) * D, D));
+                double restError = RelativeInf(g.AsSpan(0, (C - 1) * D), gRef.AsSpan(0, (C - 1) * D));
+                output.WriteLine($"{data.Features.GetType().Name}, {threads} threads: F {Relative(f, fRef):E2}, class 9 {lastError:E2}, classes 0-8 {restError:E2}");
+                Assert.True(Relative(f, fRef) <= Tolerance, $"F {Relative(f, fRef):E2}");
+                Assert.True(lastError <= Tolerance && restError <= Tolerance, $"class 9 {lastError:E2}, classes 0-8 {restError:E2}");
+                Assert.True(Relative(g[C * D + C - 1], gRef[C * D + C - 1]) <= Tolerance, "class 9's bias");
+            }
+        }
+    }
+
     [Fact]
     public void Weighted_objective_is_the_weighted_mean_of_cross_entropies()
     {
