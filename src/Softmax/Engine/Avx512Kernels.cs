@@ -70,19 +70,19 @@ internal static unsafe class Avx512Kernels
     /// <see cref="CpuSoftmaxLoss"/>: with ten classes the engine scores classes 0…8 against class 9, whose score is then 0,
     /// and class 9's weight gradient is minus the sum of the others').
     /// </summary>
-    private interface ILastClass
+    internal interface ILastClass
     {
         static abstract bool Computed { get; }
     }
 
     /// <summary>All ten classes.</summary>
-    private readonly struct LastComputed : ILastClass
+    internal readonly struct LastComputed : ILastClass
     {
         public static bool Computed => true;
     }
 
     /// <summary>Nine classes: the forward tile gives class 9 its bias alone, the backward tile leaves its gradient untouched.</summary>
-    private readonly struct LastDerived : ILastClass
+    internal readonly struct LastDerived : ILastClass
     {
         public static bool Computed => false;
     }

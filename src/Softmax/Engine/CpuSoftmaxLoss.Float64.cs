@@ -91,9 +91,18 @@ public sealed unsafe partial class CpuSoftmaxLoss
             for (int c = 0; c < C; c++)
                 for (int d = 0; d < D; d++) w[d * C + c] = theta[c * D + d];
         }
+        else if (LastClassDerived)
+        {
+            // As in float32: rows w_c − w_{C−1} and biases b_c − b_{C−1}, the last ones zero.
+            var last = theta.Slice((C - 1) * D, D);
+            for (int c = 0; c < C - 1; c++) TensorPrimitives.Subtract(theta.Slice(c * D, D), last, w.Slice(c * S, D));
+            w.Slice((C - 1) * S, D).Clear();
+        }
         else
             for (int c = 0; c < C; c++) theta.Slice(c * D, D).CopyTo(w.Slice(c * S, D));
         theta.Slice(C * D, C).CopyTo(_b64);
+        if (LastClassDerived)
+            for (int c = 0; c < C; c++) _b64![c] = theta[C * D + c] - theta[C * D + C - 1];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -109,7 +118,11 @@ public sealed unsafe partial class CpuSoftmaxLoss
                     for (int c = 0; c < C; c++) grad[c * D + d] += g[d * C + c];
             }
             else
-                for (int c = 0; c < C; c++) TensorPrimitives.Add(grad.Slice(c * D, D), g.Slice(c * S, D), grad.Slice(c * D, D));
+            {
+                int computed = LastClassDerived ? C - 1 : C;
+                for (int c = 0; c < computed; c++) TensorPrimitives.Add(grad.Slice(c * D, D), g.Slice(c * S, D), grad.Slice(c * D, D));
+                if (LastClassDerived) SubtractSum(g, grad, 1);
+            }
             var bias = g[^C..];
             TensorPrimitives.Add(grad.Slice(C * D, C), bias, grad.Slice(C * D, C));
         }
@@ -236,12 +249,12 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 else
                 {
                     Widen(block, n);
-                    Float64Kernels.Scores(_x.Span, n, _e.Stride, _e._w64!.Span, _e._b64!, _e.Classes, _scores);
+                    Float64Kernels.Scores(_x.Span, n, _e.Stride, _e._w64!.Span, _e._b64!, _e.Classes, _scores, _e.LastClassDerived);
                 }
                 Softmax(block, n, withGradient, ref loss, ref weight, target);
                 if (!withGradient) continue;
                 if (_e.IsSparse) SparseBackward(block, n, target);
-                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, target);
+                else Float64Kernels.Backward(_x.Span, n, _e.Stride, _scores, _e.Classes, target, _e.LastClassDerived);
             }
         }
 
@@ -441,7 +454,7 @@ internal static class Float64Kernels
 
     /// <summary>scores (n × C) = x (n × S) · wᵀ (w: C × S) + b; two rows by four classes per tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scores(ReadOnlySpan<double> x, int n, int S, ReadOnlySpan<double> w, double[] b, int C, double[] scores)
+    public static void Scores(ReadOnlySpan<double> x, int n, int S, ReadOnlySpan<double> w, double[] b, int C, double[] scores, bool lastDerived = false)
     {
         int r = 0;
         bool wide = Vector512.IsHardwareAccelerated;
@@ -449,7 +462,13 @@ internal static class Float64Kernels
             for (; r + 4 <= n; r += 4)
             {
                 int c = 0;
-                for (; c + 5 <= C; c += 5) ScoreTile4x5(x, r, S, w, c, b, C, scores);
+                for (; c + 5 <= C; c += 5)
+                {
+                    // The last class's row of w is zero where it is derived (see CpuSoftmaxLoss.LastClassDerived): its
+                    // scores are its bias alone, without the multiply-adds.
+                    if (lastDerived && c + 5 == C) ScoreTile4x5<Avx512Kernels.LastDerived>(x, r, S, w, c, b, C, scores);
+                    else ScoreTile4x5<Avx512Kernels.LastComputed>(x, r, S, w, c, b, C, scores);
+                }
                 for (; c + 2 <= C; c += 2) { Tile2x2Wide(x, r, S, w, c, b, C, scores); Tile2x2Wide(x, r + 2, S, w, c, b, C, scores); }
                 DotScores(x, r, r + 4, S, w, c, b, C, scores);
             }
@@ -508,8 +527,10 @@ internal static class Float64Kernels
 
     /// <summary>g (C × S) += Eᵀ x, E = e (n × C); four classes by two vectors of features per tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(ReadOnlySpan<double> x, int n, int S, double[] e, int C, Span<double> g)
+    public static void Backward(ReadOnlySpan<double> x, int n, int S, double[] e, int C, Span<double> g, bool lastDerived = false)
     {
+        if (lastDerived && !(Vector512.IsHardwareAccelerated && C == Avx512Kernels.PanelClasses))
+            throw new ArgumentException("Only the ten-class 512-bit tile leaves the last class out.", nameof(lastDerived));
         int V = Vector<double>.Count, c = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -518,7 +539,11 @@ internal static class Float64Kernels
             for (int k = 0; k < S; k += 16)
             {
                 int cw = 0;
-                for (; cw + 10 <= wide; cw += 10) Tile10x2Wide(x, n, S, e, C, cw, k, g);
+                for (; cw + 10 <= wide; cw += 10)
+                {
+                    if (lastDerived) Tile10x2Wide<Avx512Kernels.LastDerived>(x, n, S, e, C, cw, k, g);
+                    else Tile10x2Wide<Avx512Kernels.LastComputed>(x, n, S, e, C, cw, k, g);
+                }
                 for (; cw < wide; cw += 2) Tile2x2Wide(x, n, S, e, C, cw, k, g);
             }
             c = wide;
@@ -564,7 +589,8 @@ internal static class Float64Kernels
     /// classes by two vectors of features, 12 loads per 20 FMAs; the classes past the last ten go in pairs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Tile10x2Wide(ReadOnlySpan<double> x, int n, int S, double[] e, int C, int c, int k, Span<double> g)
+    private static unsafe void Tile10x2Wide<TL>(ReadOnlySpan<double> x, int n, int S, double[] e, int C, int c, int k, Span<double> g)
+        where TL : struct, Avx512Kernels.ILastClass
     {
         fixed (double* xp = x, ep = e, gp = g)
         {
@@ -586,12 +612,14 @@ internal static class Float64Kernels
                 q = Vector512.Create(er[6]); a6 = Vector512.FusedMultiplyAdd(q, u, a6); b6 = Vector512.FusedMultiplyAdd(q, v, b6);
                 q = Vector512.Create(er[7]); a7 = Vector512.FusedMultiplyAdd(q, u, a7); b7 = Vector512.FusedMultiplyAdd(q, v, b7);
                 q = Vector512.Create(er[8]); a8 = Vector512.FusedMultiplyAdd(q, u, a8); b8 = Vector512.FusedMultiplyAdd(q, v, b8);
+                if (!TL.Computed) continue;
                 q = Vector512.Create(er[9]); a9 = Vector512.FusedMultiplyAdd(q, u, a9); b9 = Vector512.FusedMultiplyAdd(q, v, b9);
             }
             double* g0 = gp + c * S + k;
             AddPair(g0, a0, b0); AddPair(g0 + S, a1, b1); AddPair(g0 + 2 * S, a2, b2); AddPair(g0 + 3 * S, a3, b3);
             AddPair(g0 + 4 * S, a4, b4); AddPair(g0 + 5 * S, a5, b5); AddPair(g0 + 6 * S, a6, b6); AddPair(g0 + 7 * S, a7, b7);
-            AddPair(g0 + 8 * S, a8, b8); AddPair(g0 + 9 * S, a9, b9);
+            AddPair(g0 + 8 * S, a8, b8);
+            if (TL.Computed) AddPair(g0 + 9 * S, a9, b9);
         }
     }
 
@@ -604,7 +632,8 @@ internal static class Float64Kernels
 
     /// <summary>Four rows by five classes: 9 loads per 20 FMAs (C = 10 is two tiles; the 2×4 tile needs 6 per 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScoreTile4x5(ReadOnlySpan<double> x, int r, int S, ReadOnlySpan<double> w, int c, double[] b, int C, double[] scores)
+    private static unsafe void ScoreTile4x5<TL>(ReadOnlySpan<double> x, int r, int S, ReadOnlySpan<double> w, int c, double[] b, int C, double[] scores)
+        where TL : struct, Avx512Kernels.ILastClass
     {
         fixed (double* xp = x, wp = w)
         {
@@ -632,6 +661,7 @@ internal static class Float64Kernels
                 q = Vector512.Load(w3 + k);
                 a03 = Vector512.FusedMultiplyAdd(u0, q, a03); a13 = Vector512.FusedMultiplyAdd(u1, q, a13);
                 a23 = Vector512.FusedMultiplyAdd(u2, q, a23); a33 = Vector512.FusedMultiplyAdd(u3, q, a33);
+                if (!TL.Computed) continue;
                 q = Vector512.Load(w4 + k);
                 a04 = Vector512.FusedMultiplyAdd(u0, q, a04); a14 = Vector512.FusedMultiplyAdd(u1, q, a14);
                 a24 = Vector512.FusedMultiplyAdd(u2, q, a24); a34 = Vector512.FusedMultiplyAdd(u3, q, a34);

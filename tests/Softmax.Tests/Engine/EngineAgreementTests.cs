@@ -258,7 +258,8 @@ public class EngineAgreementTests(ITestOutputHelper output)
         SkipUnlessRunnable(KernelVariant.Avx512);
         // With ten classes the AVX-512 kernels score classes 0…8 against class 9 and take class 9's weight gradient as
         // minus the sum of the other nine (each row of E sums to zero, whatever weight scales it). Checked on class 9's
-        // block alone, relative to its own size, with sample and class weights, uint8 and float32 rows, 1 and 2 threads.
+        // block alone, relative to its own size, with sample and class weights, uint8 and float32 rows, 1 and 2 threads,
+        // both arithmetics.
         const int C = 10, D = 784, rows = 517;
         var (bytes, dense, _) = ThreeLayouts(rows, D, C, seed: 11);
         var rng = new Random(12);
@@ -280,6 +281,12 @@ public class EngineAgreementTests(ITestOutputHelper output)
                 Assert.True(Relative(f, fRef) <= Tolerance, $"F {Relative(f, fRef):E2}");
                 Assert.True(lastError <= Tolerance && restError <= Tolerance, $"class 9 {lastError:E2}, classes 0-8 {restError:E2}");
                 Assert.True(Relative(g[C * D + C - 1], gRef[C * D + C - 1]) <= Tolerance, "class 9's bias");
+                // The float64 arithmetic derives class 9 the same way, to its own tolerances (F 1e-13, gradient 1e-12).
+                Assert.True(engine.TrySetArithmetic(Precision.Float64));
+                var (f64, g64) = Evaluate(engine, theta);
+                double last64 = RelativeInf(g64.AsSpan((C - 1) * D, D), gRef.AsSpan((C - 1) * D, D));
+                output.WriteLine($"  float64: F {Relative(f64, fRef):E2}, class 9 {last64:E2}, all {RelativeInf(g64, gRef):E2}");
+                Assert.True(Relative(f64, fRef) <= 1e-13 && last64 <= 1e-12 && RelativeInf(g64, gRef) <= 1e-12, $"float64: F {Relative(f64, fRef):E2}, class 9 {last64:E2}");
             }
         }
     }
