@@ -175,7 +175,7 @@ internal static unsafe class Avx512Kernels
             Forward(x, rows, 0, S, w, panels, b, C, scores, rs, cs, lastDerived: lastDerived);
             return;
         }
-        if (C == PanelClasses)
+        if (ConvertsBytesWithoutCopy(C, D, S))
         {
             if (lastDerived) Panel<UncopiedByteRows, LastDerived>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
             else Panel<UncopiedByteRows, LastComputed>((void**)src, x, rows, ahead, S, panels, b, scores, rs, cs);
@@ -187,6 +187,12 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>Whether <see cref="ForwardBytes"/> converts inside its first panel (else it converts first).</summary>
     public static bool CanFuseBytes(int C, int D, int S) => C >= PanelClasses && D % 16 == 0 && D == S;
+
+    /// <summary>
+    /// Whether <see cref="ForwardBytes"/> converts without writing float rows at all (ten classes, fused): then x is not
+    /// read or written and may hold nulls.
+    /// </summary>
+    public static bool ConvertsBytesWithoutCopy(int C, int D, int S) => C == PanelClasses && CanFuseBytes(C, D, S);
 
     /// <summary>One panel of ten classes over all rows, chunk by chunk (the panel's chunk stays in L1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -229,14 +235,14 @@ internal static unsafe class Avx512Kernels
     public static void Forward(float** x, int rows, int ahead, int S, float* w, float* panels, float* b, int C, float* scores, int rs, int cs, int firstClass = 0, bool lastDerived = false)
     {
         int c0 = firstClass;
-        if (lastDerived)
-        {
-            Panel<FloatRows, LastDerived>((void**)x, x, rows, ahead, S, panels, b, scores, rs, cs);
-            return;
-        }
-        // Ten classes at a time read each row once per tile (C = 10 reads the block once).
+        // Ten classes at a time read each row once per tile (C = 10 reads the block once); the panel that ends at C
+        // leaves its last class out where it is derived.
         for (; c0 + PanelClasses <= C; c0 += PanelClasses)
-            Panel<FloatRows, LastComputed>((void**)x, x, rows, ahead, S, panels + (long)c0 * S, b + c0, scores + (long)c0 * cs, rs, cs);
+        {
+            float* panel = panels + (long)c0 * S, bc = b + c0, sc = scores + (long)c0 * cs;
+            if (lastDerived && c0 + PanelClasses == C) Panel<FloatRows, LastDerived>((void**)x, x, rows, ahead, S, panel, bc, sc, rs, cs);
+            else Panel<FloatRows, LastComputed>((void**)x, x, rows, ahead, S, panel, bc, sc, rs, cs);
+        }
         for (; c0 + 5 <= C; c0 += 5)
         {
             int r = 0;
@@ -423,7 +429,8 @@ internal static unsafe class Avx512Kernels
     /// <summary>
     /// g (C × S) += eᵀ · X, summed over the block in float32 first, then added into g: float64, or a float32 stage
     /// that the caller widens into its float64 gradient every few blocks (see <see cref="AddTo"/>); row r of X starts
-    /// at x[r] and e(r, c) is e[r·rs + c·cs].
+    /// at x[r] and e(r, c) is e[r·rs + c·cs]. With <paramref name="lastDerived"/> (C = 10 only) class 9's rows of g are
+    /// left as they were.
     /// </summary>
     public static void Backward<TG>(float** x, int rows, int S, float* e, int rs, int cs, int C, TG* g, byte* next = null, long nextBytes = 0, bool lastDerived = false)
         where TG : unmanaged

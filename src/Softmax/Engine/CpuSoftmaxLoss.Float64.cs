@@ -100,9 +100,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
         }
         else
             for (int c = 0; c < C; c++) theta.Slice(c * D, D).CopyTo(w.Slice(c * S, D));
-        theta.Slice(C * D, C).CopyTo(_b64);
-        if (LastClassDerived)
-            for (int c = 0; c < C; c++) _b64![c] = theta[C * D + c] - theta[C * D + C - 1];
+        double lastBias = LastClassDerived ? theta[C * D + C - 1] : 0;
+        for (int c = 0; c < C; c++) _b64![c] = theta[C * D + c] - lastBias;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

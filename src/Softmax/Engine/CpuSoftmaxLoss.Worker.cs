@@ -50,8 +50,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             // that the ten-class AVX-512 tiles convert as they read them (480 KiB a worker on the CIFAR-10 shape).
             var features = engine._data.Features;
             bool inPlace = features is DenseMatrix
-                || (features is ByteMatrix && engine._useAvx512 && C == Avx512Kernels.PanelClasses
-                    && Avx512Kernels.CanFuseBytes(C, engine.Features, engine.Stride));
+                || (features is ByteMatrix && engine._useAvx512 && Avx512Kernels.ConvertsBytesWithoutCopy(C, engine.Features, engine.Stride));
             _x = new PinnedBuffer<float>(engine.IsSparse || inPlace ? 16 : R * engine.Stride);
             int Rp = engine.ColumnStride;
             _scores = new PinnedBuffer<float>(Rp * C);
@@ -204,8 +203,8 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 x = (float**)_rows.Pointer;
                 src = (byte**)_src.Pointer;
                 for (int r = 0; r < n + RowsAhead; r++) src[r] = data + RowAhead(block, n, r) * D;
-                // Where the first panel converts in place (ten classes) nothing is written to x, and _x is not allocated.
-                bool uncopied = C == Avx512Kernels.PanelClasses && Avx512Kernels.CanFuseBytes(C, D, S);
+                // Where the first panel converts without a copy (ten classes) x is not used, and _x is not allocated.
+                bool uncopied = Avx512Kernels.ConvertsBytesWithoutCopy(C, D, S);
                 for (int r = 0; r < n; r++) x[r] = uncopied ? null : _x.Pointer + r * S;
                 Avx512Kernels.ForwardBytes(src, x, n, RowsAhead, S, D, w, _e._panels.Pointer, b, C, forward, frs, fcs, _e.LastClassDerived);
                 if (!Avx512Kernels.CanFuseBytes(C, D, S)) src = null;
