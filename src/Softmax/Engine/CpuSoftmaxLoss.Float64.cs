@@ -21,7 +21,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
     private double[]? _b64;             // (C)
     private Worker64[]? _workers64;
     private Action<int>? _runPart64;
-    private double[]? _rowWeights64;    // sample × class weight, not rounded to float32
+    private double[]? _rowWeights64;    // sample × class weight, not rounded to float32; null when every row weighs 1
     private bool _reciprocalLevels;     // uint8 rows: levels computed without a division (exact; see Float64Kernels.ReciprocalIsExact)
 
     /// <summary>The arithmetic of the sums now: <see cref="Precision.Float32"/> (the default) or <see cref="Precision.Float64"/>.</summary>
@@ -36,7 +36,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             int C = Classes;
             _w64 = new PinnedBuffer<double>(WeightLength);
             _b64 = new double[C];
-            _rowWeights64 = SampleWeights.Combine(_data, _classWeights);
+            _rowWeights64 = SampleWeights.AreUniform(_data, _classWeights) ? null : SampleWeights.Combine(_data, _classWeights);
             _reciprocalLevels = _data.Features is ByteMatrix bytes && Float64Kernels.ReciprocalIsExact(bytes.Divisor);
             // Blocks of rows whose float64 copy fills half of L2, so that the per-block work on the gradient (a
             // read-modify-write of C·S doubles) is spread over enough rows. Alternating with the old rule (32 KiB of
@@ -48,7 +48,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             // stage would be D × C) that is added into the gradient once per group, so a group can be computed by
             // another worker and added in its place (see StealSlots).
             int groupRows = IsSparse ? int.MaxValue : blockRows * BlocksPerGroup(blockRows);
-            int slots = IsSparse ? 0 : StealSlotsFor((WeightLength + C) * (long)sizeof(double), groupRows);
+            int slots = IsSparse ? 0 : StealSlotsFor((WeightLength + C) * (long)sizeof(double), groupRows, 1L << 20);
             _workers64 = new Worker64[_threads];
             for (int t = 0; t < _threads; t++) _workers64[t] = new Worker64(this, blockRows, groupRows, slots);
             _runPart64 = RunPart64;
@@ -351,7 +351,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
             {
                 int j = block[r];
                 var row = all.Slice(r * C, C);
-                double sum = TensorPrimitives.Sum(row), w = _e._rowWeights64![j];
+                double sum = TensorPrimitives.Sum(row), w = _e._rowWeights64?[j] ?? 1.0;
                 loss += w * (Math.Log(sum) - _shiftedTrue[r]);
                 weight += w;
                 if (!withGradient) continue;

@@ -137,7 +137,7 @@ public sealed unsafe partial class CpuSoftmaxLoss
                 {
                     int j = block[r];
                     labels[r] = _e._data.Labels[j];
-                    _rowWeight.Span[r] = _e._rowWeights[j];
+                    _rowWeight.Span[r] = _e._rowWeights?[j] ?? 1f;
                 }
                 _biasTarget = bias + (long)blocks * blockBias;
                 ref double blockLoss = ref Unsafe.Add(ref loss, blockBias == 0 ? 0 : blocks);

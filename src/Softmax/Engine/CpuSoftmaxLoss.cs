@@ -20,7 +20,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
 {
     private const int MinRowsPerThread = 64;
     private readonly Dataset _data;
-    private readonly float[] _rowWeights;
+    private readonly float[]? _rowWeights;      // null when every row weighs 1
     private readonly IReadOnlyList<double>? _classWeights;
     private readonly bool _useAvx512;
     private readonly int _threads;
@@ -45,8 +45,8 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         Classes = data.ClassCount;
         Features = data.FeatureCount;
         Stride = DenseMatrix.PaddedLength(Features);
-        var weights = SampleWeights.Combine(data, options.ClassWeights);
-        _rowWeights = Array.ConvertAll(weights, w => (float)w);
+        _rowWeights = SampleWeights.AreUniform(data, options.ClassWeights) ? null
+            : Array.ConvertAll(SampleWeights.Combine(data, options.ClassWeights), w => (float)w);
         _classWeights = options.ClassWeights;
         _useAvx512 = options.Variant switch
         {
@@ -65,7 +65,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix, staged: _useAvx512 && !IsSparse);
         StagedBlocks = _useAvx512 && !IsSparse ? BlocksPerGroup(BlockRows) : 0;
         GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
-        StealSlots = StagedBlocks > 0 ? StealSlotsFor((long)Classes * Stride * sizeof(float), GroupRows) : 0;
+        StealSlots = StagedBlocks > 0 ? StealSlotsFor((long)Classes * Stride * sizeof(float), GroupRows, 2L << 20) : 0;
         _workers = new Worker[_threads];
         for (int t = 0; t < _threads; t++) _workers[t] = new Worker(this);
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
@@ -122,7 +122,9 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     /// (<see cref="NativeBuffer{T}"/>), at most 2 MiB, 32 groups and a quarter of a share per worker; none for CSR rows
     /// and the portable kernels, which stage nothing. The float64 path does the same with its own slots: its groups
     /// of about 256 rows sum into a float64 stage (dense rows; CSR keeps a fixed split), added into the gradient once
-    /// per group.
+    /// per group; its slots, twice the bytes, are capped at 1 MiB a worker (16 slots on Fashion-MNIST instead of 30:
+    /// the polish is a few dozen passes, and the 2 MiB a worker that a busy host's passes touched showed in the tool's
+    /// peak memory).
     /// </summary>
     internal int StealSlots { get; }
 
@@ -133,11 +135,11 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     internal int StolenGroups { get; private set; }
 
     /// <summary>Slots per worker for groups of <paramref name="groupRows"/> rows whose sums take <paramref name="slotBytes"/>: see <see cref="StealSlots"/>.</summary>
-    private int StealSlotsFor(long slotBytes, int groupRows)
+    private int StealSlotsFor(long slotBytes, int groupRows, long capBytes)
     {
         if (_threads == 1) return 0;
         long groupsPerShare = (Rows / _threads + (long)groupRows - 1) / groupRows;
-        return (int)Math.Min(Math.Min((2L << 20) / slotBytes, (groupsPerShare + 3) / 4), 32);
+        return (int)Math.Min(Math.Min(capBytes / slotBytes, (groupsPerShare + 3) / 4), 32);
     }
 
     /// <summary>Blocks of <paramref name="blockRows"/> rows in one group (one stage's worth): up to 256 rows, at least one block.</summary>

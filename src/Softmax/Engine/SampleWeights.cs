@@ -28,6 +28,9 @@ public static class SampleWeights
         return w;
     }
 
+    /// <summary>True when every row weighs 1: no sample weights and no class weights (the engines then keep no per-row array).</summary>
+    internal static bool AreUniform(Dataset data, IReadOnlyList<double>? classWeights) => data.SampleWeights is null && classWeights is null;
+
     /// <summary>s_j for every row, in float64.</summary>
     public static double[] Combine(Dataset data, IReadOnlyList<double>? classWeights)
     {
