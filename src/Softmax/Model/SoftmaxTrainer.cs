@@ -103,10 +103,17 @@ public static class SoftmaxTrainer
         }
     }
 
+    /// <summary>Moments made for one solver (<see cref="TrainingView.Moments"/>), which may factor their covariance in place.</summary>
+    private static FeatureMoments OwnedMoments(FeatureMoments moments)
+    {
+        moments.OwnedBySolver = true;
+        return moments;
+    }
+
     /// <summary>The one solver switch: L-BFGS (OWL-QN) preconditioned by the view's moments, or a mini-batch rule over the view's plan.</summary>
     private static ISolver Solver(TrainingView view, TrainingOptions options) => options.Solver switch
     {
-        SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, view.Moments(withCovariance: options.Lbfgs.Precondition)),
+        SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, OwnedMoments(view.Moments(withCovariance: options.Lbfgs.Precondition && options.L1 == 0))),
         SolverKind.Sgd => new MiniBatchSolver(new SgdRule(options.Momentum, options.Nesterov), options.MiniBatch, view.BatchPlan()),
         SolverKind.Adam => new MiniBatchSolver(new AdamRule(), options.MiniBatch, view.BatchPlan()),
         _ => throw new ArgumentOutOfRangeException(nameof(options)),

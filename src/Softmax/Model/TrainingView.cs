@@ -58,7 +58,8 @@ public abstract class TrainingView
 
     /// <summary>
     /// Mean and variance of the preprocessed rows of <see cref="BuildLoss"/> (over all workers): L-BFGS's gradient-test
-    /// scale, and with <paramref name="withCovariance"/> its preconditioner.
+    /// scale, and with <paramref name="withCovariance"/> its preconditioner. A new object each call: the trainer hands it
+    /// to one solver, whose preconditioner may factor the covariance in place.
     /// </summary>
     public abstract FeatureMoments Moments(bool withCovariance = true);
 

@@ -31,8 +31,26 @@ public sealed class FeatureMoments
     /// <summary>σ²_d.</summary>
     public double[] Variance { get; }
 
-    /// <summary>Σ (D×D row-major), or null.</summary>
-    public double[]? Covariance { get; }
+    /// <summary>Σ (D×D row-major), or null (also once a solver that owns these moments has factored it).</summary>
+    public double[]? Covariance { get; private set; }
+
+    /// <summary>
+    /// Set by the trainer on moments it computed for one solver and holds nowhere else: the preconditioner may then
+    /// factor <see cref="Covariance"/> in place instead of copying it (D² doubles: 4.9 MB on Fashion-MNIST).
+    /// </summary>
+    internal bool OwnedBySolver { get; set; }
+
+    /// <summary>
+    /// Σ for the preconditioner to overwrite: the array itself, taken from these moments, when they are
+    /// <see cref="OwnedBySolver"/>; else a copy. Null without a covariance.
+    /// </summary>
+    internal double[]? CovarianceForFactor()
+    {
+        var cov = Covariance;
+        if (cov is null || !OwnedBySolver) return (double[]?)cov?.Clone();
+        Covariance = null;
+        return cov;
+    }
 
     /// <summary>
     /// One pass over the rows for mean and variance; the covariance (when D ≤ <see cref="MaxCovarianceFeatures"/> and the

@@ -18,6 +18,7 @@ public sealed partial class LbfgsSolver : ISolver
     // so on raw features in the thousands an unscaled test below ~1e-12 could never be met; on data scaled to RMS ≤ 1
     // (standardized, pixels/255) the scale is 1 and the test is scikit-learn's.
     private readonly double[]? _featureScale;
+    private Whitening? _whitening;  // the last whitening built, for runs of the same problem
 
     /// <summary>Creates the solver; <paramref name="moments"/> of the training features enable preconditioning.</summary>
     public LbfgsSolver(LbfgsOptions? options = null, FeatureMoments? moments = null)
@@ -25,6 +26,21 @@ public sealed partial class LbfgsSolver : ISolver
         Options = (options ?? new LbfgsOptions()).Validate();
         _moments = Options.Precondition ? moments : null;
         _featureScale = moments?.Mean.Select((m, d) => Math.Max(1, Math.Sqrt(moments.Variance[d] + m * m))).ToArray();
+    }
+
+    /// <summary>
+    /// The coordinates a run works in: none, per-feature scaling (L1, or no covariance), or whitening, built once per
+    /// class count and λ2 and kept for later runs (moments the solver owns give up their covariance to it).
+    /// </summary>
+    private Reparameterization? Map(SoftmaxObjective objective)
+    {
+        var moments = _moments;
+        if (moments is null) return null;
+        if (objective.L1 == 0 && _whitening is { } kept && kept.Classes == objective.Classes && kept.L2 == objective.L2) return kept;
+        if (objective.L1 == 0 && moments.Covariance is not null) return _whitening = new Whitening(moments, objective.Classes, objective.L2);
+        if (objective.L1 == 0 && _whitening is not null)
+            throw new InvalidOperationException("This solver's preconditioner was built for another class count or λ2 from moments it owned; create a solver for each problem.");
+        return new DiagonalScaling(moments, objective.Classes, objective.L2);
     }
 
     /// <summary>Iterations over which the relative decrease is averaged for <see cref="LbfgsOptions.RelativeTolerance"/>.</summary>
@@ -87,10 +103,7 @@ public sealed partial class LbfgsSolver : ISolver
         {
             (_solver, _objective, _context) = (solver, objective, context);
             _n = objective.Dimension;
-            var moments = solver._moments;
-            _map = moments is null ? null
-                : moments.Covariance is not null && objective.L1 == 0 ? new Whitening(moments, objective.Classes, objective.L2)
-                : new DiagonalScaling(moments, objective.Classes, objective.L2);
+            _map = solver.Map(objective);
             if (objective.L1 > 0)
             {
                 _l1 = new double[_n];

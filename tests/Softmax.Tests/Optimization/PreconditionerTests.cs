@@ -88,6 +88,58 @@ public class PreconditionerTests(ITestOutputHelper output)
             for (int i = 0; i < n; i++) rhs += gInner[i] * v[i];
             output.WriteLine($"trial {trial}: ⟨g, Jv⟩ = {lhs:R}, ⟨Jᵀg, v⟩ = {rhs:R}");
             Assert.True(Math.Abs(lhs - rhs) <= 1e-9 * Math.Max(1, Math.Abs(lhs)), $"{lhs} vs {rhs}");
+
+            // GradientToOuter (L from the factor's upper triangle) undoes GradientToInner (Mᵀ with M = L⁻¹).
+            var gOuter = new double[n];
+            map.GradientToOuter(gInner, gOuter);
+            double inverse = RelativeInf(gOuter, g);
+            output.WriteLine($"trial {trial}: ‖GradientToOuter(GradientToInner(g)) − g‖∞ / ‖g‖∞ = {inverse:E2}");
+            Assert.True(inverse <= 1e-10, $"gradient maps are not inverse: {inverse:E2}");
         }
+    }
+
+    [Fact]
+    public void Whitening_factors_the_covariance_in_place_only_when_the_solver_owns_the_moments()
+    {
+        int C = 3, D = 31;
+        var x = Dense(600, D, C, seed: 21, scale: 2).Features;
+        var users = FeatureMoments.Compute(x);
+        var original = (double[])users.Covariance!.Clone();
+        var copied = new Whitening(users, C, l2: 1e-3);
+        // A caller's moments are left as they were (a copy is factored).
+        Assert.Equal(original, users.Covariance);
+
+        var owned = FeatureMoments.Compute(x);
+        owned.OwnedBySolver = true;
+        var cov = owned.Covariance!;
+        var inPlace = new Whitening(owned, C, l2: 1e-3);
+        // The trainer's moments give their array up: no second D × D array beside them.
+        Assert.Null(owned.Covariance);
+        Assert.NotEqual(original, cov);
+
+        // Both factorisations are the same bits: the maps agree exactly.
+        int n = C * D + C;
+        var rng = new Random(4);
+        var phi = Enumerable.Range(0, n).Select(_ => Gaussian(rng)).ToArray();
+        var a = new double[n];
+        var b = new double[n];
+        copied.ToOuter(phi, a);
+        inPlace.ToOuter(phi, b);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void A_solver_keeps_its_whitening_for_the_same_problem_and_refuses_another_once_it_took_the_covariance()
+    {
+        int C = 3, D = 12;
+        var data = Dense(300, D, C, seed: 8, scale: 2);
+        var moments = FeatureMoments.Compute(data.Features);
+        moments.OwnedBySolver = true;
+        var solver = new LbfgsSolver(new LbfgsOptions { MaxIterations = 5 }, moments);
+        var loss = new Softmax.Engine.CpuSoftmaxLoss(data, new Softmax.Engine.CpuEngineOptions(Threads: 1));
+        var first = solver.Minimize(new Softmax.Engine.SoftmaxObjective(loss, 1e-3), new double[C * D + C], new SolverContext());
+        var again = solver.Minimize(new Softmax.Engine.SoftmaxObjective(loss, 1e-3), new double[C * D + C], new SolverContext());
+        Assert.Equal(first.Theta, again.Theta);
+        Assert.Throws<InvalidOperationException>(() => solver.Minimize(new Softmax.Engine.SoftmaxObjective(loss, 1e-2), new double[C * D + C], new SolverContext()));
     }
 }
