@@ -58,10 +58,10 @@ public class SolverStateTests
             Assert.True(sy > 0);
             Assert.Equal(1 / sy, state.Vector("rho")[i], 1e-12 * (1 / sy));
         }
-        // The newest pair (slot head − 1) is the last step: s = θ_k − θ_{k−1}.
+        // The newest pair (slot head − 1) is the last step: s = θ_k − θ_{k−1}, formed in float64 and kept in float32.
         var previous = states[^2].Parameters;
         int newest = ((int)state.Scalar("head") - 1 + m) % m;
-        Assert.Equal(state.Parameters.Zip(previous, (a, b) => a - b), state.Vector($"s{newest}"));
+        Assert.Equal(state.Parameters.Zip(previous, (a, b) => (double)(float)(a - b)), state.Vector($"s{newest}"));
     }
 
     [Fact]
