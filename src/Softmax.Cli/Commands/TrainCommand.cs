@@ -74,14 +74,27 @@ public static class TrainCommand
         if (result.Solver.Reason == StopReason.Cancelled) ui.Note("stopped by Ctrl+C: keeping the best weights so far");
         ModelFile.Save(result.Model, plan.ModelPath);
         // Training's buffers (engine blocks, preconditioner, solver history) are garbage now: collect them before the
-        // test set and the scoring buffers are allocated, so the process peak is training's, not the sum of both.
+        // rows are scored, so the process peak is training's, not the sum of both.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        if (deferTest) test = CheckTest(train.FeatureCount, plan.TrainSource.LoadOwnTestSplit(), plan.TrainSource.Spec);
         var fitted = result.Train ?? throw new InvalidOperationException("The in-memory trainer returned no training rows.");
-        TrainingReport.Write(ui, plan, new TrainedRun(result, train.Name ?? plan.TrainSource.Spec, Scoring.Accuracy(result.Model, fitted))
+        double trainAccuracy = Scoring.Accuracy(result.Model, fitted);
+        var curve = trail?.Curve(fitted, result.Model.Preprocessor, earlier) ?? [];
+        var (dataName, features) = (train.Name ?? plan.TrainSource.Spec, train.FeatureCount);
+        if (deferTest)
+        {
+            // Scored, the training rows are let go before the test set is read (unless the plots may draw the confusion
+            // matrix on them): the peak is then the training rows' or the test rows', not both.
+            if (plan.PlotDir is null)
+            {
+                (result, train, fitted) = (result with { Train = null }, null!, null!);
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
+            test = CheckTest(features, plan.TrainSource.LoadOwnTestSplit(), plan.TrainSource.Spec);
+        }
+        TrainingReport.Write(ui, plan, new TrainedRun(result, dataName, trainAccuracy)
         {
             Test = test,
-            Curve = trail?.Curve(fitted, result.Model.Preprocessor, earlier) ?? [],
+            Curve = curve,
             Engine = engineKind,
             DevicePasses = devicePasses,
         });
