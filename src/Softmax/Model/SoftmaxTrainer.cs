@@ -113,7 +113,10 @@ public static class SoftmaxTrainer
     /// <summary>The one solver switch: L-BFGS (OWL-QN) preconditioned by the view's moments, or a mini-batch rule over the view's plan.</summary>
     private static ISolver Solver(TrainingView view, TrainingOptions options) => options.Solver switch
     {
-        SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, OwnedMoments(view.Moments(withCovariance: options.Lbfgs.Precondition && options.L1 == 0))),
+        SolverKind.Lbfgs => new LbfgsSolver(options.Lbfgs, OwnedMoments(view.Moments(withCovariance: options.Lbfgs.Precondition && options.L1 == 0)))
+        {
+            MapThreads = options.Engine.Threads,
+        },
         SolverKind.Sgd => new MiniBatchSolver(new SgdRule(options.Momentum, options.Nesterov), options.MiniBatch, view.BatchPlan()),
         SolverKind.Adam => new MiniBatchSolver(new AdamRule(), options.MiniBatch, view.BatchPlan()),
         _ => throw new ArgumentOutOfRangeException(nameof(options)),

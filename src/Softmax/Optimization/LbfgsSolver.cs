@@ -20,6 +20,9 @@ public sealed partial class LbfgsSolver : ISolver
     private readonly double[]? _featureScale;
     private Whitening? _whitening;  // the last whitening built, for runs of the same problem
 
+    /// <summary>Threads for the preconditioner's maps (0: all cores); the trainer passes the engine's.</summary>
+    internal int MapThreads { get; init; }
+
     /// <summary>Creates the solver; <paramref name="moments"/> of the training features enable preconditioning.</summary>
     public LbfgsSolver(LbfgsOptions? options = null, FeatureMoments? moments = null)
     {
@@ -37,7 +40,7 @@ public sealed partial class LbfgsSolver : ISolver
         var moments = _moments;
         if (moments is null) return null;
         if (objective.L1 == 0 && _whitening is { } kept && kept.Classes == objective.Classes && kept.L2 == objective.L2) return kept;
-        if (objective.L1 == 0 && moments.Covariance is not null) return _whitening = new Whitening(moments, objective.Classes, objective.L2);
+        if (objective.L1 == 0 && moments.Covariance is not null) return _whitening = new Whitening(moments, objective.Classes, objective.L2, MapThreads);
         if (objective.L1 == 0 && _whitening is not null)
             throw new InvalidOperationException("This solver's preconditioner was built for another class count or λ2 from moments it owned; create a solver for each problem.");
         return new DiagonalScaling(moments, objective.Classes, objective.L2);

@@ -129,6 +129,34 @@ public class PreconditionerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Whitening_maps_are_the_same_bits_in_bands_on_any_thread_count()
+    {
+        // D² · C ≥ 1M multiply-adds: large enough for the maps to run in bands.
+        int C = 30, D = 190;
+        var x = Dense(800, D, 2, seed: 17, scale: 2).Features;
+        int n = C * D + C;
+        var rng = new Random(6);
+        var phi = Enumerable.Range(0, n).Select(_ => Gaussian(rng)).ToArray();
+        var g = Enumerable.Range(0, n).Select(_ => Gaussian(rng)).ToArray();
+        (double[] Theta, double[] Inner) Maps(int threads)
+        {
+            var map = new Whitening(FeatureMoments.Compute(x), C, l2: 1e-4, threads);
+            var theta = new double[n];
+            map.ToOuter(phi, theta);
+            var inner = (double[])g.Clone();
+            map.GradientToInner(inner);
+            return (theta, inner);
+        }
+        var one = Maps(1);
+        foreach (int threads in new[] { 2, 3, 7 })
+        {
+            var banded = Maps(threads);
+            Assert.Equal(one.Theta, banded.Theta);
+            Assert.Equal(one.Inner, banded.Inner);
+        }
+    }
+
+    [Fact]
     public void A_solver_keeps_its_whitening_for_the_same_problem_and_refuses_another_once_it_took_the_covariance()
     {
         int C = 3, D = 12;
