@@ -293,9 +293,13 @@ def write_results(path, rows, kind, seconds, replace=False):
         block += ["Load average when each step began (other work shares this machine): "
                   + ", ".join(f"{s} {l}" for s, l in loads), ""]
     block += [markdown(header, lines), ""]
-    old_latest, history = "", ""
+    old_latest, history, by_hand = "", "", ""
     if os.path.exists(path):
         text = open(path).read()
+        # Sections written by hand between the intro and the latest run (measurements no step makes) are kept.
+        before = text.split("\n## Latest run\n", 1)[0]
+        first = before.find("\n## ")
+        by_hand = before[first + 1:].strip() if first >= 0 else ""
         m = re.search(r"<!-- latest:start -->\n(.*?)<!-- latest:end -->", text, re.S)
         old_latest = m.group(1).strip() if m else ""
         h = text.split("\n## History\n", 1)
@@ -307,7 +311,7 @@ def write_results(path, rows, kind, seconds, replace=False):
              "\"vs ours\" is the peer's time divided by ours on the same measurement; \"× floor\" is the time as a "
              "multiple of the roofline floor max(bytes of X / read bandwidth, 4·N·D·C / sgemm rate) for the same thread "
              "count (2 unless the notes say 1 thr).\n")
-    out = [intro, "## Latest run", "", "<!-- latest:start -->", "\n".join(block).strip(), "<!-- latest:end -->", "",
+    out = [intro] + ([by_hand, ""] if by_hand else []) + ["## Latest run", "", "<!-- latest:start -->", "\n".join(block).strip(), "<!-- latest:end -->", "",
            "## History", ""]
     if old_latest and not replace:
         out += [old_latest, ""]
