@@ -471,6 +471,13 @@ internal static unsafe class Avx512Kernels
         // read 0.95, but the CIFAR-10 shape, whose 12 KiB rows alias, 1.13–1.18.
         long rowBytes = (long)S * sizeof(float);
         bool inReadOrder = typeof(TR) == typeof(FloatRows) && nextBytes == rows * rowBytes;
+        // Float rows of two pages or more are asked for only in the first half of each 4 KiB page: the L2's own stream
+        // prefetcher, started by those lines, brings the rest, and the software prefetches that would have asked for it
+        // only took L1 miss buffers and L1 room. Passes alternated in one process (21 pairs, 2 threads, 2026-12-02):
+        // the CIFAR-10 shape 0.94–0.95 in five runs (0.94 at one thread), 8 KiB rows 0.95, 24 KiB rows 0.94, 4 KiB rows
+        // 0.99; Fashion-MNIST's 3 KiB rows, which start a stream too short for the prefetcher, 1.07 (so they keep every
+        // line), and the uint8 rows (fetched in address order) 1.01–1.04. No prefetch at all was 1.04 on the CIFAR shape.
+        int prefetchedPageBytes = inReadOrder && rowBytes >= 2 * 4096 ? 2048 : 4096;
         byte* nextFirst = next;
         int c0 = 0;
         // Ten classes at a time: each 32-float strip of a row is loaded once for all ten (C = 10 reads the block once).
@@ -491,8 +498,8 @@ internal static unsafe class Avx512Kernels
                     wrapRow = k / 32 + 1;
                 }
                 else next += rows * 128L;
-                if (cs == ColumnStride) Tile10x32<TR, EngineColumns, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, step, wrapRow, rowBytes, throughL1);
-                else Tile10x32<TR, AnyColumns, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, step, wrapRow, rowBytes, throughL1);
+                if (cs == ColumnStride) Tile10x32<TR, EngineColumns, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, step, wrapRow, rowBytes, throughL1, prefetchedPageBytes);
+                else Tile10x32<TR, AnyColumns, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S, prefetch, step, wrapRow, rowBytes, throughL1, prefetchedPageBytes);
             }
             if (k < S) Tile10x16<TR, TG, TL>(x, k, rows, ec, rs, cs, g + (long)c0 * S + k, S);
         }
@@ -528,11 +535,11 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>
     /// Ten classes × 32 floats of the gradient over the block's rows, prefetching two cache lines of the next block per
-    /// row. The ten values of E for a row are read at fixed offsets from one pointer (with the engine's column stride,
+    /// row (those that lie in the first <paramref name="pageBytes"/> of their 4 KiB page). The ten values of E for a row are read at fixed offsets from one pointer (with the engine's column stride,
     /// constants), so the loop needs no spilled pointers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile10x32<TR, TC, TG, TL>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, long step, int wrapRow, long wrap, bool throughL1)
+    private static void Tile10x32<TR, TC, TG, TL>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, long step, int wrapRow, long wrap, bool throughL1, int pageBytes)
         where TR : struct, IRowSource where TC : struct, IColumnStride where TG : unmanaged where TL : struct, ILastClass
     {
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default, g4 = default;
@@ -545,7 +552,8 @@ internal static unsafe class Avx512Kernels
             if (prefetch != null)
             {
                 if (r == wrapRow) prefetch += wrap;
-                if (throughL1) { Sse.Prefetch0(prefetch); Sse.Prefetch0(prefetch + 64); }
+                if (((nint)prefetch & 4095) >= pageBytes) { }
+                else if (throughL1) { Sse.Prefetch0(prefetch); Sse.Prefetch0(prefetch + 64); }
                 else { Sse.Prefetch1(prefetch); Sse.Prefetch1(prefetch + 64); }
                 prefetch += step;
             }
