@@ -535,8 +535,9 @@ internal static unsafe class Avx512Kernels
 
     /// <summary>
     /// Ten classes × 32 floats of the gradient over the block's rows, prefetching two cache lines of the next block per
-    /// row (those that lie in the first <paramref name="pageBytes"/> of their 4 KiB page). The ten values of E for a row are read at fixed offsets from one pointer (with the engine's column stride,
-    /// constants), so the loop needs no spilled pointers.
+    /// row (those that lie in the first <paramref name="pageBytes"/> of their 4 KiB page). The ten values of E for a row
+    /// are read at fixed offsets from one pointer (with the engine's column stride, constants), so the loop needs no
+    /// spilled pointers.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile10x32<TR, TC, TG, TL>(void** rowPointers, int k, int rows, float* e, int rs, int cs, TG* g, int S, byte* prefetch, long step, int wrapRow, long wrap, bool throughL1, int pageBytes)
@@ -552,9 +553,11 @@ internal static unsafe class Avx512Kernels
             if (prefetch != null)
             {
                 if (r == wrapRow) prefetch += wrap;
-                if (((nint)prefetch & 4095) >= pageBytes) { }
-                else if (throughL1) { Sse.Prefetch0(prefetch); Sse.Prefetch0(prefetch + 64); }
-                else { Sse.Prefetch1(prefetch); Sse.Prefetch1(prefetch + 64); }
+                if (((nint)prefetch & 4095) < pageBytes)
+                {
+                    if (throughL1) { Sse.Prefetch0(prefetch); Sse.Prefetch0(prefetch + 64); }
+                    else { Sse.Prefetch1(prefetch); Sse.Prefetch1(prefetch + 64); }
+                }
                 prefetch += step;
             }
             void* x = rowPointers[r];

@@ -91,17 +91,9 @@ public sealed unsafe partial class CpuSoftmaxLoss
             for (int c = 0; c < C; c++)
                 for (int d = 0; d < D; d++) w[d * C + c] = theta[c * D + d];
         }
-        else if (LastClassDerived)
-        {
-            // As in float32: rows w_c − w_{C−1} and biases b_c − b_{C−1}, the last ones zero.
-            var last = theta.Slice((C - 1) * D, D);
-            for (int c = 0; c < C - 1; c++) TensorPrimitives.Subtract(theta.Slice(c * D, D), last, w.Slice(c * S, D));
-            w.Slice((C - 1) * S, D).Clear();
-        }
         else
-            for (int c = 0; c < C; c++) theta.Slice(c * D, D).CopyTo(w.Slice(c * S, D));
-        double lastBias = LastClassDerived ? theta[C * D + C - 1] : 0;
-        for (int c = 0; c < C; c++) _b64![c] = theta[C * D + c] - lastBias;
+            for (int c = 0; c < C; c++) ScoredRow(theta, c, w.Slice(c * S, D));
+        for (int c = 0; c < C; c++) _b64![c] = ScoredBias(theta, c);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -28,7 +28,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
     private readonly PinnedBuffer<float> _w;   // (C × S) row-major, zero padding; or (D × C) for CSR
     private readonly PinnedBuffer<float> _b;   // (C)
     private readonly PinnedBuffer<float> _panels; // the first ⌊C/10⌋·10 rows of W as Avx512Kernels.PackPanels lays them out
-    private readonly double[] _difference;     // (D) when the last class is derived: a row of W − w_{C−1}, or Σ_c g_c
+    private readonly double[] _difference;     // (D): a row of W as scored (see ScoredRow), or Σ_c g_c
     private readonly Worker[] _workers;
     private readonly ParallelOptions _parallel;
 
@@ -61,7 +61,7 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
         _b = new PinnedBuffer<float>(Classes);
         _panels = new PinnedBuffer<float>(_useAvx512 && !IsSparse ? Classes / Avx512Kernels.PanelClasses * Avx512Kernels.PanelClasses * Stride : 0);
         LastClassDerived = _useAvx512 && !IsSparse && Classes == Avx512Kernels.PanelClasses;
-        _difference = new double[LastClassDerived ? Features : 0];
+        _difference = new double[Features];
         BlockRows = ChooseBlockRows(Stride, Classes, data.Features is DenseMatrix or CsrMatrix, staged: _useAvx512 && !IsSparse);
         StagedBlocks = _useAvx512 && !IsSparse ? BlocksPerGroup(BlockRows) : 0;
         GroupRows = StagedBlocks > 0 ? StagedBlocks * BlockRows : int.MaxValue;
@@ -236,33 +236,37 @@ public sealed unsafe partial class CpuSoftmaxLoss : ISoftmaxLoss
             for (int c = 0; c < C; c++)
                 for (int d = 0; d < D; d++) w[d * C + c] = (float)theta[c * D + d];
         }
-        else if (LastClassDerived)
-        {
-            // Rows w_c − w_{C−1}, differenced in float64; the last row is zero, as is its bias.
-            var last = theta.Slice((C - 1) * D, D);
-            for (int c = 0; c < C - 1; c++)
-            {
-                var wc = w.Slice(c * S, D);
-                TensorPrimitives.Subtract(theta.Slice(c * D, D), last, _difference);
-                TensorPrimitives.ConvertTruncating<double, float>(_difference, wc);
-                if (_xScale != 1f) TensorPrimitives.Multiply(wc, _xScale, wc);
-            }
-            w.Slice((C - 1) * S, D).Clear();
-        }
         else
         {
             for (int c = 0; c < C; c++)
             {
                 var wc = w.Slice(c * S, D);
-                TensorPrimitives.ConvertTruncating<double, float>(theta.Slice(c * D, D), wc);
+                ScoredRow(theta, c, _difference);
+                TensorPrimitives.ConvertTruncating<double, float>(_difference, wc);
                 if (_xScale != 1f) TensorPrimitives.Multiply(wc, _xScale, wc);
             }
         }
         var b = _b.Span;
-        double lastBias = LastClassDerived ? theta[C * D + C - 1] : 0;
-        for (int c = 0; c < C; c++) b[c] = (float)(theta[C * D + c] - lastBias);
+        for (int c = 0; c < C; c++) b[c] = (float)ScoredBias(theta, c);
         if (_panels.Length > 0) Avx512Kernels.PackPanels(_w.Pointer, C, S, _panels.Pointer);
     }
+
+    /// <summary>
+    /// Row <paramref name="c"/> of W as the dense kernels score it, in float64, into <paramref name="dst"/> (D entries):
+    /// θ's row, or where the last class is derived (<see cref="LastClassDerived"/>) θ's row minus the last one,
+    /// differenced in float64, and zero for the last. Both arithmetics pack from it.
+    /// </summary>
+    private void ScoredRow(ReadOnlySpan<double> theta, int c, Span<double> dst)
+    {
+        int C = Classes, D = Features;
+        if (!LastClassDerived) theta.Slice(c * D, D).CopyTo(dst);
+        else if (c == C - 1) dst.Clear();
+        else TensorPrimitives.Subtract(theta.Slice(c * D, D), theta.Slice((C - 1) * D, D), dst);
+    }
+
+    /// <summary>Bias <paramref name="c"/> as the kernels score it: b_c, or b_c − b_{C−1} where the last class is derived.</summary>
+    private double ScoredBias(ReadOnlySpan<double> theta, int c) =>
+        theta[Classes * Features + c] - (LastClassDerived ? theta[Classes * Features + Classes - 1] : 0);
 
     /// <summary>
     /// Where the kernels left the last class out (<see cref="LastClassDerived"/>): its weight gradient, minus the sum of

@@ -39,9 +39,10 @@ public sealed partial class LbfgsSolver : ISolver
     {
         var moments = _moments;
         if (moments is null) return null;
-        if (objective.L1 == 0 && _whitening is { } kept && kept.Classes == objective.Classes && kept.L2 == objective.L2) return kept;
-        if (objective.L1 == 0 && moments.Covariance is not null) return _whitening = new Whitening(moments, objective.Classes, objective.L2, MapThreads);
-        if (objective.L1 == 0 && _whitening is not null)
+        if (objective.L1 != 0) return new DiagonalScaling(moments, objective.Classes, objective.L2);
+        if (_whitening is { } kept && kept.Classes == objective.Classes && kept.L2 == objective.L2) return kept;
+        if (moments.Covariance is not null) return _whitening = new Whitening(moments, objective.Classes, objective.L2, MapThreads);
+        if (_whitening is not null)
             throw new InvalidOperationException("This solver's preconditioner was built for another class count or λ2 from moments it owned; create a solver for each problem.");
         return new DiagonalScaling(moments, objective.Classes, objective.L2);
     }
